@@ -1,0 +1,93 @@
+"""What a notebook reports back to the runner: named results and figures.
+
+Inside a batch job the runner sets ``TALENTKIT_JOB_DIR``; ``record`` then writes
+``results.json`` there (numbers, small tables, captions) and ``record_figure`` writes
+``figures/<name>.png``. Run by hand, both keep the values in memory and return them, so
+a notebook behaves the same in JupyterLab.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ENV_JOB_DIR = "TALENTKIT_JOB_DIR"
+RESULTS_FILE = "results.json"
+MAX_TABLE_ROWS = 200  # a recorded table is for the index and for checks, not a data dump
+
+_results: dict[str, object] = {}
+
+
+def job_dir() -> Path | None:
+    """The job's output folder when run by the batch runner, else ``None``."""
+    value = os.environ.get(ENV_JOB_DIR)
+    return Path(value) if value else None
+
+
+def to_jsonable(value):
+    """Numbers, strings, lists, dicts and DataFrames as plain JSON values (NaN -> null)."""
+    if isinstance(value, pd.DataFrame):
+        if len(value) > MAX_TABLE_ROWS:
+            raise ValueError(f"a recorded table holds at most {MAX_TABLE_ROWS} rows, this one {len(value)}; "
+                             "record a summary instead")
+        frame = value.reset_index() if not isinstance(value.index, pd.RangeIndex) else value
+        return {"columns": [str(c) for c in frame.columns],
+                "rows": [[to_jsonable(v) for v in row] for row in frame.itertuples(index=False)]}
+    if isinstance(value, pd.Series):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, (pd.Timestamp,)):
+        return value.strftime("%Y-%m-%d")
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) or math.isinf(value) else float(value)
+    return str(value)
+
+
+def record(name: str, value, caption: str | None = None):
+    """Keep ``value`` as the result ``name`` (for results.json and the run's index page).
+
+    Returns ``value`` unchanged so it can be used inline.
+    """
+    if not re.fullmatch(r"[A-Za-z_][\w.\-]*", name):
+        raise ValueError(f"result name {name!r}: use letters, digits, '_', '.' or '-'")
+    entry = to_jsonable(value)
+    _results[name] = entry if caption is None else {"value": entry, "caption": caption}
+    out = job_dir()
+    if out is not None:
+        path = out / RESULTS_FILE
+        current = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        current[name] = _results[name]
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(current, indent=1, allow_nan=False), encoding="utf-8")
+        tmp.replace(path)
+    return value
+
+
+def record_figure(name: str, fig):
+    """Save ``fig`` as ``figures/<name>.png`` in the job folder (when in a job); return it."""
+    out = job_dir()
+    if out is not None:
+        folder = out / "figures"
+        folder.mkdir(parents=True, exist_ok=True)
+        fig.savefig(folder / f"{name}.png", dpi=110, bbox_inches="tight")
+    return fig
+
+
+def results() -> dict:
+    """What has been recorded in this kernel so far."""
+    return dict(_results)

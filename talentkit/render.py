@@ -1,0 +1,134 @@
+"""HTML reports that open offline, and the index page of a run.
+
+``report`` style hides code (nbconvert's ``exclude_input``); ``teaching`` keeps it. Jupyter
+Book tags are honoured: ``remove-cell``, ``remove-input``, ``remove-output``. The cell
+papermill injects is shown as a small table of parameters. LaTeX in markdown becomes
+MathML at render time, so no MathJax (or any script) is fetched from a CDN.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import nbformat
+from latex2mathml.converter import convert as latex_to_mathml
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
+
+TEMPLATES = Path(__file__).parent / "templates"
+STYLES = ("report", "teaching")
+
+_DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
+_INLINE_MATH = re.compile(r"(?<![\\$\w])\$(?!\s)([^$\n]+?)(?<![\s\\])\$(?![\w$])")
+
+
+def math_to_mathml(markdown: str) -> str:
+    """Replace ``$$...$$`` and ``$...$`` with MathML; a formula that does not parse stays as text."""
+
+    def convert(match: re.Match, display: str) -> str:
+        try:
+            return latex_to_mathml(match.group(1).strip(), display=display)
+        except Exception:  # latex2mathml raises several kinds; keep the source rather than fail the report
+            return html.escape(match.group(0))
+
+    markdown = _DISPLAY_MATH.sub(lambda m: "\n\n" + convert(m, "block") + "\n\n", markdown)
+    return _INLINE_MATH.sub(lambda m: convert(m, "inline"), markdown)
+
+
+def parameters_table(params: dict) -> str:
+    rows = "".join(f"<tr><td><code>{html.escape(str(k))}</code></td><td>{html.escape(repr(v))}</td></tr>"
+                   for k, v in params.items())
+    return f'<table class="tk-params"><tr><th>parameter</th><th>value</th></tr>{rows}</table>'
+
+
+def prepare(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Injected parameters as a table, formulas as MathML."""
+    params = nb.metadata.get("papermill", {}).get("parameters", {})
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags:
+            cell.cell_type = "markdown"
+            cell.source = "**Parameters of this run**\n\n" + parameters_table(params)
+            for key in ("outputs", "execution_count"):
+                cell.pop(key, None)
+        elif cell.cell_type == "markdown":
+            cell.source = math_to_mathml(cell.source)
+    return nb
+
+
+def render_notebook(notebook: str | Path, html_path: str | Path, style: str = "report") -> Path:
+    """Write ``notebook`` (executed) as a single-file HTML report."""
+    if style not in STYLES:
+        raise ValueError(f"style must be one of {STYLES}, not {style!r}")
+    nb = prepare(nbformat.read(str(notebook), as_version=4))
+    exporter = HTMLExporter(template_name="talentkit", extra_template_basedirs=[str(TEMPLATES)],
+                            exclude_input=(style == "report"), exclude_input_prompt=True,
+                            exclude_output_prompt=True, embed_images=True)
+    exporter.register_preprocessor(TagRemovePreprocessor(
+        remove_cell_tags={"remove-cell"}, remove_input_tags={"remove-input"},
+        remove_all_outputs_tags={"remove-output"}, enabled=True), enabled=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": Path(notebook).stem}})
+    html_path = Path(html_path)
+    html_path.write_text(body, encoding="utf-8")
+    return html_path
+
+
+def _headline(results: dict, limit: int = 8) -> str:
+    items = []
+    for name, value in results.items():
+        if isinstance(value, dict) and "value" in value and "caption" in value:
+            value = value["value"]
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)) or value is None:
+            continue
+        shown = f"{value:.3g}" if isinstance(value, float) else str(value)
+        items.append(f"<code>{html.escape(name)}</code>&nbsp;{html.escape(shown[:40])}")
+        if len(items) == limit:
+            break
+    return "<br>".join(items)
+
+
+def render_index(run_dir: str | Path) -> Path:
+    """``index.html``: every job with status, time, headline results and links."""
+    run_dir = Path(run_dir)
+    info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    rows = []
+    for job in info["jobs"]:
+        name = job["name"]
+        results_path = run_dir / name / "results.json"
+        results = json.loads(results_path.read_text(encoding="utf-8")) if results_path.exists() else {}
+        links = []
+        for label, rel in (("report", f"{name}/report.html"), ("notebook", f"{name}/{job['output_notebook']}"),
+                           ("results", f"{name}/results.json")):
+            if (run_dir / rel).exists():
+                links.append(f'<a href="{html.escape(rel)}">{label}</a>')
+        status = job.get("status", "pending")
+        error = f"<div class='err'>{html.escape(job['error'])}</div>" if job.get("error") else ""
+        duration = f"{job['duration_s']:.1f} s" if job.get("duration_s") is not None else ""
+        rows.append(f"<tr class='{status}'><td>{html.escape(name)}</td><td>{html.escape(job['notebook'])}</td>"
+                    f"<td>{status}{error}</td><td>{duration}</td><td>{_headline(results)}</td>"
+                    f"<td>{' · '.join(links)}</td></tr>")
+    title = html.escape(info["run"])
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>talentkit run {title}</title>
+<style>
+ body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
+ table {{ border-collapse: collapse; width: 100%; }}
+ th, td {{ border-bottom: 1px solid #ddd; padding: 6px 10px; text-align: left; vertical-align: top; }}
+ tr.failed td:nth-child(3), tr.interrupted td:nth-child(3) {{ color: #b00020; font-weight: bold; }}
+ tr.ok td:nth-child(3) {{ color: #1b7f3b; }}
+ .err {{ font-weight: normal; font-family: monospace; font-size: 0.85em; }}
+ .meta {{ color: #666; font-size: 0.9em; }}
+</style></head><body>
+<h1>Run <code>{title}</code></h1>
+<p class="meta">{html.escape(info.get('run_file', ''))} · started {html.escape(info.get('started', ''))}
+ · {html.escape(info.get('status', ''))} · commit {html.escape(str(info.get('git_commit') or 'n/a'))}</p>
+<table><tr><th>job</th><th>notebook</th><th>status</th><th>time</th><th>headline results</th><th>files</th></tr>
+{''.join(rows)}
+</table></body></html>
+"""
+    out = run_dir / "index.html"
+    out.write_text(page, encoding="utf-8")
+    return out

@@ -1,0 +1,523 @@
+"""Batch runs: a YAML run file -> checked jobs -> papermill -> reports and an index page.
+
+A run file (``params/*.yaml``)::
+
+    run: default                 # the run's name: outputs/<run>/
+    style: report                # report hides code; teaching keeps it
+    jobs_at_once: 2              # jobs executed in parallel
+    defaults: {data: synthetic}  # parameters every job gets (where the notebook has them)
+    jobs:
+      - notebook: notebooks/01_metrics.ipynb
+        params: {min_group: 5}
+      - notebook: notebooks/03_case_study.ipynb
+        matrix: {region: [US, CN]}   # one job per value: 03_case_study-US, 03_case_study-CN
+
+Every parameter name and type is checked against the notebook's ``parameters`` cell
+(papermill's inspection) before any kernel starts; an unknown name is an error that
+names the closest match.
+"""
+
+from __future__ import annotations
+
+import ast
+import concurrent.futures as cf
+import difflib
+import itertools
+import json
+import multiprocessing
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+KERNEL_NAME = "talentkit"
+
+
+class RunError(Exception):
+    """A run file or its jobs cannot run as written; the message says where and how to fix."""
+
+
+# --------------------------------------------------------------------------- run files
+
+
+class Job(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    notebook: str
+    name: str | None = None
+    params: dict = Field(default_factory=dict)
+    matrix: dict[str, list] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, v):
+        if v is not None and not re.fullmatch(r"[\w.\-]+", v):
+            raise ValueError("use letters, digits, '_', '.' or '-' (it becomes a folder name)")
+        return v
+
+
+class RunFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    run: str
+    style: Literal["report", "teaching"] = "report"
+    jobs_at_once: int = Field(1, ge=1, le=64)
+    defaults: dict = Field(default_factory=dict)
+    jobs: list[Job] = Field(min_length=1)
+
+    @field_validator("run")
+    @classmethod
+    def _safe_run(cls, v):
+        if not re.fullmatch(r"[\w.\-]+", v):
+            raise ValueError("use letters, digits, '_', '.' or '-' (it becomes a folder name)")
+        return v
+
+
+_FIXES = {
+    "missing": "add it",
+    "extra_forbidden": "remove it or fix its spelling; allowed keys are {allowed}",
+    "literal_error": "use one of the allowed values",
+}
+
+
+def load_run_file(path: str | Path) -> RunFile:
+    """Read and validate a run file; errors name the file, the key and the fix."""
+    path = Path(path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RunError(f"{path}: run file not found; give a YAML file such as params/default.yaml") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RunError(f"{path}: cannot read the run file ({exc}); save it as UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise RunError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)}); "
+                       "check indentation and quoting") from None
+    if not isinstance(doc, dict):
+        raise RunError(f"{path}: a run file is a mapping with keys run, jobs (and defaults, style, jobs_at_once)")
+    try:
+        return RunFile.model_validate(doc)
+    except ValidationError as err:
+        lines = []
+        for e in err.errors():
+            key = ".".join(str(p) for p in e["loc"])
+            model = Job if "jobs" in [str(p) for p in e["loc"]][:1] else RunFile
+            fix = _FIXES.get(e["type"], "correct the value").format(allowed=", ".join(model.model_fields))
+            lines.append(f"{path}: key '{key}': {e['msg']}; {fix}")
+        raise RunError("\n".join(lines)) from None
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+class JobSpec(BaseModel):
+    name: str
+    notebook: Path
+    params: dict
+    defaults: dict = Field(default_factory=dict)  # reach the job only where its notebook declares them
+
+
+def resolve_notebook(notebook: str, run_file: Path) -> Path:
+    """A notebook path as written: relative to the current folder, else to the run file's project."""
+    for base in (Path.cwd(), run_file.parent, run_file.parent.parent):
+        candidate = (base / notebook).resolve()
+        if candidate.is_file():
+            return candidate
+    return Path(notebook)
+
+
+def expand_jobs(run: RunFile, run_file: Path, overrides: dict | None = None) -> list[JobSpec]:
+    """Jobs with their matrix expanded, defaults merged under job params, overrides on top."""
+    specs = []
+    for job in run.jobs:
+        base = job.name or Path(job.notebook).stem
+        keys = list(job.matrix)
+        combos = list(itertools.product(*(job.matrix[k] for k in keys))) or [()]
+        for combo in combos:
+            values = dict(zip(keys, combo))
+            name = "-".join([base] + [re.sub(r"[^\w.\-]+", "_", str(v)) for v in combo])
+            params = {**job.params, **values, **(overrides or {})}
+            specs.append(JobSpec(name=name, notebook=resolve_notebook(job.notebook, run_file),
+                                 params=params, defaults=dict(run.defaults)))
+    names = [s.name for s in specs]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise RunError(f"{run_file}: job names repeat ({', '.join(dupes)}); give each job its own 'name'")
+    return specs
+
+
+def notebook_parameters(notebook: str | Path) -> dict[str, dict]:
+    """The notebook's ``parameters`` cell: name -> {default, type, help} (papermill's inspection)."""
+    import papermill
+
+    params = papermill.inspect_notebook(str(notebook))
+    out = {}
+    for name, p in params.items():
+        default = p.get("default")
+        type_name = p.get("inferred_type_name") or "None"
+        if type_name == "None" and default is not None:
+            try:
+                value = ast.literal_eval(default)
+                type_name = "None" if value is None else type(value).__name__
+            except (ValueError, SyntaxError):
+                type_name = "None"
+        out[name] = {"default": default, "type": type_name, "help": p.get("help", "")}
+    return out
+
+
+def _type_ok(value, type_name: str) -> bool:
+    if type_name in ("None", "", "Any") or value is None:
+        return True
+    checks = {
+        "bool": lambda v: isinstance(v, bool),
+        "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+        "str": lambda v: isinstance(v, str),
+        "list": lambda v: isinstance(v, list),
+        "dict": lambda v: isinstance(v, dict),
+    }
+    base = type_name.split("[")[0].lower()
+    return checks.get(base, lambda v: True)(value)
+
+
+def check_jobs(specs: list[JobSpec], run_file: Path) -> list[JobSpec]:
+    """Check every job before any kernel starts; return the jobs with their final parameters.
+
+    Defaults reach a job only where its notebook declares them; a job's own parameter
+    (or a ``-p`` override) that the notebook lacks is an error.
+    """
+    errors, checked, cache = [], [], {}
+    for spec in specs:
+        if not spec.notebook.is_file():
+            errors.append(f"{run_file}: job '{spec.name}': notebook {spec.notebook} not found; "
+                          "give its path relative to the project folder")
+            continue
+        if spec.notebook not in cache:
+            try:
+                cache[spec.notebook] = notebook_parameters(spec.notebook)
+            except Exception as exc:  # nbformat/papermill read errors
+                errors.append(f"{spec.notebook}: cannot read the notebook ({exc})")
+                continue
+        declared = cache[spec.notebook]
+        params = {k: v for k, v in spec.defaults.items() if k in declared}
+        params.update(spec.params)
+        for key, value in params.items():
+            if key not in declared:
+                close = difflib.get_close_matches(key, list(declared), n=1, cutoff=0.6)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                errors.append(f"{run_file}: job '{spec.name}': unknown parameter '{key}'; {hint}"
+                              f"{spec.notebook.name} takes: {', '.join(declared) or '(none)'}")
+            elif not _type_ok(value, declared[key]["type"]):
+                errors.append(f"{run_file}: job '{spec.name}': parameter '{key}' = {value!r} is a "
+                              f"{type(value).__name__}, the notebook expects {declared[key]['type']} "
+                              f"(default {declared[key]['default']})")
+        checked.append(JobSpec(name=spec.name, notebook=spec.notebook, params=params))
+    if errors:
+        raise RunError("\n".join(errors))
+    return checked
+
+
+# --------------------------------------------------------------------------- execution
+
+
+def ensure_kernel() -> str:
+    """Register this interpreter as the ``talentkit`` kernel when missing or pointing elsewhere."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+        if spec.argv and Path(spec.argv[0]).resolve() == Path(sys.executable).resolve():
+            return KERNEL_NAME
+    except NoSuchKernel:
+        pass
+    from ipykernel.kernelspec import install
+
+    install(kernel_name=KERNEL_NAME, display_name="Python (talentkit)", prefix=sys.prefix)
+    return KERNEL_NAME
+
+
+def run_job(job: dict) -> dict:
+    """Execute one job in this process (papermill, one kernel) and render its report."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from . import render
+
+    out_dir = Path(job["out_dir"])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    output_nb = out_dir / job["output_notebook"]
+    os.environ["TALENTKIT_JOB_DIR"] = str(out_dir)
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    result = {"status": "ok", "error": None}
+    started = time.time()
+    try:
+        papermill.execute_notebook(
+            job["notebook"], str(output_nb), parameters=job["params"], kernel_name=job["kernel"],
+            progress_bar={"desc": job["name"][:28].ljust(28), "position": job["position"], "leave": False}
+            if job["progress"] else False,
+            cwd=job["cwd"], execution_timeout=job["timeout"], log_output=False,
+        )
+    except PapermillExecutionError as exc:
+        result.update(status="failed", error=f"{exc.ename}: {exc.evalue}".strip()[:500])
+    except KeyboardInterrupt:
+        result.update(status="interrupted", error="interrupted (Ctrl-C)")
+    except Exception as exc:  # kernel death, timeouts, missing kernel: the job fails, the run goes on
+        result.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:500])
+    finally:
+        os.environ.pop("TALENTKIT_JOB_DIR", None)
+    result["duration_s"] = round(time.time() - started, 2)
+    if output_nb.exists():
+        try:
+            render.render_notebook(output_nb, out_dir / "report.html", job["style"])
+        except Exception as exc:
+            result["render_error"] = f"{type(exc).__name__}: {exc}"[:500]
+    return result
+
+
+def _versions() -> dict:
+    names = ["talentkit", "papermill", "nbconvert", "pandas", "numpy", "pandera", "lifelines", "networkx",
+             "scikit-learn", "scipy", "torch", "transformers", "accelerate"]
+    out = {"python": platform.python_version()}
+    for n in names:
+        try:
+            out[n] = metadata.version(n)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def _git_commit(where: Path) -> str | None:
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, timeout=5)
+        if head.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=where, capture_output=True, text=True, timeout=5)
+        return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _device() -> dict:
+    gpus = []
+    if shutil.which("nvidia-smi"):
+        try:
+            q = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
+                               capture_output=True, text=True, timeout=10)
+            gpus = [line.strip() for line in q.stdout.splitlines() if line.strip()]
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return {"platform": platform.platform(), "cpus": os.cpu_count(), "gpus": gpus}
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def choose_run_dir(out_root: Path, name: str, force: bool, new: bool) -> Path:
+    """``out_root/name``; an existing one is refused unless ``force`` (replace) or ``new`` (suffix)."""
+    target = out_root / name
+    if not target.exists():
+        return target
+    if force:
+        shutil.rmtree(target)
+        return target
+    if new:
+        for k in itertools.count(2):
+            candidate = out_root / f"{name}-{k}"
+            if not candidate.exists():
+                return candidate
+    raise RunError(f"{target} exists already; a run never overwrites one. Pass --new to write "
+                   f"{name}-2 beside it, or --force to replace it")
+
+
+def execute_run(run_file: str | Path, out_root: str | Path = "outputs", overrides: dict | None = None,
+                jobs_at_once: int | None = None, timeout: int | None = None, force: bool = False,
+                new: bool = False, progress: bool = True, style: str | None = None) -> tuple[int, Path]:
+    """Check, then execute every job; write reports, ``run.json`` and ``index.html``.
+
+    Returns ``(exit_status, run_dir)``: 0 when every job succeeded, 1 otherwise.
+    """
+    from tqdm.auto import tqdm
+
+    from . import render
+
+    run_file = Path(run_file)
+    run = load_run_file(run_file)
+    jobs = check_jobs(expand_jobs(run, run_file, overrides), run_file)
+    run_dir = choose_run_dir(Path(out_root), run.run, force, new)
+    run_dir.mkdir(parents=True)
+    kernel = ensure_kernel()
+    style = style or run.style
+    info = {
+        "run": run.run, "run_file": str(run_file), "style": style, "started": _now(), "ended": None,
+        "status": "running", "versions": _versions(), "git_commit": _git_commit(run_file.resolve().parent),
+        "device": _device(), "overrides": overrides or {},
+        "jobs": [{"name": j.name, "notebook": str(j.notebook.relative_to(Path.cwd()) if j.notebook.is_relative_to(Path.cwd()) else j.notebook),
+                  "output_notebook": j.notebook.name, "parameters": j.params, "status": "pending",
+                  "error": None, "duration_s": None} for j in jobs],
+    }
+
+    def save():
+        (run_dir / "run.json").write_text(json.dumps(info, indent=1, default=str), encoding="utf-8")
+
+    save()
+    payloads = [{"name": j.name, "notebook": str(j.notebook), "params": j.params, "out_dir": str(run_dir / j.name),
+                 "output_notebook": j.notebook.name, "kernel": kernel, "cwd": str(Path.cwd()),
+                 "timeout": timeout, "style": style, "position": i + 1, "progress": progress}
+                for i, j in enumerate(jobs)]
+    workers = min(jobs_at_once or run.jobs_at_once, len(jobs))
+    overall = tqdm(total=len(jobs), desc=f"run {run.run}", unit="job", position=0, disable=not progress)
+
+    def finish(index: int, result: dict):
+        info["jobs"][index].update(result)
+        overall.update(1)
+        save()
+
+    try:
+        if workers == 1:
+            for i, payload in enumerate(payloads):
+                info["jobs"][i]["status"] = "running"
+                result = run_job(payload)
+                finish(i, result)
+                if result["status"] == "interrupted":
+                    raise KeyboardInterrupt
+        else:
+            ctx = multiprocessing.get_context("spawn")  # no fork: kernels and ZMQ sockets don't survive it
+            with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                futures = {pool.submit(run_job, p): i for i, p in enumerate(payloads)}
+                try:
+                    for fut in cf.as_completed(futures):
+                        i = futures[fut]
+                        try:
+                            finish(i, fut.result())
+                        except Exception as exc:  # a worker that died
+                            finish(i, {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[:500]})
+                except KeyboardInterrupt:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise
+        info["status"] = "ok" if all(j["status"] == "ok" for j in info["jobs"]) else "failed"
+    except KeyboardInterrupt:
+        for j in info["jobs"]:
+            if j["status"] in ("pending", "running"):
+                j["status"] = "interrupted" if j["status"] == "running" else "not run"
+        info["status"] = "interrupted"
+    finally:
+        overall.close()
+        info["ended"] = _now()
+        save()
+        render.render_index(run_dir)
+    return (0 if info["status"] == "ok" else 130 if info["status"] == "interrupted" else 1), run_dir
+
+
+def rerender(run_dir: str | Path, style: str | None = None) -> Path:
+    """Re-render every executed job of a run, and its index."""
+    from . import render
+
+    run_dir = Path(run_dir)
+    info_path = run_dir / "run.json"
+    if not info_path.exists():
+        raise RunError(f"{run_dir}: no run.json here; give a folder written by 'talentkit run'")
+    info = json.loads(info_path.read_text(encoding="utf-8"))
+    for job in info["jobs"]:
+        nb = run_dir / job["name"] / job["output_notebook"]
+        if nb.exists():
+            render.render_notebook(nb, nb.parent / "report.html", style or info.get("style", "report"))
+    return render.render_index(run_dir)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def parse_overrides(pairs: list[str]) -> dict:
+    out = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise RunError(f"-p {pair}: write overrides as key=value, e.g. -p min_group=10")
+        key, value = pair.split("=", 1)
+        try:
+            out[key.strip()] = yaml.safe_load(value) if value.strip() else ""
+        except yaml.YAMLError:
+            out[key.strip()] = value
+    return out
+
+
+def cmd_run(args) -> int:
+    try:
+        overrides = parse_overrides(args.p)
+        if args.check:
+            for rf in args.run_files:
+                run = load_run_file(rf)
+                jobs = check_jobs(expand_jobs(run, Path(rf), overrides), Path(rf))
+                print(f"{rf}: {len(jobs)} job(s) check out: {', '.join(j.name for j in jobs)}")
+            return 0
+        status = 0
+        for rf in args.run_files:
+            code, run_dir = execute_run(rf, out_root=args.out, overrides=overrides, jobs_at_once=args.jobs,
+                                        timeout=args.timeout, force=args.force, new=args.new,
+                                        progress=not args.quiet, style=args.style)
+            info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+            for j in info["jobs"]:
+                extra = f"  {j['error']}" if j.get("error") else ""
+                print(f"  {j['status']:<11} {j['name']}{extra}")
+            print(f"index: {(run_dir / 'index.html').resolve()}")
+            status = max(status, code)
+        return status
+    except RunError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+def cmd_params(args) -> int:
+    path = Path(args.notebook)
+    if not path.is_file():
+        print(f"error: {path}: notebook not found", file=sys.stderr)
+        return 2
+    params = notebook_parameters(path)
+    if not params:
+        print(f"{path}: no cell tagged 'parameters'")
+        return 0
+    width = max(len(n) for n in params)
+    for name, p in params.items():
+        print(f"{name:<{width}}  {p['type']:<6} = {p['default']:<24}  {p['help']}")
+    return 0
+
+
+def cmd_render(args) -> int:
+    try:
+        index = rerender(args.run_dir, args.style)
+    except RunError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"index: {index.resolve()}")
+    return 0
+
+
+def add_commands(sub) -> None:
+    run = sub.add_parser("run", help="run the notebooks of one or more run files")
+    run.add_argument("run_files", nargs="+", help="YAML run files, e.g. params/default.yaml")
+    run.add_argument("--check", action="store_true", help="only check parameters against the notebooks")
+    run.add_argument("-p", action="append", metavar="KEY=VALUE", help="override a parameter in every job")
+    run.add_argument("--jobs", type=int, help="jobs at once (overrides the run file's jobs_at_once)")
+    run.add_argument("--timeout", type=int, help="seconds a cell may run before the job fails")
+    run.add_argument("--out", default="outputs", help="where runs are written (default: outputs)")
+    run.add_argument("--style", choices=["report", "teaching"], help="override the run file's style")
+    run.add_argument("--force", action="store_true", help="replace an existing run folder")
+    run.add_argument("--new", action="store_true", help="write <run>-2 (-3, ...) when the run folder exists")
+    run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.set_defaults(func=cmd_run)
+    params = sub.add_parser("params", help="list a notebook's parameters with defaults and help")
+    params.add_argument("notebook")
+    params.set_defaults(func=cmd_params)
+    render = sub.add_parser("render", help="re-render the reports and index of an executed run")
+    render.add_argument("run_dir")
+    render.add_argument("--style", choices=["report", "teaching"])
+    render.set_defaults(func=cmd_render)

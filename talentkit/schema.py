@@ -1,0 +1,384 @@
+"""Table contracts of a talent-network dataset, and validation that reports every problem.
+
+Each table of ``DESIGN.md`` ("Data contract") is a :class:`TableSpec`. Raw files are read
+as text, coerced column by column (so an unparseable value can be quoted as it was
+written), then checked with a pandera schema (categories, uniqueness, missing values)
+and across tables (ids that must exist in ``people``, exits before hires). Every problem
+found becomes a :class:`Problem`; all of them are raised together as one
+:class:`DataError`, never a pandas or pandera traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+import gzip
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+MISSING_TOKENS = {"", "na", "n/a", "nan", "null", "none", "nat", "-"}
+TRUE_TOKENS = {"true", "t", "yes", "y", "1", "1.0"}
+FALSE_TOKENS = {"false", "f", "no", "n", "0", "0.0"}
+MAX_LISTED = 60  # problems listed in a DataError message; the rest are counted
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the data: where it is, what is wrong, and how to fix it."""
+
+    file: str
+    what: str
+    fix: str
+    row: int | None = None
+    column: str | None = None
+    value: object = None
+
+    def __str__(self) -> str:
+        where = self.file if self.row is None else f"{self.file}:{self.row}"
+        parts = [where]
+        if self.column is not None:
+            col = f"column '{self.column}'"
+            if self.value is not None:
+                col += f" value '{_short(self.value)}'"
+            parts.append(col)
+        return ": ".join(parts) + f": {self.what}; {self.fix}"
+
+
+class DataError(ValueError):
+    """Raised with every problem found in a dataset, one line each."""
+
+    def __init__(self, problems: list[Problem], source: str = ""):
+        self.problems = list(problems)
+        self.source = source
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        n = len(self.problems)
+        head = f"{n} problem{'s' if n != 1 else ''} in dataset {self.source}".rstrip()
+        lines = [f"  {p}" for p in self.problems[:MAX_LISTED]]
+        if n > MAX_LISTED:
+            lines.append(f"  ... and {n - MAX_LISTED} more of the same kinds")
+        return head + ":\n" + "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table of the contract: its columns with their kinds, and which are required.
+
+    Kinds: ``id`` (non-empty text), ``text``, ``date`` (ISO ``YYYY-MM-DD``), ``bool``,
+    ``number``, or a tuple of allowed lower-case values (a category).
+    """
+
+    name: str
+    columns: dict[str, object]
+    required: tuple[str, ...]
+    key: str | None = None  # unique per row
+    optional_table: bool = True
+    nullable_required: tuple[str, ...] = field(default=())  # required columns that may hold blanks
+
+
+PEOPLE = TableSpec(
+    "people",
+    {
+        "employee_id": "id", "hire_date": "date", "exit_date": "date",
+        "exit_type": ("voluntary", "involuntary"), "regretted": "bool", "region": "text",
+        "team": "text", "level": "text", "skill": "text",
+        "origin": ("local", "international"), "channel": "text",
+    },
+    required=("employee_id", "hire_date", "region", "origin", "channel"),
+    key="employee_id",
+    optional_table=False,
+)
+MOVES = TableSpec(
+    "moves",
+    {
+        "employee_id": "id", "date": "date", "from_region": "text", "to_region": "text",
+        "from_team": "text", "to_team": "text", "kind": ("rotation", "transfer", "promotion"),
+    },
+    required=("employee_id", "date"),
+)
+SESSIONS = TableSpec(
+    "sessions",
+    {"session_id": "id", "date": "date", "presenter_id": "id", "region": "text",
+     "topic": "text", "recorded": "bool"},
+    required=("session_id", "date", "presenter_id", "recorded"),
+    key="session_id",
+)
+ATTENDANCE = TableSpec(
+    "attendance", {"session_id": "id", "employee_id": "id"},
+    required=("session_id", "employee_id"),
+)
+CANDIDATES = TableSpec(
+    "candidates",
+    {
+        "candidate_id": "id", "channel": "text", "origin": ("local", "international"),
+        "region": "text", "skill": "text", "applied_date": "date",
+        "reached": ("applied", "screen", "interview", "offer", "hired"), "offer_declined": "bool",
+    },
+    required=("candidate_id", "channel", "origin"),
+    key="candidate_id",
+)
+TEXTS = TableSpec(
+    "texts",
+    {"text": "text", "label": "text", "task": ("retention", "attraction"),
+     "employee_id": "id", "candidate_id": "id", "date": "date"},
+    required=("text", "label"),
+)
+
+TABLES: dict[str, TableSpec] = {t.name: t for t in (PEOPLE, MOVES, SESSIONS, ATTENDANCE, CANDIDATES, TEXTS)}
+FUNNEL_STAGES = CANDIDATES.columns["reached"]
+
+# References that must resolve: (table, column) -> (table, key column)
+REFERENCES = {
+    ("moves", "employee_id"): ("people", "employee_id"),
+    ("attendance", "employee_id"): ("people", "employee_id"),
+    ("attendance", "session_id"): ("sessions", "session_id"),
+    ("sessions", "presenter_id"): ("people", "employee_id"),
+}
+
+
+def _short(value: object, width: int = 40) -> str:
+    s = str(value)
+    return s if len(s) <= width else s[: width - 3] + "..."
+
+
+def _is_missing(series: pd.Series) -> pd.Series:
+    text = series.astype("string").str.strip().str.lower()
+    return series.isna() | text.isin(MISSING_TOKENS).fillna(True)
+
+
+# --------------------------------------------------------------------------- reading files
+
+
+def read_table_file(path: Path, encoding: str | None = None) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read a CSV (any of , ; tab | as delimiter, optionally gzipped) or Parquet file as text.
+
+    Returns the frame indexed by the row number a person sees in the file (CSV: the
+    line, with the header on line 1; Parquet: the 1-based row), or ``None`` and the
+    problems that stopped it.
+    """
+    name = path.name
+    suffixes = "".join(path.suffixes).lower()
+    if suffixes.endswith(".parquet") or suffixes.endswith(".pq"):
+        try:
+            df = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises many kinds; all mean "cannot read"
+            return None, [Problem(name, f"not a readable Parquet file ({type(exc).__name__}: {_short(exc, 80)})",
+                                  "export the table again as Parquet or as a UTF-8 CSV")]
+        df.index = pd.RangeIndex(1, len(df) + 1)
+        df.columns = [str(c).strip() for c in df.columns]
+        return df, []
+    if not (suffixes.endswith(".csv") or suffixes.endswith(".csv.gz") or suffixes.endswith(".tsv")
+            or suffixes.endswith(".txt")):
+        return None, [Problem(name, f"'{path.suffix}' is not a CSV or Parquet file",
+                              "export the table as CSV (UTF-8) or Parquet")]
+    raw = path.read_bytes()
+    if suffixes.endswith(".gz"):
+        try:
+            raw = gzip.decompress(raw)
+        except OSError:
+            return None, [Problem(name, "not a readable gzip file", "compress it again with gzip, or save it uncompressed")]
+    if raw[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
+        return None, [Problem(name, "this is a spreadsheet (Excel) file, not a CSV",
+                              "in Excel use Save As > 'CSV UTF-8 (Comma delimited)'")]
+    if b"\x00" in raw[:4096]:
+        return None, [Problem(name, "the file holds binary data (or UTF-16 text), not a UTF-8 CSV",
+                              "save it as 'CSV UTF-8'")]
+    try:
+        text = raw.decode(encoding or "utf-8-sig")
+    except (UnicodeDecodeError, LookupError) as exc:
+        if isinstance(exc, LookupError):
+            return None, [Problem(name, f"unknown encoding '{encoding}'", "name a Python codec such as utf-8 or cp1252")]
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [Problem(name, f"not UTF-8: byte 0x{raw[exc.start]:02X} on line {line} cannot be decoded",
+                              "re-save the file as UTF-8 ('CSV UTF-8' in Excel), or pass its encoding "
+                              "(encoding: cp1252 in the params, --encoding on the command line)")]
+    if not text.strip():
+        return None, [Problem(name, "the file is empty", "export the table again with its header row and data")]
+    header = text.split("\n", 1)[0]
+    sep = max([",", ";", "\t", "|"], key=header.count)
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                         skipinitialspace=True, skip_blank_lines=True)
+    except pd.errors.ParserError as exc:
+        m = re.search(r"line (\d+), saw (\d+)", str(exc))
+        row = int(m.group(1)) if m else None
+        return None, [Problem(name, f"the row has a different number of fields than the header ({_short(exc, 120)})",
+                              f"quote values that contain the delimiter '{sep}', or remove the stray field",
+                              row=row)]
+    except pd.errors.EmptyDataError:
+        return None, [Problem(name, "the file is empty", "export the table again with its header row and data")]
+    problems = []
+    header_cells = [c.strip() for c in next(iter(pd.read_csv(io.StringIO(header), sep=sep, header=None, dtype=str)
+                                                 .itertuples(index=False)))]
+    seen = set()
+    for c in header_cells:
+        if c in seen:
+            problems.append(Problem(name, "the column appears twice in the header", "delete or rename one of them",
+                                    row=1, column=c))
+        seen.add(c)
+    df.columns = [str(c).strip() for c in df.columns]
+    df.index = pd.RangeIndex(2, len(df) + 2)  # header is line 1
+    return df, problems
+
+
+def find_table_file(folder: Path, table: str, files: dict | None = None) -> Path | None:
+    """The file holding ``table`` in ``folder``: a name given in ``files``, else ``<table>.csv|.parquet|...``."""
+    if files and table in files:
+        return folder / files[table]
+    by_lower = {p.name.lower(): p for p in sorted(folder.iterdir()) if p.is_file()}
+    for ext in (".csv", ".csv.gz", ".parquet", ".pq", ".tsv", ".txt", ".xlsx", ".xls", ".json"):
+        if table + ext in by_lower:
+            return by_lower[table + ext]
+    return None
+
+
+# --------------------------------------------------------------------------- column mapping
+
+
+def mapping_for(table: str, columns: dict | None) -> dict[str, str]:
+    """The foreign-name -> contract-name mapping that applies to ``table``.
+
+    ``columns`` is either flat (``{"Employee Number": "employee_id"}``, applied to every
+    table that has the foreign column) or per table (``{"people": {...}, "moves": {...}}``).
+    """
+    if not columns:
+        return {}
+    flat = {k: v for k, v in columns.items() if not isinstance(v, dict)}
+    flat.update(columns.get(table) or {})
+    return {str(k): str(v) for k, v in flat.items()}
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
+
+
+def close_match(name: str, candidates: list[str]) -> str | None:
+    """The column in ``candidates`` a person most likely meant by ``name`` (``hire date`` -> ``hire_date``)."""
+    by_normal = {_normal(c): c for c in candidates}
+    if _normal(name) in by_normal:
+        return by_normal[_normal(name)]
+    hits = difflib.get_close_matches(_normal(name), list(by_normal), n=1, cutoff=0.75)
+    return by_normal[hits[0]] if hits else None
+
+
+# --------------------------------------------------------------------------- coercion
+
+
+def _coerce_column(s: pd.Series, kind, file: str, column: str) -> tuple[pd.Series, list[Problem]]:
+    missing = _is_missing(s)
+    problems: list[Problem] = []
+    if kind == "date":
+        if pd.api.types.is_datetime64_any_dtype(s):
+            out = pd.to_datetime(s).dt.tz_localize(None) if getattr(s.dt, "tz", None) else s
+            return out.astype("datetime64[ns]").dt.normalize(), problems
+        text = s.astype("string").str.strip()
+        out = pd.to_datetime(text.where(~missing), format="ISO8601", errors="coerce")
+        bad = out.isna() & ~missing
+        for row, value in text[bad].items():
+            problems.append(Problem(file, "not a date", "write dates as YYYY-MM-DD", row, column, value))
+        return out.astype("datetime64[ns]").dt.normalize(), problems
+    if kind == "bool":
+        if pd.api.types.is_bool_dtype(s):
+            return s.astype("boolean"), problems
+        text = s.astype("string").str.strip().str.lower()
+        out = pd.Series(pd.NA, index=s.index, dtype="boolean")
+        out[text.isin(TRUE_TOKENS).fillna(False)] = True
+        out[text.isin(FALSE_TOKENS).fillna(False)] = False
+        bad = out.isna() & ~missing
+        for row, value in s[bad].items():
+            problems.append(Problem(file, "not a true/false value", "use true or false (yes/no and 1/0 also work)",
+                                    row, column, value))
+        return out, problems
+    if kind == "number":
+        out = pd.to_numeric(s.where(~missing), errors="coerce")
+        for row, value in s[out.isna() & ~missing].items():
+            problems.append(Problem(file, "not a number", "write a plain number such as 12.5", row, column, value))
+        return out, problems
+    text = s.astype("string").str.strip()
+    if isinstance(kind, tuple):  # categories are matched without regard to case or spaces
+        text = text.str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+    return text.where(~missing, pd.NA).astype(object).where(~missing, None), problems
+
+
+def _pandera_schema(spec: TableSpec, present: list[str]) -> pa.DataFrameSchema:
+    cols = {}
+    for name in present:
+        kind = spec.columns[name]
+        nullable = name not in spec.required or name in spec.nullable_required
+        checks = [pa.Check.isin(list(kind))] if isinstance(kind, tuple) else []
+        cols[name] = pa.Column(nullable=nullable, checks=checks, unique=(name == spec.key))
+    return pa.DataFrameSchema(cols)
+
+
+def _fix_for(spec: TableSpec, column: str, check: str) -> tuple[str, str]:
+    kind = spec.columns.get(column)
+    if "isin" in check:
+        return "not an allowed value", f"use one of: {', '.join(kind)}"
+    if "not_nullable" in check:
+        return "required value is empty", "fill it in, or drop the row"
+    if "field_uniqueness" in check or "unique" in check:
+        return "duplicate id", "give each row its own id, or remove the repeated row"
+    return f"failed check {check}", "correct the value"
+
+
+def validate_table(raw: pd.DataFrame, spec: TableSpec, file: str,
+                   columns: dict | None = None) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Map, coerce and check one table. Returns the typed frame (or None) and its problems."""
+    problems: list[Problem] = []
+    mapping = mapping_for(spec.name, columns)
+    df = raw.rename(columns={k: v for k, v in mapping.items() if k in raw.columns})
+    if len(df) == 0:
+        return None, [Problem(file, "the table has a header but no rows", "export it again with its data, or leave the file out")]
+    for col in spec.required:
+        if col not in df.columns:
+            hint = close_match(col, [c for c in df.columns if c not in spec.columns])
+            fix = (f"a column '{hint}' looks close: rename it to '{col}', or map it with columns: {{'{hint}': {col}}}"
+                   if hint else f"add the column, or map your column to it with columns: {{'<your name>': {col}}}")
+            problems.append(Problem(file, "required column is missing", fix, row=1, column=col))
+    if problems:
+        return None, problems
+    typed = df.copy()
+    present = [c for c in spec.columns if c in df.columns]
+    for col in present:
+        typed[col], found = _coerce_column(df[col], spec.columns[col], file, col)
+        problems += found
+    try:
+        _pandera_schema(spec, present).validate(typed[present], lazy=True)
+    except SchemaErrors as err:
+        already = {(p.row, p.column) for p in problems}  # a value that did not parse is reported once
+        for case in err.failure_cases.itertuples(index=False):
+            column, check, row, value = case.column, str(case.check), case.index, case.failure_case
+            if not pd.isna(row) and (int(row), column) in already:
+                continue
+            what, fix = _fix_for(spec, column, check)
+            if pd.isna(row):  # schema-level failure (not tied to a row)
+                problems.append(Problem(file, what, fix, column=column, value=value))
+            else:
+                problems.append(Problem(file, what, fix, int(row), column, None if pd.isna(value) else value))
+    return typed, problems
+
+
+def check_references(tables: dict[str, pd.DataFrame], files: dict[str, str]) -> list[Problem]:
+    """Ids that must exist in another table, and dates that must be in order."""
+    problems: list[Problem] = []
+    for (table, col), (target, key) in REFERENCES.items():
+        if table not in tables or target not in tables or col not in tables[table].columns:
+            continue
+        values = tables[table][col]
+        unknown = values.notna() & ~values.isin(set(tables[target][key].dropna()))
+        for row, value in values[unknown].items():
+            problems.append(Problem(files[table], f"id not found in {target}.{key}",
+                                    f"add the id to {files[target]}, or remove this row", row, col, value))
+    people = tables.get("people")
+    if people is not None and "exit_date" in people.columns:
+        bad = people["exit_date"].notna() & (people["exit_date"] < people["hire_date"])
+        for row, value in people.loc[bad, "exit_date"].items():
+            problems.append(Problem(files["people"], f"exit_date is before hire_date {people.at[row, 'hire_date']:%Y-%m-%d}",
+                                    "correct either date", row, "exit_date", f"{value:%Y-%m-%d}"))
+    return problems

@@ -1,0 +1,340 @@
+"""The seeded generator of the built-in dataset: a global AI company's talent network.
+
+Knobs (module constants, documented where they stand):
+
+* ``SIZES``: people employed at the start and hires over the period, per size;
+* ``REGIONS``: each region's share of hiring, international share, channel mix,
+  turnover multiplier and the share of sharing sessions it records;
+* ``VOLUNTARY_BASE`` and the hazard multipliers by level, skill, pay band, manager
+  quality and tenure: what drives exits;
+* ``MOVE_RATE`` and ``MOVE_KINDS``: internal mobility;
+* ``ASPECTS``: the latent aspects that texts talk about and their weight in each label.
+
+Texts get their labels from a latent model with noise (``TEXT_LABEL_NOISE``), so no
+classifier reaches 100%. The same seed gives byte-identical files (``write``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+START = pd.Timestamp("2021-01-01")
+MONTHS = 60  # five years: 2021-01 .. 2025-12
+AS_OF = START + pd.DateOffset(months=MONTHS) - pd.Timedelta(days=1)
+
+# size -> (employed at the start, hires over the period, retention texts, attraction texts)
+SIZES = {"small": (130, 170, 400, 300), "default": (1300, 1700, 2400, 1600), "large": (13000, 17000, 6000, 4000)}
+
+SKILLS = ["NLP", "CV", "Speech", "RecSys", "ML Infra", "Data Science"]
+LEVELS = ["L1", "L2", "L3", "L4", "L5"]
+LEVEL_HIRE_MIX = [0.30, 0.30, 0.22, 0.12, 0.06]
+CHANNELS = ["referral", "campus", "recommendation", "conference", "partner", "community", "job_board"]
+PAY_BANDS = ["below", "at", "above"]  # pay against the local market
+PAY_MIX = [0.30, 0.50, 0.20]
+
+# share of hiring, international share of hires, voluntary-turnover multiplier,
+# share of sessions recorded, channel weights (in CHANNELS order), teams
+REGIONS = {
+    "US": dict(share=0.34, intl=0.45, turnover=1.15, recorded=0.88, channels=[30, 12, 10, 10, 8, 6, 24],
+               teams=["Language", "Vision", "Speech", "Recommendation", "Platform", "Applied"]),
+    "CN": dict(share=0.24, intl=0.08, turnover=0.80, recorded=0.93, channels=[25, 30, 15, 4, 6, 5, 15],
+               teams=["Language", "Vision", "Recommendation", "Platform", "Applied"]),
+    "EU": dict(share=0.20, intl=0.35, turnover=0.90, recorded=0.75, channels=[22, 15, 8, 12, 10, 13, 20],
+               teams=["Language", "Vision", "Speech", "Platform"]),
+    "SG": dict(share=0.11, intl=0.60, turnover=1.05, recorded=0.82, channels=[28, 8, 14, 8, 20, 6, 16],
+               teams=["Language", "Recommendation", "Applied"]),
+    "IN": dict(share=0.11, intl=0.04, turnover=1.50, recorded=0.70, channels=[20, 35, 8, 4, 8, 5, 20],
+               teams=["Vision", "Platform", "Applied"]),
+}
+TEAM_SKILL = {"Language": "NLP", "Vision": "CV", "Speech": "Speech", "Recommendation": "RecSys",
+              "Platform": "ML Infra", "Applied": "Data Science"}
+
+VOLUNTARY_BASE = 0.12      # annual voluntary exit hazard before multipliers
+INVOLUNTARY_BASE = 0.03    # annual involuntary exit hazard
+LEVEL_HAZARD = [1.25, 1.10, 1.0, 0.80, 0.65]
+SKILL_HAZARD = {"NLP": 1.25, "CV": 1.0, "Speech": 0.95, "RecSys": 1.05, "ML Infra": 0.9, "Data Science": 1.1}
+PAY_HAZARD = {"below": 1.6, "at": 1.0, "above": 0.65}
+MANAGER_EFFECT = 0.35      # log-hazard per standard deviation of (poorer) manager quality
+MOVE_RATE = 0.10           # annual internal move rate
+MOVE_KINDS = {"promotion": 0.45, "transfer": 0.35, "rotation": 0.20}
+
+ASPECTS = {  # aspect -> (weight for retention, weight for attraction)
+    "pay": (1.0, 1.0), "growth": (1.0, 0.6), "manager": (1.2, 0.3), "workload": (0.8, 0.2),
+    "research freedom": (0.6, 0.8), "compute": (0.5, 0.8), "relocation": (0.3, 0.9),
+    "visa": (0.2, 1.1), "remote work": (0.5, 0.7),
+}
+TEXT_LABEL_NOISE = 0.08
+
+_PHRASES = {  # aspect -> (positive phrasings, negative phrasings)
+    "pay": (["the pay is competitive", "my salary is fair for the market", "compensation is generous",
+             "the equity package is strong"],
+            ["the pay is below market", "my salary has not kept up", "compensation is disappointing",
+             "other labs pay much more"]),
+    "growth": (["I keep learning new things", "there is a clear path to promotion", "I am growing fast here",
+                "my career is moving forward"],
+               ["my career has stalled", "there is no path to promotion", "I stopped learning",
+                "promotions go to others"]),
+    "manager": (["my manager supports me", "my lead gives useful feedback", "I trust my manager",
+                 "management listens to the team"],
+                ["my manager micromanages", "my lead never gives feedback", "I do not trust my manager",
+                 "management ignores the team"]),
+    "workload": (["the workload is sustainable", "deadlines are reasonable", "I have time to think",
+                  "on-call is light"],
+                 ["the workload is crushing", "deadlines are impossible", "I am burning out",
+                  "on-call never stops"]),
+    "research freedom": (["I can choose my research problems", "we are free to publish",
+                          "there is room for exploration"],
+                         ["research is tightly controlled", "we cannot publish", "there is no room for exploration"]),
+    "compute": (["we have plenty of GPUs", "the compute budget is generous", "training jobs start quickly"],
+                ["we never get enough GPUs", "the compute budget is tiny", "training jobs wait for days"]),
+    "relocation": (["the relocation package is helpful", "moving here was easy", "the relocation support is great"],
+                   ["relocation would uproot my family", "the relocation support is weak", "moving is too costly"]),
+    "visa": (["the visa sponsorship is reliable", "the company handles the visa process", "my work permit was quick"],
+             ["the visa process is uncertain", "sponsorship is not guaranteed", "my work permit is at risk"]),
+    "remote work": (["remote work is flexible", "I can work from home when needed", "hybrid work suits me"],
+                    ["remote work was taken away", "everyone must be in the office daily", "there is no flexibility"]),
+}
+_NEGATED = {  # the opposite polarity said with a negation, so bag-of-words alone is not enough
+    True: ["I cannot complain about {a}", "{a} is not a problem", "I have no worries about {a}",
+           "{a} is not bad at all"],
+    False: ["I am not happy with {a}", "{a} is not good enough", "I do not like how {a} is handled",
+            "{a} is not what I was promised"],
+}
+_FILLER = ["The team is working on a new model.", "We shipped a release last month.", "The office is busy.",
+           "Quarterly planning just finished.", "I joined a reading group.", "The product roadmap changed again.",
+           "Our benchmark numbers went up.", "I met the new interns.", ""]
+
+
+def _pick(rng: np.random.Generator, options: list):
+    return options[int(rng.integers(len(options)))]
+
+
+def _month_date(rng: np.random.Generator, months: np.ndarray) -> pd.DatetimeIndex:
+    """A random day inside each month offset from START."""
+    firsts = pd.DatetimeIndex([START + pd.DateOffset(months=int(m)) for m in months]) if len(months) else pd.DatetimeIndex([])
+    days = rng.integers(0, 28, size=len(months))
+    return firsts + pd.to_timedelta(days, unit="D")
+
+
+def generate(size: str = "default", seed: int = 0) -> dict[str, pd.DataFrame]:
+    """Generate the six tables of a talent network. Same ``size`` and ``seed``, same tables."""
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {sorted(SIZES)}, not {size!r}")
+    rng = np.random.default_rng(seed)
+    n_start, n_hires, n_ret_texts, n_att_texts = SIZES[size]
+    regions = list(REGIONS)
+    teams = [(r, f"{r} {t}") for r in regions for t in REGIONS[r]["teams"]]
+    team_names = [t for _, t in teams]
+    team_region = np.array([r for r, _ in teams])
+    manager_quality = rng.normal(0, 1, len(teams))
+    share = np.array([REGIONS[r]["share"] for r in regions])
+
+    # --- people: those employed at the start, then hires spread over the months (growing)
+    n = n_start + n_hires
+    hire_month = np.concatenate([
+        -rng.integers(1, 84, n_start),  # hired in the 7 years before the start
+        np.sort(rng.choice(MONTHS, n_hires, p=np.linspace(0.7, 1.3, MONTHS) / np.linspace(0.7, 1.3, MONTHS).sum())),
+    ])
+    region_idx = rng.choice(len(regions), n, p=share / share.sum())
+    team_idx = np.empty(n, dtype=int)
+    for i, r in enumerate(regions):
+        members = np.flatnonzero(region_idx == i)
+        options = np.flatnonzero(team_region == r)
+        team_idx[members] = rng.choice(options, len(members))
+    skill = np.array([TEAM_SKILL[team_names[t].split(" ", 1)[1]] if rng.random() < 0.65 else _pick(rng, SKILLS)
+                      for t in team_idx])
+    level_idx = rng.choice(len(LEVELS), n, p=LEVEL_HIRE_MIX)
+    level_idx[:n_start] = np.minimum(level_idx[:n_start] + rng.integers(0, 2, n_start), 4)
+    intl = np.array([REGIONS[regions[r]]["intl"] for r in region_idx])
+    origin = np.where(rng.random(n) < intl, "international", "local")
+    channel = np.array([CHANNELS[rng.choice(len(CHANNELS), p=np.array(REGIONS[regions[r]]["channels"]) /
+                                            sum(REGIONS[regions[r]]["channels"]))] for r in region_idx])
+    pay_band = np.array(PAY_BANDS)[rng.choice(3, n, p=PAY_MIX)]
+
+    # --- months 0..MONTHS-1: exits and moves for everyone employed
+    exit_month = np.full(n, -1)
+    exit_type = np.full(n, "", dtype=object)
+    moves = []
+    static = (np.array([REGIONS[regions[r]]["turnover"] for r in region_idx])
+              * np.array([SKILL_HAZARD[s] for s in skill])
+              * np.array([PAY_HAZARD[p] for p in pay_band]))
+    for m in range(MONTHS):
+        active = np.flatnonzero((hire_month <= m) & (exit_month < 0))
+        tenure_years = (m - hire_month[active]) / 12
+        tenure_mult = np.where(tenure_years < 1, 0.8, np.where(tenure_years < 3, 1.3, 0.9))
+        vol = (VOLUNTARY_BASE * static[active] * np.array(LEVEL_HAZARD)[level_idx[active]] * tenure_mult
+               * np.exp(-MANAGER_EFFECT * manager_quality[team_idx[active]]))
+        p_vol = 1 - np.exp(-vol / 12)
+        p_inv = 1 - np.exp(-INVOLUNTARY_BASE / 12)
+        u = rng.random(len(active))
+        leaving_vol = active[u < p_vol]
+        leaving_inv = active[(u >= p_vol) & (u < p_vol + p_inv)]
+        exit_month[leaving_vol] = m
+        exit_type[leaving_vol] = "voluntary"
+        exit_month[leaving_inv] = m
+        exit_type[leaving_inv] = "involuntary"
+        stay = active[u >= p_vol + p_inv]
+        movers = stay[rng.random(len(stay)) < MOVE_RATE / 12]
+        for i in movers:
+            kind = rng.choice(list(MOVE_KINDS), p=list(MOVE_KINDS.values()))
+            old_team = team_idx[i]
+            if kind == "promotion":
+                if level_idx[i] == 4:
+                    continue
+                level_idx[i] += 1
+                new_team = old_team
+            else:
+                same_region = team_region == team_region[old_team]
+                pool = np.flatnonzero(same_region if kind == "transfer" else ~same_region)
+                pool = pool[pool != old_team]
+                if len(pool) == 0:
+                    continue
+                new_team = int(rng.choice(pool))
+            moves.append((i, m, team_region[old_team], team_region[new_team], team_names[old_team],
+                          team_names[new_team], kind))
+            team_idx[i] = new_team
+            region_idx[i] = regions.index(team_region[new_team])
+
+    ids = np.array([f"E{k:05d}" for k in rng.permutation(n) + 1])
+    hire_dates = _month_date(rng, hire_month)
+    exited = exit_month >= 0
+    exit_dates = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+    exit_dates[exited] = _month_date(rng, exit_month[exited])
+    # an exit in the month of hire can fall before the hire day: keep it after
+    exit_dates[exited] = np.maximum(exit_dates[exited].to_numpy(), (hire_dates[exited] + pd.Timedelta(days=14)).to_numpy())
+    regretted = pd.Series(pd.NA, index=range(n), dtype="boolean")
+    vol_idx = np.flatnonzero(exit_type == "voluntary")
+    regretted[vol_idx] = rng.random(len(vol_idx)) < 0.25 + 0.1 * level_idx[vol_idx]
+    regretted[np.flatnonzero(exit_type == "involuntary")] = False
+    people = pd.DataFrame({
+        "employee_id": ids, "hire_date": hire_dates, "exit_date": exit_dates,
+        "exit_type": pd.Series(exit_type).replace("", None), "regretted": regretted,
+        "region": team_region[team_idx], "team": np.array(team_names)[team_idx],
+        "level": np.array(LEVELS)[level_idx], "skill": skill, "origin": origin, "channel": channel,
+        "pay_band": pay_band,
+    })
+
+    move_rows = pd.DataFrame(moves, columns=["idx", "month", "from_region", "to_region", "from_team", "to_team", "kind"])
+    move_dates = _month_date(rng, move_rows["month"].to_numpy())
+    move_dates = np.maximum(move_dates.to_numpy(), (hire_dates[move_rows["idx"]] + pd.Timedelta(days=30)).to_numpy())
+    moves_df = pd.DataFrame({"employee_id": ids[move_rows["idx"]], "date": move_dates}).join(
+        move_rows[["from_region", "to_region", "from_team", "to_team", "kind"]])
+    # a move dated after the person's exit (same month) would be impossible: drop it
+    ex = people.set_index("employee_id")["exit_date"]
+    moves_df = moves_df[~(moves_df["date"] >= moves_df["employee_id"].map(ex))]
+
+    sessions, attendance = _sessions(rng, people, hire_month, exit_month, region_idx_at=None)
+    candidates = _candidates(rng, people.iloc[n_start:])
+    texts = _texts(rng, people, n_ret_texts, n_att_texts, candidates)
+    people = people.sort_values("employee_id").reset_index(drop=True)
+    moves_df = moves_df.sort_values(["date", "employee_id"], kind="stable").reset_index(drop=True)
+    return {"people": people, "moves": moves_df, "sessions": sessions, "attendance": attendance,
+            "candidates": candidates, "texts": texts}
+
+
+def _sessions(rng, people, hire_month, exit_month, region_idx_at=None):
+    """Monthly knowledge-sharing sessions per region, presented and attended by people employed then."""
+    regions = people["region"].to_numpy()
+    skills = people["skill"].to_numpy()
+    ids = people["employee_id"].to_numpy()
+    level = people["level"].str[1].astype(int).to_numpy()
+    rows, att = [], []
+    for m in range(MONTHS):
+        active = np.flatnonzero((hire_month <= m) & ((exit_month < 0) | (exit_month > m)))
+        for r in REGIONS:
+            local = active[regions[active] == r]
+            if len(local) < 5:
+                continue
+            k = rng.poisson(len(local) / 40)
+            for _ in range(k):
+                w = level[local].astype(float)
+                presenter = int(rng.choice(local, p=w / w.sum()))
+                sid = f"S{len(rows) + 1:05d}"
+                topic = skills[presenter] if rng.random() < 0.8 else _pick(rng, SKILLS)
+                rows.append((sid, m, ids[presenter], r, topic, bool(rng.random() < REGIONS[r]["recorded"])))
+                n_att = min(len(active) - 1, 3 + rng.poisson(8))
+                n_far = rng.binomial(n_att, 0.2)
+                near = local[local != presenter]
+                far = active[regions[active] != r]
+                chosen = list(rng.choice(near, min(len(near), n_att - n_far), replace=False))
+                if len(far):
+                    chosen += list(rng.choice(far, min(len(far), n_far), replace=False))
+                att += [(sid, ids[c]) for c in chosen]
+    sessions = pd.DataFrame(rows, columns=["session_id", "month", "presenter_id", "region", "topic", "recorded"])
+    sessions.insert(1, "date", _month_date(rng, sessions["month"].to_numpy()))
+    sessions = sessions.drop(columns="month")
+    attendance = pd.DataFrame(att, columns=["session_id", "employee_id"])
+    return sessions, attendance
+
+
+def _candidates(rng, hires: pd.DataFrame) -> pd.DataFrame:
+    """A recruiting funnel behind each hire: applicants who stopped at each stage, and declined offers."""
+    decline = {"referral": 0.12, "campus": 0.25, "recommendation": 0.15, "conference": 0.22, "partner": 0.18,
+               "community": 0.20, "job_board": 0.30}
+    applied_extra = {"job_board": 2.0, "campus": 1.5}
+    rows = []
+    for h in hires.itertuples(index=False):
+        p_decline = min(0.6, decline[h.channel] + (0.12 if h.origin == "international" else 0.0))
+        counts = {"hired": 1, "offer": rng.poisson(p_decline / (1 - p_decline)), "interview": rng.poisson(2.5),
+                  "screen": rng.poisson(4), "applied": rng.poisson(6 * applied_extra.get(h.channel, 1.0))}
+        for stage, k in counts.items():
+            for _ in range(k):
+                origin = h.origin if rng.random() < 0.8 else ("local" if h.origin == "international" else "international")
+                lag = int(rng.integers(20, 120))
+                rows.append((h.channel, origin, h.region, h.skill, h.hire_date - pd.Timedelta(days=lag), stage,
+                             stage == "offer"))
+    df = pd.DataFrame(rows, columns=["channel", "origin", "region", "skill", "applied_date", "reached", "offer_declined"])
+    df = df.sort_values("applied_date", kind="stable").reset_index(drop=True)
+    df.insert(0, "candidate_id", [f"C{k:06d}" for k in range(1, len(df) + 1)])
+    return df
+
+
+def _sentence(rng, aspect: str, positive: bool) -> str:
+    if rng.random() < 0.25:
+        return _pick(rng, _NEGATED[positive]).format(a=aspect)
+    return _pick(rng, _PHRASES[aspect][0 if positive else 1])
+
+
+def _texts(rng, people: pd.DataFrame, n_ret: int, n_att: int, candidates: pd.DataFrame) -> pd.DataFrame:
+    """Comments whose wording reflects latent aspects; labels come from those aspects plus noise."""
+    names = list(ASPECTS)
+    rows = []
+    for task, n, pool, idcol, labels in (
+        ("retention", n_ret, people["employee_id"].to_numpy(), "employee_id", ("stayed", "left")),
+        ("attraction", n_att, candidates["candidate_id"].to_numpy(), "candidate_id", ("accepted", "declined")),
+    ):
+        weight = np.array([ASPECTS[a][0 if task == "retention" else 1] for a in names])
+        for _ in range(n):
+            mood = rng.normal(0, 0.8)  # a person's general outlook tilts every aspect they mention
+            k = int(rng.integers(1, 4))
+            chosen = rng.choice(len(names), k, replace=False, p=weight / weight.sum())
+            signs = np.where(rng.normal(mood, 1, k) > 0, 1, -1)
+            z = float((weight[chosen] * signs).sum() + rng.normal(0, 0.7))
+            positive = z > 0
+            if rng.random() < TEXT_LABEL_NOISE:
+                positive = not positive
+            parts = [_sentence(rng, names[c], s > 0) for c, s in zip(chosen, signs)]
+            parts.insert(int(rng.integers(0, len(parts) + 1)), _pick(rng, _FILLER))
+            text = " ".join(p[0].upper() + p[1:] + ("" if p.endswith(".") else ".") for p in parts if p)
+            rows.append({"text": text, "label": labels[0] if positive else labels[1], "task": task,
+                         idcol: _pick(rng, pool)})
+    df = pd.DataFrame(rows, columns=["text", "label", "task", "employee_id", "candidate_id"])
+    return df
+
+
+def write(tables: dict[str, pd.DataFrame], out: str | Path) -> Path:
+    """Write tables as UTF-8 CSV: ISO dates, ``true``/``false``, blanks for missing. Deterministic bytes."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, df in tables.items():
+        df = df.copy()
+        for col in df.columns:
+            if pd.api.types.is_datetime64_any_dtype(df[col]):
+                df[col] = df[col].dt.strftime("%Y-%m-%d")
+            elif pd.api.types.is_bool_dtype(df[col]) or str(df[col].dtype) == "boolean":
+                df[col] = df[col].map({True: "true", False: "false"})
+        df.to_csv(out / f"{name}.csv", index=False, lineterminator="\n")
+    return out

@@ -1,0 +1,71 @@
+"""Shared fixtures: a tiny valid dataset written as CSV files, and the small synthetic one."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+TINY = {
+    "people.csv": """employee_id,hire_date,exit_date,exit_type,regretted,region,team,level,skill,origin,channel
+E1,2020-01-15,,,,US,US Language,L2,NLP,local,referral
+E2,2020-03-01,2021-06-30,voluntary,true,US,US Language,L3,NLP,international,campus
+E3,2021-02-01,,,,CN,CN Vision,L1,CV,local,job_board
+E4,2019-07-01,2022-01-31,involuntary,false,EU,EU Platform,L4,ML Infra,international,partner
+E5,2022-05-01,,,,EU,EU Platform,L2,ML Infra,local,referral
+E6,2021-09-01,,,,CN,CN Vision,L2,CV,local,community
+""",
+    "moves.csv": """employee_id,date,from_region,to_region,from_team,to_team,kind
+E1,2021-05-01,US,US,US Language,US Language,promotion
+E3,2022-03-01,CN,CN,CN Vision,CN Vision,promotion
+""",
+    "sessions.csv": """session_id,date,presenter_id,region,topic,recorded
+S1,2021-03-10,E1,US,NLP,true
+S2,2021-04-12,E4,EU,ML Infra,false
+""",
+    "attendance.csv": """session_id,employee_id
+S1,E2
+S1,E3
+S2,E5
+""",
+    "candidates.csv": """candidate_id,channel,origin,region,skill,applied_date,reached,offer_declined
+C1,referral,local,US,NLP,2020-01-01,hired,false
+C2,campus,international,US,NLP,2020-01-05,offer,true
+C3,job_board,local,CN,CV,2020-02-01,screen,false
+""",
+    "texts.csv": """text,label,task,employee_id
+The pay is fair.,stayed,retention,E1
+My manager micromanages.,left,retention,E2
+""",
+}
+
+
+def write_tiny(folder: Path, **replace: str) -> Path:
+    """Write the tiny dataset to ``folder``, replacing (or, with None, dropping) named files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in {**TINY, **replace}.items():
+        if text is not None:
+            (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def tiny(tmp_path) -> Path:
+    return write_tiny(tmp_path / "tiny")
+
+
+@pytest.fixture(scope="session")
+def small_folder(tmp_path_factory) -> Path:
+    from talentkit import synth
+
+    return synth.write(synth.generate("small", 0), tmp_path_factory.mktemp("small"))
+
+
+@pytest.fixture(scope="session")
+def synthetic_default():
+    import talentkit as tk
+
+    return tk.load("synthetic")
