@@ -1,0 +1,66 @@
+"""Runner overhead and parallel speedup, measured on the test fixture notebook.
+
+1. per-job time of ``talentkit run`` (check, execute, render, index) against the same work
+   done by hand with the ``papermill`` and ``jupyter nbconvert --no-input`` command lines;
+2. speedup of 4 jobs with 2 at once against 4 jobs one at a time.
+
+Usage: .venv/bin/python benchmarks/runner_overhead.py [--jobs 4] [--repeat 2]
+Prints the ratios; goal: overhead ratio <= 1.0, speedup >= 1.6 on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "notebooks" / "fixture.ipynb"
+BIN = Path(sys.executable).parent
+
+
+def by_hand(n: int, work: Path) -> float:
+    start = time.perf_counter()
+    for i in range(n):
+        out = work / f"hand_{i}.ipynb"
+        subprocess.run([BIN / "papermill", str(FIXTURE), str(out), "-p", "x", str(i), "-k", "talentkit",
+                        "--no-progress-bar"], check=True, capture_output=True)
+        subprocess.run([BIN / "jupyter", "nbconvert", "--to", "html", "--no-input", str(out)],
+                       check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def with_runner(n: int, at_once: int, work: Path, tag: str) -> float:
+    rf = work / f"bench_{tag}.yaml"
+    rf.write_text(f"run: bench_{tag}\njobs_at_once: {at_once}\njobs:\n  - notebook: {FIXTURE}\n"
+                  f"    matrix: {{x: {list(range(n))}}}\n")
+    start = time.perf_counter()
+    subprocess.run([BIN / "talentkit", "run", str(rf), "--out", str(work / "out"), "--quiet", "--force"],
+                   check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=2, help="best of this many timings")
+    args = parser.parse_args()
+    n = args.jobs
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        hand = min(by_hand(n, work) for _ in range(args.repeat))
+        serial = min(with_runner(n, 1, work, "serial") for _ in range(args.repeat))
+        parallel = min(with_runner(n, 2, work, "parallel") for _ in range(args.repeat))
+    print(f"jobs: {n} (fixture notebook), best of {args.repeat}")
+    print(f"by hand (papermill + nbconvert CLIs): {hand / n:.2f} s/job")
+    print(f"talentkit run, 1 at once:             {serial / n:.2f} s/job")
+    print(f"talentkit run, 2 at once:             {parallel / n:.2f} s/job")
+    print(f"overhead ratio (runner / by hand):    {serial / hand:.2f}  (goal <= 1.0)")
+    print(f"speedup (2 at once vs 1 at once):     {serial / parallel:.2f}  (goal >= 1.6)")
+
+
+if __name__ == "__main__":
+    main()
