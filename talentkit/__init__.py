@@ -1,13 +1,26 @@
 """talentkit: analyses of an AI company's global talent network, for notebooks and batch runs.
 
-Every computation the notebooks show lives here, so it can be tested:
-``datasets`` (load and validate), ``synth`` (the built-in data), ``runner`` and ``render``
-(batch runs and reports), ``record`` (what a notebook reports back).
+Every computation the notebooks show lives here, so it can be tested: ``datasets`` (load
+and validate), ``synth`` (the built-in data), ``metrics``, ``tenure``, ``privacy``,
+``plots``, ``runner`` and ``render`` (batch runs and reports), ``record`` (what a
+notebook reports back).
 """
 
-from .datasets import Dataset, load
+from importlib import import_module
+
 from .record import record, record_figure, results
-from .schema import DataError
 
 __version__ = "0.1.0"
 __all__ = ["Dataset", "DataError", "load", "record", "record_figure", "results", "__version__"]
+
+_LAZY = {"Dataset": "datasets", "load": "datasets", "DataError": "schema"}
+_MODULES = {"datasets", "schema", "synth", "metrics", "tenure", "privacy", "plots", "runner", "render", "cli"}
+
+
+def __getattr__(name):
+    # Imported on first use, so `import talentkit` in a kernel stays quick.
+    if name in _LAZY:
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    if name in _MODULES:
+        return import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'talentkit' has no attribute {name!r}")

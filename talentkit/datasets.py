@@ -148,3 +148,38 @@ def _latest_date(ds: Dataset) -> pd.Timestamp:
             if col in df.columns and df[col].notna().any():
                 dates.append(df[col].max())
     return max(d for d in dates if pd.notna(d))
+
+
+def subset(ds: Dataset, regions: list[str] | None) -> Dataset:
+    """The part of ``ds`` about ``regions``: people who were ever in one of them (now or
+    before a move), their moves, the regions' sessions and attendance, candidates and texts.
+    ``None`` or an empty list keeps everything."""
+    if not regions:
+        return ds
+    regions = [str(r) for r in regions]
+    unknown = sorted(set(regions) - set(ds.people["region"].astype(str)))
+    if unknown:
+        raise ValueError(f"regions {unknown} are not in the data; it has {sorted(ds.people['region'].unique())}")
+    keep = ds.people["region"].isin(regions)
+    moves = ds.moves
+    if moves is not None and "from_region" in moves.columns:
+        keep |= ds.people["employee_id"].isin(moves.loc[moves["from_region"].isin(regions), "employee_id"])
+    people = ds.people[keep].reset_index(drop=True)
+    ids = set(people["employee_id"])
+
+    def only(df, mask):
+        return None if df is None else df[mask(df)].reset_index(drop=True)
+
+    sessions = only(ds.sessions, lambda s: s["presenter_id"].isin(ids) & (s["region"].isin(regions)
+                                                                           if "region" in s else True))
+    out = Dataset(
+        people=people,
+        moves=only(moves, lambda m: m["employee_id"].isin(ids)),
+        sessions=sessions,
+        attendance=only(ds.attendance, lambda a: a["employee_id"].isin(ids)
+                        & a["session_id"].isin(set(sessions["session_id"]) if sessions is not None else set())),
+        candidates=only(ds.candidates, lambda c: c["region"].isin(regions) if "region" in c else c.index >= 0),
+        texts=only(ds.texts, lambda t: t["employee_id"].isin(ids) | t["employee_id"].isna()
+                   if "employee_id" in t else t.index >= 0),
+        source=f"{ds.source} [{', '.join(regions)}]", as_of=ds.as_of)
+    return out

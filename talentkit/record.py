@@ -12,10 +12,8 @@ import json
 import math
 import os
 import re
+import sys
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
 
 ENV_JOB_DIR = "TALENTKIT_JOB_DIR"
 RESULTS_FILE = "results.json"
@@ -30,8 +28,16 @@ def job_dir() -> Path | None:
     return Path(value) if value else None
 
 
+class _Absent:  # stands for pandas/numpy types when those are not imported (nothing can be one)
+    DataFrame = Series = Timestamp = integer = floating = bool_ = type("absent", (), {})
+    NA = NaT = object()
+
+
 def to_jsonable(value):
     """Numbers, strings, lists, dicts and DataFrames as plain JSON values (NaN -> null)."""
+    # pandas and numpy only if the notebook already uses them: `import talentkit` stays light
+    pd = sys.modules.get("pandas", _Absent)
+    np = sys.modules.get("numpy", _Absent)
     if isinstance(value, pd.DataFrame):
         if len(value) > MAX_TABLE_ROWS:
             raise ValueError(f"a recorded table holds at most {MAX_TABLE_ROWS} rows, this one {len(value)}; "

@@ -11,12 +11,17 @@ from __future__ import annotations
 import html
 import json
 import re
+import sys
 from pathlib import Path
 
-import nbformat
-from latex2mathml.converter import convert as latex_to_mathml
-from nbconvert import HTMLExporter
-from nbconvert.preprocessors import TagRemovePreprocessor
+# jsonschema (under nbformat) probes the optional rfc3987_syntax at import, which builds a
+# grammar: about 2.5 s per process. nbformat never validates IRI formats; skip the probe.
+sys.modules.setdefault("rfc3987_syntax", None)
+
+import nbformat  # noqa: E402
+from latex2mathml.converter import convert as latex_to_mathml  # noqa: E402
+from nbconvert import HTMLExporter  # noqa: E402
+from nbconvert.preprocessors import TagRemovePreprocessor  # noqa: E402
 
 TEMPLATES = Path(__file__).parent / "templates"
 STYLES = ("report", "teaching")

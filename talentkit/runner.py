@@ -24,7 +24,6 @@ import concurrent.futures as cf
 import difflib
 import itertools
 import json
-import multiprocessing
 import os
 import platform
 import re
@@ -39,6 +38,8 @@ from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from . import render  # first: it also skips a slow optional import of nbformat's (see render)
 
 KERNEL_NAME = "talentkit"
 
@@ -245,18 +246,29 @@ def ensure_kernel() -> str:
     return KERNEL_NAME
 
 
+def job_kernel_manager(job_dir: str):
+    """A kernel manager class whose kernels know their job folder (``TALENTKIT_JOB_DIR``),
+    so ``talentkit.record`` writes there; per job, so jobs can share this process."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    from .record import ENV_JOB_DIR
+
+    class JobKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            kw["env"] = {**(kw.get("env") or os.environ), ENV_JOB_DIR: job_dir}
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return JobKernelManager
+
+
 def run_job(job: dict) -> dict:
-    """Execute one job in this process (papermill, one kernel) and render its report."""
+    """Execute one job (papermill, one kernel of its own) and render its report."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
-
-    from . import render
 
     out_dir = Path(job["out_dir"])
     out_dir.mkdir(parents=True, exist_ok=True)
     output_nb = out_dir / job["output_notebook"]
-    os.environ["TALENTKIT_JOB_DIR"] = str(out_dir)
-    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     result = {"status": "ok", "error": None}
     started = time.time()
     try:
@@ -265,6 +277,7 @@ def run_job(job: dict) -> dict:
             progress_bar={"desc": job["name"][:28].ljust(28), "position": job["position"], "leave": False}
             if job["progress"] else False,
             cwd=job["cwd"], execution_timeout=job["timeout"], log_output=False,
+            kernel_manager_class=job_kernel_manager(str(out_dir.resolve())),
         )
     except PapermillExecutionError as exc:
         result.update(status="failed", error=f"{exc.ename}: {exc.evalue}".strip()[:500])
@@ -272,8 +285,6 @@ def run_job(job: dict) -> dict:
         result.update(status="interrupted", error="interrupted (Ctrl-C)")
     except Exception as exc:  # kernel death, timeouts, missing kernel: the job fails, the run goes on
         result.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:500])
-    finally:
-        os.environ.pop("TALENTKIT_JOB_DIR", None)
     result["duration_s"] = round(time.time() - started, 2)
     if output_nb.exists():
         try:
@@ -348,8 +359,6 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
     """
     from tqdm.auto import tqdm
 
-    from . import render
-
     run_file = Path(run_file)
     run = load_run_file(run_file)
     jobs = check_jobs(expand_jobs(run, run_file, overrides), run_file)
@@ -377,33 +386,30 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
     workers = min(jobs_at_once or run.jobs_at_once, len(jobs))
     overall = tqdm(total=len(jobs), desc=f"run {run.run}", unit="job", position=0, disable=not progress)
 
-    def finish(index: int, result: dict):
+    def finish(index: int, result: dict):  # called from the main thread only
         info["jobs"][index].update(result)
         overall.update(1)
         save()
 
     try:
-        if workers == 1:
-            for i, payload in enumerate(payloads):
-                info["jobs"][i]["status"] = "running"
-                result = run_job(payload)
-                finish(i, result)
-                if result["status"] == "interrupted":
-                    raise KeyboardInterrupt
-        else:
-            ctx = multiprocessing.get_context("spawn")  # no fork: kernels and ZMQ sockets don't survive it
-            with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                futures = {pool.submit(run_job, p): i for i, p in enumerate(payloads)}
-                try:
-                    for fut in cf.as_completed(futures):
-                        i = futures[fut]
-                        try:
-                            finish(i, fut.result())
-                        except Exception as exc:  # a worker that died
-                            finish(i, {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[:500]})
-                except KeyboardInterrupt:
-                    pool.shutdown(wait=True, cancel_futures=True)
-                    raise
+        # Threads suffice: each job's work runs in its own kernel process; this process
+        # only drives kernels and renders, and shares its warm imports across jobs.
+        with cf.ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = {}
+            for i, p in enumerate(payloads):
+                futures[pool.submit(run_job, p)] = i
+            try:
+                for fut in cf.as_completed(futures):
+                    i = futures[fut]
+                    try:
+                        finish(i, fut.result())
+                    except Exception as exc:  # a bug in the runner itself: the job fails, the run goes on
+                        finish(i, {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[:500]})
+                    if info["jobs"][i]["status"] == "interrupted":
+                        raise KeyboardInterrupt
+            except KeyboardInterrupt:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
         info["status"] = "ok" if all(j["status"] == "ok" for j in info["jobs"]) else "failed"
     except KeyboardInterrupt:
         for j in info["jobs"]:
@@ -420,8 +426,6 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
 
 def rerender(run_dir: str | Path, style: str | None = None) -> Path:
     """Re-render every executed job of a run, and its index."""
-    from . import render
-
     run_dir = Path(run_dir)
     info_path = run_dir / "run.json"
     if not info_path.exists():

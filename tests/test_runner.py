@@ -113,7 +113,7 @@ def test_typo_fails_before_any_kernel(tmp_path):
     with pytest.raises(runner.RunError) as info:
         runner.execute_run(rf, out_root=tmp_path / "out", progress=False)
     assert "unknown parameter 'lable'" in str(info.value) and "did you mean 'label'" in str(info.value)
-    assert "takes: x, label, scale, fail" in str(info.value)
+    assert "takes: x, label, scale, fail, busy" in str(info.value)
     assert not (tmp_path / "out").exists(), "nothing written, no kernel started"
     assert time.time() - started < 5
 

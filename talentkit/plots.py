@@ -1,0 +1,113 @@
+"""Figures with one style. Each helper takes a (suppressed) table from ``metrics`` or
+``tenure``, never plots a suppressed group's value (it is labelled ``<min_group>``
+instead), and returns the matplotlib figure."""
+
+from __future__ import annotations
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from .privacy import MIN_GROUP, SUPPRESSED
+
+PALETTE = "crest"
+sns.set_theme(style="whitegrid", context="notebook", palette="deep")
+
+
+def _visible(table: pd.DataFrame) -> pd.Series:
+    return ~table[SUPPRESSED] if SUPPRESSED in table else pd.Series(True, index=table.index)
+
+
+def _fmt(ax, percent: bool):
+    if percent:
+        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+
+
+def kpi_bars(table: pd.DataFrame, group: str, measure: str, title: str | None = None,
+             percent: bool = True, min_group: int = MIN_GROUP):
+    """Bars of ``measure`` per ``group`` with its ``_lo``/``_hi`` interval; suppressed groups
+    show ``<min_group`` and no bar."""
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    t = table.reset_index(drop=True)
+    x = np.arange(len(t))
+    shown = _visible(t) & t[measure].notna()
+    values = t[measure].where(shown, 0)
+    ax.bar(x, values, color=sns.color_palette(PALETTE, len(t)))
+    if f"{measure}_lo" in t:
+        err = np.vstack([(values - t[f"{measure}_lo"]).where(shown, 0), (t[f"{measure}_hi"] - values).where(shown, 0)])
+        ax.errorbar(x, values, yerr=np.clip(err.astype(float), 0, None), fmt="none", ecolor="#333", capsize=3)
+    for i in np.flatnonzero(~shown.to_numpy()):
+        ax.text(i, 0, f"<{min_group}", ha="center", va="bottom", color="#b00020", fontsize=9)
+    ax.set_xticks(x, t[group].astype(str), rotation=30 if len(t) > 6 else 0, ha="right" if len(t) > 6 else "center")
+    ax.set_ylabel(measure.replace("_", " "))
+    ax.set_title(title or f"{measure.replace('_', ' ')} by {group}")
+    _fmt(ax, percent)
+    fig.tight_layout()
+    return fig
+
+
+def trend(table: pd.DataFrame, period: str, measure: str, hue: str | None = None, title: str | None = None,
+          percent: bool = True):
+    """``measure`` over ``period`` (quarter or year), one line per ``hue``; suppressed points are gaps."""
+    t = table.copy()
+    t.loc[~_visible(t), measure] = np.nan
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    sns.lineplot(data=t, x=period, y=measure, hue=hue, marker="o", ax=ax, sort=False)
+    ax.set_title(title or f"{measure.replace('_', ' ')} by {period}")
+    ax.set_xlabel("")
+    ax.tick_params(axis="x", rotation=45)
+    _fmt(ax, percent)
+    if hue:
+        ax.legend(title=hue, fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def km_curves(curves: dict, title: str = "Tenure: share still employed", horizon_months: float | None = None):
+    """Kaplan–Meier curves (from ``tenure.km_curves``, which already drops small groups)."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for fitter in curves.values():
+        fitter.plot_survival_function(ax=ax, ci_show=True, ci_alpha=0.15)
+    if horizon_months:
+        ax.axvline(horizon_months, color="#999", ls="--", lw=1)
+    ax.set_xlabel("months since hire")
+    ax.set_ylabel("still employed")
+    ax.set_title(title)
+    _fmt(ax, True)
+    fig.tight_layout()
+    return fig
+
+
+def funnel(table: pd.DataFrame, group: str = "channel", stages=("applied", "screen", "interview", "offers", "hired")):
+    """Share of applicants reaching each stage, per group; suppressed groups are left out."""
+    t = table[_visible(table)]
+    long = t.melt(id_vars=[group], value_vars=list(stages), var_name="stage", value_name="count")
+    long["share"] = long["count"] / long[group].map(t.set_index(group)["applied"])
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    sns.barplot(data=long, x="stage", y="share", hue=group, ax=ax, palette="deep")
+    ax.set_yscale("log")
+    ax.set_ylabel("share of applicants (log scale)")
+    ax.set_title(f"Recruiting funnel by {group}")
+    ax.legend(fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def heatmap(table: pd.DataFrame, row: str, measures: list[str], title: str | None = None,
+            min_group: int = MIN_GROUP):
+    """``row`` × measure heatmap, each column scaled to its own range; suppressed cells read ``<min_group``."""
+    t = table.set_index(row)[measures].astype(float)
+    hidden = ~_visible(table).to_numpy()
+    t.iloc[hidden, :] = np.nan
+    scaled = (t - t.min()) / (t.max() - t.min()).replace(0, 1)
+    labels = t.map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
+    labels.iloc[hidden, :] = f"<{min_group}"
+    fig, ax = plt.subplots(figsize=(1.6 + 1.4 * len(measures), 0.6 + 0.45 * len(t)))
+    sns.heatmap(scaled, annot=labels.to_numpy(), fmt="", cmap=PALETTE, cbar=False, ax=ax, linewidths=0.5)
+    ax.set_xticklabels([m.replace("_", " ") for m in measures], rotation=20, ha="right")
+    ax.set_ylabel("")
+    ax.set_title(title or f"{row} at a glance (colour: rank within each column)")
+    fig.tight_layout()
+    return fig
