@@ -78,3 +78,9 @@ def mask_ids(table: pd.DataFrame, show_ids: bool = False, salt: str | None = Non
         if str(col).endswith("_id"):
             out[col] = pseudonym(out[col], salt)
     return out
+
+
+def styled(table: pd.DataFrame, min_group: int = MIN_GROUP, digits: int = 3):
+    """:func:`display_table` without the row numbers, for a notebook or report."""
+    shown = display_table(table, min_group, digits)
+    return shown.style.hide(axis="index") if isinstance(shown.index, pd.RangeIndex) else shown.style

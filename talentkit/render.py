@@ -2,8 +2,9 @@
 
 ``report`` style hides code (nbconvert's ``exclude_input``); ``teaching`` keeps it. Jupyter
 Book tags are honoured: ``remove-cell``, ``remove-input``, ``remove-output``. The cell
-papermill injects is shown as a small table of parameters. LaTeX in markdown becomes
-MathML at render time, so no MathJax (or any script) is fetched from a CDN.
+papermill injects is shown as a small table of parameters. The formulas nbconvert's
+markdown parser finds become MathML at render time (latex2mathml), which browsers display
+natively, so no MathJax (or any script) is fetched from a CDN.
 """
 
 from __future__ import annotations
@@ -19,28 +20,46 @@ from pathlib import Path
 sys.modules.setdefault("rfc3987_syntax", None)
 
 import nbformat  # noqa: E402
+from jinja2 import pass_context  # noqa: E402
 from latex2mathml.converter import convert as latex_to_mathml  # noqa: E402
 from nbconvert import HTMLExporter  # noqa: E402
+from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath  # noqa: E402
 from nbconvert.preprocessors import TagRemovePreprocessor  # noqa: E402
 
 TEMPLATES = Path(__file__).parent / "templates"
 STYLES = ("report", "teaching")
 
-_DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
-_INLINE_MATH = re.compile(r"(?<![\\$\w])\$(?!\s)([^$\n]+?)(?<![\s\\])\$(?![\w$])")
+def latex_mathml(latex: str, display: str) -> str:
+    """LaTeX as MathML (``display``: ``block`` or ``inline``); a formula that latex2mathml cannot
+    parse stays visible as its source rather than failing the report."""
+    try:
+        return latex_to_mathml(latex.strip(), display=display)
+    except Exception:  # latex2mathml raises several kinds
+        return f"<code>{html.escape(latex)}</code>"
 
 
-def math_to_mathml(markdown: str) -> str:
-    """Replace ``$$...$$`` and ``$...$`` with MathML; a formula that does not parse stays as text."""
+class MathMLRenderer(IPythonRenderer):
+    """nbconvert's markdown renderer, with the formulas its parser finds written as MathML."""
 
-    def convert(match: re.Match, display: str) -> str:
-        try:
-            return latex_to_mathml(match.group(1).strip(), display=display)
-        except Exception:  # latex2mathml raises several kinds; keep the source rather than fail the report
-            return html.escape(match.group(0))
+    def block_math(self, body: str) -> str:
+        return latex_mathml(body, "block")
 
-    markdown = _DISPLAY_MATH.sub(lambda m: "\n\n" + convert(m, "block") + "\n\n", markdown)
-    return _INLINE_MATH.sub(lambda m: convert(m, "inline"), markdown)
+    def inline_math(self, body: str) -> str:
+        return latex_mathml(body, "inline")
+
+
+class OfflineHTMLExporter(HTMLExporter):
+    """HTMLExporter whose markdown (cells and Markdown outputs) carries MathML, not MathJax input."""
+
+    @pass_context
+    def markdown2html(self, context, source):
+        cell = context.get("cell", {})
+        renderer = MathMLRenderer(
+            escape=False, attachments=cell.get("attachments", {}), embed_images=self.embed_images,
+            path=context.get("resources", {}).get("metadata", {}).get("path", ""),
+            anchor_link_text=self.anchor_link_text, exclude_anchor_links=self.exclude_anchor_links,
+            **self.lexer_options)
+        return MarkdownWithMath(renderer=renderer).render(source)
 
 
 def parameters_table(params: dict) -> str:
@@ -50,7 +69,7 @@ def parameters_table(params: dict) -> str:
 
 
 def prepare(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Injected parameters as a table, formulas as MathML."""
+    """The injected parameters as a table."""
     params = nb.metadata.get("papermill", {}).get("parameters", {})
     for cell in nb.cells:
         tags = cell.get("metadata", {}).get("tags", [])
@@ -59,8 +78,6 @@ def prepare(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cell.source = "**Parameters of this run**\n\n" + parameters_table(params)
             for key in ("outputs", "execution_count"):
                 cell.pop(key, None)
-        elif cell.cell_type == "markdown":
-            cell.source = math_to_mathml(cell.source)
     return nb
 
 
@@ -69,7 +86,7 @@ def render_notebook(notebook: str | Path, html_path: str | Path, style: str = "r
     if style not in STYLES:
         raise ValueError(f"style must be one of {STYLES}, not {style!r}")
     nb = prepare(nbformat.read(str(notebook), as_version=4))
-    exporter = HTMLExporter(template_name="talentkit", extra_template_basedirs=[str(TEMPLATES)],
+    exporter = OfflineHTMLExporter(template_name="talentkit", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=(style == "report"), exclude_input_prompt=True,
                             exclude_output_prompt=True, embed_images=True)
     exporter.register_preprocessor(TagRemovePreprocessor(

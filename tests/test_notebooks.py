@@ -1,0 +1,87 @@
+"""The shipped notebooks, run headless through the runner at small size (params/smoke.yaml).
+
+Their recorded numbers must equal the package's functions called directly, their reports
+must carry no code and no employee id, and suppressed groups must read ``<5``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import talentkit as tk
+from talentkit import metrics, runner
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    out = tmp_path_factory.mktemp("smoke")
+    code, run_dir = runner.execute_run(ROOT / "params" / "smoke.yaml", out_root=out, progress=False)
+    info = json.loads((run_dir / "run.json").read_text())
+    failed = {j["name"]: j["error"] for j in info["jobs"] if j["status"] != "ok"}
+    assert code == 0, failed
+    return run_dir
+
+
+def results(run_dir: Path, job: str) -> dict:
+    return json.loads((run_dir / job / "results.json").read_text())
+
+
+def test_every_notebook_is_in_default_and_smoke():
+    notebooks = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "notebooks").glob("*.ipynb"))
+    for run_file in ("default.yaml", "smoke.yaml"):
+        run = runner.load_run_file(ROOT / "params" / run_file)
+        assert sorted({j.notebook for j in run.jobs}) == notebooks, run_file
+
+
+def test_reports_have_no_code_and_no_ids(smoke):
+    ds = tk.load("synthetic:small")
+    ids = set(ds.people["employee_id"]) | set(ds.candidates["candidate_id"])
+    for report in smoke.glob("*/report.html"):
+        page = report.read_text()
+        assert "import talentkit" not in page, report
+        found = set(re.findall(r"\b[EC]\d{5,6}\b", page)) & ids
+        assert not found, (report, sorted(found)[:5])
+        assert not re.search(r"<script[^>]+src=", page)
+
+
+def test_metrics_notebook_matches_the_package(smoke):
+    r = results(smoke, "01_metrics")
+    ds = tk.load("synthetic:small")
+    end = ds.as_of
+    start = end - pd.DateOffset(years=1) + pd.Timedelta(days=1)
+    overall = metrics.workforce(ds, start, end, None, min_group=10).iloc[0]
+    assert r["turnover_annual"] == pytest.approx(overall["turnover_annual"], abs=1e-12)
+    assert r["period_retention"] == pytest.approx(overall["period_retention"], abs=1e-12)
+    cohort_end = end - pd.DateOffset(months=12)
+    article = metrics.article_metrics(ds, cohort_end - pd.DateOffset(years=1) + pd.Timedelta(days=1), cohort_end,
+                                      horizon_months=12)
+    for m in "ARFS":
+        assert r[f"article_{m}"] == pytest.approx(article.loc[m, "value"], abs=1e-12)
+    table = pd.DataFrame(r["kpi_by_group"]["rows"], columns=r["kpi_by_group"]["columns"])
+    by_team = metrics.workforce(ds, start, end, "team", min_group=10)
+    assert table["team"].tolist() == by_team["team"].tolist()
+    assert table["turnover_annual"].tolist() == pytest.approx(by_team["turnover_annual"].tolist(), nan_ok=True)
+    assert table["suppressed"].tolist() == by_team["suppressed"].tolist()
+    for fig in ("turnover", "heatmap", "tenure_curves", "funnel"):
+        assert (smoke / "01_metrics" / "figures" / f"{fig}.png").stat().st_size > 1000
+
+
+def test_small_groups_show_suppressed(smoke):
+    """The smoke run groups the small dataset by team with min_group 10: the teams under 10
+    people show <10 in the report and have no numbers in results.json."""
+    ds = tk.load("synthetic:small")
+    start = ds.as_of - pd.DateOffset(years=1) + pd.Timedelta(days=1)
+    hidden = metrics.workforce(ds, start, ds.as_of, "team", min_group=10)
+    assert hidden["suppressed"].sum() >= 3
+    page = (smoke / "01_metrics" / "report.html").read_text()
+    assert page.count("&lt;10") >= hidden["suppressed"].sum()
+    rows = results(smoke, "01_metrics")["kpi_by_group"]["rows"]
+    assert all(r[1] is None and r[2] is None for r in rows if r[-1])  # n and turnover hidden
