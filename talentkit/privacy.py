@@ -46,9 +46,18 @@ def suppress(table: pd.DataFrame, group_cols: list[str], min_group: int = MIN_GR
 
 
 def display_table(table: pd.DataFrame, min_group: int = MIN_GROUP, digits: int = 3) -> pd.DataFrame:
-    """A table for a report: suppressed cells read ``<min_group``, numbers are rounded."""
+    """A table for a report: suppressed cells read ``<min_group``, numbers are rounded.
+
+    Suppressed rows are those flagged in the ``suppressed`` column, or, when a selection of
+    columns left it out, those whose ``n`` is missing (``n`` is missing only when suppressed).
+    """
     shown = table.drop(columns=[SUPPRESSED], errors="ignore").copy()
-    mask = table[SUPPRESSED] if SUPPRESSED in table else pd.Series(False, index=table.index)
+    if SUPPRESSED in table:
+        mask = table[SUPPRESSED].astype(bool)
+    elif "n" in table:
+        mask = table["n"].isna()
+    else:
+        mask = pd.Series(False, index=table.index)
     for col in shown.columns:
         if pd.api.types.is_numeric_dtype(shown[col]) and not pd.api.types.is_bool_dtype(shown[col]):
             values = shown[col]

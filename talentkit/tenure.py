@@ -21,10 +21,10 @@ DAYS_PER_MONTH = 30.4375
 HORIZONS = (6, 12, 24)
 
 
-def durations(ds: Dataset, as_of=None, cohort_start=None, cohort_end=None) -> pd.DataFrame:
-    """One row per person hired on or before ``as_of`` (and in the cohort window, if given):
-    ``months`` of tenure and ``left`` (False = censored at ``as_of``), with the person's
-    attributes (region and team as at hire)."""
+def durations(ds: Dataset, as_of=None, cohort_start=None, cohort_end=None, region: str | None = None) -> pd.DataFrame:
+    """One row per person hired on or before ``as_of`` (and in the cohort window, and into
+    ``region``, if given): ``months`` of tenure and ``left`` (False = censored at ``as_of``),
+    with the person's attributes (region and team as at hire)."""
     as_of = pd.Timestamp(as_of) if as_of is not None else ds.as_of
     p = ds.people
     keep = p["hire_date"] <= as_of
@@ -38,6 +38,8 @@ def durations(ds: Dataset, as_of=None, cohort_start=None, cohort_end=None) -> pd
     for k in PERSON_KEYS:
         if k in p.columns:
             out[k] = unit_at(ds, k, p["hire_date"]) if k in ("region", "team") else p[k]
+    if region is not None:
+        keep &= out["region"] == region
     return out[keep].reset_index(drop=True)
 
 
@@ -50,9 +52,9 @@ def _groups(d: pd.DataFrame, group_by: str | None):
 
 
 def km_curves(ds: Dataset, group_by: str | None = None, as_of=None, cohort_start=None, cohort_end=None,
-              min_group: int = MIN_GROUP) -> dict[str, KaplanMeierFitter]:
+              min_group: int = MIN_GROUP, region: str | None = None) -> dict[str, KaplanMeierFitter]:
     """A fitted ``KaplanMeierFitter`` per group of at least ``min_group`` people."""
-    d = durations(ds, as_of, cohort_start, cohort_end)
+    d = durations(ds, as_of, cohort_start, cohort_end, region)
     out = {}
     for name, g in _groups(d, group_by):
         if len(g) >= (min_group or 0) and len(g):
@@ -61,10 +63,11 @@ def km_curves(ds: Dataset, group_by: str | None = None, as_of=None, cohort_start
 
 
 def retention_table(ds: Dataset, group_by: str | None = None, horizons=HORIZONS, as_of=None,
-                    cohort_start=None, cohort_end=None, min_group: int = MIN_GROUP) -> pd.DataFrame:
+                    cohort_start=None, cohort_end=None, min_group: int = MIN_GROUP,
+                    region: str | None = None) -> pd.DataFrame:
     """Per group: ``n``, ``exits``, median tenure (months; missing while over half remain) and
     KM retention at each horizon with its 95% interval (``retention_12m``, ``_lo``, ``_hi``)."""
-    d = durations(ds, as_of, cohort_start, cohort_end)
+    d = durations(ds, as_of, cohort_start, cohort_end, region)
     rows = []
     for name, g in _groups(d, group_by):
         row = {"group": str(name), "n": len(g), "exits": int(g["left"].sum())}

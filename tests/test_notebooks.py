@@ -85,3 +85,50 @@ def test_small_groups_show_suppressed(smoke):
     assert page.count("&lt;10") >= hidden["suppressed"].sum()
     rows = results(smoke, "01_metrics")["kpi_by_group"]["rows"]
     assert all(r[1] is None and r[2] is None for r in rows if r[-1])  # n and turnover hidden
+
+
+def test_case_study_reproduces_the_article_and_matches_the_package(smoke):
+    from talentkit import casestudy, tenure
+
+    r = results(smoke, "03_case_study")
+    assert (r["case_A"], r["case_R"], r["case_F"], r["case_S"]) == (1.0, 0.5, 0.5, 0.9)
+    case = casestudy.article_case()
+    cm = metrics.article_metrics(case, casestudy.CASE_START, casestudy.CASE_END, "US", 12)
+    assert (r["case_R_lo"], r["case_R_hi"]) == (pytest.approx(cm.loc["R", "value_lo"]), pytest.approx(cm.loc["R", "value_hi"]))
+    assert r["case_offer_acceptance"] == metrics.funnel(case, group_by=None).iloc[0]["offer_acceptance"] == 0.8
+    assert (r["case_moved_internally"], r["case_left"]) == (30, 20)
+    assert r["sample_size_R_10pts"] == casestudy.sample_size_two_proportions(0.5, 0.6)
+    # part 3 on the small synthetic dataset, its default cohort: the year whose 12-month horizon has passed
+    ds = tk.load("synthetic:small")
+    cs, ce = r["cohort"].split(" to ")
+    assert (cs, ce) == ("2024-01-01", "2024-12-31")
+    rm = metrics.article_metrics(ds, cs, ce, "US", 12)
+    for m in "ARFS":
+        assert r[f"region_{m}"] == pytest.approx(rm.loc[m, "value"], abs=1e-12, nan_ok=True)
+    expected = {"retention_by_origin": tenure.retention_table(ds, "origin", cohort_start=cs, cohort_end=ce, region="US"),
+                "retention_by_region": tenure.retention_table(ds, "region", cohort_start=cs, cohort_end=ce)}
+    for name, table in expected.items():
+        got = pd.DataFrame(r[name]["rows"], columns=r[name]["columns"])
+        values = pd.to_numeric(got["retention_12m"]).tolist()
+        assert values == pytest.approx(table["retention_12m"].tolist(), nan_ok=True), name
+    assert expected["retention_by_region"]["retention_12m"].notna().sum() >= 3
+    split = casestudy.movers_and_leavers(ds, cs, ce, "US", 12)
+    got = pd.DataFrame(r["region_split"]["rows"], columns=r["region_split"]["columns"])
+    assert got["people"].tolist() == split["people"].tolist()
+
+
+def test_regions_batch_one_job_per_region_with_suppression(tmp_path):
+    code, run_dir = runner.execute_run(ROOT / "params" / "regions.yaml", out_root=tmp_path,
+                                       overrides={"data": "synthetic:small"}, progress=False)
+    assert code == 0
+    index = (run_dir / "index.html").read_text()
+    regions = ["US", "CN", "EU", "SG", "IN"]
+    for region in regions:
+        assert f"case-{region}/report.html" in index
+    # IN is the smallest region: some of its groups are under 5 people and must read <5
+    r = results(run_dir, "case-IN")
+    tables = [r["destinations"], r["retention_by_origin"]]
+    hidden = [row for t in tables for row in t["rows"] if row[-1]]
+    assert hidden, "IN has groups under min_group"
+    assert all(v is None for row in hidden for v in row[1:-1] if not isinstance(v, str))
+    assert "&lt;5" in (run_dir / "case-IN" / "report.html").read_text()

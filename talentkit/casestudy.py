@@ -1,0 +1,132 @@
+r"""The seed article's worked case (its section 4.3), as a dataset, and what it takes to read it.
+
+The article: in the US market the company hired 100 AI people, 50 local and 50
+international; of them 50 were retained and 50 moved; the team held 100 knowledge-sharing
+sessions and recorded 90. It concludes A = 1, R = 0.5, F = 0.5, S = 0.9.
+
+:func:`article_case` builds exactly that cohort. What the article leaves unsaid is a
+parameter, stated as an assumption: how the 50 "moved" split into internal moves and
+exits, and how many offers were declined to make the 100 hires.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .datasets import Dataset
+
+CASE_REGION = "US"
+CASE_START, CASE_END = pd.Timestamp("2023-01-01"), pd.Timestamp("2023-12-31")
+
+
+def article_case(moved_internally: int = 30, offers_declined: int = 25, seed: int = 0) -> Dataset:
+    """The article's US cohort: 100 hires in 2023 (50 local, 50 international); within 12
+    months of hire 50 stay where they joined and 50 "move": ``moved_internally`` to another
+    team or region, the rest leave. 100 sessions, 90 recorded. ``offers_declined`` declined
+    offers stand beside the 100 accepted ones (an assumption: the article gives none).
+    """
+    if not 0 <= moved_internally <= 50:
+        raise ValueError("moved_internally counts part of the article's 50 movers: 0 to 50")
+    rng = np.random.default_rng(seed)
+    n = 100
+    hire = CASE_START + pd.to_timedelta(rng.integers(0, 365, n), unit="D")
+    ids = [f"A{i:03d}" for i in range(n)]
+    order = rng.permutation(n)  # who stays, who moves, who leaves: unrelated to origin
+    movers, leavers = order[50:50 + moved_internally], order[50 + moved_internally:]
+    exit_date = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+    exit_date[leavers] = hire[leavers] + pd.to_timedelta(rng.integers(30, 330, len(leavers)), unit="D")
+    people = pd.DataFrame({
+        "employee_id": ids, "hire_date": hire, "exit_date": exit_date,
+        "exit_type": pd.Series([None] * n, dtype=object), "regretted": pd.array([pd.NA] * n, dtype="boolean"),
+        "region": CASE_REGION, "team": "US Applied", "level": "L2",
+        "skill": np.array(["NLP", "CV", "Speech", "RecSys", "ML Infra", "Data Science"])[rng.integers(0, 6, n)],
+        "origin": ["local"] * 50 + ["international"] * 50,
+        "channel": np.array(["referral", "campus", "recommendation", "conference", "partner", "community",
+                             "job_board"])[rng.integers(0, 7, n)],
+    })
+    people.loc[leavers, "exit_type"] = "voluntary"
+    people.loc[leavers, "regretted"] = rng.random(len(leavers)) < 0.4
+    to_team = np.array(["US Language", "US Vision", "CN Language", "EU Platform"])[rng.integers(0, 4, len(movers))]
+    to_region = np.array([t.split(" ")[0] for t in to_team])
+    moves = pd.DataFrame({
+        "employee_id": [ids[i] for i in movers],
+        "date": hire[movers] + pd.to_timedelta(rng.integers(60, 330, len(movers)), unit="D"),
+        "from_region": CASE_REGION, "to_region": to_region, "from_team": "US Applied", "to_team": to_team,
+        "kind": np.where(to_region == CASE_REGION, "transfer", "rotation"),
+    })
+    people.loc[movers, "region"] = to_region  # the export shows where they are now
+    people.loc[movers, "team"] = to_team
+    sessions = pd.DataFrame({
+        "session_id": [f"K{i:03d}" for i in range(100)],
+        "date": CASE_START + pd.to_timedelta(np.sort(rng.integers(0, 365, 100)), unit="D"),
+        "presenter_id": [ids[i] for i in rng.integers(0, n, 100)], "region": CASE_REGION,
+        "topic": "NLP", "recorded": [True] * 90 + [False] * 10,
+    })
+    candidates = pd.DataFrame({
+        "candidate_id": [f"C{i:04d}" for i in range(n + offers_declined)],
+        "channel": list(people["channel"]) + list(np.array(["referral", "campus", "job_board"])[
+            rng.integers(0, 3, offers_declined)]),
+        "origin": list(people["origin"]) + list(np.where(rng.random(offers_declined) < 0.6, "international", "local")),
+        "region": CASE_REGION, "reached": ["hired"] * n + ["offer"] * offers_declined,
+        "offer_declined": [False] * n + [True] * offers_declined,
+    })
+    return Dataset(people=people, moves=moves.sort_values("date").reset_index(drop=True), sessions=sessions,
+                   candidates=candidates, source="the seed article's US case", as_of=pd.Timestamp("2024-12-31"))
+
+
+def sample_size_two_proportions(p1: float, p2: float, alpha: float = 0.05, power: float = 0.8) -> int:
+    r"""People per group to tell proportion ``p1`` from ``p2`` (two-sided test of two proportions):
+
+    .. math:: n = \frac{\left(z_{1-\alpha/2}\sqrt{2\bar p(1-\bar p)} + z_{1-\beta}\sqrt{p_1(1-p_1)+p_2(1-p_2)}\right)^2}{(p_1-p_2)^2}
+
+    with :math:`\bar p = (p_1+p_2)/2` (Fleiss, *Statistical Methods for Rates and Proportions*,
+    without continuity correction), rounded up.
+    """
+    if p1 == p2:
+        raise ValueError("the two proportions must differ")
+    za, zb = stats.norm.ppf(1 - alpha / 2), stats.norm.ppf(power)
+    pbar = (p1 + p2) / 2
+    n = (za * np.sqrt(2 * pbar * (1 - pbar)) + zb * np.sqrt(p1 * (1 - p1) + p2 * (1 - p2))) ** 2 / (p1 - p2) ** 2
+    return int(np.ceil(n))
+
+
+def movers_and_leavers(ds: Dataset, cohort_start, cohort_end, region: str | None = None,
+                       horizon_months: int = 12) -> pd.DataFrame:
+    """The article's "moved" split apart, on the cohort: stayed put, moved internally (still
+    employed), moved and then left, left without moving; counts and shares with Wilson intervals."""
+    from .metrics import add_proportion, cohort
+
+    c = cohort(ds, cohort_start, cohort_end, region)
+    horizon = c["hire_date"] + pd.DateOffset(months=horizon_months)
+    decided = horizon <= ds.as_of
+    left = c["exit_date"].notna() & (c["exit_date"] <= horizon)
+    moved = pd.Series(False, index=c.index)
+    if ds.moves is not None and len(ds.moves):
+        m = ds.moves.merge(pd.DataFrame({"employee_id": c["employee_id"], "_h": horizon}), on="employee_id")
+        moved = c["employee_id"].isin(set(m.loc[m["date"] <= m["_h"], "employee_id"]))
+    c = c[decided]
+    moved, left = moved[decided], left[decided]
+    rows = [("stayed where they joined", int((~moved & ~left).sum())),
+            ("moved internally, still here", int((moved & ~left).sum())),
+            ("moved, then left", int((moved & left).sum())),
+            ("left without moving", int((~moved & left).sum()))]
+    t = pd.DataFrame(rows, columns=["outcome", "people"])
+    t["cohort"] = len(c)
+    return add_proportion(t, "share", "people", "cohort")
+
+
+def destinations(ds: Dataset, cohort_start, cohort_end, region: str, min_group: int = 5) -> pd.DataFrame:
+    """Where the cohort's internal movers went: moves out of ``region``'s cohort by destination
+    region and kind, with small-group suppression (``n`` = distinct movers)."""
+    from .metrics import cohort
+    from .privacy import suppress
+
+    c = cohort(ds, cohort_start, cohort_end, region)
+    if ds.moves is None:
+        return pd.DataFrame(columns=["to_region", "kind", "moves", "n", "suppressed"])
+    m = ds.moves[ds.moves["employee_id"].isin(set(c["employee_id"]))]
+    keys = [k for k in ("to_region", "kind") if k in m.columns]
+    t = m.groupby(keys, dropna=False).agg(moves=("employee_id", "size"), n=("employee_id", "nunique")).reset_index()
+    return suppress(t, keys, min_group)
