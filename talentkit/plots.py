@@ -111,3 +111,40 @@ def heatmap(table: pd.DataFrame, row: str, measures: list[str], title: str | Non
     ax.set_title(title or f"{row} at a glance (colour: rank within each column)")
     fig.tight_layout()
     return fig
+
+
+def flow_heatmap(matrix: pd.DataFrame, title: str = "Knowledge flow: attendances from presenter's unit to attendee's",
+                 min_group: int = MIN_GROUP):
+    """Flow matrix (rows: from, columns: to); cells under ``min_group`` read ``<min_group``."""
+    shown = matrix.where(matrix >= (min_group or 0))
+    labels = shown.map(lambda v: f"<{min_group}" if pd.isna(v) else f"{int(v)}")
+    fig, ax = plt.subplots(figsize=(1.5 + 0.9 * len(matrix.columns), 1 + 0.6 * len(matrix)))
+    sns.heatmap(shown.astype(float), annot=labels.to_numpy(), fmt="", cmap=PALETTE, cbar=False, ax=ax,
+                linewidths=0.5, mask=shown.isna())
+    ax.set_xlabel("attendee's unit")
+    ax.set_ylabel("presenter's unit")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def unit_network(g, title: str = "Units: knowledge flow (width) and internal moves (dashed)", min_group: int = MIN_GROUP):
+    """The unit graph drawn on a circle: edge width by flow, dashed edges for moves; edges
+    under ``min_group`` are not drawn."""
+    import networkx as nx
+
+    fig, ax = plt.subplots(figsize=(6, 5))
+    pos = nx.circular_layout(sorted(g.nodes))
+    flow = [(u, v) for u, v, w in g.edges(data="weight") if u != v and w >= (min_group or 0)]
+    top = max([g[u][v]["weight"] for u, v in flow] or [1])
+    nx.draw_networkx_nodes(g, pos, ax=ax, node_color="#4c72b0", node_size=900)
+    nx.draw_networkx_labels(g, pos, ax=ax, font_color="white", font_size=9)
+    nx.draw_networkx_edges(g, pos, edgelist=flow, ax=ax, width=[0.5 + 6 * g[u][v]["weight"] / top for u, v in flow],
+                           alpha=0.6, arrows=True, connectionstyle="arc3,rad=0.12", node_size=900)
+    moves = [(u, v) for u, v, m in g.edges(data="moves") if u != v and m and m >= (min_group or 0)]
+    nx.draw_networkx_edges(g, pos, edgelist=moves, ax=ax, style="dashed", edge_color="#dd8452", arrows=True,
+                           connectionstyle="arc3,rad=-0.2", node_size=900)
+    ax.set_title(title)
+    ax.axis("off")
+    fig.tight_layout()
+    return fig

@@ -132,3 +132,15 @@ def test_regions_batch_one_job_per_region_with_suppression(tmp_path):
     assert hidden, "IN has groups under min_group"
     assert all(v is None for row in hidden for v in row[1:-1] if not isinstance(v, str))
     assert "&lt;5" in (run_dir / "case-IN" / "report.html").read_text()
+
+
+def test_network_notebook_matches_the_package(smoke):
+    from talentkit import network
+
+    r = results(smoke, "05_network")
+    ds = tk.load("synthetic:small")
+    year = r["year"]
+    f = network.flows(ds, f"{year}-01-01", f"{year}-12-31")
+    assert r["cross_unit_share"] == pytest.approx(network.cross_unit_share(f), abs=1e-12)
+    _, summary = network.key_person_risk(network.person_graph(f), f, 3)
+    assert r["top_k_share"] == pytest.approx(summary["top_k_share"], abs=1e-12)

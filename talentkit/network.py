@@ -1,0 +1,202 @@
+r"""The talent network as a graph (organisational network analysis, with networkx).
+
+* **Person graph**: a directed edge presenter → attendee, weighted by the sessions the
+  attendee heard from that presenter. Knowledge *flow* is that weight.
+* **Unit graph**: the person graph aggregated to units (region or team, each person's unit
+  on the session's day); edge weights are attendances, and internal moves between the
+  units are kept beside them (``moves``).
+* Brokers: betweenness centrality (Brandes 2001; sampled with ``k`` pivots above
+  ``exact_up_to`` nodes), Burt's constraint :math:`c_i = \sum_j (p_{ij} + \sum_q p_{iq}p_{qj})^2`
+  and effective size (Burt 1992), on the undirected, weighted person graph.
+* Communities: Louvain (Blondel et al. 2008), compared with the formal teams by adjusted
+  Rand index and normalized mutual information.
+* Key-person risk: the share of flow that the top ``k`` presenters carry, and what the
+  network loses if each leaves: their flow, and the people only they reached.
+
+People appear only as salted pseudonyms (:func:`talentkit.privacy.pseudonym`), and a person
+is listed only when their figures rest on at least ``min_group`` others.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+from .datasets import Dataset
+from .metrics import GroupCoder, _days, add_proportion
+from .privacy import MIN_GROUP, pseudonym, suppress
+
+EXACT_UP_TO = 1500  # nodes: exact betweenness up to here, sampled pivots above
+
+
+def flows(ds: Dataset, start=None, end=None, unit: str = "region") -> pd.DataFrame:
+    """One row per attendance in ``start`` .. ``end``: presenter, attendee, topic, year, and
+    each one's ``unit`` on the session's day (``from_unit``, ``to_unit``)."""
+    if ds.sessions is None or ds.attendance is None:
+        raise ValueError("the network needs the sessions and attendance tables")
+    s = ds.sessions
+    if start is not None:
+        s = s[s["date"] >= pd.Timestamp(start)]
+    if end is not None:
+        s = s[s["date"] <= pd.Timestamp(end)]
+    cols = ["session_id", "date", "presenter_id"] + (["topic"] if "topic" in s.columns else [])
+    a = ds.attendance.merge(s[cols], on="session_id")
+    a = a[a["presenter_id"] != a["employee_id"]]
+    coder = GroupCoder(ds, [unit])
+    days = _days(a["date"])
+    for side, col in (("from_unit", "presenter_id"), ("to_unit", "employee_id")):
+        emp = coder.ids.get_indexer(a[col])
+        a[side] = coder.labels(coder.at(emp, days))[unit].to_numpy()
+    a["year"] = a["date"].dt.year
+    return a.reset_index(drop=True)
+
+
+def person_graph(f: pd.DataFrame) -> nx.DiGraph:
+    """Presenter → attendee, ``weight`` = sessions heard (from :func:`flows`)."""
+    w = f.groupby(["presenter_id", "employee_id"]).size()
+    g = nx.DiGraph()
+    g.add_weighted_edges_from((p, a, int(n)) for (p, a), n in w.items())
+    return g
+
+
+def unit_graph(ds: Dataset, f: pd.DataFrame, unit: str = "region", start=None, end=None) -> nx.DiGraph:
+    """Units as nodes; ``weight`` = attendances from the presenter's unit to the attendee's,
+    ``moves`` = internal moves between them in the period."""
+    g = nx.DiGraph()
+    for (u, v), n in f.groupby(["from_unit", "to_unit"]).size().items():
+        g.add_edge(u, v, weight=int(n), moves=0)
+    if ds.moves is not None and f"from_{unit}" in ds.moves.columns:
+        m = ds.moves
+        if start is not None:
+            m = m[m["date"] >= pd.Timestamp(start)]
+        if end is not None:
+            m = m[m["date"] <= pd.Timestamp(end)]
+        for (u, v), n in m.groupby([f"from_{unit}", f"to_{unit}"]).size().items():
+            if u == v:
+                continue
+            if not g.has_edge(u, v):
+                g.add_edge(u, v, weight=0, moves=0)
+            g[u][v]["moves"] = int(n)
+    return g
+
+
+def flow_matrix(f: pd.DataFrame) -> pd.DataFrame:
+    """Attendances from each presenter unit (rows) to each attendee unit (columns)."""
+    return f.pivot_table(index="from_unit", columns="to_unit", values="session_id", aggfunc="size", fill_value=0)
+
+
+def cross_unit_share(f: pd.DataFrame) -> float:
+    r"""Share of knowledge flow that crosses units: :math:`\sum_{u \ne v} w_{uv} / \sum w_{uv}`."""
+    return float((f["from_unit"] != f["to_unit"]).mean()) if len(f) else float("nan")
+
+
+def brokers(g: nx.DiGraph, k: int | None = None, seed: int = 0) -> pd.DataFrame:
+    """Per person: betweenness (normalized; sampled with ``k`` pivots when the graph has more
+    than ``EXACT_UP_TO`` nodes and ``k`` is not given), Burt's constraint, effective size and
+    degree (distinct contacts), on the undirected graph with summed weights."""
+    u = undirected(g)
+    if k is None and u.number_of_nodes() > EXACT_UP_TO:
+        k = 500
+    between = nx.betweenness_centrality(u, k=k, seed=seed if k else None)
+    constraint = nx.constraint(u, weight="weight")
+    eff = nx.effective_size(u, weight="weight")
+    t = pd.DataFrame({"betweenness": between, "constraint": constraint, "effective_size": eff,
+                      "degree": dict(u.degree())})
+    t.index.name = "person"
+    return t.reset_index()
+
+
+def undirected(g: nx.DiGraph) -> nx.Graph:
+    """The person graph with direction dropped and weights of both directions summed."""
+    u = nx.Graph()
+    for a, b, w in g.edges(data="weight"):
+        prior = u[a][b]["weight"] if u.has_edge(a, b) else 0
+        u.add_edge(a, b, weight=prior + w)
+    return u
+
+
+def reach(g: nx.DiGraph) -> pd.Series:
+    """Distinct people each presenter reached (out-degree)."""
+    return pd.Series(dict(g.out_degree()), name="reach")
+
+
+def key_person_risk(g: nx.DiGraph, f: pd.DataFrame, top_k: int = 5) -> tuple[pd.DataFrame, dict]:
+    """The top ``top_k`` presenters by flow, and what the network loses if each leaves.
+
+    Per person: ``flow`` (attendances they gave), ``flow_share`` of all flow, ``reach``,
+    ``sole_reach`` = people reached by no other presenter (the reach lost if they leave), and
+    the flow lost by topic. Summary: ``top_k_share`` = flow of the top ``top_k`` / all flow.
+    """
+    out_flow = pd.Series(dict(g.out_degree(weight="weight")), dtype=float)
+    total = out_flow.sum()
+    top = out_flow.sort_values(ascending=False, kind="stable").head(top_k)
+    rows = []
+    for person, flow in top.items():
+        reached = set(g.successors(person))
+        sole = sum(1 for a in reached if g.in_degree(a) == 1)
+        row = {"person": person, "flow": int(flow), "flow_share": flow / total if total else np.nan,
+               "reach": len(reached), "sole_reach": sole}
+        if "topic" in f.columns:
+            by_topic = f.loc[f["presenter_id"] == person, "topic"].value_counts()
+            row["flow_by_topic"] = {str(k): int(v) for k, v in by_topic.items()}
+        rows.append(row)
+    summary = {"top_k": top_k, "top_k_share": float(top.sum() / total) if total else float("nan"),
+               "presenters": int((out_flow > 0).sum()), "flow": int(total)}
+    return pd.DataFrame(rows), summary
+
+
+def reach_after_removal(g: nx.DiGraph, person) -> int:
+    """People reached by anyone once ``person`` is gone (attendees with an incoming edge)."""
+    h = g.copy()
+    h.remove_node(person)
+    return sum(1 for n in h.nodes if h.in_degree(n) > 0)
+
+
+def communities(g: nx.DiGraph, ds: Dataset, seed: int = 0) -> dict:
+    """Louvain communities on the undirected graph, against the formal teams (people's
+    current team): count, modularity, adjusted Rand index and normalized mutual information."""
+    u = undirected(g)
+    parts = nx.community.louvain_communities(u, weight="weight", seed=seed)
+    label = {n: i for i, part in enumerate(parts) for n in part}
+    team = ds.people.set_index("employee_id")["team"] if "team" in ds.people.columns else None
+    nodes = [n for n in u.nodes if team is not None and n in team.index and pd.notna(team[n])]
+    out = {"communities": len(parts), "modularity": float(nx.community.modularity(u, parts, weight="weight"))}
+    if nodes:
+        out["ari_vs_teams"] = float(adjusted_rand_score([team[n] for n in nodes], [label[n] for n in nodes]))
+        out["nmi_vs_teams"] = float(normalized_mutual_info_score([team[n] for n in nodes], [label[n] for n in nodes]))
+    return out
+
+
+def trend(ds: Dataset, unit: str = "region", top_k: int = 5) -> pd.DataFrame:
+    """Per year: attendances, presenters, the cross-unit share of flow and the top-``k`` share."""
+    f = flows(ds, unit=unit)
+    rows = []
+    for year, fy in f.groupby("year"):
+        g = person_graph(fy)
+        _, risk = key_person_risk(g, fy, top_k)
+        rows.append({"year": int(year), "attendances": len(fy), "presenters": risk["presenters"],
+                     "n": fy["employee_id"].nunique(), "cross_unit": int((fy["from_unit"] != fy["to_unit"]).sum()),
+                     "top_k_flow": int(round(risk["top_k_share"] * risk["flow"]))})
+    t = pd.DataFrame(rows)
+    add_proportion(t, "cross_unit_share", "cross_unit", "attendances")
+    add_proportion(t, "top_k_share", "top_k_flow", "attendances")
+    return t
+
+
+def shown_people(table: pd.DataFrame, ds: Dataset, unit: str = "region", min_group: int = MIN_GROUP,
+                 size_col: str = "degree", salt: str | None = None) -> pd.DataFrame:
+    """A per-person table fit for a report: ids replaced by pseudonyms, each person's unit
+    added, and only people whose ``size_col`` (contacts, reach) is at least ``min_group``."""
+    t = table[table[size_col] >= (min_group or 0)].copy()
+    units = ds.people.set_index("employee_id")[unit] if unit in ds.people.columns else None
+    if units is not None:
+        t.insert(1, unit, t["person"].map(units))
+    t["person"] = pseudonym(t["person"], salt)
+    return t.reset_index(drop=True)
+
+
+def matrix_suppressed(m: pd.DataFrame, min_group: int = MIN_GROUP) -> pd.DataFrame:
+    """A flow matrix with cells under ``min_group`` attendances hidden (NaN)."""
+    return m.where(m >= (min_group or 0))
