@@ -5,8 +5,8 @@ r"""The talent network as a graph (organisational network analysis, with network
 * **Unit graph**: the person graph aggregated to units (region or team, each person's unit
   on the session's day); edge weights are attendances, and internal moves between the
   units are kept beside them (``moves``).
-* Brokers: betweenness centrality (Brandes 2001; sampled with ``k`` pivots above
-  ``exact_up_to`` nodes), Burt's constraint :math:`c_i = \sum_j (p_{ij} + \sum_q p_{iq}p_{qj})^2`
+* Brokers: betweenness centrality (Brandes 2001; estimated from ``SAMPLED_PIVOTS`` random
+  pivots, seeded, above ``EXACT_UP_TO`` nodes), Burt's constraint :math:`c_i = \sum_j (p_{ij} + \sum_q p_{iq}p_{qj})^2`
   and effective size (Burt 1992), on the undirected, weighted person graph.
 * Communities: Louvain (Blondel et al. 2008), compared with the formal teams by adjusted
   Rand index and normalized mutual information.
@@ -29,6 +29,7 @@ from .metrics import GroupCoder, _days, add_proportion
 from .privacy import MIN_GROUP, pseudonym, suppress
 
 EXACT_UP_TO = 1500  # nodes: exact betweenness up to here, sampled pivots above
+SAMPLED_PIVOTS = 200  # error of a sampled betweenness ~ 1/sqrt(pivots): enough to rank brokers
 
 
 def flows(ds: Dataset, start=None, end=None, unit: str = "region") -> pd.DataFrame:
@@ -98,7 +99,7 @@ def brokers(g: nx.DiGraph, k: int | None = None, seed: int = 0) -> pd.DataFrame:
     degree (distinct contacts), on the undirected graph with summed weights."""
     u = undirected(g)
     if k is None and u.number_of_nodes() > EXACT_UP_TO:
-        k = 500
+        k = SAMPLED_PIVOTS
     between = nx.betweenness_centrality(u, k=k, seed=seed if k else None)
     constraint = nx.constraint(u, weight="weight")
     eff = nx.effective_size(u, weight="weight")

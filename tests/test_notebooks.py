@@ -156,3 +156,15 @@ def test_finetune_notebook_records_its_saved_metrics(smoke):
     assert r["sizes"]["train"] == 64
     assert (smoke / "02_finetune" / "finetune" / "model" / "config.json").exists()
     assert not list((smoke / "02_finetune" / "finetune" / "checkpoints").glob("checkpoint-*"))
+
+
+def test_scenarios_notebook_matches_the_package(smoke):
+    from talentkit import flows
+
+    r = results(smoke, "04_scenarios")
+    ds = tk.load("synthetic:small")
+    bt = flows.backtest(ds, 2025, 3)
+    assert r["backtest_max_relative_error"] == pytest.approx(float(bt["relative_error"].abs().max()), abs=1e-12)
+    staffing = pd.DataFrame(r["staffing"]["rows"], columns=r["staffing"]["columns"])
+    assert len(staffing) == 2 and set(staffing["scenario"]) == {"Intelligent customer service", "Manufacturing"}
+    assert (smoke / "04_scenarios" / "figures" / "staffing_gantt.png").exists()

@@ -1,0 +1,186 @@
+r"""Workforce flows: a Markov manpower model (Bartholomew, *Statistical Models for Social Processes*).
+
+States are units (region, or region × level) plus an absorbing *exit*. From each year of
+the data, people in unit :math:`i` on 1 January are counted where they are on 31 December
+(unit :math:`j`, or gone): :math:`C_{ij}`. Summed over the years of the window,
+
+.. math:: P_{ij} = C_{ij} / \sum_k C_{ik}, \qquad \text{rows of } P \text{ (exit included) sum to 1.}
+
+Recruits spread over units by :math:`r` (the shares of the recruits who are present at a
+year's end). With :math:`Q` the unit-to-unit block of :math:`P`:
+
+.. math:: n(t+1) = n(t)\,Q + R(t+1)\,r
+
+with :math:`R` a hiring plan, or what holds a headcount target growing at rate :math:`g`.
+The expected years still to be spent in the network, from each unit, are the row sums
+of the fundamental matrix :math:`N = (I - Q)^{-1}` (counting the current year).
+
+Region is rebuilt from moves (``metrics.GroupCoder``). Level is rebuilt from promotions
+when levels sort naturally (L1 < L2 …): one level down for each promotion after the day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from .datasets import Dataset
+from .metrics import GroupCoder, _days, wilson_interval
+
+EXIT = "exit"
+
+
+def units_on(ds: Dataset, day, unit: str = "region") -> pd.Series:
+    """Each person's unit on ``day`` (``region`` or ``region_level``); missing when not employed."""
+    p = ds.people
+    coder = GroupCoder(ds, ["region"])
+    emp = np.arange(len(p))
+    d = _days([day])[0]
+    region = coder.labels(coder.at(emp, d))["region"].to_numpy()
+    employed = ((_days(p["hire_date"]) <= d) & (_days(p["exit_date"]) > d))
+    if unit == "region_level":
+        level = _level_on(ds, day)
+        label = np.array([f"{r} {lv}" for r, lv in zip(region, level)], dtype=object)
+    elif unit == "region":
+        label = region
+    else:
+        raise ValueError(f"unit must be region or region_level, not {unit!r}")
+    return pd.Series(np.where(employed, label, None), index=p.index, dtype=object)
+
+
+def _level_on(ds: Dataset, day) -> np.ndarray:
+    p = ds.people
+    levels = sorted(p["level"].dropna().astype(str).unique(), key=lambda s: (len(s), s))
+    current = p["level"].astype(str).to_numpy()
+    if ds.moves is None or "kind" not in ds.moves.columns:
+        return current
+    later = ds.moves[(ds.moves["kind"] == "promotion") & (ds.moves["date"] > pd.Timestamp(day))]
+    steps = p["employee_id"].map(later["employee_id"].value_counts()).fillna(0).astype(int).to_numpy()
+    index = {lv: i for i, lv in enumerate(levels)}
+    return np.array([levels[max(0, index.get(c, 0) - s)] if c in index else c for c, s in zip(current, steps)],
+                    dtype=object)
+
+
+@dataclass
+class FlowModel:
+    """A fitted manpower model: units, counts ``C`` (units × units+exit), ``P``, recruits ``r``."""
+
+    units: list[str]
+    counts: np.ndarray
+    recruits: np.ndarray  # recruits present at year end, by unit, summed over the window
+    years: list[int]
+    stock: np.ndarray  # headcount by unit at the end of the last fitted year
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def P(self) -> np.ndarray:
+        rows = self.counts.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = np.where(rows > 0, self.counts / rows, 0.0)
+        empty = rows[:, 0] == 0  # a unit nobody started a year in: they stay
+        p[empty, :] = 0
+        p[empty, np.flatnonzero(empty)] = 1
+        return p
+
+    @property
+    def Q(self) -> np.ndarray:
+        return self.P[:, :-1]
+
+    @property
+    def r(self) -> np.ndarray:
+        total = self.recruits.sum()
+        return self.recruits / total if total else np.full(len(self.units), 1 / len(self.units))
+
+    def table(self) -> pd.DataFrame:
+        """P with counts and a Wilson 95% interval on each transition probability."""
+        rows = self.counts.sum(axis=1)
+        cols = self.units + [EXIT]
+        out = []
+        for i, u in enumerate(self.units):
+            lo, hi = wilson_interval(self.counts[i], np.full(len(cols), rows[i]))
+            for j, v in enumerate(cols):
+                out.append({"from": u, "to": v, "count": int(self.counts[i, j]), "p": self.P[i, j],
+                            "p_lo": lo[j], "p_hi": hi[j]})
+        return pd.DataFrame(out)
+
+    def expected_years(self) -> pd.Series:
+        """Expected years still in the network from each unit: row sums of (I − Q)⁻¹."""
+        n = np.linalg.inv(np.eye(len(self.units)) - self.Q)
+        return pd.Series(n.sum(axis=1), index=self.units, name="expected_years")
+
+    def with_P(self, P: np.ndarray, r: np.ndarray | None = None) -> "FlowModel":
+        """A copy whose transition matrix is ``P`` (rows over units + exit) and recruit shares ``r``."""
+        counts = np.asarray(P, dtype=float) * 1000.0
+        recruits = np.asarray(r if r is not None else self.r, dtype=float) * 1000.0
+        return replace(self, counts=counts, recruits=recruits)
+
+
+def fit(ds: Dataset, start_year: int, end_year: int, unit: str = "region") -> FlowModel:
+    """Count transitions over each calendar year from ``start_year`` to ``end_year``."""
+    on = {}
+    for y in range(start_year - 1, end_year + 1):
+        on[y] = units_on(ds, pd.Timestamp(y, 12, 31), unit)
+    units = sorted({u for s in on.values() for u in s.dropna().unique()}, key=str)
+    index = {u: i for i, u in enumerate(units)}
+    k = len(units)
+    counts = np.zeros((k, k + 1))
+    recruits = np.zeros(k)
+    hire_year = ds.people["hire_date"].dt.year.to_numpy()
+    for y in range(start_year, end_year + 1):
+        before, after = on[y - 1], on[y]
+        for a, b in zip(before.to_numpy(), after.to_numpy()):
+            if a is None:
+                continue
+            counts[index[a], index[b] if b is not None else k] += 1
+        new = (hire_year == y) & after.notna().to_numpy()
+        for b in after[new]:
+            recruits[index[b]] += 1
+    stock = np.array([(on[end_year] == u).sum() for u in units], dtype=float)
+    return FlowModel(units, counts, recruits, list(range(start_year, end_year + 1)), stock)
+
+
+def project(model: FlowModel, years: int, start: np.ndarray | None = None, hires=None, growth: float | None = None,
+            P: np.ndarray | None = None, r: np.ndarray | None = None) -> pd.DataFrame:
+    """Project headcount by unit for ``years`` years: :math:`n(t+1) = n(t)Q + R(t+1)r`.
+
+    ``hires``: recruits per year (a number or a list); or ``growth``: the recruits that make
+    the total grow by that rate (never negative). Neither: no hiring. Returns one row a year
+    (0 = the start) with headcount by unit, ``total``, ``exits`` and ``recruits``.
+    """
+    P = model.P if P is None else np.asarray(P)
+    r = model.r if r is None else np.asarray(r)
+    Q, e = P[:, :-1], P[:, -1]
+    n = np.asarray(model.stock if start is None else start, dtype=float)
+    rows = [dict(zip(model.units, n), total=n.sum(), exits=0.0, recruits=0.0, year=0)]
+    for t in range(1, years + 1):
+        stay = n @ Q
+        exits = float(n @ e)
+        if growth is not None:
+            R = max(0.0, n.sum() * (1 + growth) - stay.sum())
+        elif hires is None:
+            R = 0.0
+        else:
+            R = float(hires[t - 1] if np.ndim(hires) else hires)
+        n = stay + R * r
+        rows.append(dict(zip(model.units, n), total=n.sum(), exits=exits, recruits=R, year=t))
+    return pd.DataFrame(rows).set_index("year")
+
+
+def backtest(ds: Dataset, year: int, fit_years: int = 3, unit: str = "region") -> pd.DataFrame:
+    """Fit on the ``fit_years`` years up to ``year - 1``, project ``year`` from the real stock
+    at its start with the real recruits (those present at its end), and compare by unit."""
+    model = fit(ds, year - fit_years, year - 1, unit)
+    actual_model = fit(ds, year, year, unit)
+    start = units_on(ds, pd.Timestamp(year - 1, 12, 31), unit)
+    n0 = np.array([(start == u).sum() for u in model.units], dtype=float)
+    recruits = np.array([actual_model.recruits[actual_model.units.index(u)] if u in actual_model.units else 0
+                         for u in model.units])
+    projected = n0 @ model.Q + recruits
+    end = units_on(ds, pd.Timestamp(year, 12, 31), unit)
+    actual = np.array([(end == u).sum() for u in model.units], dtype=float)
+    t = pd.DataFrame({unit: model.units, "start": n0, "projected": projected, "actual": actual})
+    t["error"] = t["projected"] - t["actual"]
+    t["relative_error"] = t["error"] / t["actual"].where(t["actual"] > 0)
+    return t
