@@ -96,16 +96,10 @@ def movers_and_leavers(ds: Dataset, cohort_start, cohort_end, region: str | None
                        horizon_months: int = 12) -> pd.DataFrame:
     """The article's "moved" split apart, on the cohort: stayed put, moved internally (still
     employed), moved and then left, left without moving; counts and shares with Wilson intervals."""
-    from .metrics import add_proportion, cohort
+    from .metrics import add_proportion, cohort, cohort_outcomes
 
     c = cohort(ds, cohort_start, cohort_end, region)
-    horizon = c["hire_date"] + pd.DateOffset(months=horizon_months)
-    decided = horizon <= ds.as_of
-    left = c["exit_date"].notna() & (c["exit_date"] <= horizon)
-    moved = pd.Series(False, index=c.index)
-    if ds.moves is not None and len(ds.moves):
-        m = ds.moves.merge(pd.DataFrame({"employee_id": c["employee_id"], "_h": horizon}), on="employee_id")
-        moved = c["employee_id"].isin(set(m.loc[m["date"] <= m["_h"], "employee_id"]))
+    decided, left, moved = cohort_outcomes(ds, c, horizon_months)
     c = c[decided]
     moved, left = moved[decided], left[decided]
     rows = [("stayed where they joined", int((~moved & ~left).sum())),

@@ -298,14 +298,7 @@ def article_metrics(ds: Dataset, cohort_start, cohort_end, region: str | None = 
     n = len(c)
     n_local = int((c["origin"] == "local").sum())
     n_intl = int((c["origin"] == "international").sum())
-    horizon = c["hire_date"] + pd.DateOffset(months=horizon_months)
-    decided = horizon <= ds.as_of
-    left = c["exit_date"].notna() & (c["exit_date"] <= horizon)
-    moved_inside = pd.Series(False, index=c.index)
-    if ds.moves is not None and len(ds.moves):
-        m = ds.moves.merge(pd.DataFrame({"employee_id": c["employee_id"], "_h": horizon}), on="employee_id")
-        movers = set(m.loc[m["date"] <= m["_h"], "employee_id"])
-        moved_inside = c["employee_id"].isin(movers)
+    decided, left, moved_inside = cohort_outcomes(ds, c, horizon_months)
     moved = (left | moved_inside) & decided
     retained = ~(left | moved_inside) & decided
     n_decided = int(decided.sum())
@@ -322,6 +315,19 @@ def article_metrics(ds: Dataset, cohort_start, cohort_end, region: str | None = 
     table = add_proportion(table, "value", "numerator", "denominator")
     table["undecided"] = [0, n - n_decided, n - n_decided, 0]
     return table.set_index("measure")
+
+
+def cohort_outcomes(ds: Dataset, c: pd.DataFrame, horizon_months: int) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """For each cohort member: ``decided`` (the horizon has passed by ``as_of``), ``left``
+    (exited within the horizon) and ``moved`` (an internal move within the horizon)."""
+    horizon = c["hire_date"] + pd.DateOffset(months=horizon_months)
+    decided = horizon <= ds.as_of
+    left = c["exit_date"].notna() & (c["exit_date"] <= horizon)
+    moved = pd.Series(False, index=c.index)
+    if ds.moves is not None and len(ds.moves):
+        m = ds.moves.merge(pd.DataFrame({"employee_id": c["employee_id"], "_h": horizon}), on="employee_id")
+        moved = c["employee_id"].isin(set(m.loc[m["date"] <= m["_h"], "employee_id"]))
+    return decided, left, moved
 
 
 def _sessions_in(ds: Dataset, start, end, region=None) -> pd.DataFrame:

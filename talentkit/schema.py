@@ -303,7 +303,7 @@ def _coerce_column(s: pd.Series, kind, file: str, column: str) -> tuple[pd.Serie
     text = s.astype("string").str.strip()
     if isinstance(kind, tuple):  # categories are matched without regard to case or spaces
         text = text.str.lower().str.replace(r"[\s\-]+", "_", regex=True)
-    return text.where(~missing, pd.NA).astype(object).where(~missing, None), problems
+    return text.astype(object).where(~missing, None), problems
 
 
 def _pandera_schema(spec: TableSpec, present: list[str]) -> pa.DataFrameSchema:
