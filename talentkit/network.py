@@ -32,11 +32,23 @@ EXACT_UP_TO = 1500  # nodes: exact betweenness up to here, sampled pivots above
 SAMPLED_PIVOTS = 200  # error of a sampled betweenness ~ 1/sqrt(pivots): enough to rank brokers
 
 
+def _require_sharing(ds: Dataset) -> None:
+    if ds.sessions is None or ds.attendance is None:
+        missing = " and ".join(n for n in ("sessions", "attendance") if getattr(ds, n) is None)
+        raise ValueError(f"{ds.source}: the network needs the {missing} table(s); add sessions.csv and "
+                         "attendance.csv (see the README's data contract)")
+
+
+def latest_year(ds: Dataset) -> int:
+    """The latest calendar year with a session."""
+    _require_sharing(ds)
+    return int(ds.sessions["date"].dt.year.max())
+
+
 def flows(ds: Dataset, start=None, end=None, unit: str = "region") -> pd.DataFrame:
     """One row per attendance in ``start`` .. ``end``: presenter, attendee, topic, year, and
     each one's ``unit`` on the session's day (``from_unit``, ``to_unit``)."""
-    if ds.sessions is None or ds.attendance is None:
-        raise ValueError("the network needs the sessions and attendance tables")
+    _require_sharing(ds)
     s = ds.sessions
     if start is not None:
         s = s[s["date"] >= pd.Timestamp(start)]
