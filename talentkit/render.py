@@ -105,7 +105,10 @@ def _headline(results: dict, limit: int = 8) -> str:
             value = value["value"]
         if isinstance(value, bool) or not isinstance(value, (int, float, str)) or value is None:
             continue
-        shown = f"{value:.3g}" if isinstance(value, float) else str(value)
+        if isinstance(value, float):
+            shown = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+        else:
+            shown = str(value)
         items.append(f"<code>{html.escape(name)}</code>&nbsp;{html.escape(shown[:40])}")
         if len(items) == limit:
             break
