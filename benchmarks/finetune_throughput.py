@@ -17,6 +17,7 @@ Usage: .venv/bin/python benchmarks/finetune_throughput.py [--model minilm] [--st
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import resource
 import tempfile
 import time
@@ -77,11 +78,8 @@ def main() -> None:
         bare_args = TrainingArguments(output_dir=tmp, per_device_train_batch_size=args.batch, max_steps=args.steps,
                                       report_to="none", disable_tqdm=True, save_strategy="no", bf16=bf16,
                                       use_cpu=device == "cpu", logging_strategy="no")
-        warm = Trainer(model=model, args=TrainingArguments(output_dir=tmp, per_device_train_batch_size=args.batch,
-                                                           max_steps=3, report_to="none", disable_tqdm=True,
-                                                           save_strategy="no", bf16=bf16, use_cpu=device == "cpu",
-                                                           logging_strategy="no"),
-                       train_dataset=ds, processing_class=tok)
+        warm = Trainer(model=model, args=dataclasses.replace(bare_args, max_steps=3), train_dataset=ds,
+                       processing_class=tok)
         warm.train()
         bare = Trainer(model=model, args=bare_args, train_dataset=ds, processing_class=tok)
         t = time.perf_counter()
