@@ -108,9 +108,10 @@ def test_one_class_and_three_labels(tmp_path):
         textclf.load_texts(FinetuneConfig(data=str(csv), task=None, positive_label="x"))
 
 
-def test_unloadable_model_names_say_how_to_fix(tmp_path):
+def test_unloadable_model_names_say_how_to_fix(tmp_path, monkeypatch):
     import time
 
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # as on a machine without the hub, even where it is reachable
     started = time.time()
     with pytest.raises(textclf.ModelLoadError, match="could not be loaded.*--local-dir.*minilm"):
         textclf.load_model("bert-base-cased")
