@@ -246,9 +246,13 @@ def ensure_kernel() -> str:
     return KERNEL_NAME
 
 
+_LIVE_KERNELS: set[int] = set()  # pids of the kernels this run started and has not seen stop
+
+
 def job_kernel_manager(job_dir: str):
     """A kernel manager class whose kernels know their job folder (``TALENTKIT_JOB_DIR``),
-    so ``talentkit.record`` writes there; per job, so jobs can share this process."""
+    so ``talentkit.record`` writes there; per job, so jobs can share this process. Its
+    kernels are registered so Ctrl-C can interrupt them."""
     from jupyter_client.manager import AsyncKernelManager
 
     from .record import ENV_JOB_DIR
@@ -256,9 +260,29 @@ def job_kernel_manager(job_dir: str):
     class JobKernelManager(AsyncKernelManager):
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             kw["env"] = {**(kw.get("env") or os.environ), ENV_JOB_DIR: job_dir}
-            return await super()._async_launch_kernel(kernel_cmd, **kw)
+            out = await super()._async_launch_kernel(kernel_cmd, **kw)
+            self._tk_pid = getattr(self.provisioner, "pid", None)
+            if self._tk_pid:
+                _LIVE_KERNELS.add(self._tk_pid)
+            return out
+
+        async def _async_shutdown_kernel(self, *args, **kw):
+            _LIVE_KERNELS.discard(getattr(self, "_tk_pid", None))
+            return await super()._async_shutdown_kernel(*args, **kw)
 
     return JobKernelManager
+
+
+def interrupt_kernels() -> None:
+    """Send SIGINT to every kernel of this run still alive: their cells stop, papermill saves
+    the notebooks and shuts the kernels down."""
+    import signal
+
+    for pid in list(_LIVE_KERNELS):
+        try:
+            os.kill(pid, signal.SIGINT)
+        except (ProcessLookupError, PermissionError):
+            _LIVE_KERNELS.discard(pid)
 
 
 def run_job(job: dict) -> dict:
@@ -280,7 +304,8 @@ def run_job(job: dict) -> dict:
             kernel_manager_class=job_kernel_manager(str(out_dir.resolve())),
         )
     except PapermillExecutionError as exc:
-        result.update(status="failed", error=f"{exc.ename}: {exc.evalue}".strip()[:500])
+        status = "interrupted" if exc.ename == "KeyboardInterrupt" else "failed"
+        result.update(status=status, error=f"{exc.ename}: {exc.evalue}".strip()[:500])
     except KeyboardInterrupt:
         result.update(status="interrupted", error="interrupted (Ctrl-C)")
     except Exception as exc:  # kernel death, timeouts, missing kernel: the job fails, the run goes on
@@ -329,6 +354,11 @@ def _device() -> dict:
     return {"platform": platform.platform(), "cpus": os.cpu_count(), "gpus": gpus}
 
 
+def _shown_path(path: Path) -> str:
+    """``path`` relative to the current folder where it lies below it."""
+    return str(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path)
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -370,7 +400,7 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
         "run": run.run, "run_file": str(run_file), "style": style, "started": _now(), "ended": None,
         "status": "running", "versions": _versions(), "git_commit": _git_commit(run_file.resolve().parent),
         "device": _device(), "overrides": overrides or {},
-        "jobs": [{"name": j.name, "notebook": str(j.notebook.relative_to(Path.cwd()) if j.notebook.is_relative_to(Path.cwd()) else j.notebook),
+        "jobs": [{"name": j.name, "notebook": _shown_path(j.notebook),
                   "output_notebook": j.notebook.name, "parameters": j.params, "status": "pending",
                   "error": None, "duration_s": None} for j in jobs],
     }
@@ -395,21 +425,31 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
         # Threads suffice: each job's work runs in its own kernel process; this process
         # only drives kernels and renders, and shares its warm imports across jobs.
         with cf.ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = {}
-            for i, p in enumerate(payloads):
-                futures[pool.submit(run_job, p)] = i
-            try:
-                for fut in cf.as_completed(futures):
-                    i = futures[fut]
-                    try:
-                        finish(i, fut.result())
-                    except Exception as exc:  # a bug in the runner itself: the job fails, the run goes on
-                        finish(i, {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[:500]})
-                    if info["jobs"][i]["status"] == "interrupted":
-                        raise KeyboardInterrupt
-            except KeyboardInterrupt:
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
+            def started(i, payload):  # the one key a worker thread writes: run.json can tell what was in flight
+                info["jobs"][i]["status"] = "running"
+                return run_job(payload)
+
+            futures = {pool.submit(started, i, p): i for i, p in enumerate(payloads)}
+            pending = set(futures)
+            interrupted = False
+            while pending:
+                try:
+                    for fut in cf.as_completed(pending):
+                        pending.discard(fut)
+                        i = futures[fut]
+                        try:
+                            finish(i, fut.result())
+                        except Exception as exc:  # a bug in the runner itself: the job fails, the run goes on
+                            finish(i, {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[:500]})
+                        if info["jobs"][i]["status"] == "interrupted" and not interrupted:
+                            raise KeyboardInterrupt
+                except KeyboardInterrupt:
+                    # Ctrl-C: start nothing new, stop the running cells, and keep collecting what they saved
+                    interrupted = True
+                    pending = {f for f in pending if not f.cancel()}
+                    interrupt_kernels()
+            if interrupted:
+                raise KeyboardInterrupt
         info["status"] = "ok" if all(j["status"] == "ok" for j in info["jobs"]) else "failed"
     except KeyboardInterrupt:
         for j in info["jobs"]:

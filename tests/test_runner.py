@@ -159,3 +159,25 @@ def test_cli_check_overrides_params_and_render(tmp_path, capsys, batch):
 def test_overrides_are_typed():
     assert runner.parse_overrides(["x=3", "name=US", "flag=true", "items=[1, 2]"]) == {
         "x": 3, "name": "US", "flag": True, "items": [1, 2]}
+
+
+def test_ctrl_c_stops_kernels_and_records_what_finished(tmp_path):
+    import os
+    import signal
+    import threading
+
+    rf = write_run(tmp_path, "run: cc\njobs:\n  - notebook: FIXTURE\n    params: {busy: 60}\n"
+                             "    matrix: {x: [1, 2]}\n")
+    timer = threading.Timer(6, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    started = time.time()
+    try:
+        code, run_dir = runner.execute_run(rf, out_root=tmp_path / "out", progress=False)
+    finally:
+        timer.cancel()
+    assert code == 130 and time.time() - started < 40, "the busy cell was stopped, not waited for"
+    info = json.loads((run_dir / "run.json").read_text())
+    assert info["status"] == "interrupted" and info["ended"]
+    assert [j["status"] for j in info["jobs"]] == ["interrupted", "not run"]
+    assert (run_dir / "fixture-1" / "fixture.ipynb").exists()  # the partial notebook is kept
+    assert not runner._LIVE_KERNELS
