@@ -258,17 +258,15 @@ def job_kernel_manager(job_dir: str):
     from .record import ENV_JOB_DIR
 
     class JobKernelManager(AsyncKernelManager):
+        pid = None  # this job's kernel, once started
+
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             kw["env"] = {**(kw.get("env") or os.environ), ENV_JOB_DIR: job_dir}
             out = await super()._async_launch_kernel(kernel_cmd, **kw)
-            self._tk_pid = getattr(self.provisioner, "pid", None)
-            if self._tk_pid:
-                _LIVE_KERNELS.add(self._tk_pid)
+            type(self).pid = getattr(self.provisioner, "pid", None)
+            if type(self).pid:
+                _LIVE_KERNELS.add(type(self).pid)
             return out
-
-        async def _async_shutdown_kernel(self, *args, **kw):
-            _LIVE_KERNELS.discard(getattr(self, "_tk_pid", None))
-            return await super()._async_shutdown_kernel(*args, **kw)
 
     return JobKernelManager
 
@@ -295,13 +293,14 @@ def run_job(job: dict) -> dict:
     output_nb = out_dir / job["output_notebook"]
     result = {"status": "ok", "error": None}
     started = time.time()
+    manager = job_kernel_manager(str(out_dir.resolve()))
     try:
         papermill.execute_notebook(
             job["notebook"], str(output_nb), parameters=job["params"], kernel_name=job["kernel"],
             progress_bar={"desc": job["name"][:28].ljust(28), "position": job["position"], "leave": False}
             if job["progress"] else False,
             cwd=job["cwd"], execution_timeout=job["timeout"], log_output=False,
-            kernel_manager_class=job_kernel_manager(str(out_dir.resolve())),
+            kernel_manager_class=manager,
         )
     except PapermillExecutionError as exc:
         status = "interrupted" if exc.ename == "KeyboardInterrupt" else "failed"
@@ -310,6 +309,8 @@ def run_job(job: dict) -> dict:
         result.update(status="interrupted", error="interrupted (Ctrl-C)")
     except Exception as exc:  # kernel death, timeouts, missing kernel: the job fails, the run goes on
         result.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:500])
+    finally:
+        _LIVE_KERNELS.discard(manager.pid)  # papermill has shut it down
     result["duration_s"] = round(time.time() - started, 2)
     if output_nb.exists():
         try:
