@@ -76,12 +76,16 @@ class FlowModel:
 
     @property
     def P(self) -> np.ndarray:
+        """Transition probabilities. A unit nobody started a year in gets the pooled exit rate
+        of all units and otherwise stays put (there is nothing else to go on)."""
         rows = self.counts.sum(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):
             p = np.where(rows > 0, self.counts / rows, 0.0)
-        empty = rows[:, 0] == 0  # a unit nobody started a year in: they stay
+        empty = np.flatnonzero(rows[:, 0] == 0)
+        pooled_exit = self.counts[:, -1].sum() / self.counts.sum() if self.counts.sum() else 0.0
         p[empty, :] = 0
-        p[empty, np.flatnonzero(empty)] = 1
+        p[empty, empty] = 1 - pooled_exit
+        p[empty, -1] = pooled_exit
         return p
 
     @property
@@ -106,9 +110,24 @@ class FlowModel:
         return pd.DataFrame(out)
 
     def expected_years(self) -> pd.Series:
-        """Expected years still in the network from each unit: row sums of (I − Q)⁻¹."""
-        n = np.linalg.inv(np.eye(len(self.units)) - self.Q)
-        return pd.Series(n.sum(axis=1), index=self.units, name="expected_years")
+        """Expected years still in the network from each unit: row sums of (I − Q)⁻¹.
+
+        Infinite for a unit from which some path leads to units nobody was seen to leave
+        (their block of I − Q is singular)."""
+        Q = self.Q
+        k = len(self.units)
+        reach = np.eye(k, dtype=bool) | (Q > 0)
+        for _ in range(k):  # transitive closure
+            reach = reach | ((reach.astype(int) @ reach.astype(int)) > 0)
+        leaves = (reach & (self.P[:, -1] > 0)[None, :]).any(axis=1)  # can reach a unit with exits
+        closed = ~leaves
+        finite = ~(reach[:, closed].any(axis=1))
+        years = np.full(k, np.inf)
+        idx = np.flatnonzero(finite)
+        if len(idx):
+            n = np.linalg.inv(np.eye(len(idx)) - Q[np.ix_(idx, idx)])
+            years[idx] = n.sum(axis=1)
+        return pd.Series(years, index=self.units, name="expected_years")
 
     def with_P(self, P: np.ndarray, r: np.ndarray | None = None) -> "FlowModel":
         """A copy whose transition matrix is ``P`` (rows over units + exit) and recruit shares ``r``."""

@@ -121,3 +121,15 @@ def test_explorer_returns_a_widget():
     assert isinstance(widget, w.interactive)
     widget.children[0].value = 0.5  # move the attrition slider: the comparison is redrawn
     assert drawn and drawn[-1].set_index("scenario").loc["what-if", "exits"] < drawn[-1].set_index("scenario").loc["baseline", "exits"]
+
+
+def test_units_nobody_leaves_have_infinite_expected_years():
+    # B keeps everyone and nobody leaves it; A sends some people to B
+    m = two_units([[0.7, 0.2, 0.1], [0.0, 1.0, 0.0]])
+    years = m.expected_years()
+    assert np.isinf(years["A"]) and np.isinf(years["B"])
+    m = two_units([[0.8, 0.0, 0.2], [0.0, 1.0, 0.0]])  # A never reaches B: finite
+    years = m.expected_years()
+    assert years["A"] == pytest.approx(1 / 0.2) and np.isinf(years["B"])
+    empty = flows.FlowModel(["A", "B"], np.array([[80.0, 0, 20], [0, 0, 0]]), np.ones(2), [2024], np.ones(2))
+    assert empty.P[1].tolist() == pytest.approx([0, 0.8, 0.2])  # pooled exit rate for a unit with no data
