@@ -22,9 +22,7 @@ def _read_columns(path: str | None) -> tuple[dict | None, dict | None]:
         raise SystemExit(f"error: cannot read the column mapping {path}: {exc}")
     if not isinstance(doc, dict):
         raise SystemExit(f"error: {path} must be a mapping such as {{'Employee Number': employee_id}}")
-    if "columns" in doc or "files" in doc:
-        return doc.get("columns"), doc.get("files")
-    return doc, None
+    return doc, None  # load() takes a flat mapping or one with columns: and files:
 
 
 def cmd_data_make(args) -> int:

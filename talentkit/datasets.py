@@ -81,7 +81,8 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
         ``attendance``, ``candidates``, ``texts`` (``.csv``, ``.csv.gz`` or ``.parquet``);
         or a built-in name: ``synthetic``, ``synthetic:small``, ``synthetic:<seed>``.
     columns : foreign column name -> contract name, flat or per table, so an HRIS export
-        is used unedited.
+        is used unedited. A mapping file's whole content also works here: ``{"columns": {...},
+        "files": {...}}``.
     files : table -> file name, where the files are not named after the tables.
     encoding : the files' text encoding when it is not UTF-8 (e.g. ``cp1252``).
     as_of : the date the data describes (default: the latest date in the data).
@@ -90,6 +91,9 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     ------
     DataError listing every problem, each with file, row, column, value and fix.
     """
+    if columns and set(columns) <= {"columns", "files"}:  # a mapping file's content, passed whole
+        files = {**(columns.get("files") or {}), **(files or {})}
+        columns = columns.get("columns")
     source_text = str(source)
     builtin = parse_builtin(source_text) if isinstance(source, str) else None
     if builtin:

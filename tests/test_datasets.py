@@ -153,3 +153,42 @@ def test_cli_check_bad_data_exits_1(tmp_path, capsys):
     mapping = tmp_path / "map.yaml"
     mapping.write_text("columns:\n  hire date: hire_date\n")
     assert main(["data", "check", str(folder), "--columns", str(mapping)]) == 0
+
+
+def test_hris_export_as_it_comes(tmp_path):
+    """Semicolons, cp1252, foreign names, times on dates, Y/N, upper-case categories, an
+    export file name and extra columns: used unedited through one mapping."""
+    import yaml
+
+    t = synth.generate("small", 11)
+    p = t["people"].copy()
+    p["team"] = p["team"].str.replace("EU Vision", "Zürich Vision")
+    p["hire_date"] = p["hire_date"].dt.strftime("%Y-%m-%d 00:00:00")
+    p["regretted"] = p["regretted"].map({True: "Y", False: "N"})
+    p["origin"] = p["origin"].str.title()
+    p["exit_type"] = p["exit_type"].str.upper()
+    p = p.rename(columns={"employee_id": "Employee Number", "hire_date": "Start Date", "exit_date": "Termination Date",
+                          "exit_type": "Termination Type", "region": "Work Region", "origin": "Hire Origin",
+                          "channel": "Source"})
+    p["Manager Email"] = "x@corp.example"
+    p.to_csv(tmp_path / "hris_people_export.csv", sep=";", index=False, encoding="cp1252")
+    mapping = yaml.safe_load("""
+columns:
+  Employee Number: employee_id
+  Start Date: hire_date
+  Termination Date: exit_date
+  Termination Type: exit_type
+  Work Region: region
+  Hire Origin: origin
+  Source: channel
+files: {people: hris_people_export.csv}
+""")
+    ds = tk.load(tmp_path, columns=mapping, encoding="cp1252")
+    ref = tk.load(synth.write({"people": t["people"]}, tmp_path / "ref"))
+    pd.testing.assert_series_equal(ds.people["hire_date"], ref.people["hire_date"])
+    assert ds.people["origin"].tolist() == ref.people["origin"].tolist()
+    assert ds.people["exit_type"].tolist() == ref.people["exit_type"].tolist()
+    assert "Zürich Vision" in set(ds.people["team"]) and "Manager Email" in ds.people.columns
+    mfile = tmp_path / "map.yaml"
+    mfile.write_text(yaml.safe_dump(mapping, allow_unicode=True))
+    assert main(["data", "check", str(tmp_path), "--columns", str(mfile), "--encoding", "cp1252"]) == 0
