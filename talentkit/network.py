@@ -26,7 +26,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from .datasets import Dataset
 from .metrics import GroupCoder, _days, add_proportion
-from .privacy import MIN_GROUP, pseudonym, suppress
+from .privacy import MIN_GROUP, pseudonym
 
 EXACT_UP_TO = 1500  # nodes: exact betweenness up to here, sampled pivots above
 SAMPLED_PIVOTS = 200  # error of a sampled betweenness ~ 1/sqrt(pivots): enough to rank brokers
