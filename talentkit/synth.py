@@ -226,7 +226,7 @@ def generate(size: str = "default", seed: int = 0) -> dict[str, pd.DataFrame]:
     ex = people.set_index("employee_id")["exit_date"]
     moves_df = moves_df[~(moves_df["date"] >= moves_df["employee_id"].map(ex))]
 
-    sessions, attendance = _sessions(rng, people, hire_month, exit_month, region_idx_at=None)
+    sessions, attendance = _sessions(rng, people, hire_month, exit_month)
     candidates = _candidates(rng, people.iloc[n_start:])
     texts = _texts(rng, people, n_ret_texts, n_att_texts, candidates)
     people = people.sort_values("employee_id").reset_index(drop=True)
@@ -235,7 +235,7 @@ def generate(size: str = "default", seed: int = 0) -> dict[str, pd.DataFrame]:
             "candidates": candidates, "texts": texts}
 
 
-def _sessions(rng, people, hire_month, exit_month, region_idx_at=None):
+def _sessions(rng, people, hire_month, exit_month):
     """Monthly knowledge-sharing sessions per region, presented and attended by people employed then."""
     regions = people["region"].to_numpy()
     skills = people["skill"].to_numpy()
