@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .datasets import Dataset
-from .metrics import GroupCoder, _days, wilson_interval
+from .metrics import _employed, unit_at, wilson_interval
 
 EXIT = "exit"
 
@@ -35,11 +35,8 @@ EXIT = "exit"
 def units_on(ds: Dataset, day, unit: str = "region") -> pd.Series:
     """Each person's unit on ``day`` (``region`` or ``region_level``); missing when not employed."""
     p = ds.people
-    coder = GroupCoder(ds, ["region"])
-    emp = np.arange(len(p))
-    d = _days([day])[0]
-    region = coder.labels(coder.at(emp, d))["region"].to_numpy()
-    employed = ((_days(p["hire_date"]) <= d) & (_days(p["exit_date"]) > d))
+    region = unit_at(ds, "region", day).to_numpy()
+    employed = _employed(p, pd.Timestamp(day)).to_numpy()
     if unit == "region_level":
         level = _level_on(ds, day)
         label = np.array([f"{r} {lv}" for r, lv in zip(region, level)], dtype=object)
