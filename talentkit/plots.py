@@ -113,19 +113,27 @@ def heatmap(table: pd.DataFrame, row: str, measures: list[str], title: str | Non
     return fig
 
 
-def flow_heatmap(matrix: pd.DataFrame, title: str = "Knowledge flow: attendances from presenter's unit to attendee's",
-                 min_group: int = MIN_GROUP):
-    """Flow matrix (rows: from, columns: to); cells under ``min_group`` read ``<min_group``."""
-    shown = matrix.where(matrix >= (min_group or 0))
-    labels = shown.map(lambda v: f"<{min_group}" if pd.isna(v) else f"{int(v)}")
+def matrix_heatmap(matrix: pd.DataFrame, hidden: pd.DataFrame, title: str, fmt: str = "{:.0f}",
+                   xlabel: str = "", ylabel: str = "", min_group: int = MIN_GROUP):
+    """A from × to matrix with its values; cells where ``hidden`` is true read ``<min_group``."""
+    shown = matrix.astype(float).mask(hidden)
+    labels = shown.map(lambda v: "" if pd.isna(v) else fmt.format(v))
     fig, ax = plt.subplots(figsize=(1.5 + 0.9 * len(matrix.columns), 1 + 0.6 * len(matrix)))
-    sns.heatmap(shown.astype(float), annot=labels.to_numpy(), fmt="", cmap=PALETTE, cbar=False, ax=ax,
-                linewidths=0.5, mask=shown.isna())
-    ax.set_xlabel("attendee's unit")
-    ax.set_ylabel("presenter's unit")
+    sns.heatmap(shown, annot=labels.to_numpy(), fmt="", cmap=PALETTE, cbar=False, ax=ax, linewidths=0.5)
+    for i, j in zip(*np.nonzero(shown.isna().to_numpy())):  # seaborn leaves masked cells unlabelled
+        ax.text(j + 0.5, i + 0.5, f"<{min_group}", ha="center", va="center", fontsize=8, color="#b00020")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def flow_heatmap(matrix: pd.DataFrame, title: str = "Knowledge flow: attendances from presenter's unit to attendee's",
+                 min_group: int = MIN_GROUP):
+    """Flow matrix (rows: from, columns: to); cells under ``min_group`` read ``<min_group``."""
+    return matrix_heatmap(matrix, matrix < (min_group or 0), title, "{:.0f}", "attendee's unit", "presenter's unit",
+                          min_group)
 
 
 def unit_network(g, title: str = "Units: knowledge flow (width) and internal moves (dashed)", min_group: int = MIN_GROUP):
