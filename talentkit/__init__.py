@@ -11,10 +11,12 @@ from importlib import import_module
 from .record import record, record_figure, results
 
 __version__ = "0.1.0"
-__all__ = ["Dataset", "DataError", "load", "record", "record_figure", "results", "__version__"]
+__all__ = ["Dataset", "DataError", "load", "md", "show_warnings", "record", "record_figure", "results",
+           "__version__"]
 
-_LAZY = {"Dataset": "datasets", "load": "datasets", "DataError": "schema"}
-_MODULES = {"datasets", "schema", "synth", "metrics", "tenure", "privacy", "plots", "runner", "render", "cli"}
+_LAZY = {"Dataset": "datasets", "load": "datasets", "DataError": "schema", "md": "markup", "show_warnings": "markup"}
+_MODULES = {"datasets", "schema", "synth", "metrics", "tenure", "privacy", "plots", "runner", "render", "cli",
+            "markup", "yamlfile", "network", "flows", "scenarios", "casestudy", "textclf"}
 
 
 def __getattr__(name):

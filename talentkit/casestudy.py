@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from .datasets import Dataset
+from .privacy import MIN_GROUP, SUPPRESSED, suppress
 
 CASE_REGION = "US"
 CASE_START, CASE_END = pd.Timestamp("2023-01-01"), pd.Timestamp("2023-12-31")
@@ -93,9 +94,14 @@ def sample_size_two_proportions(p1: float, p2: float, alpha: float = 0.05, power
 
 
 def movers_and_leavers(ds: Dataset, cohort_start, cohort_end, region: str | None = None,
-                       horizon_months: int = 12) -> pd.DataFrame:
+                       horizon_months: int = 12, min_group: int = MIN_GROUP) -> pd.DataFrame:
     """The article's "moved" split apart, on the cohort: stayed put, moved internally (still
-    employed), moved and then left, left without moving; counts and shares with Wilson intervals."""
+    employed), moved and then left, left without moving; counts and shares with Wilson intervals.
+
+    Each outcome is a group of people (``n``): one with 1 to ``min_group - 1`` people is
+    hidden, with complements until the hidden outcomes together count 0 or at least
+    ``min_group`` people, since the cohort's size is shown beside them. (The article's own
+    case is fictional; its reproduction passes ``min_group=1``.)"""
     from .metrics import add_proportion, cohort, cohort_outcomes
 
     c = cohort(ds, cohort_start, cohort_end, region)
@@ -108,14 +114,23 @@ def movers_and_leavers(ds: Dataset, cohort_start, cohort_end, region: str | None
             ("left without moving", int((~moved & left).sum()))]
     t = pd.DataFrame(rows, columns=["outcome", "people"])
     t["cohort"] = len(c)
-    return add_proportion(t, "share", "people", "cohort")
+    t = add_proportion(t, "share", "people", "cohort")
+    t["n"] = t["people"]
+    hidden = suppress(t.assign(n=t["n"].where(t["n"] > 0, min_group)), ["outcome"], min_group)[SUPPRESSED]
+    # The cohort's size is shown, so the hidden outcomes' sum is known: it must not itself
+    # count a handful of people (R and F are such sums), so hide more until it does not.
+    while 0 < t.loc[hidden, "people"].sum() < min_group and (t.loc[~hidden, "people"] > 0).any():
+        hidden[t.loc[~hidden & (t["people"] > 0), "people"].idxmin()] = True
+    measures = ["people", "share", "share_lo", "share_hi", "n"]
+    t[measures] = t[measures].astype(float).mask(hidden)
+    t[SUPPRESSED] = hidden
+    return t
 
 
-def destinations(ds: Dataset, cohort_start, cohort_end, region: str, min_group: int = 5) -> pd.DataFrame:
+def destinations(ds: Dataset, cohort_start, cohort_end, region: str, min_group: int = MIN_GROUP) -> pd.DataFrame:
     """Where the cohort's internal movers went: moves out of ``region``'s cohort by destination
     region and kind, with small-group suppression (``n`` = distinct movers)."""
     from .metrics import cohort
-    from .privacy import suppress
 
     c = cohort(ds, cohort_start, cohort_end, region)
     if ds.moves is None:

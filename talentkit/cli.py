@@ -6,28 +6,37 @@ import argparse
 import sys
 from pathlib import Path
 
-import yaml
+from .schema import DataError, Problem
+from .yamlfile import YAMLFileError, read_yaml
 
-from .schema import DataError
 
-
-def _read_columns(path: str | None) -> tuple[dict | None, dict | None]:
-    """A mapping file: either flat ``{foreign: contract}`` or with ``columns:`` and ``files:`` keys."""
+def _read_mapping(path: str | None) -> dict | None:
+    """A mapping file's content (flat ``{foreign: contract}``, or ``columns:`` and ``files:``),
+    read with the kit's bounded YAML reader; ``load()`` checks its shape."""
     if not path:
-        return None, None
+        return None
     try:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise SystemExit(f"error: cannot read the column mapping {path}: {exc}")
-    if not isinstance(doc, dict):
-        raise SystemExit(f"error: {path} must be a mapping such as {{'Employee Number': employee_id}}")
-    return doc, None  # load() takes a flat mapping or one with columns: and files:
+        doc = read_yaml(path, "column mapping")
+    except YAMLFileError as err:
+        raise DataError([Problem(str(path), str(err).removeprefix(f"{path}: "), "fix the mapping file")]) from None
+    if doc is not None and not isinstance(doc, dict):
+        raise DataError([Problem(str(path), f"the mapping is a {type(doc).__name__}",
+                                 "write it as 'Your column: contract_column' lines, or with columns: and files: keys")])
+    return doc
 
 
 def cmd_data_make(args) -> int:
     from . import synth
 
-    out = synth.write(synth.generate(size=args.size, seed=args.seed), args.out)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        print(f"error: {out} is a file; give a folder to write the dataset into", file=sys.stderr)
+        return 2
+    if out.is_dir() and any(out.iterdir()) and not args.force:
+        print(f"error: {out} is not empty; its files would be overwritten. Give a new or empty folder, "
+              "or pass --force to overwrite the dataset's files in it", file=sys.stderr)
+        return 2
+    synth.write(synth.generate(size=args.size, seed=args.seed), out)
     print(f"wrote the {args.size} synthetic dataset (seed {args.seed}) to {out}")
     return 0
 
@@ -35,18 +44,20 @@ def cmd_data_make(args) -> int:
 def cmd_data_check(args) -> int:
     from . import datasets
 
-    columns, files = _read_columns(args.columns)
     try:
-        ds = datasets.load(args.source, columns=columns, files=files, encoding=args.encoding)
+        ds = datasets.load(args.source, columns=_read_mapping(args.columns), encoding=args.encoding)
     except DataError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {err.console_message()}", file=sys.stderr)  # the console may show ids
         return 1
     s = ds.summary()
-    print(f"{s['source']}: valid")
+    n_warn = len(ds.warnings)
+    print(f"{s['source']}: valid" + (f", with {n_warn} warning{'s' if n_warn != 1 else ''}" if n_warn else ""))
     for name, n in s["rows"].items():
         print(f"  {name:<11} {n:>8} rows")
     print(f"  dates       {s['first_hire']} .. {s['as_of']}")
     print("  regions     " + ", ".join(f"{k} ({v})" for k, v in s["regions"].items()))
+    for w in ds.warnings:
+        print(f"  warning: {w.describe(show_private=True)}")
     return 0
 
 
@@ -60,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     make.add_argument("--out", required=True, help="folder to write")
     make.add_argument("--size", choices=["small", "default", "large"], default="default")
     make.add_argument("--seed", type=int, default=0)
+    make.add_argument("--force", action="store_true", help="write into a folder that is not empty")
     make.set_defaults(func=cmd_data_make)
     check = data_sub.add_parser("check", help="validate a dataset folder and summarize it")
     check.add_argument("source", help="a folder of CSV/Parquet files, or a built-in name such as synthetic:small")

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import pandas as pd
@@ -34,6 +34,7 @@ class Dataset:
     texts: pd.DataFrame | None = None
     source: str = ""
     as_of: pd.Timestamp | None = None
+    warnings: list = field(default_factory=list)  # Problems that did not stop the load: shown atop reports
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables present, by name."""
@@ -49,6 +50,7 @@ class Dataset:
             "first_hire": f"{p['hire_date'].min():%Y-%m-%d}",
             "as_of": f"{self.as_of:%Y-%m-%d}",
             "regions": {str(k): int(v) for k, v in p["region"].value_counts().sort_index().items()},
+            "warnings": [str(w) for w in self.warnings],
         }
 
 
@@ -91,10 +93,9 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     ------
     DataError listing every problem, each with file, row, column, value and fix.
     """
-    if columns and set(columns) <= {"columns", "files"}:  # a mapping file's content, passed whole
-        files = {**(columns.get("files") or {}), **(files or {})}
-        columns = columns.get("columns")
+    columns, files, outside_ok = check_mapping(columns, files)
     source_text = str(source)
+    given_as_of = pd.Timestamp(as_of) if as_of else None
     builtin = parse_builtin(source_text) if isinstance(source, str) else None
     if builtin:
         from . import synth
@@ -104,7 +105,7 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
         problems: list[Problem] = []
         as_of = as_of or synth.AS_OF
     else:
-        raw, problems = _read_folder(Path(source), files, encoding)
+        raw, problems = _read_folder(Path(source), files, encoding, outside_ok)
     typed: dict[str, pd.DataFrame] = {}
     file_names = {name: label for name, (_, label) in raw.items()}
     for name, (df, label) in raw.items():
@@ -114,15 +115,139 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
             typed[name] = frame
     if not problems:
         problems += schema.check_references(typed, file_names)
+    warnings: list[Problem] = []
+    if not problems:
+        found, warnings = plausibility(typed, file_names, given_as_of)
+        problems += found
     if problems:
         raise DataError(problems, source_text)
     tables = {name: df.reset_index(drop=True) for name, df in typed.items()}
-    ds = Dataset(**tables, source=source_text)
+    ds = Dataset(**tables, source=source_text, warnings=warnings)
     ds.as_of = pd.Timestamp(as_of) if as_of else _latest_date(ds)
+    ds.warnings += _empty_period_warning(ds, file_names)
     return ds
 
 
-def _read_folder(folder: Path, files: dict | None, encoding: str | None):
+MAPPING_KEYS = ("columns", "files", "files_outside_folder")
+
+
+def check_mapping(columns, files=None) -> tuple[dict | None, dict | None, bool]:
+    """A column mapping (flat, per table, or a mapping file's whole content with ``columns:``,
+    ``files:`` and ``files_outside_folder:``) checked for shape: ``(columns, files, outside_ok)``.
+    A wrong shape is a :class:`DataError` that says what is expected."""
+    where = "the column mapping"
+    outside_ok = False
+    if columns is None or columns == {}:
+        columns = None
+    elif not isinstance(columns, dict):
+        raise DataError([Problem(where, f"is a {type(columns).__name__}, not a mapping",
+                                 "write it as {'Your column': contract_column}, or with columns: and files: keys")])
+    elif set(columns) & {"columns", "files"} and set(columns) <= set(MAPPING_KEYS):  # a whole mapping file
+        files = {**(_check_dict(columns.get("files"), "files") or {}), **(files or {})}
+        outside_ok = columns.get("files_outside_folder", False)
+        if not isinstance(outside_ok, bool):
+            raise DataError([Problem(where, "files_outside_folder must be true or false",
+                                     "write files_outside_folder: true only if a table lives outside the folder")])
+        columns = columns.get("columns")
+    columns = _check_dict(columns, "columns")
+    files = _check_dict(files, "files")
+    for key, value in (columns or {}).items():
+        if isinstance(value, dict):
+            if key not in schema.TABLES:
+                raise DataError([Problem(where, f"'{key}' maps to a mapping, but is not a table",
+                                         f"nest per-table mappings under a table name: {', '.join(schema.TABLES)}")])
+            _check_dict(value, f"columns.{key}", nested=False)
+        elif not isinstance(value, str) or not isinstance(key, str):
+            raise DataError([Problem(where, f"entry {key!r}: {value!r} is not a column name",
+                                     "map each of your column names to a contract name, e.g. 'Start Date': hire_date")])
+    for key, value in (files or {}).items():
+        if key not in schema.TABLES or not isinstance(value, str) or not value.strip():
+            raise DataError([Problem(where, f"files entry {key!r}: {value!r} is not a table and a file name",
+                                     f"write files: {{table: file}} with a table among {', '.join(schema.TABLES)}")])
+    return columns, files, outside_ok
+
+
+def _check_dict(value, key: str, nested: bool = True) -> dict | None:
+    if value is None or value == {}:
+        return None
+    if not isinstance(value, dict):
+        raise DataError([Problem("the column mapping", f"'{key}' is a {type(value).__name__}, not a mapping",
+                                 f"write {key}: as 'name: value' lines (a YAML mapping)")])
+    if not nested:
+        for k, v in value.items():
+            if not isinstance(k, str) or not isinstance(v, str):
+                raise DataError([Problem("the column mapping", f"'{key}' entry {k!r}: {v!r} is not a column name",
+                                         "map each of your column names to a contract name")])
+    return value
+
+
+EARLIEST_PLAUSIBLE = pd.Timestamp("1900-01-01")
+FUTURE_TOLERANCE = pd.Timedelta(days=366)  # a signed hire may start next year; 2099 is a typo
+
+
+def plausibility(tables: dict[str, pd.DataFrame], files: dict[str, str],
+                 as_of: pd.Timestamp | None = None, today: pd.Timestamp | None = None):
+    """Dates that cannot be right (errors) and what looks wrong (warnings), each with file and row.
+
+    Errors: a date before 1900, or more than a year after today (one mistyped year would
+    otherwise move the whole analysis, since ``as_of`` defaults to the latest date).
+    Warnings: dates after today, dates after a given ``as_of`` (outside the analysis), and
+    columns that are empty in every row (grouping by them would give one blank group).
+    """
+    today = pd.Timestamp(today) if today is not None else pd.Timestamp.today().normalize()
+    errors, warnings = [], []
+    for name, df in tables.items():
+        spec = schema.TABLES[name]
+        for col, kind in spec.columns.items():
+            if col not in df.columns:
+                continue
+            values = df[col]
+            if values.isna().all() and col not in spec.required:
+                warnings.append(Problem(files[name], "the column is empty in every row",
+                                        "fill it in, or leave it out of the export: analyses by it are skipped",
+                                        column=col))
+                continue
+            if kind != "date":
+                continue
+            for row, value in values[values < EARLIEST_PLAUSIBLE].items():
+                errors.append(Problem(files[name], "the date is before 1900", "correct the year", row, col,
+                                      f"{value:%Y-%m-%d}"))
+            for row, value in values[values > today + FUTURE_TOLERANCE].items():
+                errors.append(Problem(files[name], f"the date is more than a year after today ({today:%Y-%m-%d})",
+                                      "correct the year (a mistyped year would move the whole analysis)",
+                                      row, col, f"{value:%Y-%m-%d}"))
+            future = values[(values > today) & (values <= today + FUTURE_TOLERANCE)]
+            if len(future):
+                row, value = next(iter(future.items()))
+                warnings.append(Problem(files[name], f"{len(future)} date(s) after today ({today:%Y-%m-%d}), "
+                                        f"first at this row", "check them; set as_of to the export's date",
+                                        row, col, f"{value:%Y-%m-%d}"))
+            if as_of is not None:
+                late = values[values > as_of]
+                if len(late):
+                    row, value = next(iter(late.items()))
+                    warnings.append(Problem(files[name], f"{len(late)} date(s) after as_of {as_of:%Y-%m-%d}, first "
+                                            "at this row; they lie outside the analysis",
+                                            "set as_of to the export's date, or leave it empty", row, col,
+                                            f"{value:%Y-%m-%d}"))
+    return errors, warnings
+
+
+def _empty_period_warning(ds: "Dataset", files: dict[str, str]) -> list[Problem]:
+    """A warning when the year before ``as_of`` holds no hire, exit or move: the period the
+    notebooks analyse by default would be empty (often one row dated far after the rest)."""
+    start = ds.as_of - pd.DateOffset(years=1)
+    p = ds.people
+    events = [p["hire_date"], p["exit_date"] if "exit_date" in p else None,
+              ds.moves["date"] if ds.moves is not None else None]
+    if any(e is not None and ((e > start) & (e <= ds.as_of)).any() for e in events):
+        return []
+    return [Problem(files.get("people", "people"), f"no hire, exit or move in the year before as_of "
+                    f"{ds.as_of:%Y-%m-%d}: the period analysed by default is empty",
+                    "check the latest dates for a typo, or set as_of (and the period) to when the data ends")]
+
+
+def _read_folder(folder: Path, files: dict | None, encoding: str | None, outside_ok: bool = False):
     if not folder.exists():
         raise DataError([Problem(str(folder), "no such folder",
                                  "give the folder that holds people.csv, or a built-in name such as 'synthetic'")])
@@ -132,6 +257,11 @@ def _read_folder(folder: Path, files: dict | None, encoding: str | None):
     raw, problems = {}, []
     for name, spec in schema.TABLES.items():
         path = schema.find_table_file(folder, name, files)
+        if path is not None and not outside_ok and not path.resolve().is_relative_to(folder.resolve()):
+            problems.append(Problem(str(path), f"the file named for table '{name}' lies outside the dataset folder "
+                                    f"{folder}", "move it into the folder, or set files_outside_folder: true in the "
+                                    "mapping if that is intended"))
+            continue
         if path is None or not path.exists():
             if not spec.optional_table:
                 wanted = files[name] if files and name in files else f"{name}.csv"

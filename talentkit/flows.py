@@ -28,6 +28,7 @@ import pandas as pd
 
 from .datasets import Dataset
 from .metrics import _employed, unit_at, wilson_interval
+from .privacy import MIN_GROUP, suppress
 
 EXIT = "exit"
 
@@ -184,9 +185,13 @@ def project(model: FlowModel, years: int, start: np.ndarray | None = None, hires
     return pd.DataFrame(rows).set_index("year")
 
 
-def backtest(ds: Dataset, year: int, fit_years: int = 3, unit: str = "region") -> pd.DataFrame:
+def backtest(ds: Dataset, year: int, fit_years: int = 3, unit: str = "region",
+             min_group: int = MIN_GROUP) -> pd.DataFrame:
     """Fit on the ``fit_years`` years up to ``year - 1``, project ``year`` from the real stock
-    at its start with the real recruits (those present at its end), and compare by unit."""
+    at its start with the real recruits (those present at its end), and compare by unit.
+
+    ``n`` = the smaller of the unit's start and actual headcount; a unit under ``min_group``
+    (and its complement) is hidden, so a small unit's error is never shown."""
     model = fit(ds, year - fit_years, year - 1, unit)
     actual_model = fit(ds, year, year, unit)
     start = units_on(ds, pd.Timestamp(year - 1, 12, 31), unit)
@@ -199,4 +204,5 @@ def backtest(ds: Dataset, year: int, fit_years: int = 3, unit: str = "region") -
     t = pd.DataFrame({unit: model.units, "start": n0, "projected": projected, "actual": actual})
     t["error"] = t["projected"] - t["actual"]
     t["relative_error"] = t["error"] / t["actual"].where(t["actual"] > 0)
-    return t
+    t.insert(1, "n", t[["start", "actual"]].min(axis=1))
+    return suppress(t, [unit], min_group)

@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from .datasets import Dataset
-from .privacy import MIN_GROUP, suppress
+from .privacy import MIN_GROUP, SUPPRESSED, suppress
 
 PERSON_KEYS = ("region", "team", "level", "skill", "origin", "channel")
 TIME_KEYS = ("quarter", "year")
@@ -268,6 +268,19 @@ def _table(coder: GroupCoder, counts: dict[str, np.ndarray], keep: np.ndarray) -
 # --------------------------------------------------------------------------- the seed's four
 
 
+def cohort_window(ds: Dataset, cohort_start=None, cohort_end=None, horizon_months: int = 12):
+    """The hiring cohort to study: ``cohort_start`` .. ``cohort_end`` when given (a missing start
+    is a year before the end); else the last full calendar year whose hires have all reached
+    ``horizon_months`` by ``ds.as_of``, so every outcome is known."""
+    if cohort_end:
+        end = pd.Timestamp(cohort_end)
+        start = pd.Timestamp(cohort_start) if cohort_start else end - pd.DateOffset(years=1) + pd.Timedelta(days=1)
+        return start, end
+    last_hire = ds.as_of - pd.DateOffset(months=horizon_months)  # hired by then: outcome known
+    year = last_hire.year if (last_hire.month, last_hire.day) == (12, 31) else last_hire.year - 1
+    return pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31)
+
+
 def cohort(ds: Dataset, cohort_start, cohort_end, region: str | None = None) -> pd.DataFrame:
     """People hired in ``cohort_start`` .. ``cohort_end`` (into ``region``, when given)."""
     p = ds.people
@@ -278,7 +291,7 @@ def cohort(ds: Dataset, cohort_start, cohort_end, region: str | None = None) -> 
 
 
 def article_metrics(ds: Dataset, cohort_start, cohort_end, region: str | None = None,
-                    horizon_months: int = 12) -> pd.DataFrame:
+                    horizon_months: int = 12, min_group: int = MIN_GROUP) -> pd.DataFrame:
     r"""The seed article's four headline numbers, computed exactly as the article does.
 
     On the hiring cohort (N people hired in the window, in ``region`` if given):
@@ -293,6 +306,10 @@ def article_metrics(ds: Dataset, cohort_start, cohort_end, region: str | None = 
     Returns one row per measure: numerator, denominator, value and a Wilson 95% interval.
     People whose horizon lies after ``ds.as_of`` are not yet decided; they are excluded
     from R and F (their count is in ``undecided``).
+
+    Privacy: a cohort under ``min_group`` people shows no figure; R and F (complements of
+    each other) are hidden together when either counts 1 to ``min_group - 1`` people. S
+    counts sessions, not people. (The article's own case is fictional: ``min_group=1``.)
     """
     c = cohort(ds, cohort_start, cohort_end, region)
     n = len(c)
@@ -314,6 +331,17 @@ def article_metrics(ds: Dataset, cohort_start, cohort_end, region: str | None = 
     table = pd.DataFrame(rows, columns=["measure", "definition", "numerator", "denominator"])
     table = add_proportion(table, "value", "numerator", "denominator")
     table["undecided"] = [0, n - n_decided, n - n_decided, 0]
+    small = lambda k: 0 < k < min_group  # noqa: E731
+    hide_rf = small(int(retained.sum())) or small(int(moved.sum())) or small(n_decided)
+    hidden = np.array([small(n), hide_rf or small(n), hide_rf or small(n), small(n)])
+    people_measures = ["numerator", "denominator", "value", "value_lo", "value_hi", "undecided"]
+    if hidden.any():  # counts become floats only where a hidden one must read as missing
+        table[people_measures] = table[people_measures].astype(float)
+    table.loc[hidden, ["numerator", "value", "value_lo", "value_hi"]] = np.nan
+    if small(n):
+        table.loc[:, people_measures[:-1]] = table[people_measures[:-1]].where(table["measure"] == "S")
+        table["undecided"] = np.nan
+    table[SUPPRESSED] = hidden
     return table.set_index("measure")
 
 

@@ -26,7 +26,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from .datasets import Dataset
 from .metrics import GroupCoder, _days, add_proportion
-from .privacy import MIN_GROUP, pseudonym
+from .privacy import MIN_GROUP, SUPPRESSED, pseudonym, suppress, suppress_matrix
 
 EXACT_UP_TO = 1500  # nodes: exact betweenness up to here, sampled pivots above
 SAMPLED_PIVOTS = 200  # error of a sampled betweenness ~ 1/sqrt(pivots): enough to rank brokers
@@ -182,8 +182,9 @@ def communities(g: nx.DiGraph, ds: Dataset, seed: int = 0) -> dict:
     return out
 
 
-def trend(ds: Dataset, unit: str = "region", top_k: int = 5) -> pd.DataFrame:
-    """Per year: attendances, presenters, the cross-unit share of flow and the top-``k`` share."""
+def trend(ds: Dataset, unit: str = "region", top_k: int = 5, min_group: int = MIN_GROUP) -> pd.DataFrame:
+    """Per year: attendances, presenters, the cross-unit share of flow and the top-``k`` share;
+    ``n`` = distinct attendees, and a year under ``min_group`` of them is hidden."""
     f = flows(ds, unit=unit)
     rows = []
     for year, fy in f.groupby("year"):
@@ -195,21 +196,47 @@ def trend(ds: Dataset, unit: str = "region", top_k: int = 5) -> pd.DataFrame:
     t = pd.DataFrame(rows)
     add_proportion(t, "cross_unit_share", "cross_unit", "attendances")
     add_proportion(t, "top_k_share", "top_k_flow", "attendances")
-    return t
+    return suppress(t, ["year"], min_group)
+
+
+def flow_lost_by_topic(risk: pd.DataFrame, f: pd.DataFrame, min_group: int = MIN_GROUP) -> pd.DataFrame:
+    """Per topic: the attendances (``flow lost``) the key people of :func:`key_person_risk` gave,
+    and their share of the topic's flow; ``n`` = those attendances, hidden under ``min_group``."""
+    if "flow_by_topic" not in risk or not len(risk):
+        return pd.DataFrame(columns=["topic", "n", "flow lost", "share of topic's flow", SUPPRESSED])
+    lost = pd.DataFrame(list(risk["flow_by_topic"])).fillna(0).sum()
+    t = pd.DataFrame({"topic": lost.index.astype(str), "flow lost": lost.to_numpy()})
+    t["n"] = t["flow lost"]
+    t["share of topic's flow"] = t["flow lost"].to_numpy() / f["topic"].astype(str).value_counts().reindex(
+        t["topic"]).to_numpy()
+    return suppress(t[["topic", "n", "flow lost", "share of topic's flow"]], ["topic"], min_group)
+
+
+def shown_count(count: int, min_group: int = MIN_GROUP) -> int | str:
+    """A count of people for a sentence: the number, or ``"fewer than <min_group>"`` for 1 to
+    ``min_group - 1`` (zero identifies no one)."""
+    return count if count == 0 or count >= min_group else f"fewer than {min_group}"
 
 
 def shown_people(table: pd.DataFrame, ds: Dataset, unit: str = "region", min_group: int = MIN_GROUP,
                  size_col: str = "degree", salt: str | None = None) -> pd.DataFrame:
     """A per-person table fit for a report: ids replaced by pseudonyms, each person's unit
     added, and only people whose ``size_col`` (contacts, reach) is at least ``min_group``."""
-    t = table[table[size_col] >= (min_group or 0)].copy()
+    t = table[table[size_col] >= min_group].copy()
     units = ds.people.set_index("employee_id")[unit] if unit in ds.people.columns else None
     if units is not None:
         t.insert(1, unit, t["person"].map(units))
     t["person"] = pseudonym(t["person"], salt)
+    for col in COUNTS_OF_PEOPLE:  # e.g. the few people only this person reached
+        if col in t:
+            t[col] = [shown_count(int(v), min_group) for v in t[col]]
     return t.reset_index(drop=True)
 
 
+COUNTS_OF_PEOPLE = ("sole_reach",)  # per-person columns that count other people
+
+
 def matrix_suppressed(m: pd.DataFrame, min_group: int = MIN_GROUP) -> pd.DataFrame:
-    """A flow matrix with cells under ``min_group`` attendances hidden (NaN)."""
-    return m.where(m >= (min_group or 0))
+    """A flow matrix with cells of 1 to ``min_group - 1`` attendances hidden (NaN), and their
+    complements by rows and columns (:func:`talentkit.privacy.suppress_matrix`)."""
+    return m.astype(float).mask(suppress_matrix(m, min_group))

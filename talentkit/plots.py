@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from .privacy import MIN_GROUP, SUPPRESSED
+from .markup import plot_label, plot_labels
+from .privacy import MIN_GROUP, SUPPRESSED, suppress_matrix
 
 PALETTE = "crest"
 sns.set_theme(style="whitegrid", context="notebook", palette="deep")
@@ -40,9 +41,11 @@ def kpi_bars(table: pd.DataFrame, group: str, measure: str, title: str | None = 
         ax.errorbar(x, values, yerr=np.clip(err.astype(float), 0, None), fmt="none", ecolor="#333", capsize=3)
     for i in np.flatnonzero(~shown.to_numpy()):
         ax.text(i, 0, f"<{min_group}", ha="center", va="bottom", color="#b00020", fontsize=9)
-    ax.set_xticks(x, t[group].astype(str), rotation=30 if len(t) > 6 else 0, ha="right" if len(t) > 6 else "center")
+    labels = plot_labels(t[group])
+    tilt = len(t) > 6 or max((len(v) for v in labels), default=0) * len(t) > 60  # long labels would overlap
+    ax.set_xticks(x, labels, rotation=30 if tilt else 0, ha="right" if tilt else "center")
     ax.set_ylabel(measure.replace("_", " "))
-    ax.set_title(title or f"{measure.replace('_', ' ')} by {group}")
+    ax.set_title(plot_label(title or f"{measure.replace('_', ' ')} by {group}", 100))
     _fmt(ax, percent)
     fig.tight_layout()
     return fig
@@ -53,9 +56,11 @@ def trend(table: pd.DataFrame, period: str, measure: str, hue: str | None = None
     """``measure`` over ``period`` (quarter or year), one line per ``hue``; suppressed points are gaps."""
     t = table.copy()
     t.loc[~_visible(t), measure] = np.nan
+    if hue:
+        t[hue] = plot_labels(t[hue])
     fig, ax = plt.subplots(figsize=(8, 3.6))
     sns.lineplot(data=t, x=period, y=measure, hue=hue, marker="o", ax=ax, sort=False)
-    ax.set_title(title or f"{measure.replace('_', ' ')} by {period}")
+    ax.set_title(plot_label(title or f"{measure.replace('_', ' ')} by {period}", 100))
     ax.set_xlabel("")
     ax.tick_params(axis="x", rotation=45)
     _fmt(ax, percent)
@@ -74,7 +79,7 @@ def km_curves(curves: dict, title: str = "Tenure: share still employed", horizon
         ax.axvline(horizon_months, color="#999", ls="--", lw=1)
     ax.set_xlabel("months since hire")
     ax.set_ylabel("still employed")
-    ax.set_title(title)
+    ax.set_title(plot_label(title, 100))
     _fmt(ax, True)
     fig.tight_layout()
     return fig
@@ -82,7 +87,8 @@ def km_curves(curves: dict, title: str = "Tenure: share still employed", horizon
 
 def funnel(table: pd.DataFrame, group: str = "channel", stages=("applied", "screen", "interview", "offers", "hired")):
     """Share of applicants reaching each stage, per group; suppressed groups are left out."""
-    t = table[_visible(table)]
+    t = table[_visible(table)].copy()
+    t[group] = plot_labels(t[group])
     long = t.melt(id_vars=[group], value_vars=list(stages), var_name="stage", value_name="count")
     long["share"] = long["count"] / long[group].map(t.set_index(group)["applied"])
     fig, ax = plt.subplots(figsize=(8, 3.8))
@@ -99,6 +105,7 @@ def heatmap(table: pd.DataFrame, row: str, measures: list[str], title: str | Non
             min_group: int = MIN_GROUP):
     """``row`` × measure heatmap, each column scaled to its own range; suppressed cells read ``<min_group``."""
     t = table.set_index(row)[measures].astype(float)
+    t.index = plot_labels(t.index)
     hidden = ~_visible(table).to_numpy()
     t.iloc[hidden, :] = np.nan
     scaled = (t - t.min()) / (t.max() - t.min()).replace(0, 1)
@@ -106,9 +113,12 @@ def heatmap(table: pd.DataFrame, row: str, measures: list[str], title: str | Non
     labels.iloc[hidden, :] = f"<{min_group}"
     fig, ax = plt.subplots(figsize=(1.6 + 1.4 * len(measures), 0.6 + 0.45 * len(t)))
     sns.heatmap(scaled, annot=labels.to_numpy(), fmt="", cmap=PALETTE, cbar=False, ax=ax, linewidths=0.5)
+    for i in np.flatnonzero(hidden):  # seaborn leaves masked cells unlabelled
+        for j in range(len(measures)):
+            ax.text(j + 0.5, i + 0.5, f"<{min_group}", ha="center", va="center", fontsize=8, color="#b00020")
     ax.set_xticklabels([m.replace("_", " ") for m in measures], rotation=20, ha="right")
     ax.set_ylabel("")
-    ax.set_title(title or f"{row} at a glance (colour: rank within each column)")
+    ax.set_title(plot_label(title or f"{row} at a glance (colour: rank within each column)", 100))
     fig.tight_layout()
     return fig
 
@@ -116,7 +126,8 @@ def heatmap(table: pd.DataFrame, row: str, measures: list[str], title: str | Non
 def matrix_heatmap(matrix: pd.DataFrame, hidden: pd.DataFrame, title: str, fmt: str = "{:.0f}",
                    xlabel: str = "", ylabel: str = "", min_group: int = MIN_GROUP):
     """A from × to matrix with its values; cells where ``hidden`` is true read ``<min_group``."""
-    shown = matrix.astype(float).mask(hidden)
+    shown = matrix.astype(float).mask(hidden.to_numpy())
+    shown.index, shown.columns = plot_labels(shown.index, 20), plot_labels(shown.columns, 20)
     labels = shown.map(lambda v: "" if pd.isna(v) else fmt.format(v))
     fig, ax = plt.subplots(figsize=(1.5 + 0.9 * len(matrix.columns), 1 + 0.6 * len(matrix)))
     sns.heatmap(shown, annot=labels.to_numpy(), fmt="", cmap=PALETTE, cbar=False, ax=ax, linewidths=0.5)
@@ -124,7 +135,7 @@ def matrix_heatmap(matrix: pd.DataFrame, hidden: pd.DataFrame, title: str, fmt: 
         ax.text(j + 0.5, i + 0.5, f"<{min_group}", ha="center", va="center", fontsize=8, color="#b00020")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    ax.set_title(plot_label(title, 100))
     fig.tight_layout()
     return fig
 
@@ -132,8 +143,8 @@ def matrix_heatmap(matrix: pd.DataFrame, hidden: pd.DataFrame, title: str, fmt: 
 def flow_heatmap(matrix: pd.DataFrame, title: str = "Knowledge flow: attendances from presenter's unit to attendee's",
                  min_group: int = MIN_GROUP):
     """Flow matrix (rows: from, columns: to); cells under ``min_group`` read ``<min_group``."""
-    return matrix_heatmap(matrix, matrix < (min_group or 0), title, "{:.0f}", "attendee's unit", "presenter's unit",
-                          min_group)
+    return matrix_heatmap(matrix, suppress_matrix(matrix, min_group), title, "{:.0f}", "attendee's unit",
+                          "presenter's unit", min_group)
 
 
 def unit_network(g, title: str = "Units: knowledge flow (width) and internal moves (dashed)", min_group: int = MIN_GROUP):
@@ -142,20 +153,33 @@ def unit_network(g, title: str = "Units: knowledge flow (width) and internal mov
     import networkx as nx
 
     fig, ax = plt.subplots(figsize=(6, 5))
-    pos = nx.circular_layout(sorted(g.nodes))
-    flow = [(u, v) for u, v, w in g.edges(data="weight") if u != v and w >= (min_group or 0)]
+    pos = nx.circular_layout(sorted(g.nodes, key=str))
+    flow = _visible_edges(g, "weight", min_group)
     top = max([g[u][v]["weight"] for u, v in flow] or [1])
     nx.draw_networkx_nodes(g, pos, ax=ax, node_color="#4c72b0", node_size=900)
-    nx.draw_networkx_labels(g, pos, ax=ax, font_color="white", font_size=9)
+    nx.draw_networkx_labels(g, pos, labels={n: plot_label(n, 12) for n in g.nodes}, ax=ax, font_color="white",
+                            font_size=9)
     nx.draw_networkx_edges(g, pos, edgelist=flow, ax=ax, width=[0.5 + 6 * g[u][v]["weight"] / top for u, v in flow],
                            alpha=0.6, arrows=True, connectionstyle="arc3,rad=0.12", node_size=900)
-    moves = [(u, v) for u, v, m in g.edges(data="moves") if u != v and m and m >= (min_group or 0)]
+    moves = _visible_edges(g, "moves", min_group)
     nx.draw_networkx_edges(g, pos, edgelist=moves, ax=ax, style="dashed", edge_color="#dd8452", arrows=True,
                            connectionstyle="arc3,rad=-0.2", node_size=900)
-    ax.set_title(title)
+    ax.set_title(plot_label(title, 100))
     ax.axis("off")
     fig.tight_layout()
     return fig
+
+
+def _visible_edges(g, attr: str, min_group: int) -> list[tuple]:
+    """Edges between different units whose ``attr`` count the privacy gate shows (cells of the
+    unit × unit matrix, with complementary suppression by rows and columns)."""
+    nodes = sorted(g.nodes, key=str)
+    m = pd.DataFrame(0.0, index=nodes, columns=nodes)
+    for u, v, w in g.edges(data=attr):
+        if u != v and w:
+            m.loc[u, v] = w
+    hidden = suppress_matrix(m, min_group)
+    return [(u, v) for u, v, w in g.edges(data=attr) if u != v and w and not hidden.loc[u, v]]
 
 
 def training_curve(log_history: list[dict]):
@@ -185,7 +209,8 @@ def confusion(confusions: dict[str, dict], labels=("negative", "positive")):
     for ax, (name, c) in zip(axes, confusions.items()):
         m = np.array([[c["tn"], c["fp"]], [c["fn"], c["tp"]]])
         sns.heatmap(m, annot=True, fmt="d", cmap=PALETTE, cbar=False, ax=ax,
-                    xticklabels=[f"pred {labels[0]}", f"pred {labels[1]}"], yticklabels=[labels[0], labels[1]])
+                    xticklabels=[plot_label(f"pred {labels[0]}", 24), plot_label(f"pred {labels[1]}", 24)],
+                    yticklabels=[plot_label(labels[0], 24), plot_label(labels[1], 24)])
         ax.set_title(name)
     fig.tight_layout()
     return fig

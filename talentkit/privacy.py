@@ -11,12 +11,52 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 MIN_GROUP = 5
+SMALLEST_WITHOUT_CONSENT = 3  # min_group below this needs allow_small_groups
 SUPPRESSED = "suppressed"  # boolean column added to every grouped output
+SALT_ENV = "TALENTKIT_SALT"
+SALT_FILE_ENV = "TALENTKIT_SALT_FILE"  # where the per-user salt is kept (default ~/.config/talentkit/salt)
+
+
+class SmallGroupError(ValueError):
+    """An analysis was asked about one group smaller than ``min_group``: it is not published."""
+
+
+def check_min_group(min_group, allow_small_groups: bool = False) -> int:
+    """``min_group`` as given, when it is a whole number of at least 3 (or 1–2 with
+    ``allow_small_groups``); anything else is an error that says how to fix it. Every
+    notebook calls this on its parameters before it shows a number."""
+    if isinstance(min_group, bool) or not isinstance(min_group, (int, np.integer)):
+        raise ValueError(f"min_group must be a whole number such as 5, not {min_group!r}")
+    if min_group < 1:
+        raise ValueError(f"min_group = {min_group} would turn small-group suppression off; use 5 (the default) "
+                         f"or at least {SMALLEST_WITHOUT_CONSENT}")
+    if min_group < SMALLEST_WITHOUT_CONSENT and not allow_small_groups:
+        raise ValueError(f"min_group = {min_group} shows groups of {min_group} people, which can identify them; "
+                         f"use at least {SMALLEST_WITHOUT_CONSENT}, or set allow_small_groups: true where the "
+                         "readers may see individual-level data (the report then says so at the top)")
+    return int(min_group)
+
+
+def require_group(n: int, min_group: int, what: str) -> None:
+    """Stop an analysis of one group (``what``, e.g. "region 'XS'") with ``n`` people when
+    ``n < min_group``: its figures would describe identifiable people."""
+    if n < min_group:
+        raise SmallGroupError(f"{what} has fewer than {min_group} people (min_group); its figures are not shown. "
+                              f"Choose a larger group, or widen the selection (period, cohort, regions)")
+
+
+def _check_suppress_threshold(min_group) -> int:
+    if isinstance(min_group, bool) or not isinstance(min_group, (int, np.integer)) or min_group < 1:
+        raise ValueError(f"min_group must be a whole number of at least 1, not {min_group!r} "
+                         "(0 or less would silently turn suppression off)")
+    return int(min_group)
 
 
 def suppress(table: pd.DataFrame, group_cols: list[str], min_group: int = MIN_GROUP,
@@ -26,8 +66,9 @@ def suppress(table: pd.DataFrame, group_cols: list[str], min_group: int = MIN_GR
     ``group_cols`` are the keys; every other numeric column is a measure. Blocks for the
     complementary rule are the rows sharing all keys but the last.
     """
+    min_group = _check_suppress_threshold(min_group)
     out = table.copy()
-    if min_group is None or min_group <= 1 or out.empty:
+    if min_group == 1 or out.empty:
         out[SUPPRESSED] = False
         return out
     small = out[n_col].fillna(0) < min_group
@@ -43,6 +84,33 @@ def suppress(table: pd.DataFrame, group_cols: list[str], min_group: int = MIN_GR
     out.loc[small, measures] = np.nan
     out[SUPPRESSED] = small
     return out
+
+
+def suppress_matrix(matrix: pd.DataFrame, min_group: int = MIN_GROUP) -> pd.DataFrame:
+    """Which cells of a count matrix (rows × columns, e.g. from-unit × to-unit) to hide: a
+    mask, true where hidden.
+
+    A cell counting 1 to ``min_group - 1`` is hidden (a zero reveals no one). Then, until
+    nothing changes, every row and every column with exactly one hidden cell hides its
+    smallest visible cell too, so neither row, column nor grand totals give a hidden cell
+    back by subtraction (complementary suppression by rows and columns).
+    """
+    min_group = _check_suppress_threshold(min_group)
+    values = matrix.to_numpy(dtype=float)
+    hidden = (values > 0) & (values < min_group)
+    changed = True
+    while changed:
+        changed = False
+        for axis in (1, 0):  # rows, then columns
+            lines = hidden if axis == 1 else hidden.T
+            vals = values if axis == 1 else values.T
+            for i in np.flatnonzero(lines.sum(axis=1) == 1):
+                visible = np.flatnonzero(~lines[i])
+                if len(visible):
+                    j = visible[np.argmin(vals[i, visible])]
+                    lines[i, j] = True  # a view: writes through to hidden
+                    changed = True
+    return pd.DataFrame(hidden, index=matrix.index, columns=matrix.columns)
 
 
 def display_table(table: pd.DataFrame, min_group: int = MIN_GROUP, digits: int = 3) -> pd.DataFrame:
@@ -68,14 +136,60 @@ def display_table(table: pd.DataFrame, min_group: int = MIN_GROUP, digits: int =
     return shown
 
 
-def pseudonym(ids: pd.Series, salt: str | None = None) -> pd.Series:
-    """Stable salted pseudonyms (``P-`` and 10 hex digits of SHA-256 of salt and id).
+def user_salt_file() -> Path:
+    """Where this user's random salt is kept: ``TALENTKIT_SALT_FILE``, else
+    ``$XDG_CONFIG_HOME/talentkit/salt`` (``~/.config/talentkit/salt``)."""
+    if os.environ.get(SALT_FILE_ENV):
+        return Path(os.environ[SALT_FILE_ENV])
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "talentkit" / "salt"
 
-    The salt defaults to ``TALENTKIT_SALT`` from the environment; set it per organisation so
-    pseudonyms cannot be matched across exports.
+
+def salt_source() -> str:
+    """Which secret salts the pseudonyms: ``TALENTKIT_SALT`` or this user's salt file."""
+    if os.environ.get(SALT_ENV):
+        return f"the secret in {SALT_ENV}"
+    return "a random secret kept for this user (set TALENTKIT_SALT to share pseudonyms across users)"
+
+
+def secret_salt() -> str:
+    """The salt for pseudonyms: ``TALENTKIT_SALT`` when set, else a random 256-bit secret made
+    once per user and kept in :func:`user_salt_file` (readable by its owner only). Without a
+    secret, anyone could hash every possible id and reverse the pseudonyms."""
+    if os.environ.get(SALT_ENV):
+        return os.environ[SALT_ENV]
+    path = user_salt_file()
+    try:
+        value = path.read_text(encoding="ascii").strip()
+        if len(value) >= 32:
+            return value
+    except (OSError, UnicodeDecodeError):
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    value = secrets.token_hex(32)
+    tmp = path.with_name(f".salt-{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(value + "\n")
+    try:
+        os.link(tmp, path)  # first writer wins when two kernels start at once
+    except FileExistsError:
+        value = path.read_text(encoding="ascii").strip()
+    finally:
+        tmp.unlink(missing_ok=True)
+    return value
+
+
+def pseudonym(ids: pd.Series, salt: str | None = None) -> pd.Series:
+    """Stable pseudonyms: ``P-`` and 10 hex digits of SHA-256 of a secret salt and the id.
+
+    The salt is ``salt`` when given, else :func:`secret_salt` (``TALENTKIT_SALT`` or this
+    user's random secret). The same salt gives the same pseudonyms across runs.
     """
-    salt = salt if salt is not None else os.environ.get("TALENTKIT_SALT", "talentkit")
-    return ids.astype(str).map(lambda v: "P-" + hashlib.sha256(f"{salt}:{v}".encode()).hexdigest()[:10])
+    key = salt if salt is not None else secret_salt()
+    if not key:
+        raise ValueError("a pseudonym needs a non-empty secret salt")
+    return ids.astype(str).map(lambda v: "P-" + hashlib.sha256(f"{key}:{v}".encode()).hexdigest()[:10])
 
 
 def mask_ids(table: pd.DataFrame, show_ids: bool = False, salt: str | None = None) -> pd.DataFrame:
@@ -90,6 +204,18 @@ def mask_ids(table: pd.DataFrame, show_ids: bool = False, salt: str | None = Non
 
 
 def styled(table: pd.DataFrame, min_group: int = MIN_GROUP, digits: int = 3):
-    """:func:`display_table` without the row numbers, for a notebook or report."""
+    """:func:`display_table` without the row numbers, for a notebook or report. Every cell,
+    index label and header is escaped as HTML (a pandas ``Styler`` does not escape by
+    default) and long labels are shortened: no value from the data becomes markup."""
+    from .markup import short
+
     shown = display_table(table, min_group, digits)
-    return shown.style.hide(axis="index") if isinstance(shown.index, pd.RangeIndex) else shown.style
+    for col in shown.columns:
+        if shown[col].dtype == object:
+            shown[col] = shown[col].map(lambda v: short(v) if isinstance(v, str) else v)
+    if not isinstance(shown.index, pd.RangeIndex):
+        shown.index = shown.index.map(lambda v: short(v) if isinstance(v, str) else v)
+    shown.columns = [short(c) if isinstance(c, str) else c for c in shown.columns]
+    style = (shown.style.format(escape="html")
+             .format_index(escape="html", axis=0).format_index(escape="html", axis=1))
+    return style.hide(axis="index") if isinstance(shown.index, pd.RangeIndex) else style

@@ -13,6 +13,7 @@ import html
 import json
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 # jsonschema (under nbformat) probes the optional rfc3987_syntax at import, which builds a
 # grammar: about 2.5 s per process. nbformat never validates IRI formats; skip the probe.
@@ -53,31 +54,63 @@ class OfflineHTMLExporter(HTMLExporter):
     @pass_context
     def markdown2html(self, context, source):
         cell = context.get("cell", {})
+        # Markdown cells are the notebook's own text and may hold HTML; Markdown *outputs*
+        # carry values from data and parameters, so raw HTML in them is shown as text.
         renderer = MathMLRenderer(
-            escape=False, attachments=cell.get("attachments", {}), embed_images=self.embed_images,
+            escape=cell.get("cell_type") != "markdown", attachments=cell.get("attachments", {}), embed_images=self.embed_images,
             path=context.get("resources", {}).get("metadata", {}).get("path", ""),
             anchor_link_text=self.anchor_link_text, exclude_anchor_links=self.exclude_anchor_links,
             **self.lexer_options)
         return MarkdownWithMath(renderer=renderer).render(source)
 
 
+def escape_text(value, limit: int = 300) -> str:
+    """``value`` as text safe in HTML *and* in Markdown: shortened to ``limit`` characters, HTML
+    special characters as entities, Markdown and LaTeX control characters (``* _ [ ] $`` ...)
+    as numeric references, so no value can become markup, a link or a formula."""
+    text = str(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return "".join(f"&#{ord(c)};" if c in _MARKUP else c for c in text)
+
+
+_MARKUP = set("&<>\"'`*_[](){}#+!|$\\~=^:")
+
+
 def parameters_table(params: dict) -> str:
-    rows = "".join(f"<tr><td><code>{html.escape(str(k))}</code></td><td>{html.escape(repr(v))}</td></tr>"
+    rows = "".join(f"<tr><td><code>{escape_text(k)}</code></td><td>{escape_text(repr(v))}</td></tr>"
                    for k, v in params.items())
     return f'<table class="tk-params"><tr><th>parameter</th><th>value</th></tr>{rows}</table>'
 
 
+SMALL_GROUPS_NOTE = ("<p class=\"tk-warn\"><strong>Small groups allowed:</strong> this report was run with "
+                     "<code>allow_small_groups</code>, so groups of as few as {min_group} people may be shown. "
+                     "Do not share it beyond the people entitled to see individual-level data.</p>")
+
+
 def prepare(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The injected parameters as a table."""
+    """The injected parameters as a table (with a warning when small groups were allowed);
+    widget views dropped (their scripts cannot run offline; the text fallback stays)."""
     params = nb.metadata.get("papermill", {}).get("parameters", {})
     for cell in nb.cells:
         tags = cell.get("metadata", {}).get("tags", [])
         if "injected-parameters" in tags:
             cell.cell_type = "markdown"
-            cell.source = "**Parameters of this run**\n\n" + parameters_table(params)
+            note = ""
+            if params.get("allow_small_groups") is True:
+                note = SMALL_GROUPS_NOTE.format(min_group=escape_text(params.get("min_group", "?"))) + "\n\n"
+            cell.source = note + "**Parameters of this run**\n\n" + parameters_table(params)
             for key in ("outputs", "execution_count"):
                 cell.pop(key, None)
+        if "outputs" in cell:
+            for output in cell.outputs:
+                output.get("data", {}).pop(WIDGET_VIEW, None)
+            cell.outputs = [o for o in cell.outputs if "data" not in o or o["data"]]
+    nb.metadata.pop("widgets", None)
     return nb
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def render_notebook(notebook: str | Path, html_path: str | Path, style: str = "report") -> Path:
@@ -97,7 +130,8 @@ def render_notebook(notebook: str | Path, html_path: str | Path, style: str = "r
     return html_path
 
 
-def _headline(results: dict, limit: int = 8) -> str:
+def _headline(results: dict, limit: int = 8) -> list[tuple[str, str]]:
+    """Up to ``limit`` scalar results as (name, shown value) pairs for the index."""
     items = []
     for name, value in results.items():
         if isinstance(value, dict) and "value" in value and "caption" in value:
@@ -108,51 +142,51 @@ def _headline(results: dict, limit: int = 8) -> str:
             shown = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
         else:
             shown = str(value)
-        items.append(f"<code>{html.escape(name)}</code>&nbsp;{html.escape(shown[:40])}")
+        items.append((str(name)[:60], shown[:40]))
         if len(items) == limit:
             break
-    return "<br>".join(items)
+    return items
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return doc if isinstance(doc, dict) else {}
 
 
 def render_index(run_dir: str | Path) -> Path:
-    """``index.html``: every job with status, time, headline results and links."""
+    """``index.html``: every job with status, time, headline results and links.
+
+    Built from a Jinja2 template with autoescaping: every value from run.json and the
+    results passes through one escaping path, none is pasted into HTML by string formatting.
+    """
     run_dir = Path(run_dir)
     info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
-    rows = []
+    jobs = []
     for job in info["jobs"]:
         name = job["name"]
-        results_path = run_dir / name / "results.json"
-        results = json.loads(results_path.read_text(encoding="utf-8")) if results_path.exists() else {}
-        links = []
-        for label, rel in (("report", f"{name}/report.html"), ("notebook", f"{name}/{job['output_notebook']}"),
-                           ("results", f"{name}/results.json")):
-            if (run_dir / rel).exists():
-                links.append(f'<a href="{html.escape(rel)}">{label}</a>')
+        links = [(label, rel) for label, rel in (("report", f"{name}/report.html"),
+                                                  ("notebook", f"{name}/{job['output_notebook']}"),
+                                                  ("results", f"{name}/results.json"))
+                 if (run_dir / rel).is_file()]
         status = job.get("status", "pending")
-        error = f"<div class='err'>{html.escape(job['error'])}</div>" if job.get("error") else ""
-        duration = f"{job['duration_s']:.1f} s" if job.get("duration_s") is not None else ""
-        rows.append(f"<tr class='{status}'><td>{html.escape(name)}</td><td>{html.escape(job['notebook'])}</td>"
-                    f"<td>{status}{error}</td><td>{duration}</td><td>{_headline(results)}</td>"
-                    f"<td>{' · '.join(links)}</td></tr>")
-    title = html.escape(info["run"])
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>talentkit run {title}</title>
-<style>
- body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
- table {{ border-collapse: collapse; width: 100%; }}
- th, td {{ border-bottom: 1px solid #ddd; padding: 6px 10px; text-align: left; vertical-align: top; }}
- tr.failed td:nth-child(3), tr.interrupted td:nth-child(3) {{ color: #b00020; font-weight: bold; }}
- tr.ok td:nth-child(3) {{ color: #1b7f3b; }}
- .err {{ font-weight: normal; font-family: monospace; font-size: 0.85em; }}
- .meta {{ color: #666; font-size: 0.9em; }}
-</style></head><body>
-<h1>Run <code>{title}</code></h1>
-<p class="meta">{html.escape(info.get('run_file', ''))} · started {html.escape(info.get('started', ''))}
- · {html.escape(info.get('status', ''))} · commit {html.escape(str(info.get('git_commit') or 'n/a'))}</p>
-<table><tr><th>job</th><th>notebook</th><th>status</th><th>time</th><th>headline results</th><th>files</th></tr>
-{''.join(rows)}
-</table></body></html>
-"""
+        jobs.append({"name": name, "notebook": job["notebook"], "status": status,
+                     "css": status if status in ("ok", "failed", "interrupted", "running", "pending", "not run")
+                     else "other",
+                     "error": job.get("error"), "render_error": job.get("render_error"),
+                     "duration": f"{job['duration_s']:.1f} s" if job.get("duration_s") is not None else "",
+                     "headline": _headline(_read_json(run_dir / name / "results.json")), "links": links})
+    page = _index_template().render(info=info, jobs=jobs)
     out = run_dir / "index.html"
     out.write_text(page, encoding="utf-8")
     return out
+
+
+def _index_template():
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True))
+    env.filters["url"] = lambda v: quote(str(v), safe="/")
+    return env.get_template("run_index.html.j2")

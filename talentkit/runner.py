@@ -36,16 +36,29 @@ from importlib import metadata
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from . import render  # first: it also skips a slow optional import of nbformat's (see render)
+from .yamlfile import YAMLFileError, parse_yaml, read_yaml
 
 KERNEL_NAME = "talentkit"
 
 
 class RunError(Exception):
     """A run file or its jobs cannot run as written; the message says where and how to fix."""
+
+
+# A run or job name becomes a folder under --out: a plain name, never ".", ".." or a path.
+NAME_PATTERN = re.compile(r"\w[\w.\-]{0,99}")
+
+
+def check_name(name: str) -> str:
+    """``name`` when it is a plain folder name (letters, digits, ``_ . -``; not starting with
+    a dot; at most 100 characters), else ``ValueError`` saying how to fix it."""
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name) or set(name) <= {"."}:
+        raise ValueError("use a plain name of letters, digits, '_', '.' or '-' that starts with a letter or "
+                         "digit (it becomes a folder name: no '/', no '..', at most 100 characters)")
+    return name
 
 
 # --------------------------------------------------------------------------- run files
@@ -61,9 +74,7 @@ class Job(BaseModel):
     @field_validator("name")
     @classmethod
     def _safe_name(cls, v):
-        if v is not None and not re.fullmatch(r"[\w.\-]+", v):
-            raise ValueError("use letters, digits, '_', '.' or '-' (it becomes a folder name)")
-        return v
+        return v if v is None else check_name(v)
 
 
 class RunFile(BaseModel):
@@ -77,9 +88,7 @@ class RunFile(BaseModel):
     @field_validator("run")
     @classmethod
     def _safe_run(cls, v):
-        if not re.fullmatch(r"[\w.\-]+", v):
-            raise ValueError("use letters, digits, '_', '.' or '-' (it becomes a folder name)")
-        return v
+        return check_name(v)
 
 
 _FIXES = {
@@ -93,16 +102,9 @@ def load_run_file(path: str | Path) -> RunFile:
     """Read and validate a run file; errors name the file, the key and the fix."""
     path = Path(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RunError(f"{path}: run file not found; give a YAML file such as params/default.yaml") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RunError(f"{path}: cannot read the run file ({exc}); save it as UTF-8 text") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        raise RunError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)}); "
-                       "check indentation and quoting") from None
+        doc = read_yaml(path, "run file")
+    except YAMLFileError as err:
+        raise RunError(f"{err}; a run file is YAML such as params/default.yaml") from None
     if not isinstance(doc, dict):
         raise RunError(f"{path}: a run file is a mapping with keys run, jobs (and defaults, style, jobs_at_once)")
     try:
@@ -145,11 +147,16 @@ def expand_jobs(run: RunFile, run_file: Path, overrides: dict | None = None) -> 
         combos = list(itertools.product(*(job.matrix[k] for k in keys))) or [()]
         for combo in combos:
             values = dict(zip(keys, combo))
-            name = "-".join([base] + [re.sub(r"[^\w.\-]+", "_", str(v)) for v in combo])
+            name = "-".join([base] + [re.sub(r"[^\w.\-]+", "_", str(v))[:30] for v in combo])
             params = {**job.params, **values, **(overrides or {})}
             specs.append(JobSpec(name=name, notebook=resolve_notebook(job.notebook, run_file),
                                  params=params, defaults=dict(run.defaults)))
     names = [s.name for s in specs]
+    for name in names:
+        try:
+            check_name(name)
+        except ValueError as err:
+            raise RunError(f"{run_file}: job name '{name}': {err}") from None
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise RunError(f"{run_file}: job names repeat ({', '.join(dupes)}); give each job its own 'name'")
@@ -222,6 +229,14 @@ def check_jobs(specs: list[JobSpec], run_file: Path) -> list[JobSpec]:
                               f"{type(value).__name__}, the notebook expects {declared[key]['type']} "
                               f"(default {declared[key]['default']})")
         checked.append(JobSpec(name=spec.name, notebook=spec.notebook, params=params))
+    # a default that no job's notebook declares is a typo, not an option: name the closest
+    declared_anywhere = {name for params in cache.values() for name in params}
+    for key in (specs[0].defaults if specs and cache else {}):
+        if key not in declared_anywhere:
+            close = difflib.get_close_matches(key, sorted(declared_anywhere), n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            errors.append(f"{run_file}: key 'defaults.{key}': no notebook of this run takes it; {hint}"
+                          f"remove it or fix its spelling")
     if errors:
         raise RunError("\n".join(errors))
     return checked
@@ -364,21 +379,71 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def inside(path: Path, root: Path) -> Path:
+    """``path`` resolved, when it lies inside ``root`` (resolved); else ``RunError``. Every
+    folder the runner writes or removes passes here."""
+    resolved, base = path.resolve(), root.resolve()
+    if resolved == base or not resolved.is_relative_to(base):
+        raise RunError(f"{path} resolves to {resolved}, outside {base}; the runner writes only inside its "
+                       "output folder (check the run and job names, and symbolic links)")
+    return resolved
+
+
+def is_run_folder(path: Path) -> bool:
+    """A folder this runner wrote: a real folder (not a link) holding the runner's ``run.json``."""
+    info = path / "run.json"
+    if path.is_symlink() or not path.is_dir() or not info.is_file():
+        return False
+    try:
+        doc = json.loads(info.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(doc, dict) and {"run", "jobs", "started"} <= set(doc)
+
+
 def choose_run_dir(out_root: Path, name: str, force: bool, new: bool) -> Path:
-    """``out_root/name``; an existing one is refused unless ``force`` (replace) or ``new`` (suffix)."""
+    """``out_root/name``; an existing one is refused unless ``force`` (replace, and only a folder
+    that holds the runner's ``run.json``) or ``new`` (suffix). Never a path outside ``out_root``."""
+    out_root = Path(out_root)
+    try:
+        check_name(name)
+    except ValueError as err:
+        raise RunError(f"run name '{name}': {err}") from None
     target = out_root / name
-    if not target.exists():
+    inside(target, out_root)
+    if not target.exists() and not target.is_symlink():
         return target
     if force:
-        shutil.rmtree(target)
+        if not is_run_folder(target):
+            raise RunError(f"{target} exists and is not a talentkit run folder (no run.json written by the runner); "
+                           "--force replaces only earlier runs. Choose another run name or --out, or remove it yourself")
+        shutil.rmtree(inside(target, out_root))
         return target
     if new:
         for k in itertools.count(2):
             candidate = out_root / f"{name}-{k}"
-            if not candidate.exists():
+            if not candidate.exists() and not candidate.is_symlink():
                 return candidate
     raise RunError(f"{target} exists already; a run never overwrites one. Pass --new to write "
                    f"{name}-2 beside it, or --force to replace it")
+
+
+def _sigterm_as_interrupt(info: dict):
+    """Treat SIGTERM (a scheduler's stop, ``kill``) like Ctrl-C: running cells are interrupted,
+    partial notebooks kept, ``run.json`` made final. Returns a function that restores the
+    previous handler. Only the main thread can install signal handlers; elsewhere a no-op."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def on_term(signum, frame):
+        info["signal"] = "SIGTERM"
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    return lambda: signal.signal(signal.SIGTERM, previous)
 
 
 def execute_run(run_file: str | Path, out_root: str | Path = "outputs", overrides: dict | None = None,
@@ -391,16 +456,23 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
     from tqdm.auto import tqdm
 
     run_file = Path(run_file)
+    if jobs_at_once is not None and (not isinstance(jobs_at_once, int) or jobs_at_once < 1):
+        raise RunError(f"jobs at once must be a whole number of at least 1, not {jobs_at_once!r}")
+    if timeout is not None and (not isinstance(timeout, int) or timeout < 1):
+        raise RunError(f"timeout must be a whole number of seconds, at least 1, not {timeout!r}")
     run = load_run_file(run_file)
     jobs = check_jobs(expand_jobs(run, run_file, overrides), run_file)
     run_dir = choose_run_dir(Path(out_root), run.run, force, new)
     run_dir.mkdir(parents=True)
+    for j in jobs:
+        inside(run_dir / j.name, run_dir)
     kernel = ensure_kernel()
     style = style or run.style
     info = {
         "run": run.run, "run_file": str(run_file), "style": style, "started": _now(), "ended": None,
         "status": "running", "versions": _versions(), "git_commit": _git_commit(run_file.resolve().parent),
         "device": _device(), "overrides": overrides or {},
+        "small_groups_allowed": any(j.params.get("allow_small_groups") is True for j in jobs),
         "jobs": [{"name": j.name, "notebook": _shown_path(j.notebook),
                   "output_notebook": j.notebook.name, "parameters": j.params, "status": "pending",
                   "error": None, "duration_s": None} for j in jobs],
@@ -422,6 +494,7 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
         overall.update(1)
         save()
 
+    restore_sigterm = _sigterm_as_interrupt(info)
     try:
         # Threads suffice: each job's work runs in its own kernel process; this process
         # only drives kernels and renders, and shares its warm imports across jobs.
@@ -458,6 +531,7 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
                 j["status"] = "interrupted" if j["status"] == "running" else "not run"
         info["status"] = "interrupted"
     finally:
+        restore_sigterm()
         overall.close()
         info["ended"] = _now()
         save()
@@ -489,10 +563,25 @@ def parse_overrides(pairs: list[str]) -> dict:
             raise RunError(f"-p {pair}: write overrides as key=value, e.g. -p min_group=10")
         key, value = pair.split("=", 1)
         try:
-            out[key.strip()] = yaml.safe_load(value) if value.strip() else ""
-        except yaml.YAMLError:
-            out[key.strip()] = value
+            out[key.strip()] = parse_yaml(value, f"-p {key.strip()}") if value.strip() else ""
+        except YAMLFileError as err:
+            if "not valid YAML" not in str(err):
+                raise RunError(str(err)) from None
+            out[key.strip()] = value  # not YAML: the text as written
     return out
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1, or a message saying so."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number; give 1 or more") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed; give 1 or more")
+    return value
 
 
 def cmd_run(args) -> int:
@@ -518,6 +607,10 @@ def cmd_run(args) -> int:
         return status
     except RunError as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # --out is a file, a disk is full, a folder is not writable
+        print(f"error: {getattr(err, 'filename', '') or ''}: {err.strerror or err}; check --out and its permissions",
+              file=sys.stderr)
         return 2
 
 
@@ -551,8 +644,8 @@ def add_commands(sub) -> None:
     run.add_argument("run_files", nargs="+", help="YAML run files, e.g. params/default.yaml")
     run.add_argument("--check", action="store_true", help="only check parameters against the notebooks")
     run.add_argument("-p", action="append", metavar="KEY=VALUE", help="override a parameter in every job")
-    run.add_argument("--jobs", type=int, help="jobs at once (overrides the run file's jobs_at_once)")
-    run.add_argument("--timeout", type=int, help="seconds a cell may run before the job fails")
+    run.add_argument("--jobs", type=positive_int, help="jobs at once (overrides the run file's jobs_at_once)")
+    run.add_argument("--timeout", type=positive_int, help="seconds a cell may run before the job fails")
     run.add_argument("--out", default="outputs", help="where runs are written (default: outputs)")
     run.add_argument("--style", choices=["report", "teaching"], help="override the run file's style")
     run.add_argument("--force", action="store_true", help="replace an existing run folder")

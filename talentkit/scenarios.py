@@ -29,10 +29,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from . import flows
+from .yamlfile import YAMLFileError, read_yaml
 
 
 # --------------------------------------------------------------------------- levers
@@ -232,9 +232,9 @@ def load_application(path: str | Path) -> ApplicationScenario:
     """Read ``params/scenarios/<name>.yaml``; errors name the file and the key."""
     path = Path(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValueError(f"{path}: cannot read the application scenario ({exc})") from None
+        doc = read_yaml(path, "application scenario")
+    except YAMLFileError as err:
+        raise ValueError(str(err)) from None
     for key in ("name", "start", "demand"):
         if not isinstance(doc, dict) or key not in doc:
             raise ValueError(f"{path}: key '{key}' is missing; an application scenario has name, start, demand")

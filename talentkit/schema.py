@@ -25,6 +25,9 @@ MISSING_TOKENS = {"", "na", "n/a", "nan", "null", "none", "nat", "-"}
 TRUE_TOKENS = {"true", "t", "yes", "y", "1", "1.0"}
 FALSE_TOKENS = {"false", "f", "no", "n", "0", "0.0"}
 MAX_LISTED = 60  # problems listed in a DataError message; the rest are counted
+# Columns whose values identify a person or are their words: never in a message that can
+# reach a report, an executed notebook or run.json (see Problem.describe).
+PRIVATE_COLUMNS = {"employee_id", "candidate_id", "presenter_id", "text"}
 
 
 @dataclass(frozen=True)
@@ -39,12 +42,21 @@ class Problem:
     value: object = None
 
     def __str__(self) -> str:
+        return self.describe(show_private=False)
+
+    def describe(self, show_private: bool = False) -> str:
+        """One line: file:row: column 'x' value 'y': what; fix. The values of id and text
+        columns are left out unless ``show_private`` (a console may show them; anything that
+        can reach a report, a notebook or run.json may not): the file and line find the row."""
         where = self.file if self.row is None else f"{self.file}:{self.row}"
         parts = [where]
         if self.column is not None:
             col = f"column '{self.column}'"
             if self.value is not None:
-                col += f" value '{_short(self.value)}'"
+                if self.column in PRIVATE_COLUMNS and not show_private:
+                    col += " (value not shown: see the file at that line)"
+                else:
+                    col += f" value '{_short(self.value)}'"
             parts.append(col)
         return ": ".join(parts) + f": {self.what}; {self.fix}"
 
@@ -57,13 +69,17 @@ class DataError(ValueError):
         self.source = source
         super().__init__(self._message())
 
-    def _message(self) -> str:
+    def _message(self, show_private: bool = False) -> str:
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''} in dataset {self.source}".rstrip()
-        lines = [f"  {p}" for p in self.problems[:MAX_LISTED]]
+        lines = [f"  {p.describe(show_private)}" for p in self.problems[:MAX_LISTED]]
         if n > MAX_LISTED:
             lines.append(f"  ... and {n - MAX_LISTED} more of the same kinds")
         return head + ":\n" + "\n".join(lines)
+
+    def console_message(self) -> str:
+        """The message with id values shown, for a person at the console (``data check``)."""
+        return self._message(show_private=True)
 
 
 @dataclass(frozen=True)
@@ -186,18 +202,22 @@ def read_table_file(path: Path, encoding: str | None = None) -> tuple[pd.DataFra
     if raw[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
         return None, [Problem(name, "this is a spreadsheet (Excel) file, not a CSV",
                               "in Excel use Save As > 'CSV UTF-8 (Comma delimited)'")]
-    if b"\x00" in raw[:4096]:
-        return None, [Problem(name, "the file holds binary data (or UTF-16 text), not a UTF-8 CSV",
-                              "save it as 'CSV UTF-8'")]
+    if not encoding and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encoding = "utf-16"  # Excel's "Unicode Text" and many Windows tools: the BOM says so
+    if not encoding and b"\x00" in raw[:4096]:
+        return None, [Problem(name, "the file holds binary data (or UTF-16 text without a byte-order mark), "
+                              "not a UTF-8 CSV", "save it as 'CSV UTF-8', or pass its encoding (e.g. utf-16-le)")]
     try:
         text = raw.decode(encoding or "utf-8-sig")
     except (UnicodeDecodeError, LookupError) as exc:
         if isinstance(exc, LookupError):
             return None, [Problem(name, f"unknown encoding '{encoding}'", "name a Python codec such as utf-8 or cp1252")]
         line = raw[: exc.start].count(b"\n") + 1
-        return None, [Problem(name, f"not UTF-8: byte 0x{raw[exc.start]:02X} on line {line} cannot be decoded",
+        codec = encoding or "UTF-8"
+        return None, [Problem(name, f"not {codec}: byte 0x{raw[exc.start]:02X} on line {line} cannot be decoded",
                               "re-save the file as UTF-8 ('CSV UTF-8' in Excel), or pass its encoding "
                               "(encoding: cp1252 in the params, --encoding on the command line)")]
+    text = text.lstrip("\ufeff")
     if not text.strip():
         return None, [Problem(name, "the file is empty", "export the table again with its header row and data")]
     header = text.split("\n", 1)[0]

@@ -15,7 +15,8 @@ from lifelines.statistics import multivariate_logrank_test
 
 from .datasets import Dataset
 from .metrics import PERSON_KEYS, unit_at
-from .privacy import MIN_GROUP, suppress
+from .markup import plot_label
+from .privacy import MIN_GROUP, SUPPRESSED, suppress
 
 DAYS_PER_MONTH = 30.4375
 HORIZONS = (6, 12, 24)
@@ -53,13 +54,22 @@ def _groups(d: pd.DataFrame, group_by: str | None):
 
 def km_curves(ds: Dataset, group_by: str | None = None, as_of=None, cohort_start=None, cohort_end=None,
               min_group: int = MIN_GROUP, region: str | None = None) -> dict[str, KaplanMeierFitter]:
-    """A fitted ``KaplanMeierFitter`` per group of at least ``min_group`` people."""
+    """A fitted ``KaplanMeierFitter`` per group shown by the privacy gate (the same groups as
+    :func:`retention_table` shows, complements hidden too)."""
     d = durations(ds, as_of, cohort_start, cohort_end, region)
-    out = {}
-    for name, g in _groups(d, group_by):
-        if len(g) >= (min_group or 0) and len(g):
-            out[str(name)] = KaplanMeierFitter(label=str(name)).fit(g["months"], g["left"])
-    return out
+    groups = _groups(d, group_by)
+    shown = visible_groups(groups, group_by, min_group)
+    return {str(name): KaplanMeierFitter(label=plot_label(name)).fit(g["months"], g["left"])
+            for name, g in groups if name in shown and len(g)}
+
+
+def visible_groups(groups, group_by: str | None, min_group: int) -> set:
+    """The groups that the privacy gate shows (at least ``min_group`` people, and not hidden as
+    a complement): figures and tests draw exactly what the table beside them shows."""
+    key = group_by or "group"
+    sizes = pd.DataFrame({key: [name for name, _ in groups], "n": [len(g) for _, g in groups]})
+    checked = suppress(sizes, [key], min_group)
+    return set(checked.loc[~checked[SUPPRESSED], key])
 
 
 def retention_table(ds: Dataset, group_by: str | None = None, horizons=HORIZONS, as_of=None,
@@ -90,10 +100,9 @@ def retention_table(ds: Dataset, group_by: str | None = None, horizons=HORIZONS,
 
 def logrank(ds: Dataset, group_by: str, as_of=None, cohort_start=None, cohort_end=None,
             min_group: int = MIN_GROUP) -> dict:
-    """Log-rank test of equal tenure curves across the groups with at least ``min_group`` people."""
+    """Log-rank test of equal tenure curves across the groups the privacy gate shows."""
     d = durations(ds, as_of, cohort_start, cohort_end)
-    sizes = d[group_by].value_counts()
-    d = d[d[group_by].isin(sizes[sizes >= (min_group or 0)].index)]
+    d = d[d[group_by].isin(visible_groups(_groups(d, group_by), group_by, min_group))]
     if d[group_by].nunique() < 2:
         return {"groups": int(d[group_by].nunique()), "statistic": np.nan, "p_value": np.nan}
     r = multivariate_logrank_test(d["months"], d[group_by], d["left"])

@@ -26,8 +26,9 @@ from urllib.parse import urlparse
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
+
+from .yamlfile import read_yaml
 from sklearn import metrics as skm
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -468,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="outputs/finetune", help="folder for model, tokenizer, metrics")
     args = parser.parse_args(argv)
     try:
-        cfg = FinetuneConfig.model_validate(yaml.safe_load(Path(args.config).read_text(encoding="utf-8")) or {})
+        cfg = FinetuneConfig.model_validate(read_yaml(args.config, "fine-tuning config") or {})
     except Exception as exc:
         print(f"error: {args.config}: {exc}")
         return 2

