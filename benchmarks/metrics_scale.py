@@ -69,8 +69,8 @@ def make_data(n_people: int, n_moves: int, n_sessions: int, seed: int = 0) -> Da
 
 
 def with_talentkit(ds: Dataset) -> pd.DataFrame:
-    w = metrics.workforce(ds, START, END, ["region", "quarter"], min_group=0)
-    s = metrics.sharing(ds, START, END, ["region", "quarter"], min_group=0)
+    w = metrics.workforce(ds, START, END, ["region", "quarter"], min_group=1)
+    s = metrics.sharing(ds, START, END, ["region", "quarter"], min_group=1)
     return w.merge(s[["quarter", "region", "sessions", "recorded"]], on=["quarter", "region"], how="left")
 
 

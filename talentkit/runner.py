@@ -115,6 +115,9 @@ def load_run_file(path: str | Path) -> RunFile:
             key = ".".join(str(p) for p in e["loc"])
             model = Job if "jobs" in [str(p) for p in e["loc"]][:1] else RunFile
             fix = _FIXES.get(e["type"], "correct the value").format(allowed=", ".join(model.model_fields))
+            close = difflib.get_close_matches(str(e["loc"][-1]), list(model.model_fields), n=1, cutoff=0.6)
+            if e["type"] == "extra_forbidden" and close:
+                fix = f"did you mean '{close[0]}'? " + fix
             lines.append(f"{path}: key '{key}': {e['msg']}; {fix}")
         raise RunError("\n".join(lines)) from None
 
@@ -545,9 +548,15 @@ def rerender(run_dir: str | Path, style: str | None = None) -> Path:
     info_path = run_dir / "run.json"
     if not info_path.exists():
         raise RunError(f"{run_dir}: no run.json here; give a folder written by 'talentkit run'")
+    if not is_run_folder(run_dir):
+        raise RunError(f"{run_dir}: its run.json is not one the runner wrote; give a folder written by 'talentkit run'")
     info = json.loads(info_path.read_text(encoding="utf-8"))
     for job in info["jobs"]:
-        nb = run_dir / job["name"] / job["output_notebook"]
+        try:
+            check_name(job["name"])
+        except ValueError as err:
+            raise RunError(f"{info_path}: job name {job['name']!r}: {err}") from None
+        nb = inside(run_dir / job["name"] / job["output_notebook"], run_dir)
         if nb.exists():
             render.render_notebook(nb, nb.parent / "report.html", style or info.get("style", "report"))
     return render.render_index(run_dir)
@@ -619,7 +628,11 @@ def cmd_params(args) -> int:
     if not path.is_file():
         print(f"error: {path}: notebook not found", file=sys.stderr)
         return 2
-    params = notebook_parameters(path)
+    try:
+        params = notebook_parameters(path)
+    except Exception as exc:  # nbformat and papermill raise many kinds for a file that is not a notebook
+        print(f"error: {path}: cannot read the notebook ({type(exc).__name__}); give a .ipynb file", file=sys.stderr)
+        return 2
     if not params:
         print(f"{path}: no cell tagged 'parameters'")
         return 0
