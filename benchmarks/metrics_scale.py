@@ -1,22 +1,36 @@
-"""The KPI table at scale: talentkit against DuckDB SQL computing the same numbers.
+"""The KPI table at scale: talentkit against DuckDB written two ways, computing the same counts.
 
-Data: 1M people, 3M internal moves, 500k sharing sessions (random, seeded), over 2015-2025.
+Data: N people, 3N internal moves, N/2 sharing sessions (random, seeded), over 2015-2025.
 Table: region × quarter for 2021-2025 (20 quarters): headcount at start and end (region as
 of each day, rebuilt from moves), hires, separations, voluntary exits, moves out and in,
 sessions and recorded sessions by the presenter's region on the session's day; the rates
 (annualized turnover, mobility, recorded share) follow from those counts.
 
-The script checks that both agree to the last count, then prints the time ratio and the
-process's peak memory. Goal: talentkit <= 1.5x DuckDB's time, under 3 GB.
+Competitors, each checked to give the kit's counts exactly:
+
+* ``duckdb-asof``: DuckDB as its documentation writes an as-of look-up: ``ASOF LEFT JOIN``
+  moves on ``day < move date`` (the first move after the day gives the unit the person was
+  in), for headcounts, hires and the presenter's unit. The strongest competitor.
+* ``duckdb-join``: the first version's query (every day joined with every later move, and a
+  correlated subquery per session), kept for reference at sizes up to 1M.
+
+Each engine runs in a fresh process (the data made there from the same seed), so the peak
+memory printed is that engine's (data included). The ratio is the kit's time over the
+fastest competitor's. Goal: ratio <= 1.0 at 1M people, the kit's peak under 2 GB.
 
 Usage: .venv/bin/pip install -r benchmarks/requirements.txt
-       .venv/bin/python benchmarks/metrics_scale.py [--people 1000000]
+       .venv/bin/python benchmarks/metrics_scale.py [--people 1000000]   # one size, all engines
+       .venv/bin/python benchmarks/metrics_scale.py --scale                # 10k, 100k, 1M, 3M
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
+import subprocess
+import sys
+import tempfile
 import time
 
 import numpy as np
@@ -129,7 +143,46 @@ ORDER BY q.quarter, r.region
 """
 
 
-def with_duckdb(ds: Dataset) -> pd.DataFrame:
+_QUARTERS = SQL[: SQL.index("days AS")]
+_FINAL = SQL[SQL.index("SELECT q.quarter, r.region,"):]
+
+SQL_ASOF = _QUARTERS + """days AS (SELECT DISTINCT d FROM (SELECT s - 1 AS d FROM q UNION ALL SELECT e FROM q)),
+employed AS (
+    SELECT d.d, p.employee_id, p.region
+    FROM days d JOIN people p ON p.hire_date <= d.d AND (p.exit_date IS NULL OR p.exit_date > d.d)
+),
+on_day AS (  -- unit on a day: where the person's next move starts from, else the export's unit
+    SELECT e.d, coalesce(m.from_region, e.region) AS region, count(*) AS headcount
+    FROM employed e ASOF LEFT JOIN moves m ON m.employee_id = e.employee_id AND e.d < m.date
+    GROUP BY ALL
+),
+hired AS (SELECT q.quarter, p.employee_id, p.hire_date, p.region FROM people p JOIN q ON p.hire_date BETWEEN q.s AND q.e),
+hires AS (
+    SELECT h.quarter, coalesce(m.from_region, h.region) AS region, count(*) AS hires
+    FROM hired h ASOF LEFT JOIN moves m ON m.employee_id = h.employee_id AND h.hire_date <= m.date
+    GROUP BY ALL
+),
+seps AS (
+    SELECT q.quarter, p.region, count(*) AS separations,
+           count(*) FILTER (WHERE p.exit_type = 'voluntary') AS voluntary
+    FROM people p JOIN q ON p.exit_date BETWEEN q.s AND q.e GROUP BY ALL
+),
+mv_out AS (SELECT q.quarter, from_region AS region, count(*) AS moves FROM moves m JOIN q ON m.date BETWEEN q.s AND q.e GROUP BY ALL),
+mv_in AS (SELECT q.quarter, to_region AS region, count(*) AS moves_in FROM moves m JOIN q ON m.date BETWEEN q.s AND q.e GROUP BY ALL),
+held AS (
+    SELECT q.quarter, s.presenter_id, s.date, s.recorded, p.region
+    FROM sessions s JOIN q ON s.date BETWEEN q.s AND q.e JOIN people p ON p.employee_id = s.presenter_id
+),
+ses AS (
+    SELECT h.quarter, coalesce(m.from_region, h.region) AS region,
+           count(*) AS sessions, count(*) FILTER (WHERE h.recorded) AS recorded
+    FROM held h ASOF LEFT JOIN moves m ON m.employee_id = h.presenter_id AND h.date < m.date
+    GROUP BY ALL
+)
+""" + _FINAL
+
+
+def with_duckdb(ds: Dataset, sql: str = SQL_ASOF) -> pd.DataFrame:
     import duckdb
 
     con = duckdb.connect()
@@ -138,36 +191,78 @@ def with_duckdb(ds: Dataset) -> pd.DataFrame:
     con.register("people", people)
     con.register("moves", moves)
     con.register("sessions", ds.sessions)
-    return con.execute(SQL).df()
+    return con.execute(sql).df()
+
+
+ENGINES = {"talentkit": with_talentkit, "duckdb-asof": with_duckdb,
+           "duckdb-join": lambda ds: with_duckdb(ds, SQL)}
 
 
 COUNTS = ["headcount_start", "headcount_end", "hires", "separations", "voluntary", "moves", "moves_in",
           "sessions", "recorded"]
 
 
+def counts(table: pd.DataFrame) -> pd.DataFrame:
+    t = table.assign(region=table["region"].astype(str))
+    return t.set_index(["quarter", "region"])[COUNTS].astype(int).sort_index()
+
+
+def worker(engine: str, n: int, out: str) -> None:
+    """One engine on one size, in this process: prints its time and peak memory as JSON."""
+    ds = make_data(n, 3 * n, n // 2)
+    t = time.perf_counter()
+    table = ENGINES[engine](ds)
+    seconds = time.perf_counter() - t
+    counts(table).to_pickle(out)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    print(json.dumps({"engine": engine, "people": n, "seconds": seconds, "peak_gb": peak}))
+
+
+def measure(engine: str, n: int, folder: str) -> tuple[dict, pd.DataFrame]:
+    out = f"{folder}/{engine}-{n}.pkl"
+    run = subprocess.run([sys.executable, __file__, "--worker", engine, "--people", str(n), "--out", out],
+                         capture_output=True, text=True, check=True)
+    return json.loads(run.stdout.strip().splitlines()[-1]), pd.read_pickle(out)
+
+
+def compare(n: int, engines: list[str], folder: str) -> dict:
+    """Run each engine on ``n`` people; check every count against the kit's; return the timings."""
+    found = {e: measure(e, n, folder) for e in engines}
+    ours = found["talentkit"][1]
+    for engine, (_, table) in found.items():
+        pd.testing.assert_frame_equal(table.loc[ours.index], ours, check_names=False)
+        assert len(table) == len(ours), engine
+    return {e: r for e, (r, _) in found.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=1_000_000)
+    parser.add_argument("--scale", action="store_true", help="time and memory at 10k, 100k, 1M and 3M people")
+    parser.add_argument("--worker", choices=list(ENGINES), help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    n = args.people
-    t = time.perf_counter()
-    ds = make_data(n, 3 * n, n // 2)
-    print(f"data: {len(ds.people):,} people, {len(ds.moves):,} moves, {len(ds.sessions):,} sessions "
-          f"(made in {time.perf_counter() - t:.1f} s)")
-    t = time.perf_counter()
-    ours = with_talentkit(ds)
-    t_ours = time.perf_counter() - t
-    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    t = time.perf_counter()
-    theirs = with_duckdb(ds)
-    t_duck = time.perf_counter() - t
-    a = ours.set_index(["quarter", "region"])[COUNTS].astype(int).sort_index()
-    b = theirs.assign(region=theirs["region"].astype(str)).set_index(["quarter", "region"])[COUNTS].astype(int).sort_index()
-    a.index = a.index.set_levels(a.index.levels[1].astype(str), level=1)
-    pd.testing.assert_frame_equal(a, b.loc[a.index], check_names=False)
-    print(f"agree: {len(a)} rows × {len(COUNTS)} counts identical")
-    print(f"talentkit: {t_ours:.2f} s   DuckDB: {t_duck:.2f} s   ratio: {t_ours / t_duck:.2f} (goal <= 1.5)")
-    print(f"peak memory of the process (data + talentkit): {peak_gb:.2f} GB (goal < 3)")
+    if args.worker:
+        return worker(args.worker, args.people, args.out)
+    with tempfile.TemporaryDirectory() as folder:
+        if not args.scale:
+            n = args.people
+            r = compare(n, ["talentkit", "duckdb-asof"] + (["duckdb-join"] if n <= 1_000_000 else []), folder)
+            print(f"{n:,} people, {3 * n:,} moves drawn, {n // 2:,} sessions: "
+                  f"{len(COUNTS)} counts in every region x quarter identical across engines")
+            fastest = min((e for e in r if e != "talentkit"), key=lambda e: r[e]["seconds"])
+            for e, x in r.items():
+                print(f"  {e:<12} {x['seconds']:7.2f} s   peak {x['peak_gb']:.2f} GB")
+            ratio = r["talentkit"]["seconds"] / r[fastest]["seconds"]
+            print(f"ratio talentkit / fastest competitor ({fastest}): {ratio:.2f} (goal <= 1.0); "
+                  f"talentkit peak {r['talentkit']['peak_gb']:.2f} GB (goal < 2)")
+            return
+        print(f"{'people':>10} {'talentkit s':>12} {'GB':>6} {'duckdb-asof s':>14} {'GB':>6} {'ratio':>6}")
+        for n in (10_000, 100_000, 1_000_000, 3_000_000):
+            r = compare(n, ["talentkit", "duckdb-asof"], folder)
+            k, d = r["talentkit"], r["duckdb-asof"]
+            print(f"{n:>10,} {k['seconds']:>12.2f} {k['peak_gb']:>6.2f} {d['seconds']:>14.2f} {d['peak_gb']:>6.2f} "
+                  f"{k['seconds'] / d['seconds']:>6.2f}", flush=True)
 
 
 if __name__ == "__main__":

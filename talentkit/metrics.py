@@ -13,7 +13,8 @@ Conventions (DESIGN.md, "Metric definitions"):
 * Every proportion carries a Wilson 95% interval (Wilson 1927; Agresti & Coull 1998);
   every per-headcount rate an exact Poisson interval (Garwood 1936) on its count.
 * Region and team are taken as of each date, rebuilt from ``moves`` (from/to columns);
-  other attributes (level, skill, origin, channel) are as in the export.
+  other attributes (level, skill, origin, channel) are as in the export. A move dated day
+  d is in effect on d; a hire counts in the unit joined, before any move on the hire day.
 * Every grouped output has ``n`` (distinct people behind the group) and goes through
   :func:`talentkit.privacy.suppress` with ``min_group``.
 """
@@ -138,6 +139,70 @@ def _days(values) -> np.ndarray:
     return out
 
 
+class _MovesIndex:
+    """What every :class:`GroupCoder` of one dataset shares: people's ids and the moves sorted
+    once by (person, day). Kept on the dataset (``ds._moves_index``) while its people and
+    moves are unchanged, so ``workforce`` and ``sharing`` on one dataset index them once."""
+
+    def __init__(self, ds: Dataset):
+        p = ds.people
+        moves = ds.moves if ds.moves is not None and len(ds.moves) else None
+        self.moves = moves
+        self.ids = pd.Index(p["employee_id"])
+        self.keep = self.order = None
+        self.m_emp = self.m_days = self.m_key = np.empty(0, dtype=np.int64)
+        self.seg_start = np.empty(0, dtype=bool)
+        if moves is not None:
+            emp = self.ids.get_indexer(moves["employee_id"])
+            days = _days(moves["date"])
+            self.keep = emp >= 0
+            key = emp[self.keep].astype(np.int64) * _SHIFT + days[self.keep]
+            self.order = np.argsort(key, kind="stable")
+            self.m_key = key[self.order]
+            self.m_emp = self.m_key // _SHIFT
+            self.m_days = self.m_key % _SHIFT
+            self.seg_start = np.r_[True, self.m_emp[1:] != self.m_emp[:-1]]  # a person's first move
+
+    @staticmethod
+    def stamp(ds: Dataset) -> tuple:
+        """What the index depends on, cheaply: the tables' identities and sizes, and a sample
+        of ids and move dates (a table changed in place after loading gets a new index)."""
+        p, m = ds.people, ds.moves
+        sample = lambda s: tuple(s.iloc[:: max(1, len(s) // 64)].astype(str))  # noqa: E731
+        moves = () if m is None else (id(m), len(m), sample(m["employee_id"]), sample(m["date"]))
+        return (id(p), len(p), sample(p["employee_id"])) + moves
+
+    @staticmethod
+    def of(ds: Dataset) -> "_MovesIndex":
+        stamp = _MovesIndex.stamp(ds)
+        cached = ds.__dict__.get("_moves_index")
+        if cached is None or cached[0] != stamp:
+            cached = (stamp, _MovesIndex(ds))
+            ds.__dict__["_moves_index"] = cached
+        return cached[1]
+
+    def key(self, ds: Dataset, k: str) -> tuple:
+        """Categories of key ``k`` (from people and, for region and team, the moves' from/to
+        columns), the people's current codes, and the sorted moves' from and to codes.
+        Computed for each coder: the columns may have changed since the index was made."""
+        p, moves = ds.people, self.moves
+        series = [p[k]]
+        movable = k in MOVABLE and moves is not None and f"from_{k}" in moves.columns
+        if movable:
+            series += [moves[c] for c in (f"from_{k}", f"to_{k}") if c in moves.columns]
+        values = set()
+        for one in series:
+            values.update(one.cat.categories if isinstance(one.dtype, pd.CategoricalDtype) else one.dropna().unique())
+        cats = pd.Index(sorted(values, key=str), dtype=object)
+        codes = lambda v: pd.Categorical(v, categories=cats).codes.astype(np.int64) + 1  # noqa: E731
+        m_from = m_to = None
+        if movable:
+            m_from = codes(moves[f"from_{k}"])[self.keep][self.order]
+            if f"to_{k}" in moves.columns:
+                m_to = codes(moves[f"to_{k}"])[self.keep][self.order]
+        return cats, codes(p[k]), m_from, m_to
+
+
 class GroupCoder:
     """Integer codes for a set of group keys, with region and team as of any day.
 
@@ -145,51 +210,25 @@ class GroupCoder:
     combination of its keys' codes, so counting is ``np.bincount``. Region and team on a
     day are rebuilt from ``moves``: the export holds the latest value; a move after the
     day means the person was then in that move's ``from_`` unit (the earliest such move).
-    Moves are sorted once by (person, day); a look-up is one ``searchsorted``.
+    Moves are sorted once per dataset by (person, day); a look-up is one ``searchsorted``,
+    and everyone's group on one day (:meth:`on_day`) one pass over the moves.
     """
 
-    def __init__(self, ds: Dataset, keys: list[str], like: "GroupCoder | None" = None):
-        """``like``: another coder of the same dataset whose sorted moves are reused."""
-        p = ds.people
+    def __init__(self, ds: Dataset, keys: list[str]):
         self.keys = list(keys)
-        moves = ds.moves if ds.moves is not None and len(ds.moves) else None
-        if like is not None:
-            self.ids, self._keep, self._order = like.ids, like._keep, like._order
-            self.m_emp, self.m_days, self.m_key = like.m_emp, like.m_days, like.m_key
-        else:
-            self.ids = pd.Index(p["employee_id"])
-            self._keep = self._order = None
-            self.m_emp = np.empty(0, dtype=np.int64)
-            if moves is not None:
-                emp = self.ids.get_indexer(moves["employee_id"])
-                days = _days(moves["date"])
-                self._keep = emp >= 0
-                key = emp[self._keep].astype(np.int64) * _SHIFT + days[self._keep]
-                self._order = np.argsort(key, kind="stable")
-                self.m_key = key[self._order]
-                self.m_emp = self.m_key // _SHIFT
-                self.m_days = self.m_key % _SHIFT
+        self.index = index = _MovesIndex.of(ds)
+        self.ids, self.m_emp, self.m_days, self.m_key = index.ids, index.m_emp, index.m_days, index.m_key
         self.cats, self.current, self.m_from, self.m_to = {}, {}, {}, {}
         for k in self.keys:
-            series = [p[k]]
-            movable = k in MOVABLE and moves is not None and f"from_{k}" in moves.columns
-            if movable:
-                series += [moves[c] for c in (f"from_{k}", f"to_{k}") if c in moves.columns]
-            values = set()
-            for one in series:
-                values.update(one.cat.categories if isinstance(one.dtype, pd.CategoricalDtype) else one.dropna().unique())
-            self.cats[k] = pd.Index(sorted(values, key=str), dtype=object)
-            self.current[k] = self._codes(k, p[k])
-            if movable:
-                self.m_from[k] = self._codes(k, moves[f"from_{k}"])[self._keep][self._order]
-                if f"to_{k}" in moves.columns:
-                    self.m_to[k] = self._codes(k, moves[f"to_{k}"])[self._keep][self._order]
+            cats, current, m_from, m_to = index.key(ds, k)
+            self.cats[k], self.current[k] = cats, current
+            if m_from is not None:
+                self.m_from[k] = m_from
+                if m_to is not None:
+                    self.m_to[k] = m_to
         self.sizes = [len(self.cats[k]) + 1 for k in self.keys]
         self.n_groups = int(np.prod(self.sizes)) if self.keys else 1
-
-    def _codes(self, key: str, values: pd.Series) -> np.ndarray:
-        """Codes of ``values`` among the key's categories; 0 = missing."""
-        return pd.Categorical(values, categories=self.cats[key]).codes.astype(np.int64) + 1
+        self._on_day: dict[int, np.ndarray] = {}  # a bucket's end is the next one's day before
 
     def key_codes(self, emp: np.ndarray, days: np.ndarray) -> dict[str, np.ndarray]:
         """Each key's code for person ``emp[i]`` on day ``days[i]``."""
@@ -213,6 +252,28 @@ class GroupCoder:
         """Group code of person ``emp[i]`` on day ``days[i]`` (or one day for all)."""
         days = np.broadcast_to(np.asarray(days, dtype=np.int64), emp.shape)
         return self.combine(self.key_codes(emp, days), len(emp))
+
+    def on_day(self, day: int) -> np.ndarray:
+        """Group code of every person (in ``people`` order) on ``day``: the same as
+        ``at(np.arange(len(people)), day)``, in one pass over the sorted moves instead of a
+        search per person. A person's moves after the day are a suffix of their run of
+        moves; its first element gives their ``from_`` unit. Cached per dataset."""
+        cached = self._on_day.get(int(day))
+        if cached is not None:
+            return cached
+        codes = dict(self.current)
+        if self.m_from and len(self.m_emp):
+            after = self.m_days > day
+            first = np.flatnonzero(after & (self.index.seg_start | ~np.r_[False, after[:-1]]))
+            who = self.m_emp[first]
+            for k, frm in self.m_from.items():
+                earlier = frm[first]
+                known = earlier > 0
+                codes[k] = self.current[k].copy()
+                codes[k][who[known]] = earlier[known]
+        groups = self.combine(codes, len(self.ids)).astype(np.int32 if self.n_groups < 2**31 else np.int64)
+        self._on_day[int(day)] = groups
+        return groups
 
     def moves_codes(self, side: str) -> np.ndarray:
         """Group code of each move (sorted order) on its ``from`` or ``to`` side."""
@@ -247,8 +308,7 @@ def unit_at(ds: Dataset, column: str, when) -> pd.Series:
         return ds.people[column].copy()
     coder = GroupCoder(ds, [column])
     emp = np.arange(len(ds.people))
-    days = _days(when)[0] if not isinstance(when, pd.Series) else _days(when)
-    codes = coder.at(emp, days)
+    codes = coder.at(emp, _days(when)) if isinstance(when, pd.Series) else coder.on_day(_days([when])[0])
     return pd.Series(coder.labels(codes)[column].to_numpy(), index=ds.people.index, name=column)
 
 
@@ -393,19 +453,18 @@ def workforce(ds: Dataset, start, end, group_by=None, min_group: int = MIN_GROUP
     coder = GroupCoder(ds, keys)
     emp = np.arange(len(p))
     hire, leave = _days(p["hire_date"]), _days(p["exit_date"])
-    g_hire, g_exit = coder.at(emp, hire), coder.at(emp, np.minimum(leave, _days([ds.as_of])[0]))
+    # a hire counts where the person started: before any move made on the hire day itself
+    g_hire, g_exit = coder.at(emp, hire - 1), coder.at(emp, np.minimum(leave, _days([ds.as_of])[0]))
     intl = (p["origin"] == "international").to_numpy()
     exit_type = p["exit_type"] if "exit_type" in p.columns else pd.Series(None, index=p.index)
     voluntary, involuntary = (exit_type == "voluntary").to_numpy(), (exit_type == "involuntary").to_numpy()
     regretted = (p["regretted"].fillna(False).astype(bool).to_numpy() if "regretted" in p.columns
                  else np.zeros(len(p), bool))
     m_from, m_to = coder.moves_codes("from"), coder.moves_codes("to")
-    on_day = {}  # a bucket's end is the next bucket's day before: compute each day once
+    # a bucket's end is the next bucket's day before: on_day computes each day once
 
     def groups_on(day):
-        if day not in on_day:
-            on_day[day] = coder.at(emp, day)
-        return on_day[day]
+        return coder.on_day(day)
 
     rows = []
     for label, s, e in buckets(start, end, freq):
@@ -509,7 +568,7 @@ def sharing(ds: Dataset, start, end, group_by="region", min_group: int = MIN_GRO
     if ds.sessions is None:
         raise ValueError("this dataset has no sessions table; sharing measures need one")
     coder = GroupCoder(ds, keys)
-    homes = GroupCoder(ds, ["region"], like=coder)
+    homes = GroupCoder(ds, ["region"])
     ses_all = ds.sessions
     s_emp = coder.ids.get_indexer(ses_all["presenter_id"])
     s_days = _days(ses_all["date"])
@@ -530,7 +589,6 @@ def sharing(ds: Dataset, start, end, group_by="region", min_group: int = MIN_GRO
                                             index=ses_all["session_id"].to_numpy()))[a_ok].astype(object)) + 1
         home = homes.at(a_emp, a_days)
         cross = (where > 0) & (home != where)
-    emp = np.arange(len(ds.people))
     hire, leave = _days(ds.people["hire_date"]), _days(ds.people["exit_date"])
     rows = []
     for label, s, e in buckets(start, end, freq):
@@ -538,7 +596,7 @@ def sharing(ds: Dataset, start, end, group_by="region", min_group: int = MIN_GRO
         in_s = s_ok & (s_days > d0) & (s_days <= d1)
         counts = {"sessions": coder.count(g_ses, in_s), "recorded": coder.count(g_ses, in_s & recorded)}
         # average headcount as in workforce(): (start + end) / 2
-        heads = [coder.count(coder.at(emp, d), (hire <= d) & (leave > d)) for d in (d0, d1)]
+        heads = [coder.count(coder.on_day(d), (hire <= d) & (leave > d)) for d in (d0, d1)]
         counts["avg_headcount"] = (heads[0] + heads[1]) / 2
         people_g, people_e = [g_ses[in_s]], [s_emp[in_s]]
         if att is not None:

@@ -270,3 +270,90 @@ def test_property_rates_bounded_and_small_groups_hidden(seed, key):
     for col in [c for c in t.columns if c.endswith("_lo")]:
         both = visible[[col, col[:-3] + "_hi"]].dropna()
         assert (both[col] <= both[col[:-3] + "_hi"] + 1e-12).all()
+
+
+# --------------------------------------------------------------------------- everyone on a day, fast
+
+
+def edge_dataset() -> Dataset:
+    """Moves on the first and last day of a quarter, exits and hires on boundary days, and
+    people with several moves in one day (A -> B -> C), between three regions."""
+    rows = [{"employee_id": f"P{i}", "hire_date": "2023-01-01", "region": "C"} for i in range(12)]
+    rows[0].update(hire_date="2024-04-01")  # hired on a quarter's first day
+    rows[1].update(exit_date=D("2024-03-31"), exit_type="voluntary")  # leaves on a quarter's last day
+    rows[2].update(exit_date=D("2024-04-01"), exit_type="voluntary")  # ... and on the next quarter's first
+    p = people(rows)
+    m = [("P3", "2024-01-01", "A", "B"), ("P3", "2024-03-31", "B", "C"),  # first and last day of Q1
+         ("P4", "2024-06-30", "A", "B"), ("P4", "2024-06-30", "B", "C"), ("P4", "2024-06-30", "C", "A"),
+         ("P4", "2024-10-01", "A", "C"),  # three moves in one day, then one on Q4's first day
+         ("P5", "2024-03-31", "B", "C"), ("P6", "2024-04-01", "A", "C"), ("P7", "2023-12-31", "B", "C"),
+         ("P2", "2024-02-15", "A", "C"), ("P0", "2024-04-01", "B", "C")]
+    moves = pd.DataFrame([{"employee_id": e, "date": D(d), "from_region": f, "to_region": t, "kind": "transfer"}
+                          for e, d, f, t in m])
+    return Dataset(people=p, moves=moves, as_of=D("2024-12-31"))
+
+
+def by_search(self, day):  # the earlier path: one searchsorted per person
+    return self.at(np.arange(len(self.ids)), day)
+
+
+@pytest.mark.parametrize("which", ["edge", "synthetic"])
+def test_everyone_on_a_day_equals_the_search_per_person(which, synthetic_default):
+    ds = edge_dataset() if which == "edge" else synthetic_default
+    coder = metrics.GroupCoder(ds, ["region", "team"] if which == "synthetic" else ["region"])
+    first = metrics._days([ds.people["hire_date"].min()])[0] - 2
+    days = range(first, metrics._days([ds.as_of])[0] + 3, 1 if which == "edge" else 37)
+    for day in days:
+        assert np.array_equal(coder.on_day(day), by_search(coder, day)), day
+
+
+@pytest.mark.parametrize("which", ["edge", "synthetic"])
+def test_kpi_tables_identical_to_the_search_path(which, synthetic_default, monkeypatch):
+    ds = edge_dataset() if which == "edge" else synthetic_default
+    start, end = ("2024-01-01", "2024-12-31") if which == "edge" else ("2023-01-01", "2025-12-31")
+    calls = [(metrics.workforce, ["region", "quarter"]), (metrics.workforce, "region"),
+             (metrics.workforce, ["team", "year"])] if which == "synthetic" else [
+        (metrics.workforce, ["region", "quarter"]), (metrics.workforce, "region")]
+    if which == "synthetic":
+        calls.append((metrics.sharing, ["region", "quarter"]))
+    fast = [f(ds, start, end, g, min_group=1) for f, g in calls]
+    fast_unit = metrics.unit_at(ds, "region", "2024-03-31")
+    monkeypatch.setattr(metrics.GroupCoder, "on_day", by_search)
+    ds.__dict__.pop("_moves_index", None)
+    for (f, g), table in zip(calls, fast):
+        pd.testing.assert_frame_equal(table, f(ds, start, end, g, min_group=1))
+    pd.testing.assert_series_equal(fast_unit, metrics.unit_at(ds, "region", "2024-03-31"))
+
+
+def test_edge_cases_by_hand():
+    ds = edge_dataset()
+    t = metrics.workforce(ds, "2024-01-01", "2024-12-31", ["region", "quarter"], min_group=1)
+    t = t.set_index(["quarter", "region"])
+    # P3: in A until 2023-12-31 -> A at the start of Q1; moves A->B on its first day, B->C on its last
+    assert metrics.unit_at(ds, "region", "2023-12-31")[ds.people["employee_id"] == "P3"].iloc[0] == "A"
+    assert metrics.unit_at(ds, "region", "2024-03-31")[ds.people["employee_id"] == "P3"].iloc[0] == "C"
+    # P4: three moves on 2024-06-30 end in A; on 2024-06-29 P4 is in A (the first move's from)
+    p4 = ds.people["employee_id"] == "P4"
+    assert metrics.unit_at(ds, "region", "2024-06-29")[p4].iloc[0] == "A"
+    assert metrics.unit_at(ds, "region", "2024-06-30")[p4].iloc[0] == "A"
+    assert metrics.unit_at(ds, "region", "2024-10-01")[p4].iloc[0] == "C"
+    # P1 leaves on 2024-03-31, Q1's last day: a separation in Q1; P2 (in C since its move) on
+    # 2024-04-01, Q2's first day: a separation in Q2
+    assert t.loc[("2024-Q1", "C"), "separations"] == 1 and t.loc[("2024-Q2", "C"), "separations"] == 1
+    # moves in Q2: P4's three (one day) and P6 and P0 on 2024-04-01, Q2's first day
+    assert t.xs("2024-Q2", level="quarter")["moves"].sum() == 5
+    for q in ("2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"):  # stock-flow identity in every region
+        for r, row in t.xs(q, level="quarter").iterrows():
+            assert row.headcount_end == row.headcount_start + row.hires - row.separations + row.moves_in - row.moves
+
+
+def test_a_changed_table_gets_a_new_index(synthetic_default):
+    ds = Dataset(people=synthetic_default.people.copy(), moves=synthetic_default.moves.copy(),
+                 as_of=synthetic_default.as_of)
+    before = metrics.workforce(ds, "2025-01-01", "2025-12-31", "region", min_group=1)
+    ds.moves = ds.moves.iloc[: len(ds.moves) // 2]
+    after = metrics.workforce(ds, "2025-01-01", "2025-12-31", "region", min_group=1)
+    fresh = metrics.workforce(Dataset(people=ds.people, moves=ds.moves, as_of=ds.as_of), "2025-01-01", "2025-12-31",
+                              "region", min_group=1)
+    pd.testing.assert_frame_equal(after, fresh)
+    assert not after.equals(before)
