@@ -204,7 +204,7 @@ def plausibility(tables: dict[str, pd.DataFrame], files: dict[str, str],
             values = df[col]
             if values.isna().all() and col not in spec.required:
                 warnings.append(Problem(files[name], "the column is empty in every row",
-                                        "fill it in, or leave it out of the export: analyses by it are skipped",
+                                        "fill it in, or leave it out of the export (grouped by it, everyone falls in one blank group)",
                                         column=col))
                 continue
             if kind != "date":

@@ -70,6 +70,7 @@ class Job(BaseModel):
     name: str | None = None
     params: dict = Field(default_factory=dict)
     matrix: dict[str, list] = Field(default_factory=dict)
+    resources: dict[str, float] = Field(default_factory=dict)  # Dask worker resources, e.g. {GPU: 1}
 
     @field_validator("name")
     @classmethod
@@ -77,11 +78,21 @@ class Job(BaseModel):
         return v if v is None else check_name(v)
 
 
+class Executor(BaseModel):
+    """Where the jobs run: ``local`` (threads, a kernel each) or ``dask`` (a cluster at
+    ``address``, or ``local:N`` for a LocalCluster of N worker processes)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["local", "dask"] = "local"
+    address: str | None = None
+
+
 class RunFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     run: str
     style: Literal["report", "teaching"] = "report"
     jobs_at_once: int = Field(1, ge=1, le=64)
+    executor: Executor = Field(default_factory=Executor)
     defaults: dict = Field(default_factory=dict)
     jobs: list[Job] = Field(min_length=1)
 
@@ -129,6 +140,7 @@ class JobSpec(BaseModel):
     name: str
     notebook: Path
     params: dict
+    resources: dict = Field(default_factory=dict)
     defaults: dict = Field(default_factory=dict)  # reach the job only where its notebook declares them
 
 
@@ -153,7 +165,7 @@ def expand_jobs(run: RunFile, run_file: Path, overrides: dict | None = None) -> 
             name = "-".join([base] + [re.sub(r"[^\w.\-]+", "_", str(v))[:30] for v in combo])
             params = {**job.params, **values, **(overrides or {})}
             specs.append(JobSpec(name=name, notebook=resolve_notebook(job.notebook, run_file),
-                                 params=params, defaults=dict(run.defaults)))
+                                 params=params, defaults=dict(run.defaults), resources=dict(job.resources)))
     names = [s.name for s in specs]
     for name in names:
         try:
@@ -231,7 +243,7 @@ def check_jobs(specs: list[JobSpec], run_file: Path) -> list[JobSpec]:
                 errors.append(f"{run_file}: job '{spec.name}': parameter '{key}' = {value!r} is a "
                               f"{type(value).__name__}, the notebook expects {declared[key]['type']} "
                               f"(default {declared[key]['default']})")
-        checked.append(JobSpec(name=spec.name, notebook=spec.notebook, params=params))
+        checked.append(JobSpec(name=spec.name, notebook=spec.notebook, params=params, resources=spec.resources))
     # a default that no job's notebook declares is a typo, not an option: name the closest
     declared_anywhere = {name for params in cache.values() for name in params}
     for key in (specs[0].defaults if specs and cache else {}):
@@ -267,10 +279,11 @@ def ensure_kernel() -> str:
 _LIVE_KERNELS: set[int] = set()  # pids of the kernels this run started and has not seen stop
 
 
-def job_kernel_manager(job_dir: str):
+def job_kernel_manager(job_dir: str, env: dict | None = None):
     """A kernel manager class whose kernels know their job folder (``TALENTKIT_JOB_DIR``),
     so ``talentkit.record`` writes there; per job, so jobs can share this process. Its
-    kernels are registered so Ctrl-C can interrupt them."""
+    kernels are registered so Ctrl-C can interrupt them. ``env``: variables to set (or,
+    with ``None``, to remove) in the kernel's environment."""
     from jupyter_client.manager import AsyncKernelManager
 
     from .record import ENV_JOB_DIR
@@ -280,6 +293,11 @@ def job_kernel_manager(job_dir: str):
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             kw["env"] = {**(kw.get("env") or os.environ), ENV_JOB_DIR: job_dir}
+            for key, value in (env or {}).items():
+                if value is None:
+                    kw["env"].pop(key, None)
+                else:
+                    kw["env"][key] = value
             out = await super()._async_launch_kernel(kernel_cmd, **kw)
             type(self).pid = getattr(self.provisioner, "pid", None)
             if type(self).pid:
@@ -311,7 +329,7 @@ def run_job(job: dict) -> dict:
     output_nb = out_dir / job["output_notebook"]
     result = {"status": "ok", "error": None}
     started = time.time()
-    manager = job_kernel_manager(str(out_dir.resolve()))
+    manager = job_kernel_manager(str(out_dir.resolve()), job.get("env"))
     try:
         papermill.execute_notebook(
             job["notebook"], str(output_nb), parameters=job["params"], kernel_name=job["kernel"],
@@ -327,6 +345,8 @@ def run_job(job: dict) -> dict:
         result.update(status="interrupted", error="interrupted (Ctrl-C)")
     except Exception as exc:  # kernel death, timeouts, missing kernel: the job fails, the run goes on
         result.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:500])
+        if _kernel_trouble(exc):
+            result["kernel_trouble"] = True
     finally:
         _LIVE_KERNELS.discard(manager.pid)  # papermill has shut it down
     result["duration_s"] = round(time.time() - started, 2)
@@ -336,6 +356,14 @@ def run_job(job: dict) -> dict:
         except Exception as exc:
             result["render_error"] = f"{type(exc).__name__}: {exc}"[:500]
     return result
+
+
+def _kernel_trouble(exc: Exception) -> bool:
+    """A kernel that died or never started (not the notebook's own error): worth a retry."""
+    from nbclient.exceptions import DeadKernelError
+
+    text = str(exc).lower()
+    return isinstance(exc, DeadKernelError) or "kernel died" in text or "kernel didn't respond" in text
 
 
 def _versions() -> dict:
@@ -431,6 +459,39 @@ def choose_run_dir(out_root: Path, name: str, force: bool, new: bool) -> Path:
                    f"{name}-2 beside it, or --force to replace it")
 
 
+def _run_local(payloads: list[dict], workers: int, info: dict, finish) -> None:
+    """Run the jobs on threads of this process, ``workers`` at once; ``finish(index, result)``
+    as each ends. On Ctrl-C: start nothing new, stop the running cells, keep what they saved,
+    then raise ``KeyboardInterrupt``."""
+    # Threads suffice: each job's work runs in its own kernel process; this process
+    # only drives kernels and renders, and shares its warm imports across jobs.
+    with cf.ThreadPoolExecutor(max_workers=workers) as pool:
+        def started(i, payload):  # the one key a worker thread writes: run.json can tell what was in flight
+            info["jobs"][i]["status"] = "running"
+            return run_job(payload)
+
+        futures = {pool.submit(started, i, p): i for i, p in enumerate(payloads)}
+        pending = set(futures)
+        interrupted = False
+        while pending:
+            try:
+                for fut in cf.as_completed(pending):
+                    pending.discard(fut)
+                    i = futures[fut]
+                    try:
+                        finish(i, fut.result())
+                    except Exception as exc:  # a bug in the runner itself: the job fails, the run goes on
+                        finish(i, {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[:500]})
+                    if info["jobs"][i]["status"] == "interrupted" and not interrupted:
+                        raise KeyboardInterrupt
+            except KeyboardInterrupt:
+                interrupted = True
+                pending = {f for f in pending if not f.cancel()}
+                interrupt_kernels()
+        if interrupted:
+            raise KeyboardInterrupt
+
+
 def _sigterm_as_interrupt(info: dict):
     """Treat SIGTERM (a scheduler's stop, ``kill``) like Ctrl-C: running cells are interrupted,
     partial notebooks kept, ``run.json`` made final. Returns a function that restores the
@@ -451,10 +512,13 @@ def _sigterm_as_interrupt(info: dict):
 
 def execute_run(run_file: str | Path, out_root: str | Path = "outputs", overrides: dict | None = None,
                 jobs_at_once: int | None = None, timeout: int | None = None, force: bool = False,
-                new: bool = False, progress: bool = True, style: str | None = None) -> tuple[int, Path]:
+                new: bool = False, progress: bool = True, style: str | None = None,
+                cluster: str | None = None) -> tuple[int, Path]:
     """Check, then execute every job; write reports, ``run.json`` and ``index.html``.
 
-    Returns ``(exit_status, run_dir)``: 0 when every job succeeded, 1 otherwise.
+    ``cluster``: run the jobs on Dask (``local:N`` or a scheduler address; see
+    :mod:`talentkit.cluster`) instead of the run file's executor. Returns
+    ``(exit_status, run_dir)``: 0 when every job succeeded, 130 when interrupted, 1 otherwise.
     """
     from tqdm.auto import tqdm
 
@@ -469,6 +533,15 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
     run_dir.mkdir(parents=True)
     for j in jobs:
         inside(run_dir / j.name, run_dir)
+    if cluster is None and run.executor.kind == "dask":
+        cluster = run.executor.address or "local:2"
+    if cluster is not None:
+        from .cluster import parse_cluster
+
+        try:
+            parse_cluster(cluster)
+        except ValueError as err:
+            raise RunError(str(err)) from None
     kernel = ensure_kernel()
     style = style or run.style
     info = {
@@ -476,6 +549,7 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
         "status": "running", "versions": _versions(), "git_commit": _git_commit(run_file.resolve().parent),
         "device": _device(), "overrides": overrides or {},
         "small_groups_allowed": any(j.params.get("allow_small_groups") is True for j in jobs),
+        "executor": {"kind": "dask", "cluster": cluster} if cluster else {"kind": "local"},
         "jobs": [{"name": j.name, "notebook": _shown_path(j.notebook),
                   "output_notebook": j.notebook.name, "parameters": j.params, "status": "pending",
                   "error": None, "duration_s": None} for j in jobs],
@@ -499,38 +573,16 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
 
     restore_sigterm = _sigterm_as_interrupt(info)
     try:
-        # Threads suffice: each job's work runs in its own kernel process; this process
-        # only drives kernels and renders, and shares its warm imports across jobs.
-        with cf.ThreadPoolExecutor(max_workers=workers) as pool:
-            def started(i, payload):  # the one key a worker thread writes: run.json can tell what was in flight
-                info["jobs"][i]["status"] = "running"
-                return run_job(payload)
+        if cluster is not None:
+            from .cluster import run_on_dask
 
-            futures = {pool.submit(started, i, p): i for i, p in enumerate(payloads)}
-            pending = set(futures)
-            interrupted = False
-            while pending:
-                try:
-                    for fut in cf.as_completed(pending):
-                        pending.discard(fut)
-                        i = futures[fut]
-                        try:
-                            finish(i, fut.result())
-                        except Exception as exc:  # a bug in the runner itself: the job fails, the run goes on
-                            finish(i, {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[:500]})
-                        if info["jobs"][i]["status"] == "interrupted" and not interrupted:
-                            raise KeyboardInterrupt
-                except KeyboardInterrupt:
-                    # Ctrl-C: start nothing new, stop the running cells, and keep collecting what they saved
-                    interrupted = True
-                    pending = {f for f in pending if not f.cancel()}
-                    interrupt_kernels()
-            if interrupted:
-                raise KeyboardInterrupt
+            run_on_dask(cluster, payloads, [j.resources for j in jobs], info, finish, run_dir)
+        else:
+            _run_local(payloads, workers, info, finish)
         info["status"] = "ok" if all(j["status"] == "ok" for j in info["jobs"]) else "failed"
     except KeyboardInterrupt:
         for j in info["jobs"]:
-            if j["status"] in ("pending", "running"):
+            if j["status"] in ("pending", "running", "submitted"):
                 j["status"] = "interrupted" if j["status"] == "running" else "not run"
         info["status"] = "interrupted"
     finally:
@@ -606,7 +658,7 @@ def cmd_run(args) -> int:
         for rf in args.run_files:
             code, run_dir = execute_run(rf, out_root=args.out, overrides=overrides, jobs_at_once=args.jobs,
                                         timeout=args.timeout, force=args.force, new=args.new,
-                                        progress=not args.quiet, style=args.style)
+                                        progress=not args.quiet, style=args.style, cluster=args.cluster)
             info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
             for j in info["jobs"]:
                 extra = f"  {j['error']}" if j.get("error") else ""
@@ -664,6 +716,8 @@ def add_commands(sub) -> None:
     run.add_argument("--force", action="store_true", help="replace an existing run folder")
     run.add_argument("--new", action="store_true", help="write <run>-2 (-3, ...) when the run folder exists")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.add_argument("--cluster", metavar="ADDRESS", help="run the jobs on Dask: local:N (a LocalCluster of N worker "
+                     "processes) or a scheduler address such as tcp://host:8786")
     run.set_defaults(func=cmd_run)
     params = sub.add_parser("params", help="list a notebook's parameters with defaults and help")
     params.add_argument("notebook")

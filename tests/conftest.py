@@ -78,3 +78,38 @@ def _salt_file_in_tmp(tmp_path_factory):
 
     os.environ.setdefault("TALENTKIT_SALT_FILE", str(tmp_path_factory.mktemp("salt") / "salt"))
     yield
+
+
+@pytest.fixture(scope="session")
+def smoke(tmp_path_factory):
+    """params/smoke.yaml run once by the local executor: every notebook at small size."""
+    import json
+
+    from talentkit import runner
+
+    out = tmp_path_factory.mktemp("smoke")
+    code, run_dir = runner.execute_run(ROOT / "params" / "smoke.yaml", out_root=out, progress=False)
+    info = json.loads((run_dir / "run.json").read_text())
+    failed = {j["name"]: j["error"] for j in info["jobs"] if j["status"] != "ok"}
+    assert code == 0, failed
+    return run_dir
+
+
+def run_interrupted(run_file, out_root, after: float, **kw):
+    """``runner.execute_run`` with Ctrl-C (SIGINT to this process) ``after`` seconds; returns
+    ``(exit status, run folder, seconds taken)``."""
+    import os
+    import signal
+    import threading
+    import time
+
+    from talentkit import runner
+
+    timer = threading.Timer(after, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    started = time.time()
+    try:
+        code, run_dir = runner.execute_run(run_file, out_root=out_root, progress=False, **kw)
+    finally:
+        timer.cancel()
+    return code, run_dir, time.time() - started

@@ -20,16 +20,6 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def smoke(tmp_path_factory):
-    out = tmp_path_factory.mktemp("smoke")
-    code, run_dir = runner.execute_run(ROOT / "params" / "smoke.yaml", out_root=out, progress=False)
-    info = json.loads((run_dir / "run.json").read_text())
-    failed = {j["name"]: j["error"] for j in info["jobs"] if j["status"] != "ok"}
-    assert code == 0, failed
-    return run_dir
-
-
 def results(run_dir: Path, job: str) -> dict:
     return json.loads((run_dir / job / "results.json").read_text())
 

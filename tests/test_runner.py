@@ -162,20 +162,12 @@ def test_overrides_are_typed():
 
 
 def test_ctrl_c_stops_kernels_and_records_what_finished(tmp_path):
-    import os
-    import signal
-    import threading
+    from conftest import run_interrupted
 
     rf = write_run(tmp_path, "run: cc\njobs:\n  - notebook: FIXTURE\n    params: {busy: 60}\n"
                              "    matrix: {x: [1, 2]}\n")
-    timer = threading.Timer(6, lambda: os.kill(os.getpid(), signal.SIGINT))
-    timer.start()
-    started = time.time()
-    try:
-        code, run_dir = runner.execute_run(rf, out_root=tmp_path / "out", progress=False)
-    finally:
-        timer.cancel()
-    assert code == 130 and time.time() - started < 40, "the busy cell was stopped, not waited for"
+    code, run_dir, seconds = run_interrupted(rf, tmp_path / "out", after=6)
+    assert code == 130 and seconds < 40, "the busy cell was stopped, not waited for"
     info = json.loads((run_dir / "run.json").read_text())
     assert info["status"] == "interrupted" and info["ended"]
     assert [j["status"] for j in info["jobs"]] == ["interrupted", "not run"]

@@ -1,0 +1,151 @@
+"""The batch on a Dask cluster: one task per job, results sent back to the client.
+
+``talentkit run params/default.yaml --cluster local:2`` starts a ``LocalCluster`` of two
+worker processes (one thread each); ``--cluster tcp://scheduler:8786`` (or ``executor:
+{kind: dask, address: ...}`` in the run file) uses a running one, wherever it was deployed
+(Kubernetes, an HPC scheduler, Dask Gateway: Dask's own tools start it).
+
+Each task runs :func:`talentkit.runner.run_job` in the worker process: papermill with a
+kernel of its own, then the report, in a temporary folder on the worker. The executed
+notebook, report, results and figures come back as bytes and the client writes them under
+``--out``, so no shared file system is needed (the data named by a job must be reachable
+from the workers). A job's ``resources`` (``{GPU: 1}``) are Dask worker resources: such a
+job runs only on a worker started with them, and fails at once, saying so, when the
+cluster has none. A lost worker is Dask's to handle (its task moves to another worker,
+up to ``distributed.scheduler.allowed-failures`` times); a kernel that fails to start or
+dies is retried ``RETRIES`` times, then the job fails with the reason. Ctrl-C and SIGTERM
+cancel the cluster's tasks and leave ``run.json`` final.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+from pathlib import Path
+
+RETRIES = 2  # further tries of a job whose kernel failed to start or died
+# Dask caps the math libraries' threads in its workers; a job's kernel gets the client's
+# settings instead, so a batch gives the same numbers on either executor.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+class KernelTrouble(RuntimeError):
+    """A job's kernel failed to start or died: worth another try, perhaps on another worker."""
+
+
+def parse_cluster(spec: str) -> tuple[str, int | str]:
+    """``local:N`` -> ("local", N); anything else is a scheduler address."""
+    if spec.startswith("local:"):
+        count = spec.split(":", 1)[1]
+        if not count.isdigit() or int(count) < 1:
+            raise ValueError(f"--cluster {spec}: write local:N with N worker processes, e.g. local:2")
+        return "local", int(count)
+    if spec == "local":
+        return "local", os.cpu_count() or 1
+    return "address", spec
+
+
+def remote_job(payload: dict) -> dict:
+    """Run one job in this worker process; return its result and output files as bytes."""
+    from . import runner
+
+    with tempfile.TemporaryDirectory(prefix="talentkit-job-") as tmp:
+        notebook = Path(tmp) / "in" / payload["output_notebook"]
+        notebook.parent.mkdir()
+        notebook.write_bytes(payload["notebook_bytes"])
+        out_dir = Path(tmp) / "out" / payload["name"]
+        cwd = payload["cwd"] if Path(payload["cwd"]).is_dir() else tmp
+        job = {k: v for k, v in payload.items() if k != "notebook_bytes"}
+        job.update(notebook=str(notebook), out_dir=str(out_dir), cwd=cwd, kernel=runner.ensure_kernel(),
+                   progress=False)
+        result = runner.run_job(job)
+        if result.get("kernel_trouble"):
+            raise KernelTrouble(result["error"])
+        files = {str(p.relative_to(out_dir)): p.read_bytes() for p in sorted(out_dir.rglob("*")) if p.is_file()}
+    try:
+        from distributed import get_worker
+
+        worker = get_worker().address
+    except (ImportError, ValueError):
+        worker = None
+    return {"result": result, "files": files, "host": socket.gethostname(), "worker": worker}
+
+
+def write_files(files: dict[str, bytes], job_dir: Path) -> None:
+    """Write a job's files under its folder; a name that would land outside is refused."""
+    from .runner import inside
+
+    for rel, data in files.items():
+        target = inside(job_dir / rel, job_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def missing_resources(client, wanted: dict) -> list[str]:
+    """The resources of ``wanted`` that no worker of the cluster offers in that amount."""
+    offered = [w.get("resources", {}) for w in client.scheduler_info()["workers"].values()]
+    return [f"{k}={v:g}" for k, v in wanted.items() if not any(r.get(k, 0) >= v for r in offered)]
+
+
+def executing_keys(client) -> set:
+    """Keys of the tasks that workers are executing now (not those queued behind them)."""
+    def executing(dask_worker):
+        return [ts.key for ts in dask_worker.state.executing]
+
+    try:
+        return {key for keys in client.run(executing).values() for key in keys}
+    except Exception:  # a worker that went away meanwhile: count what is known
+        return set()
+
+
+def run_on_dask(spec: str, payloads: list[dict], resources: list[dict], info: dict, finish, run_dir: Path) -> None:
+    """Submit every job to the cluster ``spec``; call ``finish(index, result)`` as each ends.
+
+    Raises ``KeyboardInterrupt`` after cancelling the cluster's tasks when interrupted.
+    """
+    from distributed import Client, LocalCluster, as_completed
+
+    kind, where = parse_cluster(spec)
+    cluster = None
+    if kind == "local":
+        cluster = LocalCluster(n_workers=where, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    else:
+        client = Client(where, timeout="20s")
+    env = {k: os.environ.get(k) for k in THREAD_VARIABLES}
+    futures = {}
+    try:
+        for i, (payload, wanted) in enumerate(zip(payloads, resources)):
+            missing = missing_resources(client, wanted) if wanted else []
+            if missing:
+                finish(i, {"status": "failed", "error": f"no worker of the cluster offers {', '.join(missing)}; "
+                           f"start one with: dask worker {client.scheduler.address} --resources "
+                           f"\"{' '.join(missing)}\""})
+                continue
+            task = {**payload, "notebook_bytes": Path(payload["notebook"]).read_bytes(), "env": env}
+            future = client.submit(remote_job, task, resources=wanted or None, retries=RETRIES, pure=False,
+                                   key=f"talentkit-{info['run']}-{payload['name']}-{os.urandom(4).hex()}")
+            futures[future] = i
+            info["jobs"][i]["status"] = "submitted"
+        try:
+            for future in as_completed(list(futures)):
+                i = futures.pop(future)
+                try:
+                    done = future.result()
+                except Exception as exc:  # a lost worker, a kernel that kept failing, a bug
+                    finish(i, {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[:500],
+                               "executor": "dask"})
+                    continue
+                write_files(done["files"], run_dir / payloads[i]["name"])
+                finish(i, {**done["result"], "host": done["host"], "worker": done["worker"], "executor": "dask"})
+        except KeyboardInterrupt:
+            running = executing_keys(client)
+            for future, i in futures.items():
+                info["jobs"][i]["status"] = "running" if future.key in running else "pending"
+            client.cancel(list(futures), force=True)
+            raise
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()  # its worker processes end, and with them their kernels
