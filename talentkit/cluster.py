@@ -26,7 +26,8 @@ from pathlib import Path
 
 RETRIES = 2  # further tries of a job whose kernel failed to start or died
 # Dask caps the math libraries' threads in its workers; a job's kernel gets the client's
-# settings instead, so a batch gives the same numbers on either executor.
+# settings instead, so a batch gives the same numbers on either executor. The client's
+# TALENTKIT_SALT, when set, goes along too, so pseudonyms agree across hosts.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
@@ -114,6 +115,8 @@ def run_on_dask(spec: str, payloads: list[dict], resources: list[dict], info: di
     else:
         client = Client(where, timeout="20s")
     env = {k: os.environ.get(k) for k in THREAD_VARIABLES}
+    if os.environ.get("TALENTKIT_SALT"):  # the same pseudonyms on every host of the cluster
+        env["TALENTKIT_SALT"] = os.environ["TALENTKIT_SALT"]
     futures = {}
     try:
         for i, (payload, wanted) in enumerate(zip(payloads, resources)):
