@@ -113,7 +113,13 @@ def run_on_dask(spec: str, payloads: list[dict], resources: list[dict], info: di
         cluster = LocalCluster(n_workers=where, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
     else:
-        client = Client(where, timeout="20s")
+        try:
+            client = Client(where, timeout="20s")
+        except OSError as exc:  # includes the time-out of an address nobody answers at
+            from .runner import RunError
+
+            raise RunError(f"--cluster {where}: cannot reach a Dask scheduler there ({exc}); start one "
+                           "(dask scheduler) or check the address") from None
     env = {k: os.environ.get(k) for k in THREAD_VARIABLES}
     if os.environ.get("TALENTKIT_SALT"):  # the same pseudonyms on every host of the cluster
         env["TALENTKIT_SALT"] = os.environ["TALENTKIT_SALT"]

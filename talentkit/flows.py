@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .datasets import Dataset
-from .metrics import _employed, unit_at, wilson_interval
+from .metrics import employed_on, unit_at, wilson_interval
 from .privacy import MIN_GROUP, suppress
 
 EXIT = "exit"
@@ -37,7 +37,7 @@ def units_on(ds: Dataset, day, unit: str = "region") -> pd.Series:
     """Each person's unit on ``day`` (``region`` or ``region_level``); missing when not employed."""
     p = ds.people
     region = unit_at(ds, "region", day).to_numpy()
-    employed = _employed(p, pd.Timestamp(day)).to_numpy()
+    employed = employed_on(p, pd.Timestamp(day)).to_numpy()
     if unit == "region_level":
         level = _level_on(ds, day)
         label = np.array([f"{r} {lv}" for r, lv in zip(region, level)], dtype=object)

@@ -1,6 +1,6 @@
 r"""Talent-network metrics: the seed article's four, and what practitioners report beside them.
 
-Conventions (DESIGN.md, "Metric definitions"):
+Conventions (the README's data contract and metric definitions):
 
 * A period is the days ``start`` .. ``end`` inclusive. Someone is *employed on day d* when
   ``hire_date <= d`` and (no ``exit_date`` or ``exit_date > d``): the exit date is the day
@@ -131,8 +131,8 @@ _SHIFT = np.int64(1 << 22)  # days since 1970 fit in 22 bits until the year 1300
 _NEVER = np.int64(1 << 21)  # a day after any real date (missing exit)
 
 
-def _days(values) -> np.ndarray:
-    """Dates as int64 days since 1970; missing -> _NEVER."""
+def day_numbers(values) -> np.ndarray:
+    """Dates as int64 days since 1970 (the kit's day arithmetic); missing -> a day after any real date."""
     arr = pd.to_datetime(pd.Series(values)).to_numpy().astype("datetime64[D]")
     out = arr.astype(np.int64)
     out[np.isnat(arr)] = _NEVER
@@ -154,7 +154,7 @@ class _MovesIndex:
         self.seg_start = np.empty(0, dtype=bool)
         if moves is not None:
             emp = self.ids.get_indexer(moves["employee_id"])
-            days = _days(moves["date"])
+            days = day_numbers(moves["date"])
             self.keep = emp >= 0
             key = emp[self.keep].astype(np.int64) * _SHIFT + days[self.keep]
             self.order = np.argsort(key, kind="stable")
@@ -308,11 +308,12 @@ def unit_at(ds: Dataset, column: str, when) -> pd.Series:
         return ds.people[column].copy()
     coder = GroupCoder(ds, [column])
     emp = np.arange(len(ds.people))
-    codes = coder.at(emp, _days(when)) if isinstance(when, pd.Series) else coder.on_day(_days([when])[0])
+    codes = coder.at(emp, day_numbers(when)) if isinstance(when, pd.Series) else coder.on_day(day_numbers([when])[0])
     return pd.Series(coder.labels(codes)[column].to_numpy(), index=ds.people.index, name=column)
 
 
-def _employed(p: pd.DataFrame, day) -> pd.Series:
+def employed_on(p: pd.DataFrame, day) -> pd.Series:
+    """Whether each person of ``p`` is employed on ``day``: hired on or before it, not yet left."""
     return (p["hire_date"] <= day) & (p["exit_date"].isna() | (p["exit_date"] > day))
 
 
@@ -452,9 +453,9 @@ def workforce(ds: Dataset, start, end, group_by=None, min_group: int = MIN_GROUP
     p = ds.people
     coder = GroupCoder(ds, keys)
     emp = np.arange(len(p))
-    hire, leave = _days(p["hire_date"]), _days(p["exit_date"])
+    hire, leave = day_numbers(p["hire_date"]), day_numbers(p["exit_date"])
     # a hire counts where the person started: before any move made on the hire day itself
-    g_hire, g_exit = coder.at(emp, hire - 1), coder.at(emp, np.minimum(leave, _days([ds.as_of])[0]))
+    g_hire, g_exit = coder.at(emp, hire - 1), coder.at(emp, np.minimum(leave, day_numbers([ds.as_of])[0]))
     intl = (p["origin"] == "international").to_numpy()
     exit_type = p["exit_type"] if "exit_type" in p.columns else pd.Series(None, index=p.index)
     voluntary, involuntary = (exit_type == "voluntary").to_numpy(), (exit_type == "involuntary").to_numpy()
@@ -468,7 +469,7 @@ def workforce(ds: Dataset, start, end, group_by=None, min_group: int = MIN_GROUP
 
     rows = []
     for label, s, e in buckets(start, end, freq):
-        d0, d1 = _days([s])[0] - 1, _days([e])[0]
+        d0, d1 = day_numbers([s])[0] - 1, day_numbers([e])[0]
         g0, g1 = groups_on(d0), groups_on(d1)
         emp0, emp1 = (hire <= d0) & (leave > d0), (hire <= d1) & (leave > d1)
         hired, sep = (hire > d0) & (hire <= d1), (leave > d0) & (leave <= d1)
@@ -571,7 +572,7 @@ def sharing(ds: Dataset, start, end, group_by="region", min_group: int = MIN_GRO
     homes = GroupCoder(ds, ["region"])
     ses_all = ds.sessions
     s_emp = coder.ids.get_indexer(ses_all["presenter_id"])
-    s_days = _days(ses_all["date"])
+    s_days = day_numbers(ses_all["date"])
     s_ok = s_emp >= 0
     g_ses = np.zeros(len(ses_all), dtype=np.int64)
     g_ses[s_ok] = coder.at(s_emp[s_ok], s_days[s_ok])
@@ -589,10 +590,10 @@ def sharing(ds: Dataset, start, end, group_by="region", min_group: int = MIN_GRO
                                             index=ses_all["session_id"].to_numpy()))[a_ok].astype(object)) + 1
         home = homes.at(a_emp, a_days)
         cross = (where > 0) & (home != where)
-    hire, leave = _days(ds.people["hire_date"]), _days(ds.people["exit_date"])
+    hire, leave = day_numbers(ds.people["hire_date"]), day_numbers(ds.people["exit_date"])
     rows = []
     for label, s, e in buckets(start, end, freq):
-        d0, d1 = _days([s])[0] - 1, _days([e])[0]
+        d0, d1 = day_numbers([s])[0] - 1, day_numbers([e])[0]
         in_s = s_ok & (s_days > d0) & (s_days <= d1)
         counts = {"sessions": coder.count(g_ses, in_s), "recorded": coder.count(g_ses, in_s & recorded)}
         # average headcount as in workforce(): (start + end) / 2
@@ -640,7 +641,7 @@ def team_composition(ds: Dataset, when=None, start=None, end=None, min_group: in
     end = pd.Timestamp(end) if end is not None else when
     p = ds.people
     team = unit_at(ds, "team", when)
-    members = p[_employed(p, when)].assign(team=team[_employed(p, when)])
+    members = p[employed_on(p, when)].assign(team=team[employed_on(p, when)])
     rows = []
     crossed = set()
     if ds.sessions is not None and ds.attendance is not None and "topic" in ds.sessions.columns:

@@ -25,7 +25,7 @@ import pandas as pd
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from .datasets import Dataset
-from .metrics import GroupCoder, _days, add_proportion
+from .metrics import GroupCoder, day_numbers, add_proportion
 from .privacy import MIN_GROUP, SUPPRESSED, pseudonym, suppress, suppress_matrix
 
 EXACT_UP_TO = 1500  # nodes: exact betweenness up to here, sampled pivots above
@@ -58,7 +58,7 @@ def flows(ds: Dataset, start=None, end=None, unit: str = "region") -> pd.DataFra
     a = ds.attendance.merge(s[cols], on="session_id")
     a = a[a["presenter_id"] != a["employee_id"]]
     coder = GroupCoder(ds, [unit])
-    days = _days(a["date"])
+    days = day_numbers(a["date"])
     for side, col in (("from_unit", "presenter_id"), ("to_unit", "employee_id")):
         emp = coder.ids.get_indexer(a[col])
         a[side] = coder.labels(coder.at(emp, days))[unit].to_numpy()

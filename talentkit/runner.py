@@ -529,10 +529,6 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
         raise RunError(f"timeout must be a whole number of seconds, at least 1, not {timeout!r}")
     run = load_run_file(run_file)
     jobs = check_jobs(expand_jobs(run, run_file, overrides), run_file)
-    run_dir = choose_run_dir(Path(out_root), run.run, force, new)
-    run_dir.mkdir(parents=True)
-    for j in jobs:
-        inside(run_dir / j.name, run_dir)
     if cluster is None and run.executor.kind == "dask":
         cluster = run.executor.address or "local:2"
     if cluster is not None:
@@ -542,6 +538,10 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
             parse_cluster(cluster)
         except ValueError as err:
             raise RunError(str(err)) from None
+    run_dir = choose_run_dir(Path(out_root), run.run, force, new)
+    run_dir.mkdir(parents=True)
+    for j in jobs:
+        inside(run_dir / j.name, run_dir)
     kernel = ensure_kernel()
     style = style or run.style
     info = {
@@ -585,6 +585,12 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
             if j["status"] in ("pending", "running", "submitted"):
                 j["status"] = "interrupted" if j["status"] == "running" else "not run"
         info["status"] = "interrupted"
+    except Exception as exc:  # e.g. no cluster at the address: run.json still ends final
+        for j in info["jobs"]:
+            if j["status"] in ("pending", "running", "submitted"):
+                j["status"] = "not run"
+        info.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:500])
+        raise
     finally:
         restore_sigterm()
         overall.close()

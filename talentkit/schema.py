@@ -1,6 +1,6 @@
 """Table contracts of a talent-network dataset, and validation that reports every problem.
 
-Each table of ``DESIGN.md`` ("Data contract") is a :class:`TableSpec`. Raw files are read
+Each table of the data contract (README, "Your own data") is a :class:`TableSpec`. Raw files are read
 as text, coerced column by column (so an unparseable value can be quoted as it was
 written), then checked with a pandera schema (categories, uniqueness, missing values)
 and across tables (ids that must exist in ``people``, exits before hires). Every problem

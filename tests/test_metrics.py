@@ -301,8 +301,8 @@ def by_search(self, day):  # the earlier path: one searchsorted per person
 def test_everyone_on_a_day_equals_the_search_per_person(which, synthetic_default):
     ds = edge_dataset() if which == "edge" else synthetic_default
     coder = metrics.GroupCoder(ds, ["region", "team"] if which == "synthetic" else ["region"])
-    first = metrics._days([ds.people["hire_date"].min()])[0] - 2
-    days = range(first, metrics._days([ds.as_of])[0] + 3, 1 if which == "edge" else 37)
+    first = metrics.day_numbers([ds.people["hire_date"].min()])[0] - 2
+    days = range(first, metrics.day_numbers([ds.as_of])[0] + 3, 1 if which == "edge" else 37)
     for day in days:
         assert np.array_equal(coder.on_day(day), by_search(coder, day)), day
 
