@@ -145,6 +145,7 @@ ORDER BY q.quarter, r.region
 
 _QUARTERS = SQL[: SQL.index("days AS")]
 _FINAL = SQL[SQL.index("SELECT q.quarter, r.region,"):]
+_SEPARATIONS_AND_MOVES = SQL[SQL.index("seps AS"): SQL.index("ses AS")]  # no as-of look-up in these
 
 SQL_ASOF = _QUARTERS + """days AS (SELECT DISTINCT d FROM (SELECT s - 1 AS d FROM q UNION ALL SELECT e FROM q)),
 employed AS (
@@ -162,14 +163,7 @@ hires AS (
     FROM hired h ASOF LEFT JOIN moves m ON m.employee_id = h.employee_id AND h.hire_date <= m.date
     GROUP BY ALL
 ),
-seps AS (
-    SELECT q.quarter, p.region, count(*) AS separations,
-           count(*) FILTER (WHERE p.exit_type = 'voluntary') AS voluntary
-    FROM people p JOIN q ON p.exit_date BETWEEN q.s AND q.e GROUP BY ALL
-),
-mv_out AS (SELECT q.quarter, from_region AS region, count(*) AS moves FROM moves m JOIN q ON m.date BETWEEN q.s AND q.e GROUP BY ALL),
-mv_in AS (SELECT q.quarter, to_region AS region, count(*) AS moves_in FROM moves m JOIN q ON m.date BETWEEN q.s AND q.e GROUP BY ALL),
-held AS (
+""" + _SEPARATIONS_AND_MOVES + """held AS (
     SELECT q.quarter, s.presenter_id, s.date, s.recorded, p.region
     FROM sessions s JOIN q ON s.date BETWEEN q.s AND q.e JOIN people p ON p.employee_id = s.presenter_id
 ),
