@@ -73,6 +73,17 @@ def md(template: str, /, **values):
     return Markdown(md_text(template, **values))
 
 
+_ENTITIES = set("&<>\"'`*_[](){}#+!|$\\~=^:")
+
+
+def escape_html_text(value, limit: int = 300) -> str:
+    """``value`` for HTML that the kit writes into its own Markdown (the parameters table):
+    shortened, and HTML, Markdown and LaTeX control characters as numeric references, since
+    backslash escapes do not apply inside an HTML block."""
+    text = short(value, limit)
+    return "".join(f"&#{ord(c)};" if c in _ENTITIES else c for c in text)
+
+
 def plot_label(value, limit: int = 40) -> str:
     """A label for a matplotlib figure: shortened, one line, ``$`` escaped (mathtext)."""
     return short(value, limit).replace("$", r"\$")

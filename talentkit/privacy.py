@@ -32,11 +32,7 @@ def check_min_group(min_group, allow_small_groups: bool = False) -> int:
     """``min_group`` as given, when it is a whole number of at least 3 (or 1–2 with
     ``allow_small_groups``); anything else is an error that says how to fix it. Every
     notebook calls this on its parameters before it shows a number."""
-    if isinstance(min_group, bool) or not isinstance(min_group, (int, np.integer)):
-        raise ValueError(f"min_group must be a whole number such as 5, not {min_group!r}")
-    if min_group < 1:
-        raise ValueError(f"min_group = {min_group} would turn small-group suppression off; use 5 (the default) "
-                         f"or at least {SMALLEST_WITHOUT_CONSENT}")
+    min_group = _check_suppress_threshold(min_group)
     if min_group < SMALLEST_WITHOUT_CONSENT and not allow_small_groups:
         raise ValueError(f"min_group = {min_group} shows groups of {min_group} people, which can identify them; "
                          f"use at least {SMALLEST_WITHOUT_CONSENT}, or set allow_small_groups: true where the "

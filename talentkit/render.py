@@ -26,6 +26,8 @@ from nbconvert import HTMLExporter  # noqa: E402
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath  # noqa: E402
 from nbconvert.preprocessors import TagRemovePreprocessor  # noqa: E402
 
+from .markup import escape_html_text  # noqa: E402
+
 TEMPLATES = Path(__file__).parent / "templates"
 STYLES = ("report", "teaching")
 
@@ -64,21 +66,8 @@ class OfflineHTMLExporter(HTMLExporter):
         return MarkdownWithMath(renderer=renderer).render(source)
 
 
-def escape_text(value, limit: int = 300) -> str:
-    """``value`` as text safe in HTML *and* in Markdown: shortened to ``limit`` characters, HTML
-    special characters as entities, Markdown and LaTeX control characters (``* _ [ ] $`` ...)
-    as numeric references, so no value can become markup, a link or a formula."""
-    text = str(value)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return "".join(f"&#{ord(c)};" if c in _MARKUP else c for c in text)
-
-
-_MARKUP = set("&<>\"'`*_[](){}#+!|$\\~=^:")
-
-
 def parameters_table(params: dict) -> str:
-    rows = "".join(f"<tr><td><code>{escape_text(k)}</code></td><td>{escape_text(repr(v))}</td></tr>"
+    rows = "".join(f"<tr><td><code>{escape_html_text(k)}</code></td><td>{escape_html_text(repr(v))}</td></tr>"
                    for k, v in params.items())
     return f'<table class="tk-params"><tr><th>parameter</th><th>value</th></tr>{rows}</table>'
 
@@ -98,7 +87,7 @@ def prepare(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cell.cell_type = "markdown"
             note = ""
             if params.get("allow_small_groups") is True:
-                note = SMALL_GROUPS_NOTE.format(min_group=escape_text(params.get("min_group", "?"))) + "\n\n"
+                note = SMALL_GROUPS_NOTE.format(min_group=escape_html_text(params.get("min_group", "?"))) + "\n\n"
             cell.source = note + "**Parameters of this run**\n\n" + parameters_table(params)
             for key in ("outputs", "execution_count"):
                 cell.pop(key, None)
