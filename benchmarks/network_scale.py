@@ -36,7 +36,7 @@ def main() -> None:
         return out
 
     year = int(ds.sessions["date"].dt.year.max())
-    f = timed("flows (units on each session's day)", lambda: network.flows(ds, f"{year}-01-01", f"{year}-12-31"))
+    f = timed("flows (units on each session's day)", lambda: network.attendance_flows(ds, f"{year}-01-01", f"{year}-12-31"))
     g = timed("person graph", lambda: network.person_graph(f))
     timed("flow matrix + cross-unit share", lambda: (network.flow_matrix(f), network.cross_unit_share(f)))
     timed("brokers (betweenness, constraint, effective size)", lambda: network.brokers(g))

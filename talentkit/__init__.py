@@ -1,22 +1,27 @@
 """talentkit: analyses of an AI company's global talent network, for notebooks and batch runs.
 
-Every computation the notebooks show lives here, so it can be tested: ``datasets`` (load
-and validate), ``synth`` (the built-in data), ``metrics``, ``tenure``, ``privacy``,
-``plots``, ``runner`` and ``render`` (batch runs and reports), ``record`` (what a
-notebook reports back).
+Every computation the notebooks show lives here, so it can be tested. The layers, and what
+may import what, are in ARCHITECTURE.md; in short: ``errors``, ``stats``, ``markup``,
+``yamlfile`` and ``record`` at the bottom; ``privacy`` and ``schema``; ``datasets`` and
+``synth``; ``timeline``; the analyses (``metrics``, ``tenure``, ``casestudy``, ``flows``,
+``scenarios``, ``staffing``, ``network``, ``textclf``); then ``plots``, ``summaries`` and
+``widgets`` for notebooks, and ``runfile``, ``runner``, ``cluster``, ``render`` and ``cli``
+for batch runs.
 """
 
 from importlib import import_module
 
-from .record import record, record_figure, results
+from .record import record, record_each, record_figure, results
 
 __version__ = "0.1.0"
-__all__ = ["Dataset", "DataError", "load", "md", "show_warnings", "record", "record_figure", "results",
-           "__version__"]
+__all__ = ["Dataset", "DataError", "load", "md", "md_text", "show_warnings", "show_table", "show_private", "record",
+           "record_each", "record_figure", "results", "__version__"]
 
-_LAZY = {"Dataset": "datasets", "load": "datasets", "DataError": "schema", "md": "markup", "show_warnings": "markup"}
-_MODULES = {"datasets", "schema", "synth", "metrics", "tenure", "privacy", "plots", "runner", "render", "cli",
-            "markup", "yamlfile", "network", "flows", "scenarios", "casestudy", "textclf"}
+_LAZY = {"Dataset": "datasets", "load": "datasets", "DataError": "errors", "md": "markup", "md_text": "markup",
+         "show_warnings": "show", "show_table": "show", "show_private": "show"}
+_MODULES = {"casestudy", "cli", "cluster", "datasets", "errors", "flows", "markup", "metrics", "network", "plots",
+            "privacy", "record", "render", "runfile", "runner", "scenarios", "schema", "show", "staffing",
+            "stats", "summaries", "synth", "tenure", "textclf", "timeline", "widgets", "yamlfile"}
 
 
 def __getattr__(name):

@@ -13,13 +13,26 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .datasets import Dataset
-from .privacy import MIN_GROUP, SUPPRESSED, suppress
+from .errors import ParameterError
+from .metrics import article_metrics, cohort, cohort_outcomes, sharing, workforce
+from .privacy import (
+    MIN_GROUP,
+    SUPPRESSED,
+    grouped,
+    mark,
+    not_personal,
+    require_group,
+    suppress,
+)
+from .stats import add_proportion, sample_size_two_proportions
+from .timeline import cohort_window
 
 CASE_REGION = "US"
 CASE_START, CASE_END = pd.Timestamp("2023-01-01"), pd.Timestamp("2023-12-31")
+ARTICLE_SAYS = {"A": 1.0, "R": 0.5, "F": 0.5, "S": 0.9}  # the article's conclusions
+CASE_MIN_GROUP = 1  # the article's case is fictional: its small counts identify no one
 
 
 def article_case(moved_internally: int = 30, offers_declined: int = 25, seed: int = 0) -> Dataset:
@@ -77,23 +90,8 @@ def article_case(moved_internally: int = 30, offers_declined: int = 25, seed: in
                    candidates=candidates, source="the seed article's US case", as_of=pd.Timestamp("2024-12-31"))
 
 
-def sample_size_two_proportions(p1: float, p2: float, alpha: float = 0.05, power: float = 0.8) -> int:
-    r"""People per group to tell proportion ``p1`` from ``p2`` (two-sided test of two proportions):
-
-    .. math:: n = \frac{\left(z_{1-\alpha/2}\sqrt{2\bar p(1-\bar p)} + z_{1-\beta}\sqrt{p_1(1-p_1)+p_2(1-p_2)}\right)^2}{(p_1-p_2)^2}
-
-    with :math:`\bar p = (p_1+p_2)/2` (Fleiss, *Statistical Methods for Rates and Proportions*,
-    without continuity correction), rounded up.
-    """
-    if p1 == p2:
-        raise ValueError("the two proportions must differ")
-    za, zb = stats.norm.ppf(1 - alpha / 2), stats.norm.ppf(power)
-    pbar = (p1 + p2) / 2
-    n = (za * np.sqrt(2 * pbar * (1 - pbar)) + zb * np.sqrt(p1 * (1 - p1) + p2 * (1 - p2))) ** 2 / (p1 - p2) ** 2
-    return int(np.ceil(n))
-
-
-def movers_and_leavers(ds: Dataset, cohort_start, cohort_end, region: str | None = None,
+@grouped
+def movers_and_leavers(ds: Dataset, start, end, region: str | None = None,
                        horizon_months: int = 12, min_group: int = MIN_GROUP) -> pd.DataFrame:
     """The article's "moved" split apart, on the cohort: stayed put, moved internally (still
     employed), moved and then left, left without moving; counts and shares with Wilson intervals.
@@ -102,9 +100,7 @@ def movers_and_leavers(ds: Dataset, cohort_start, cohort_end, region: str | None
     hidden, with complements until the hidden outcomes together count 0 or at least
     ``min_group`` people, since the cohort's size is shown beside them. (The article's own
     case is fictional; its reproduction passes ``min_group=1``.)"""
-    from .metrics import add_proportion, cohort, cohort_outcomes
-
-    c = cohort(ds, cohort_start, cohort_end, region)
+    c = cohort(ds, start, end, region)
     decided, left, moved = cohort_outcomes(ds, c, horizon_months)
     c = c[decided]
     moved, left = moved[decided], left[decided]
@@ -124,18 +120,89 @@ def movers_and_leavers(ds: Dataset, cohort_start, cohort_end, region: str | None
     measures = ["people", "share", "share_lo", "share_hi", "n"]
     t[measures] = t[measures].astype(float).mask(hidden)
     t[SUPPRESSED] = hidden
-    return t
+    return mark(t, min_group)
 
 
-def destinations(ds: Dataset, cohort_start, cohort_end, region: str, min_group: int = MIN_GROUP) -> pd.DataFrame:
+@grouped
+def destinations(ds: Dataset, start, end, region: str, min_group: int = MIN_GROUP) -> pd.DataFrame:
     """Where the cohort's internal movers went: moves out of ``region``'s cohort by destination
     region and kind, with small-group suppression (``n`` = distinct movers)."""
-    from .metrics import cohort
-
-    c = cohort(ds, cohort_start, cohort_end, region)
+    c = cohort(ds, start, end, region)
     if ds.moves is None:
-        return pd.DataFrame(columns=["to_region", "kind", "moves", "n", "suppressed"])
+        return mark(pd.DataFrame(columns=["to_region", "kind", "moves", "n", SUPPRESSED]), min_group)
     m = ds.moves[ds.moves["employee_id"].isin(set(c["employee_id"]))]
     keys = [k for k in ("to_region", "kind") if k in m.columns]
     t = m.groupby(keys, dropna=False).agg(moves=("employee_id", "size"), n=("employee_id", "nunique")).reset_index()
     return suppress(t, keys, min_group)
+
+
+# --------------------------------------------------------------------------- the notebook's steps
+
+
+def case_metrics(case: Dataset) -> pd.DataFrame:
+    """The article's four numbers on its own (fictional) case, as the article computes them."""
+    return article_metrics(case, CASE_START, CASE_END, region=CASE_REGION, horizon_months=12,
+                           min_group=CASE_MIN_GROUP)
+
+
+def article_values(case: pd.DataFrame, region: pd.DataFrame) -> dict[str, float]:
+    """The four numbers on the case and on the region's cohort: ``case_A``, ``region_A``, ..."""
+    pairs = (("case", case), ("region", region))
+    return {f"{where}_{m}": table.loc[m, "value"] for m in "ARFS" for where, table in pairs}
+
+
+def compare_with_article(measures: pd.DataFrame) -> pd.DataFrame:
+    """:func:`case_metrics` beside the article's conclusions, and whether each matches exactly."""
+    t = measures[["definition", "numerator", "denominator", "value"]].join(pd.Series(ARTICLE_SAYS, name="article"))
+    t["matches"] = t["value"] == t["article"]
+    return mark(t.reset_index(), CASE_MIN_GROUP)
+
+
+def attraction_by_mix(international_hires=(0, 25, 50, 75, 100)) -> pd.DataFrame:
+    """The case's 100 hires with other origin mixes: the article's attraction index A (always 1)
+    beside the international share of hires, which moves with the mix."""
+    rows = []
+    for n_intl in international_hires:
+        variant = article_case()
+        variant.people["origin"] = ["international"] * n_intl + ["local"] * (100 - n_intl)
+        m = article_metrics(variant, CASE_START, CASE_END, horizon_months=12, min_group=CASE_MIN_GROUP)
+        hires = workforce(variant, CASE_START, CASE_END, min_group=CASE_MIN_GROUP).iloc[0]
+        rows.append({"international hires": n_intl, "A": m.loc["A", "value"],
+                     "international share": hires["international_share"]})
+    return not_personal(pd.DataFrame(rows), "variants of the article's fictional case")
+
+
+def sample_sizes(measures: pd.DataFrame, change: float = 0.1) -> pd.DataFrame:
+    """R, F and S with their intervals, and the people per group needed to see a change of
+    ``change`` (10 points) in each (:func:`talentkit.stats.sample_size_two_proportions`)."""
+    t = measures.loc[["R", "F", "S"], ["value", "value_lo", "value_hi"]].copy()
+    column = f"people per group to see ±{change * 100:.0f} points"
+    t[column] = [sample_size_two_proportions(v, v + change if v + change <= 1 else v - change) for v in t["value"]]
+    return t.reset_index()
+
+
+def region_cohort(ds: Dataset, region: str, start=None, end=None, horizon_months: int = 12,
+                  min_group: int = MIN_GROUP) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The cohort window for part 3 (:func:`talentkit.timeline.cohort_window`), after checking
+    that ``region`` is in the data and its cohort has at least ``min_group`` people (a
+    handful of people is not published)."""
+    regions = sorted(ds.people["region"].dropna().astype(str).unique())
+    if region not in regions:
+        raise ParameterError(f"region {region!r} is not in the data; it has {regions}")
+    start, end = cohort_window(ds.as_of, start, end, horizon_months)
+    require_group(len(cohort(ds, start, end, region)), min_group,
+                  f"The {region!r} cohort hired {start:%Y-%m-%d} to {end:%Y-%m-%d}")
+    return start, end
+
+
+@grouped
+def sharing_by_team(ds: Dataset, region: str, start, end, min_group: int = MIN_GROUP) -> pd.DataFrame | None:
+    """Knowledge sharing by team within ``region`` (:func:`talentkit.metrics.sharing` by region
+    and team; complements are hidden within the region). ``None`` without a sessions table."""
+    if ds.sessions is None:
+        return None
+    t = sharing(ds, start, end, ["region", "team"], min_group=min_group)
+    columns = ["team", "n", "sessions", "recorded_share", "sessions_per_capita"]
+    columns += [c for c in ("attendance_per_capita", "cross_region_share") if c in t]
+    return t.loc[t["region"] == region, columns + [SUPPRESSED]].reset_index(drop=True)
+

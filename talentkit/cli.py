@@ -1,13 +1,25 @@
-"""The ``talentkit`` command line: datasets, batch runs, parameters and reports."""
+"""The ``talentkit`` command line: datasets, batch runs, parameters, reports and fine-tuning.
+
+Each command is a thin shell over the package: it parses arguments, calls one function,
+and turns the kit's errors into a message and an exit status (2: bad input).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
-from .schema import DataError, Problem
-from .yamlfile import YAMLFileError, read_yaml
+from .errors import (
+    DataError,
+    ModelLoadError,
+    Problem,
+    RunError,
+    TextDataError,
+    YAMLFileError,
+)
+from .yamlfile import read_yaml
 
 
 def _read_mapping(path: str | None) -> dict | None:
@@ -61,6 +73,126 @@ def cmd_data_check(args) -> int:
     return 0
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1, or a message saying so."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number; give 1 or more") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed; give 1 or more")
+    return value
+
+
+def cmd_run(args) -> int:
+    from .runfile import check_jobs, expand_jobs, load_run_file, parse_overrides
+    from .runner import execute_run
+
+    try:
+        overrides = parse_overrides(args.p)
+        if args.check:
+            for rf in args.run_files:
+                run = load_run_file(rf)
+                jobs = check_jobs(expand_jobs(run, Path(rf), overrides), Path(rf))
+                print(f"{rf}: {len(jobs)} job(s) check out: {', '.join(j.name for j in jobs)}")
+            return 0
+        status = 0
+        for rf in args.run_files:
+            code, run_dir = execute_run(rf, out_root=args.out, overrides=overrides, jobs_at_once=args.jobs,
+                                        timeout=args.timeout, force=args.force, new=args.new,
+                                        progress=not args.quiet, style=args.style, cluster=args.cluster)
+            info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+            for j in info["jobs"]:
+                extra = f"  {j['error']}" if j.get("error") else ""
+                print(f"  {j['status']:<11} {j['name']}{extra}")
+            print(f"index: {(run_dir / 'index.html').resolve()}")
+            status = max(status, code)
+        return status
+    except RunError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # --out is a file, a disk is full, a folder is not writable
+        print(f"error: {getattr(err, 'filename', '') or ''}: {err.strerror or err}; check --out and its permissions",
+              file=sys.stderr)
+        return 2
+
+
+def cmd_params(args) -> int:
+    from .runfile import notebook_parameters
+
+    path = Path(args.notebook)
+    if not path.is_file():
+        print(f"error: {path}: notebook not found", file=sys.stderr)
+        return 2
+    try:
+        params = notebook_parameters(path)
+    except Exception as exc:  # nbformat and papermill raise many kinds for a file that is not a notebook
+        print(f"error: {path}: cannot read the notebook ({type(exc).__name__}); give a .ipynb file", file=sys.stderr)
+        return 2
+    if not params:
+        print(f"{path}: no cell tagged 'parameters'")
+        return 0
+    width = max(len(n) for n in params)
+    for name, p in params.items():
+        print(f"{name:<{width}}  {p['type']:<6} = {p['default']:<24}  {p['help']}")
+    return 0
+
+
+def cmd_render(args) -> int:
+    from .runner import rerender
+
+    try:
+        index = rerender(args.run_dir, args.style)
+    except RunError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"index: {index.resolve()}")
+    return 0
+
+
+def add_run_commands(sub) -> None:
+    run = sub.add_parser("run", help="run the notebooks of one or more run files")
+    run.add_argument("run_files", nargs="+", help="YAML run files, e.g. params/default.yaml")
+    run.add_argument("--check", action="store_true", help="only check parameters against the notebooks")
+    run.add_argument("-p", action="append", metavar="KEY=VALUE", help="override a parameter in every job")
+    run.add_argument("--jobs", type=positive_int, help="jobs at once (overrides the run file's jobs_at_once)")
+    run.add_argument("--timeout", type=positive_int, help="seconds a cell may run before the job fails")
+    run.add_argument("--out", default="outputs", help="where runs are written (default: outputs)")
+    run.add_argument("--style", choices=["report", "teaching"], help="override the run file's style")
+    run.add_argument("--force", action="store_true", help="replace an existing run folder")
+    run.add_argument("--new", action="store_true", help="write <run>-2 (-3, ...) when the run folder exists")
+    run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.add_argument("--cluster", metavar="ADDRESS", help="run the jobs on Dask: local:N (a LocalCluster of N worker "
+                     "processes) or a scheduler address such as tcp://host:8786")
+    run.set_defaults(func=cmd_run)
+    params = sub.add_parser("params", help="list a notebook's parameters with defaults and help")
+    params.add_argument("notebook")
+    params.set_defaults(func=cmd_params)
+    render = sub.add_parser("render", help="re-render the reports and index of an executed run")
+    render.add_argument("run_dir")
+    render.add_argument("--style", choices=["report", "teaching"])
+    render.set_defaults(func=cmd_render)
+
+
+def cmd_finetune(args) -> int:
+    from .textclf import FinetuneConfig, finetune
+
+    try:
+        cfg = FinetuneConfig.model_validate(read_yaml(args.config, "fine-tuning config") or {})
+    except (YAMLFileError, ValueError) as exc:
+        print(f"error: {args.config}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        result = finetune(cfg, args.out)
+    except (TextDataError, ModelLoadError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    t, b = result["test"], result["baseline"]["test"]
+    print(f"test F1 {t['f1']:.3f} (baseline {b['f1']:.3f}), ROC-AUC {t['roc_auc']:.3f}, "
+          f"threshold {result['threshold']:.3f} from dev; saved to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="talentkit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -79,9 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--encoding", help="the files' encoding when not UTF-8, e.g. cp1252")
     check.set_defaults(func=cmd_data_check)
 
-    from . import runner  # noqa: F401  (adds run, params, render)
-
-    runner.add_commands(sub)
+    add_run_commands(sub)
+    tune = sub.add_parser("finetune", help="fine-tune a text classifier from a YAML config (outside a notebook)")
+    tune.add_argument("--config", required=True, help="YAML file with FinetuneConfig fields")
+    tune.add_argument("--out", default="outputs/finetune", help="folder for model, tokenizer, metrics")
+    tune.set_defaults(func=cmd_finetune)
     return parser
 
 

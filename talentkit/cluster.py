@@ -5,7 +5,7 @@ worker processes (one thread each); ``--cluster tcp://scheduler:8786`` (or ``exe
 {kind: dask, address: ...}`` in the run file) uses a running one, wherever it was deployed
 (Kubernetes, an HPC scheduler, Dask Gateway: Dask's own tools start it).
 
-Each task runs :func:`talentkit.runner.run_job` in the worker process: papermill with a
+Each task runs :func:`talentkit.kernels.run_job` in the worker process: papermill with a
 kernel of its own, then the report, in a temporary folder on the worker. The executed
 notebook, report, results and figures come back as bytes and the client writes them under
 ``--out``, so no shared file system is needed (the data named by a job must be reachable
@@ -24,15 +24,13 @@ import socket
 import tempfile
 from pathlib import Path
 
+from .errors import KernelTrouble, RunError
+
 RETRIES = 2  # further tries of a job whose kernel failed to start or died
 # Dask caps the math libraries' threads in its workers; a job's kernel gets the client's
 # settings instead, so a batch gives the same numbers on either executor. The client's
 # TALENTKIT_SALT, when set, goes along too, so pseudonyms agree across hosts.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-
-
-class KernelTrouble(RuntimeError):
-    """A job's kernel failed to start or died: worth another try, perhaps on another worker."""
 
 
 def parse_cluster(spec: str) -> tuple[str, int | str]:
@@ -49,7 +47,7 @@ def parse_cluster(spec: str) -> tuple[str, int | str]:
 
 def remote_job(payload: dict) -> dict:
     """Run one job in this worker process; return its result and output files as bytes."""
-    from . import runner
+    from . import kernels
 
     with tempfile.TemporaryDirectory(prefix="talentkit-job-") as tmp:
         notebook = Path(tmp) / "in" / payload["output_notebook"]
@@ -58,9 +56,9 @@ def remote_job(payload: dict) -> dict:
         out_dir = Path(tmp) / "out" / payload["name"]
         cwd = payload["cwd"] if Path(payload["cwd"]).is_dir() else tmp
         job = {k: v for k, v in payload.items() if k != "notebook_bytes"}
-        job.update(notebook=str(notebook), out_dir=str(out_dir), cwd=cwd, kernel=runner.ensure_kernel(),
+        job.update(notebook=str(notebook), out_dir=str(out_dir), cwd=cwd, kernel=kernels.ensure_kernel(),
                    progress=False)
-        result = runner.run_job(job)
+        result = kernels.run_job(job)
         if result.get("kernel_trouble"):
             raise KernelTrouble(result["error"])
         files = {str(p.relative_to(out_dir)): p.read_bytes() for p in sorted(out_dir.rglob("*")) if p.is_file()}
@@ -75,7 +73,7 @@ def remote_job(payload: dict) -> dict:
 
 def write_files(files: dict[str, bytes], job_dir: Path) -> None:
     """Write a job's files under its folder; a name that would land outside is refused."""
-    from .runner import inside
+    from .runfile import inside
 
     for rel, data in files.items():
         target = inside(job_dir / rel, job_dir)
@@ -116,7 +114,6 @@ def run_on_dask(spec: str, payloads: list[dict], resources: list[dict], info: di
         try:
             client = Client(where, timeout="20s")
         except OSError as exc:  # includes the time-out of an address nobody answers at
-            from .runner import RunError
 
             raise RunError(f"--cluster {where}: cannot reach a Dask scheduler there ({exc}); start one "
                            "(dask scheduler) or check the address") from None

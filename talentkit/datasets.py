@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from . import schema
-from .schema import DataError, Problem
+from .errors import DataError, ParameterError, Problem
+from .privacy import MIN_GROUP, require_group
 
 BUILTIN = "synthetic"
 
@@ -74,7 +75,8 @@ def parse_builtin(source: str) -> tuple[str, int] | None:
 
 
 def load(source: str | Path, columns: dict | None = None, files: dict | None = None,
-         encoding: str | None = None, as_of: str | None = None) -> Dataset:
+         encoding: str | None = None, as_of: str | None = None, regions: list[str] | None = None,
+         min_group: int = MIN_GROUP) -> Dataset:
     """Load and validate a dataset.
 
     Parameters
@@ -88,12 +90,17 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     files : table -> file name, where the files are not named after the tables.
     encoding : the files' text encoding when it is not UTF-8 (e.g. ``cp1252``).
     as_of : the date the data describes (default: the latest date in the data).
+    regions : keep only these regions (:func:`subset`); the selection must hold at least
+        ``min_group`` people, since every figure of the report is then about it.
+
+    Empty values (``{}``, ``""``, ``[]``: a notebook parameter left empty) mean not given.
 
     Raises
     ------
     DataError listing every problem, each with file, row, column, value and fix.
     """
-    columns, files, outside_ok = check_mapping(columns, files)
+    columns, files, outside_ok = check_mapping(columns or None, files or None)
+    encoding = encoding or None
     source_text = str(source)
     given_as_of = pd.Timestamp(as_of) if as_of else None
     builtin = parse_builtin(source_text) if isinstance(source, str) else None
@@ -125,6 +132,9 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     ds = Dataset(**tables, source=source_text, warnings=warnings)
     ds.as_of = pd.Timestamp(as_of) if as_of else _latest_date(ds)
     ds.warnings += _empty_period_warning(ds, file_names)
+    if regions:
+        ds = subset(ds, regions)
+        require_group(len(ds.people), min_group, "the selected regions")
     return ds
 
 
@@ -293,7 +303,7 @@ def subset(ds: Dataset, regions: list[str] | None) -> Dataset:
     regions = [str(r) for r in regions]
     unknown = sorted(set(regions) - set(ds.people["region"].astype(str)))
     if unknown:
-        raise ValueError(f"regions {unknown} are not in the data; it has {sorted(ds.people['region'].unique())}")
+        raise ParameterError(f"regions {unknown} are not in the data; it has {sorted(ds.people['region'].unique())}")
     keep = ds.people["region"].isin(regions)
     moves = ds.moves
     if moves is not None and "from_region" in moves.columns:
@@ -315,5 +325,5 @@ def subset(ds: Dataset, regions: list[str] | None) -> Dataset:
         candidates=only(ds.candidates, lambda c: c["region"].isin(regions) if "region" in c else c.index >= 0),
         texts=only(ds.texts, lambda t: t["employee_id"].isin(ids) | t["employee_id"].isna()
                    if "employee_id" in t else t.index >= 0),
-        source=f"{ds.source} [{', '.join(regions)}]", as_of=ds.as_of)
+        source=f"{ds.source} [{', '.join(regions)}]", as_of=ds.as_of, warnings=list(ds.warnings))
     return out

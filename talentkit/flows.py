@@ -15,20 +15,19 @@ with :math:`R` a hiring plan, or what holds a headcount target growing at rate :
 The expected years still to be spent in the network, from each unit, are the row sums
 of the fundamental matrix :math:`N = (I - Q)^{-1}` (counting the current year).
 
-Region is rebuilt from moves (``metrics.GroupCoder``). Level is rebuilt from promotions
+Region is rebuilt from moves (``timeline.GroupCoder``). Level is rebuilt from promotions
 when levels sort naturally (L1 < L2 …): one level down for each promotion after the day.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-
 import numpy as np
 import pandas as pd
 
 from .datasets import Dataset
-from .metrics import employed_on, unit_at, wilson_interval
-from .privacy import MIN_GROUP, suppress
+from .privacy import MIN_GROUP, grouped, mark, suppress, suppress_matrix_values
+from .stats import wilson_interval
+from .timeline import employed_on, unit_at
 
 EXIT = "exit"
 
@@ -61,16 +60,54 @@ def _level_on(ds: Dataset, day) -> np.ndarray:
                     dtype=object)
 
 
-@dataclass
 class FlowModel:
-    """A fitted manpower model: units, counts ``C`` (units × units+exit), ``P``, recruits ``r``."""
+    """The manpower model, scikit-learn style: ``FlowModel(unit).fit(ds, start, end)`` counts
+    the transitions of each calendar year ``start`` .. ``end`` and returns the model, with
+    ``units``, ``counts`` :math:`C` (units × units + exit), ``recruits`` (present at a year's
+    end, by unit, summed over the years), ``years`` and ``stock`` (headcount by unit at the
+    end of the last year); ``P``, ``Q`` and ``r`` follow from them."""
 
-    units: list[str]
-    counts: np.ndarray
-    recruits: np.ndarray  # recruits present at year end, by unit, summed over the window
-    years: list[int]
-    stock: np.ndarray  # headcount by unit at the end of the last fitted year
-    extra: dict = field(default_factory=dict)
+    def __init__(self, unit: str = "region"):
+        if unit not in ("region", "region_level"):
+            raise ValueError(f"unit must be region or region_level, not {unit!r}")
+        self.unit = unit
+        self.units: list[str] = []
+        self.counts = np.zeros((0, 1))
+        self.recruits = np.zeros(0)
+        self.years: list[int] = []
+        self.stock = np.zeros(0)
+
+    @classmethod
+    def from_counts(cls, units, counts, recruits, years, stock, unit: str = "region") -> "FlowModel":
+        """A model from counts already made (for tests and for what-if matrices)."""
+        model = cls(unit)
+        model.units, model.counts = list(units), np.asarray(counts, dtype=float)
+        model.recruits, model.years = np.asarray(recruits, dtype=float), list(years)
+        model.stock = np.asarray(stock, dtype=float)
+        return model
+
+    def fit(self, ds: Dataset, start: int, end: int) -> "FlowModel":
+        """Count transitions over each calendar year from ``start`` to ``end`` (years)."""
+        on = {y: units_on(ds, pd.Timestamp(y, 12, 31), self.unit) for y in range(start - 1, end + 1)}
+        units = sorted({u for s in on.values() for u in s.dropna().unique()}, key=str)
+        index = {u: i for i, u in enumerate(units)}
+        k = len(units)
+        counts = np.zeros((k, k + 1))
+        recruits = np.zeros(k)
+        hire_year = ds.people["hire_date"].dt.year.to_numpy()
+        for y in range(start, end + 1):
+            before, after = on[y - 1], on[y]
+            for a, b in zip(before.to_numpy(), after.to_numpy()):
+                if a is None:
+                    continue
+                counts[index[a], index[b] if b is not None else k] += 1
+            new = (hire_year == y) & after.notna().to_numpy()
+            for b in after[new]:
+                recruits[index[b]] += 1
+        self.units, self.counts, self.recruits = units, counts, recruits
+        self.years = list(range(start, end + 1))
+        self.stock = np.array([(on[end] == u).sum() for u in units], dtype=float)
+        return self
 
     @property
     def P(self) -> np.ndarray:
@@ -95,23 +132,42 @@ class FlowModel:
         total = self.recruits.sum()
         return self.recruits / total if total else np.full(len(self.units), 1 / len(self.units))
 
-    def table(self) -> pd.DataFrame:
-        """P with counts and a Wilson 95% interval on each transition probability."""
+    def person_years(self) -> int:
+        """Person-years the model was fitted on (people counted at each year's start)."""
+        return int(self.counts.sum())
+
+    def small_units(self, min_group: int = MIN_GROUP) -> np.ndarray:
+        """Units with fewer than ``min_group`` person-years: their row would describe a few people."""
+        return self.counts.sum(axis=1) < min_group
+
+    @grouped
+    def transitions(self, min_group: int = MIN_GROUP) -> pd.DataFrame:
+        """``P`` as a from × to table, with the cells hidden whose counts the privacy gate hides
+        (by rows and columns) and the whole row of a unit under ``min_group`` person-years."""
+        columns = self.units + [EXIT]
+        P = pd.DataFrame(self.P, index=self.units, columns=columns)
+        counts = pd.DataFrame(self.counts, index=self.units, columns=columns)
+        return suppress_matrix_values(P, min_group, counts=counts, small_rows=self.small_units(min_group))
+
+    @grouped
+    def table(self, min_group: int = MIN_GROUP) -> pd.DataFrame:
+        """P in long form: each transition's count, probability and Wilson 95% interval. ``n`` =
+        the from-unit's person-years; a unit under ``min_group`` (and its complement) is hidden."""
         rows = self.counts.sum(axis=1)
         cols = self.units + [EXIT]
         out = []
         for i, u in enumerate(self.units):
             lo, hi = wilson_interval(self.counts[i], np.full(len(cols), rows[i]))
             for j, v in enumerate(cols):
-                out.append({"from": u, "to": v, "count": int(self.counts[i, j]), "p": self.P[i, j],
+                out.append({"from": u, "to": v, "n": rows[i], "count": int(self.counts[i, j]), "p": self.P[i, j],
                             "p_lo": lo[j], "p_hi": hi[j]})
-        return pd.DataFrame(out)
+        return suppress(pd.DataFrame(out), ["from", "to"], min_group)
 
-    def expected_years(self) -> pd.Series:
-        """Expected years still in the network from each unit: row sums of (I − Q)⁻¹.
-
-        Infinite for a unit from which some path leads to units nobody was seen to leave
-        (their block of I − Q is singular)."""
+    @grouped
+    def expected_years(self, min_group: int = MIN_GROUP) -> pd.Series:
+        """Expected years still in the network from each unit with at least ``min_group``
+        person-years: row sums of (I − Q)⁻¹. Infinite for a unit from which some path leads to
+        units nobody was seen to leave (their block of I − Q is singular)."""
         Q = self.Q
         k = len(self.units)
         reach = np.eye(k, dtype=bool) | (Q > 0)
@@ -125,66 +181,49 @@ class FlowModel:
         if len(idx):
             n = np.linalg.inv(np.eye(len(idx)) - Q[np.ix_(idx, idx)])
             years[idx] = n.sum(axis=1)
-        return pd.Series(years, index=self.units, name="expected_years")
+        shown = pd.Series(years, index=self.units, name="expected_years")[~self.small_units(min_group)]
+        return mark(shown, min_group)
 
-    def with_P(self, P: np.ndarray, r: np.ndarray | None = None) -> "FlowModel":
-        """A copy whose transition matrix is ``P`` (rows over units + exit) and recruit shares ``r``."""
-        counts = np.asarray(P, dtype=float) * 1000.0
-        recruits = np.asarray(r if r is not None else self.r, dtype=float) * 1000.0
-        return replace(self, counts=counts, recruits=recruits)
+    def project(self, years: int, start: np.ndarray | None = None, hires=None, growth: float | None = None,
+                P: np.ndarray | None = None, r: np.ndarray | None = None) -> pd.DataFrame:
+        """Project headcount by unit for ``years`` years: :math:`n(t+1) = n(t)Q + R(t+1)r`.
 
-
-def fit(ds: Dataset, start_year: int, end_year: int, unit: str = "region") -> FlowModel:
-    """Count transitions over each calendar year from ``start_year`` to ``end_year``."""
-    on = {}
-    for y in range(start_year - 1, end_year + 1):
-        on[y] = units_on(ds, pd.Timestamp(y, 12, 31), unit)
-    units = sorted({u for s in on.values() for u in s.dropna().unique()}, key=str)
-    index = {u: i for i, u in enumerate(units)}
-    k = len(units)
-    counts = np.zeros((k, k + 1))
-    recruits = np.zeros(k)
-    hire_year = ds.people["hire_date"].dt.year.to_numpy()
-    for y in range(start_year, end_year + 1):
-        before, after = on[y - 1], on[y]
-        for a, b in zip(before.to_numpy(), after.to_numpy()):
-            if a is None:
-                continue
-            counts[index[a], index[b] if b is not None else k] += 1
-        new = (hire_year == y) & after.notna().to_numpy()
-        for b in after[new]:
-            recruits[index[b]] += 1
-    stock = np.array([(on[end_year] == u).sum() for u in units], dtype=float)
-    return FlowModel(units, counts, recruits, list(range(start_year, end_year + 1)), stock)
+        ``hires``: recruits per year (a number or a list); or ``growth``: the recruits that make
+        the total grow by that rate (never negative). Neither: no hiring. ``P`` and ``r``
+        replace the model's (a scenario's levers). Returns one row a year (0 = the start)
+        with headcount by unit, ``total``, ``exits`` and ``recruits``.
+        """
+        P = self.P if P is None else np.asarray(P)
+        r = self.r if r is None else np.asarray(r)
+        Q, e = P[:, :-1], P[:, -1]
+        n = np.asarray(self.stock if start is None else start, dtype=float)
+        rows = [dict(zip(self.units, n), total=n.sum(), exits=0.0, recruits=0.0, year=0)]
+        for t in range(1, years + 1):
+            stay = n @ Q
+            exits = float(n @ e)
+            if growth is not None:
+                R = max(0.0, n.sum() * (1 + growth) - stay.sum())
+            elif hires is None:
+                R = 0.0
+            else:
+                R = float(hires[t - 1] if np.ndim(hires) else hires)
+            n = stay + R * r
+            rows.append(dict(zip(self.units, n), total=n.sum(), exits=exits, recruits=R, year=t))
+        return pd.DataFrame(rows).set_index("year")
 
 
-def project(model: FlowModel, years: int, start: np.ndarray | None = None, hires=None, growth: float | None = None,
-            P: np.ndarray | None = None, r: np.ndarray | None = None) -> pd.DataFrame:
-    """Project headcount by unit for ``years`` years: :math:`n(t+1) = n(t)Q + R(t+1)r`.
-
-    ``hires``: recruits per year (a number or a list); or ``growth``: the recruits that make
-    the total grow by that rate (never negative). Neither: no hiring. Returns one row a year
-    (0 = the start) with headcount by unit, ``total``, ``exits`` and ``recruits``.
-    """
-    P = model.P if P is None else np.asarray(P)
-    r = model.r if r is None else np.asarray(r)
-    Q, e = P[:, :-1], P[:, -1]
-    n = np.asarray(model.stock if start is None else start, dtype=float)
-    rows = [dict(zip(model.units, n), total=n.sum(), exits=0.0, recruits=0.0, year=0)]
-    for t in range(1, years + 1):
-        stay = n @ Q
-        exits = float(n @ e)
-        if growth is not None:
-            R = max(0.0, n.sum() * (1 + growth) - stay.sum())
-        elif hires is None:
-            R = 0.0
-        else:
-            R = float(hires[t - 1] if np.ndim(hires) else hires)
-        n = stay + R * r
-        rows.append(dict(zip(model.units, n), total=n.sum(), exits=exits, recruits=R, year=t))
-    return pd.DataFrame(rows).set_index("year")
+def last_full_year(ds: Dataset) -> int:
+    """The last calendar year the data cover to its end."""
+    return ds.as_of.year if (ds.as_of.month, ds.as_of.day) == (12, 31) else ds.as_of.year - 1
 
 
+def last_years(ds: Dataset, count: int) -> tuple[int, int]:
+    """The first and last of the ``count`` calendar years up to :func:`last_full_year`."""
+    last = last_full_year(ds)
+    return last - count + 1, last
+
+
+@grouped
 def backtest(ds: Dataset, year: int, fit_years: int = 3, unit: str = "region",
              min_group: int = MIN_GROUP) -> pd.DataFrame:
     """Fit on the ``fit_years`` years up to ``year - 1``, project ``year`` from the real stock
@@ -192,8 +231,8 @@ def backtest(ds: Dataset, year: int, fit_years: int = 3, unit: str = "region",
 
     ``n`` = the smaller of the unit's start and actual headcount; a unit under ``min_group``
     (and its complement) is hidden, so a small unit's error is never shown."""
-    model = fit(ds, year - fit_years, year - 1, unit)
-    actual_model = fit(ds, year, year, unit)
+    model = FlowModel(unit).fit(ds, year - fit_years, year - 1)
+    actual_model = FlowModel(unit).fit(ds, year, year)
     start = units_on(ds, pd.Timestamp(year - 1, 12, 31), unit)
     n0 = np.array([(start == u).sum() for u in model.units], dtype=float)
     recruits = np.array([actual_model.recruits[actual_model.units.index(u)] if u in actual_model.units else 0

@@ -101,13 +101,10 @@ def plot_labels(values, limit: int = 40) -> list[str]:
     return out
 
 
-def show_warnings(ds) -> None:
-    """Display the loader's plausibility warnings (``ds.warnings``) as a note at the top of a
-    report, escaped; nothing when there are none."""
-    if not getattr(ds, "warnings", None):
-        return
-    from IPython.display import Markdown, display
-
-    lines = [md_text("**Check the data** ({n} warning(s) from loading it):", n=len(ds.warnings))]
-    lines += [md_text("* {w}", w=str(w)) for w in ds.warnings[:20]]
-    display(Markdown("\n".join(lines)))
+def percent(value, digits: int = 1) -> str:
+    """``value`` as a percentage for a sentence (``12.3%``); ``n/a`` when missing."""
+    try:
+        missing = value is None or value != value  # NaN is the one value unequal to itself
+    except (TypeError, ValueError):
+        missing = True
+    return "n/a" if missing else f"{float(value):.{digits}%}"

@@ -23,339 +23,39 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .datasets import Dataset
-from .privacy import MIN_GROUP, SUPPRESSED, suppress
-
-PERSON_KEYS = ("region", "team", "level", "skill", "origin", "channel")
-TIME_KEYS = ("quarter", "year")
-GROUP_KEYS = PERSON_KEYS + TIME_KEYS
-MOVABLE = ("region", "team")  # rebuilt from moves as of a date
-Z95 = stats.norm.ppf(0.975)
-
-
-# --------------------------------------------------------------------------- intervals
-
-
-def wilson_interval(k, n, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
-    r"""Wilson score interval for a proportion :math:`k/n`.
-
-    .. math:: \frac{\hat p + \frac{z^2}{2n} \pm z\sqrt{\frac{\hat p(1-\hat p)}{n} + \frac{z^2}{4n^2}}}{1 + z^2/n}
-
-    Missing where ``n == 0``.
-    """
-    k = np.asarray(k, dtype=float)
-    n = np.asarray(n, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = k / n
-        denom = 1 + z**2 / n
-        centre = (p + z**2 / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-        lo, hi = np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
-    lo, hi = np.where(k == 0, 0.0, lo), np.where(k == n, 1.0, hi)  # exact at the ends, not 1e-18
-    bad = ~(n > 0)
-    return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
-
-
-def poisson_interval(k, exposure, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
-    r"""Exact (Garwood) interval for a rate :math:`k / E`:
-    :math:`[\chi^2_{\alpha/2}(2k)/2E,\ \chi^2_{1-\alpha/2}(2k+2)/2E]`.
-    """
-    k = np.asarray(k, dtype=float)
-    e = np.asarray(exposure, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lo = np.where(k > 0, stats.chi2.ppf(alpha / 2, 2 * k) / 2, 0.0) / e
-        hi = stats.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2 / e
-    bad = ~(e > 0)
-    return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
-
-
-def add_proportion(table: pd.DataFrame, name: str, k: str, n: str) -> pd.DataFrame:
-    """Add ``name`` = k/n with ``name_lo``/``name_hi`` (Wilson 95%)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        table[name] = np.where(table[n] > 0, table[k] / table[n], np.nan)
-    table[f"{name}_lo"], table[f"{name}_hi"] = wilson_interval(table[k], table[n])
-    return table
-
-
-def add_rate(table: pd.DataFrame, name: str, k: str, exposure: str, scale=1.0) -> pd.DataFrame:
-    """Add ``name`` = k/exposure × scale with ``name_lo``/``name_hi`` (exact Poisson 95%)."""
-    scale = np.asarray(scale, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        table[name] = np.where(table[exposure] > 0, table[k] / table[exposure], np.nan) * scale
-    lo, hi = poisson_interval(table[k], table[exposure])
-    table[f"{name}_lo"], table[f"{name}_hi"] = lo * scale, hi * scale
-    return table
-
-
-# --------------------------------------------------------------------------- periods
-
-
-def months_between(start, end) -> float:
-    """Months in the period ``start`` .. ``end`` inclusive: calendar months when it runs from a
-    month's first day to a month's last day, else days / 30.4375."""
-    start, end = pd.Timestamp(start), pd.Timestamp(end)
-    if start.day == 1 and (end + pd.Timedelta(days=1)).day == 1:
-        return float((end.year - start.year) * 12 + end.month - start.month + 1)
-    return ((end - start).days + 1) / 30.4375
-
-
-def buckets(start, end, freq: str | None) -> list[tuple[str, pd.Timestamp, pd.Timestamp]]:
-    """The period, or its calendar quarters / years clipped to it: ``(label, start, end)``."""
-    start, end = pd.Timestamp(start), pd.Timestamp(end)
-    if end < start:
-        raise ValueError(f"the period ends ({end:%Y-%m-%d}) before it starts ({start:%Y-%m-%d})")
-    if freq is None:
-        return [("all", start, end)]
-    code = {"quarter": "Q", "year": "Y"}[freq]
-    out = []
-    for p in pd.period_range(start, end, freq=code):
-        s, e = max(p.start_time.normalize(), start), min(p.end_time.normalize(), end)
-        out.append((str(p).replace("Q", "-Q") if code == "Q" else str(p), s, e))
-    return out
-
-
-def _split_keys(group_by) -> tuple[list[str], str | None]:
-    keys = [group_by] if isinstance(group_by, str) else list(group_by or [])
-    unknown = [k for k in keys if k not in GROUP_KEYS]
-    if unknown:
-        raise ValueError(f"cannot group by {unknown}; choose from {', '.join(GROUP_KEYS)}")
-    time_keys = [k for k in keys if k in TIME_KEYS]
-    if len(time_keys) > 1:
-        raise ValueError("group by quarter or by year, not both")
-    return [k for k in keys if k not in TIME_KEYS], (time_keys[0] if time_keys else None)
-
-
-_SHIFT = np.int64(1 << 22)  # days since 1970 fit in 22 bits until the year 13000
-_NEVER = np.int64(1 << 21)  # a day after any real date (missing exit)
-
-
-def day_numbers(values) -> np.ndarray:
-    """Dates as int64 days since 1970 (the kit's day arithmetic); missing -> a day after any real date."""
-    arr = pd.to_datetime(pd.Series(values)).to_numpy().astype("datetime64[D]")
-    out = arr.astype(np.int64)
-    out[np.isnat(arr)] = _NEVER
-    return out
-
-
-class _MovesIndex:
-    """What every :class:`GroupCoder` of one dataset shares: people's ids and the moves sorted
-    once by (person, day). Kept on the dataset (``ds._moves_index``) while its people and
-    moves are unchanged, so ``workforce`` and ``sharing`` on one dataset index them once."""
-
-    def __init__(self, ds: Dataset):
-        p = ds.people
-        moves = ds.moves if ds.moves is not None and len(ds.moves) else None
-        self.moves = moves
-        self.ids = pd.Index(p["employee_id"])
-        self.keep = self.order = None
-        self.m_emp = self.m_days = self.m_key = np.empty(0, dtype=np.int64)
-        self.seg_start = np.empty(0, dtype=bool)
-        if moves is not None:
-            emp = self.ids.get_indexer(moves["employee_id"])
-            days = day_numbers(moves["date"])
-            self.keep = emp >= 0
-            key = emp[self.keep].astype(np.int64) * _SHIFT + days[self.keep]
-            self.order = np.argsort(key, kind="stable")
-            self.m_key = key[self.order]
-            self.m_emp = self.m_key // _SHIFT
-            self.m_days = self.m_key % _SHIFT
-            self.seg_start = np.r_[True, self.m_emp[1:] != self.m_emp[:-1]]  # a person's first move
-
-    @staticmethod
-    def stamp(ds: Dataset) -> tuple:
-        """What the index depends on, cheaply: the tables' identities and sizes, and a sample
-        of ids and move dates (a table changed in place after loading gets a new index)."""
-        p, m = ds.people, ds.moves
-        sample = lambda s: tuple(s.iloc[:: max(1, len(s) // 64)].astype(str))  # noqa: E731
-        moves = () if m is None else (id(m), len(m), sample(m["employee_id"]), sample(m["date"]))
-        return (id(p), len(p), sample(p["employee_id"])) + moves
-
-    @staticmethod
-    def of(ds: Dataset) -> "_MovesIndex":
-        stamp = _MovesIndex.stamp(ds)
-        cached = ds.__dict__.get("_moves_index")
-        if cached is None or cached[0] != stamp:
-            cached = (stamp, _MovesIndex(ds))
-            ds.__dict__["_moves_index"] = cached
-        return cached[1]
-
-    def key(self, ds: Dataset, k: str) -> tuple:
-        """Categories of key ``k`` (from people and, for region and team, the moves' from/to
-        columns), the people's current codes, and the sorted moves' from and to codes.
-        Computed for each coder: the columns may have changed since the index was made."""
-        p, moves = ds.people, self.moves
-        series = [p[k]]
-        movable = k in MOVABLE and moves is not None and f"from_{k}" in moves.columns
-        if movable:
-            series += [moves[c] for c in (f"from_{k}", f"to_{k}") if c in moves.columns]
-        values = set()
-        for one in series:
-            values.update(one.cat.categories if isinstance(one.dtype, pd.CategoricalDtype) else one.dropna().unique())
-        cats = pd.Index(sorted(values, key=str), dtype=object)
-        codes = lambda v: pd.Categorical(v, categories=cats).codes.astype(np.int64) + 1  # noqa: E731
-        m_from = m_to = None
-        if movable:
-            m_from = codes(moves[f"from_{k}"])[self.keep][self.order]
-            if f"to_{k}" in moves.columns:
-                m_to = codes(moves[f"to_{k}"])[self.keep][self.order]
-        return cats, codes(p[k]), m_from, m_to
-
-
-class GroupCoder:
-    """Integer codes for a set of group keys, with region and team as of any day.
-
-    Each key's values get small integer codes (missing -> 0); a group is the mixed-radix
-    combination of its keys' codes, so counting is ``np.bincount``. Region and team on a
-    day are rebuilt from ``moves``: the export holds the latest value; a move after the
-    day means the person was then in that move's ``from_`` unit (the earliest such move).
-    Moves are sorted once per dataset by (person, day); a look-up is one ``searchsorted``,
-    and everyone's group on one day (:meth:`on_day`) one pass over the moves.
-    """
-
-    def __init__(self, ds: Dataset, keys: list[str]):
-        self.keys = list(keys)
-        self.index = index = _MovesIndex.of(ds)
-        self.ids, self.m_emp, self.m_days, self.m_key = index.ids, index.m_emp, index.m_days, index.m_key
-        self.cats, self.current, self.m_from, self.m_to = {}, {}, {}, {}
-        for k in self.keys:
-            cats, current, m_from, m_to = index.key(ds, k)
-            self.cats[k], self.current[k] = cats, current
-            if m_from is not None:
-                self.m_from[k] = m_from
-                if m_to is not None:
-                    self.m_to[k] = m_to
-        self.sizes = [len(self.cats[k]) + 1 for k in self.keys]
-        self.n_groups = int(np.prod(self.sizes)) if self.keys else 1
-        self._on_day: dict[int, np.ndarray] = {}  # a bucket's end is the next one's day before
-
-    def key_codes(self, emp: np.ndarray, days: np.ndarray) -> dict[str, np.ndarray]:
-        """Each key's code for person ``emp[i]`` on day ``days[i]``."""
-        out = {k: self.current[k][emp] for k in self.keys}
-        if self.m_from and len(emp):
-            pos = np.searchsorted(self.m_key, emp * _SHIFT + days, side="right")
-            ok = pos < len(self.m_key)
-            ok[ok] = self.m_emp[pos[ok]] == emp[ok]
-            for k, frm in self.m_from.items():
-                earlier = np.where(ok, frm[np.minimum(pos, len(frm) - 1)], 0)
-                out[k] = np.where(earlier > 0, earlier, out[k])
-        return out
-
-    def combine(self, codes: dict[str, np.ndarray], n: int) -> np.ndarray:
-        group = np.zeros(n, dtype=np.int64)
-        for k, size in zip(self.keys, self.sizes):
-            group = group * size + codes[k]
-        return group
-
-    def at(self, emp: np.ndarray, days) -> np.ndarray:
-        """Group code of person ``emp[i]`` on day ``days[i]`` (or one day for all)."""
-        days = np.broadcast_to(np.asarray(days, dtype=np.int64), emp.shape)
-        return self.combine(self.key_codes(emp, days), len(emp))
-
-    def on_day(self, day: int) -> np.ndarray:
-        """Group code of every person (in ``people`` order) on ``day``: the same as
-        ``at(np.arange(len(people)), day)``, in one pass over the sorted moves instead of a
-        search per person. A person's moves after the day are a suffix of their run of
-        moves; its first element gives their ``from_`` unit. Cached per dataset."""
-        cached = self._on_day.get(int(day))
-        if cached is not None:
-            return cached
-        codes = dict(self.current)
-        if self.m_from and len(self.m_emp):
-            after = self.m_days > day
-            first = np.flatnonzero(after & (self.index.seg_start | ~np.r_[False, after[:-1]]))
-            who = self.m_emp[first]
-            for k, frm in self.m_from.items():
-                earlier = frm[first]
-                known = earlier > 0
-                codes[k] = self.current[k].copy()
-                codes[k][who[known]] = earlier[known]
-        groups = self.combine(codes, len(self.ids)).astype(np.int32 if self.n_groups < 2**31 else np.int64)
-        self._on_day[int(day)] = groups
-        return groups
-
-    def moves_codes(self, side: str) -> np.ndarray:
-        """Group code of each move (sorted order) on its ``from`` or ``to`` side."""
-        codes = {k: (self.m_from if side == "from" else self.m_to).get(k, self.current[k][self.m_emp])
-                 for k in self.keys}
-        return self.combine(codes, len(self.m_emp))
-
-    def labels(self, groups: np.ndarray) -> pd.DataFrame:
-        """The key values of group codes."""
-        out, rest = {}, np.asarray(groups, dtype=np.int64)
-        for k, size in reversed(list(zip(self.keys, self.sizes))):
-            code = rest % size
-            rest = rest // size
-            values = np.concatenate([[None], np.asarray(self.cats[k], dtype=object)])
-            out[k] = values[code]
-        return pd.DataFrame({k: out[k] for k in self.keys})
-
-    def count(self, groups: np.ndarray, mask=None) -> np.ndarray:
-        g = groups if mask is None else groups[mask]
-        return np.bincount(g, minlength=self.n_groups)
-
-    def distinct(self, groups: np.ndarray, emp: np.ndarray) -> np.ndarray:
-        """Distinct people per group."""
-        pairs = np.unique(groups.astype(np.int64) * (len(self.ids) + 1) + emp)
-        return np.bincount(pairs // (len(self.ids) + 1), minlength=self.n_groups)
-
-
-def unit_at(ds: Dataset, column: str, when) -> pd.Series:
-    """Each person's ``column`` on day ``when`` (a date, or a per-person Series of dates);
-    region and team are rebuilt from moves (see :class:`GroupCoder`)."""
-    if column not in MOVABLE:
-        return ds.people[column].copy()
-    coder = GroupCoder(ds, [column])
-    emp = np.arange(len(ds.people))
-    codes = coder.at(emp, day_numbers(when)) if isinstance(when, pd.Series) else coder.on_day(day_numbers([when])[0])
-    return pd.Series(coder.labels(codes)[column].to_numpy(), index=ds.people.index, name=column)
-
-
-def employed_on(p: pd.DataFrame, day) -> pd.Series:
-    """Whether each person of ``p`` is employed on ``day``: hired on or before it, not yet left."""
-    return (p["hire_date"] <= day) & (p["exit_date"].isna() | (p["exit_date"] > day))
-
-
-def _table(coder: GroupCoder, counts: dict[str, np.ndarray], keep: np.ndarray) -> pd.DataFrame:
-    """One row per group present (``keep``), its labels, then the counts."""
-    groups = np.flatnonzero(keep)
-    t = coder.labels(groups)
-    for name, values in counts.items():
-        t[name] = values[groups]
-    return t
-
+from .privacy import MIN_GROUP, SUPPRESSED, grouped, mark, suppress
+from .stats import add_proportion, add_rate, blau_index
+from .timeline import (
+    GroupCoder,
+    buckets,
+    day_numbers,
+    employed_on,
+    group_table,
+    months_between,
+    split_group_keys,
+    unit_at,
+)
 
 # --------------------------------------------------------------------------- the seed's four
 
 
-def cohort_window(ds: Dataset, cohort_start=None, cohort_end=None, horizon_months: int = 12):
-    """The hiring cohort to study: ``cohort_start`` .. ``cohort_end`` when given (a missing start
-    is a year before the end); else the last full calendar year whose hires have all reached
-    ``horizon_months`` by ``ds.as_of``, so every outcome is known."""
-    if cohort_end:
-        end = pd.Timestamp(cohort_end)
-        start = pd.Timestamp(cohort_start) if cohort_start else end - pd.DateOffset(years=1) + pd.Timedelta(days=1)
-        return start, end
-    last_hire = ds.as_of - pd.DateOffset(months=horizon_months)  # hired by then: outcome known
-    year = last_hire.year if (last_hire.month, last_hire.day) == (12, 31) else last_hire.year - 1
-    return pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31)
-
-
-def cohort(ds: Dataset, cohort_start, cohort_end, region: str | None = None) -> pd.DataFrame:
-    """People hired in ``cohort_start`` .. ``cohort_end`` (into ``region``, when given)."""
+def cohort(ds: Dataset, start, end, region: str | None = None) -> pd.DataFrame:
+    """People hired in ``start`` .. ``end`` (into ``region``, when given): rows of ``people``."""
     p = ds.people
-    mask = p["hire_date"].between(pd.Timestamp(cohort_start), pd.Timestamp(cohort_end))
+    mask = p["hire_date"].between(pd.Timestamp(start), pd.Timestamp(end))
     if region is not None:
         mask &= unit_at(ds, "region", p["hire_date"]) == region
     return p[mask]
 
 
-def article_metrics(ds: Dataset, cohort_start, cohort_end, region: str | None = None,
+@grouped
+def article_metrics(ds: Dataset, start, end, region: str | None = None,
                     horizon_months: int = 12, min_group: int = MIN_GROUP) -> pd.DataFrame:
     r"""The seed article's four headline numbers, computed exactly as the article does.
 
-    On the hiring cohort (N people hired in the window, in ``region`` if given):
+    On the hiring cohort (N people hired in ``start`` .. ``end``, in ``region`` if given):
 
     * attraction index :math:`A = (N_{local} + N_{intl}) / N` (1 whenever every hire has an origin);
     * retention :math:`R = N_{retained} / N`: still employed ``horizon_months`` after hire,
@@ -372,7 +72,7 @@ def article_metrics(ds: Dataset, cohort_start, cohort_end, region: str | None = 
     each other) are hidden together when either counts 1 to ``min_group - 1`` people. S
     counts sessions, not people. (The article's own case is fictional: ``min_group=1``.)
     """
-    c = cohort(ds, cohort_start, cohort_end, region)
+    c = cohort(ds, start, end, region)
     n = len(c)
     n_local = int((c["origin"] == "local").sum())
     n_intl = int((c["origin"] == "international").sum())
@@ -380,7 +80,7 @@ def article_metrics(ds: Dataset, cohort_start, cohort_end, region: str | None = 
     moved = (left | moved_inside) & decided
     retained = ~(left | moved_inside) & decided
     n_decided = int(decided.sum())
-    s = _sessions_in(ds, cohort_start, cohort_end, region)
+    s = _sessions_in(ds, start, end, region)
     n_sessions = len(s)
     n_recorded = int(s["recorded"].sum()) if n_sessions else 0
     rows = [
@@ -403,7 +103,7 @@ def article_metrics(ds: Dataset, cohort_start, cohort_end, region: str | None = 
         table.loc[:, people_measures[:-1]] = table[people_measures[:-1]].where(table["measure"] == "S")
         table["undecided"] = np.nan
     table[SUPPRESSED] = hidden
-    return table.set_index("measure")
+    return mark(table.set_index("measure"), min_group)
 
 
 def cohort_outcomes(ds: Dataset, c: pd.DataFrame, horizon_months: int) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -432,6 +132,7 @@ def _sessions_in(ds: Dataset, start, end, region=None) -> pd.DataFrame:
 # --------------------------------------------------------------------------- workforce
 
 
+@grouped
 def workforce(ds: Dataset, start, end, group_by=None, min_group: int = MIN_GROUP) -> pd.DataFrame:
     r"""Headcount, hires, separations, turnover, retention and mobility per group and period.
 
@@ -449,7 +150,7 @@ def workforce(ds: Dataset, start, end, group_by=None, min_group: int = MIN_GROUP
     * ``n`` = distinct people employed in the group at some time in the period (each counted
       in their group at the start, or at the end when they were not there at the start).
     """
-    keys, freq = _split_keys(group_by)
+    keys, freq = split_group_keys(group_by)
     p = ds.people
     coder = GroupCoder(ds, keys)
     emp = np.arange(len(p))
@@ -489,7 +190,7 @@ def workforce(ds: Dataset, start, end, group_by=None, min_group: int = MIN_GROUP
             "moves": coder.count(m_from, in_period),
             "moves_in": coder.count(m_to, in_period),
         }
-        t = _table(coder, counts, sum(counts.values()) > 0)
+        t = group_table(coder, counts, sum(counts.values()) > 0)
         if freq:
             t.insert(0, freq, label)
         t["months"] = months_between(s, e)
@@ -516,19 +217,21 @@ def workforce(ds: Dataset, start, end, group_by=None, min_group: int = MIN_GROUP
 # --------------------------------------------------------------------------- recruiting funnel
 
 
-def funnel(ds: Dataset, start=None, end=None, group_by="channel", min_group: int = MIN_GROUP) -> pd.DataFrame:
+@grouped
+def funnel(ds: Dataset, start=None, end=None, group_by="channel", min_group: int = MIN_GROUP) -> pd.DataFrame | None:
     r"""The recruiting funnel per group (default: channel), from ``candidates``.
 
     For each stage (applied, screen, interview, offer, hired): candidates who reached it or
     a later one. ``conversion_<stage>`` = reached that stage / reached the one before;
     ``offer_acceptance`` = hired / offers (offers = reached offer or hired; Wilson);
-    ``yield`` = hired / applicants. ``n`` = candidates.
+    ``yield`` = hired / applicants. ``n`` = candidates. ``None`` when the dataset has no
+    candidates table (a report then says the funnel needs one).
     """
     from .schema import FUNNEL_STAGES
 
     c = ds.candidates
     if c is None:
-        raise ValueError("this dataset has no candidates table; the funnel needs one")
+        return None
     keys = [group_by] if isinstance(group_by, str) else list(group_by or [])
     if start is not None and "applied_date" in c.columns:
         c = c[c["applied_date"].between(pd.Timestamp(start), pd.Timestamp(end))]
@@ -555,7 +258,8 @@ def funnel(ds: Dataset, start=None, end=None, group_by="channel", min_group: int
 # --------------------------------------------------------------------------- knowledge sharing
 
 
-def sharing(ds: Dataset, start, end, group_by="region", min_group: int = MIN_GROUP) -> pd.DataFrame:
+@grouped
+def sharing(ds: Dataset, start, end, group_by="region", min_group: int = MIN_GROUP) -> pd.DataFrame | None:
     r"""Knowledge sharing per group of the people involved.
 
     * ``sessions`` presented by the group's people, ``recorded``, ``recorded_share``
@@ -564,10 +268,12 @@ def sharing(ds: Dataset, start, end, group_by="region", min_group: int = MIN_GRO
       and ``sessions_per_capita`` = sessions / :math:`\bar H` (Poisson);
     * ``cross_region_share`` = attendances at a session held in another region / attendance;
     * ``n`` = distinct presenters and attendees of the group.
+
+    ``None`` when the dataset has no sessions table.
     """
-    keys, freq = _split_keys(group_by)
+    keys, freq = split_group_keys(group_by)
     if ds.sessions is None:
-        raise ValueError("this dataset has no sessions table; sharing measures need one")
+        return None
     coder = GroupCoder(ds, keys)
     homes = GroupCoder(ds, ["region"])
     ses_all = ds.sessions
@@ -608,7 +314,7 @@ def sharing(ds: Dataset, start, end, group_by="region", min_group: int = MIN_GRO
             people_e.append(a_emp[in_a])
         counts["n"] = coder.distinct(np.concatenate(people_g), np.concatenate(people_e))
         present = sum(v for k, v in counts.items() if k != "avg_headcount") > 0
-        t = _table(coder, counts, present)
+        t = group_table(coder, counts, present)
         if freq:
             t.insert(0, freq, label)
         rows.append(t)
@@ -625,23 +331,21 @@ def sharing(ds: Dataset, start, end, group_by="region", min_group: int = MIN_GRO
 # --------------------------------------------------------------------------- team building
 
 
-def blau_index(values: pd.Series) -> float:
-    r"""Blau's diversity index :math:`1 - \sum_k p_k^2` over the categories of ``values``."""
-    p = values.dropna().value_counts(normalize=True)
-    return float(1 - (p**2).sum()) if len(p) else np.nan
-
-
-def team_composition(ds: Dataset, when=None, start=None, end=None, min_group: int = MIN_GROUP) -> pd.DataFrame:
-    r"""Per team on day ``when`` (default: ``as_of``): size ``n``, Blau diversity of skill and of
+@grouped
+def team_composition(ds: Dataset, day=None, start=None, end=None, min_group: int = MIN_GROUP) -> pd.DataFrame | None:
+    r"""Per team on ``day`` (default: ``as_of``): size ``n``, Blau diversity of skill and of
     origin, and ``outside_skill_share`` = members who attended, in ``start`` .. ``end``
-    (default: the year to ``when``), a session whose topic is not their own skill (Wilson).
+    (default: the year to ``day``), a session whose topic is not their own skill (Wilson).
+    ``None`` when the dataset has no sessions table (the measure needs one).
     """
-    when = pd.Timestamp(when) if when is not None else ds.as_of
-    start = pd.Timestamp(start) if start is not None else when - pd.DateOffset(years=1)
-    end = pd.Timestamp(end) if end is not None else when
+    if ds.sessions is None:
+        return None
+    day = pd.Timestamp(day) if day is not None else ds.as_of
+    start = pd.Timestamp(start) if start is not None else day - pd.DateOffset(years=1)
+    end = pd.Timestamp(end) if end is not None else day
     p = ds.people
-    team = unit_at(ds, "team", when)
-    members = p[employed_on(p, when)].assign(team=team[employed_on(p, when)])
+    team = unit_at(ds, "team", day)
+    members = p[employed_on(p, day)].assign(team=team[employed_on(p, day)])
     rows = []
     crossed = set()
     if ds.sessions is not None and ds.attendance is not None and "topic" in ds.sessions.columns:
@@ -657,14 +361,12 @@ def team_composition(ds: Dataset, when=None, start=None, end=None, min_group: in
     return suppress(t, ["team"], min_group)
 
 
-def extremes(table: pd.DataFrame, group: str, measure: str) -> tuple[object, object]:
+def extremes(table: pd.DataFrame, group_by: str, measure: str) -> tuple[object, object]:
     """The visible (unsuppressed) groups with the highest and lowest ``measure``; ``(None, None)``
     when fewer than two are visible."""
-    from .privacy import SUPPRESSED
-
     t = table[~table[SUPPRESSED]] if SUPPRESSED in table else table
     t = t.dropna(subset=[measure])
     if len(t) < 2:
         return None, None
     ordered = t.sort_values(measure, kind="stable")
-    return ordered[group].iloc[-1], ordered[group].iloc[0]
+    return ordered[group_by].iloc[-1], ordered[group_by].iloc[0]

@@ -19,14 +19,26 @@ is listed only when their figures rest on at least ``min_group`` others.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import networkx as nx
 import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from .datasets import Dataset
-from .metrics import GroupCoder, day_numbers, add_proportion
-from .privacy import MIN_GROUP, SUPPRESSED, pseudonym, suppress, suppress_matrix
+from .errors import DataError, Problem
+from .privacy import (
+    MIN_GROUP,
+    SUPPRESSED,
+    grouped,
+    mark,
+    pseudonym,
+    suppress,
+    suppress_matrix_values,
+)
+from .stats import add_proportion
+from .timeline import GroupCoder, day_numbers
 
 EXACT_UP_TO = 1500  # nodes: exact betweenness up to here, sampled pivots above
 SAMPLED_PIVOTS = 200  # error of a sampled betweenness ~ 1/sqrt(pivots): enough to rank brokers
@@ -35,8 +47,9 @@ SAMPLED_PIVOTS = 200  # error of a sampled betweenness ~ 1/sqrt(pivots): enough 
 def _require_sharing(ds: Dataset) -> None:
     if ds.sessions is None or ds.attendance is None:
         missing = " and ".join(n for n in ("sessions", "attendance") if getattr(ds, n) is None)
-        raise ValueError(f"{ds.source}: the network needs the {missing} table(s); add sessions.csv and "
-                         "attendance.csv (see the README's data contract)")
+        raise DataError([Problem(str(ds.source), f"the network needs the {missing} table(s)",
+                                 "add sessions.csv and attendance.csv (see the README's data contract)")],
+                        str(ds.source))
 
 
 def latest_year(ds: Dataset) -> int:
@@ -45,7 +58,12 @@ def latest_year(ds: Dataset) -> int:
     return int(ds.sessions["date"].dt.year.max())
 
 
-def flows(ds: Dataset, start=None, end=None, unit: str = "region") -> pd.DataFrame:
+def chosen_year(ds: Dataset, year: int = 0) -> int:
+    """``year``, or the latest calendar year with a session when ``year`` is 0."""
+    return int(year) if year else latest_year(ds)
+
+
+def attendance_flows(ds: Dataset, start=None, end=None, unit: str = "region") -> pd.DataFrame:
     """One row per attendance in ``start`` .. ``end``: presenter, attendee, topic, year, and
     each one's ``unit`` on the session's day (``from_unit``, ``to_unit``)."""
     _require_sharing(ds)
@@ -67,7 +85,7 @@ def flows(ds: Dataset, start=None, end=None, unit: str = "region") -> pd.DataFra
 
 
 def person_graph(f: pd.DataFrame) -> nx.DiGraph:
-    """Presenter → attendee, ``weight`` = sessions heard (from :func:`flows`)."""
+    """Presenter → attendee, ``weight`` = sessions heard (from :func:`attendance_flows`)."""
     w = f.groupby(["presenter_id", "employee_id"]).size()
     g = nx.DiGraph()
     g.add_weighted_edges_from((p, a, int(n)) for (p, a), n in w.items())
@@ -95,9 +113,13 @@ def unit_graph(ds: Dataset, f: pd.DataFrame, unit: str = "region", start=None, e
     return g
 
 
-def flow_matrix(f: pd.DataFrame) -> pd.DataFrame:
-    """Attendances from each presenter unit (rows) to each attendee unit (columns)."""
-    return f.pivot_table(index="from_unit", columns="to_unit", values="session_id", aggfunc="size", fill_value=0)
+@grouped
+def flow_matrix(f: pd.DataFrame, min_group: int = MIN_GROUP) -> pd.DataFrame:
+    """Attendances from each presenter unit (rows) to each attendee unit (columns); cells of 1
+    to ``min_group - 1`` attendances are hidden (NaN), with their complements by rows and
+    columns (:func:`talentkit.privacy.suppress_matrix`)."""
+    counts = f.pivot_table(index="from_unit", columns="to_unit", values="session_id", aggfunc="size", fill_value=0)
+    return suppress_matrix_values(counts, min_group)
 
 
 def cross_unit_share(f: pd.DataFrame) -> float:
@@ -130,17 +152,26 @@ def undirected(g: nx.DiGraph) -> nx.Graph:
     return u
 
 
-def reach(g: nx.DiGraph) -> pd.Series:
-    """Distinct people each presenter reached (out-degree)."""
-    return pd.Series(dict(g.out_degree()), name="reach")
+@dataclass
+class PersonRisk:
+    """:func:`key_person_risk`'s answer: ``table`` (one row per top presenter, with ids: for
+    analysis, not a report), ``top_k``, ``top_k_share`` of all flow, ``presenters`` and
+    ``flow`` (all attendances)."""
+
+    table: pd.DataFrame
+    top_k: int
+    top_k_share: float
+    presenters: int
+    flow: int
 
 
-def key_person_risk(g: nx.DiGraph, f: pd.DataFrame, top_k: int = 5) -> tuple[pd.DataFrame, dict]:
-    """The top ``top_k`` presenters by flow, and what the network loses if each leaves.
+def key_person_risk(g: nx.DiGraph, f: pd.DataFrame, top_k: int = 5) -> PersonRisk:
+    """The top ``top_k`` presenters by flow, and what the network loses if each leaves. Per
+    person, with their ids: for analysis, not for a report (:func:`key_people` shows it).
 
     Per person: ``flow`` (attendances they gave), ``flow_share`` of all flow, ``reach``,
     ``sole_reach`` = people reached by no other presenter (the reach lost if they leave), and
-    the flow lost by topic. Summary: ``top_k_share`` = flow of the top ``top_k`` / all flow.
+    the flow lost by topic. ``top_k_share`` = flow of the top ``top_k`` / all flow.
     """
     out_flow = pd.Series(dict(g.out_degree(weight="weight")), dtype=float)
     total = out_flow.sum()
@@ -155,9 +186,9 @@ def key_person_risk(g: nx.DiGraph, f: pd.DataFrame, top_k: int = 5) -> tuple[pd.
             by_topic = f.loc[f["presenter_id"] == person, "topic"].value_counts()
             row["flow_by_topic"] = {str(k): int(v) for k, v in by_topic.items()}
         rows.append(row)
-    summary = {"top_k": top_k, "top_k_share": float(top.sum() / total) if total else float("nan"),
-               "presenters": int((out_flow > 0).sum()), "flow": int(total)}
-    return pd.DataFrame(rows), summary
+    columns = ["person", "flow", "flow_share", "reach", "sole_reach"] + (["flow_by_topic"] if "topic" in f else [])
+    return PersonRisk(pd.DataFrame(rows, columns=columns), top_k,
+                      float(top.sum() / total) if total else float("nan"), int((out_flow > 0).sum()), int(total))
 
 
 def reach_after_removal(g: nx.DiGraph, person) -> int:
@@ -167,7 +198,18 @@ def reach_after_removal(g: nx.DiGraph, person) -> int:
     return sum(1 for n in h.nodes if h.in_degree(n) > 0)
 
 
-def communities(g: nx.DiGraph, ds: Dataset, seed: int = 0) -> dict:
+@dataclass
+class Communities:
+    """Louvain communities: how many, the modularity, and their agreement with the formal
+    teams (``None`` without a team column)."""
+
+    communities: int
+    modularity: float
+    ari_vs_teams: float = float("nan")  # NaN without a team column
+    nmi_vs_teams: float = float("nan")
+
+
+def communities(g: nx.DiGraph, ds: Dataset, seed: int = 0) -> Communities:
     """Louvain communities on the undirected graph, against the formal teams (people's
     current team): count, modularity, adjusted Rand index and normalized mutual information."""
     u = undirected(g)
@@ -175,35 +217,40 @@ def communities(g: nx.DiGraph, ds: Dataset, seed: int = 0) -> dict:
     label = {n: i for i, part in enumerate(parts) for n in part}
     team = ds.people.set_index("employee_id")["team"] if "team" in ds.people.columns else None
     nodes = [n for n in u.nodes if team is not None and n in team.index and pd.notna(team[n])]
-    out = {"communities": len(parts), "modularity": float(nx.community.modularity(u, parts, weight="weight"))}
+    out = Communities(len(parts), float(nx.community.modularity(u, parts, weight="weight")))
     if nodes:
-        out["ari_vs_teams"] = float(adjusted_rand_score([team[n] for n in nodes], [label[n] for n in nodes]))
-        out["nmi_vs_teams"] = float(normalized_mutual_info_score([team[n] for n in nodes], [label[n] for n in nodes]))
+        out.ari_vs_teams = float(adjusted_rand_score([team[n] for n in nodes], [label[n] for n in nodes]))
+        out.nmi_vs_teams = float(normalized_mutual_info_score([team[n] for n in nodes], [label[n] for n in nodes]))
     return out
 
 
+@grouped
 def trend(ds: Dataset, unit: str = "region", top_k: int = 5, min_group: int = MIN_GROUP) -> pd.DataFrame:
     """Per year: attendances, presenters, the cross-unit share of flow and the top-``k`` share;
     ``n`` = distinct attendees, and a year under ``min_group`` of them is hidden."""
-    f = flows(ds, unit=unit)
+    f = attendance_flows(ds, unit=unit)
     rows = []
     for year, fy in f.groupby("year"):
         g = person_graph(fy)
-        _, risk = key_person_risk(g, fy, top_k)
-        rows.append({"year": int(year), "attendances": len(fy), "presenters": risk["presenters"],
+        risk = key_person_risk(g, fy, top_k)
+        rows.append({"year": int(year), "attendances": len(fy), "presenters": risk.presenters,
                      "n": fy["employee_id"].nunique(), "cross_unit": int((fy["from_unit"] != fy["to_unit"]).sum()),
-                     "top_k_flow": int(round(risk["top_k_share"] * risk["flow"]))})
+                     "top_k_flow": int(round(risk.top_k_share * risk.flow))})
     t = pd.DataFrame(rows)
     add_proportion(t, "cross_unit_share", "cross_unit", "attendances")
     add_proportion(t, "top_k_share", "top_k_flow", "attendances")
     return suppress(t, ["year"], min_group)
 
 
-def flow_lost_by_topic(risk: pd.DataFrame, f: pd.DataFrame, min_group: int = MIN_GROUP) -> pd.DataFrame:
+@grouped
+def flow_lost_by_topic(risk: pd.DataFrame, f: pd.DataFrame, min_group: int = MIN_GROUP) -> pd.DataFrame | None:
     """Per topic: the attendances (``flow lost``) the key people of :func:`key_person_risk` gave,
-    and their share of the topic's flow; ``n`` = those attendances, hidden under ``min_group``."""
-    if "flow_by_topic" not in risk or not len(risk):
-        return pd.DataFrame(columns=["topic", "n", "flow lost", "share of topic's flow", SUPPRESSED])
+    and their share of the topic's flow; ``n`` = those attendances, hidden under ``min_group``.
+    ``None`` when the sessions carry no topic."""
+    if "flow_by_topic" not in risk:
+        return None  # the sessions carry no topic
+    if not len(risk):
+        return mark(pd.DataFrame(columns=["topic", "n", "flow lost", "share of topic's flow", SUPPRESSED]), min_group)
     lost = pd.DataFrame(list(risk["flow_by_topic"])).fillna(0).sum()
     t = pd.DataFrame({"topic": lost.index.astype(str), "flow lost": lost.to_numpy()})
     t["n"] = t["flow lost"]
@@ -218,6 +265,7 @@ def shown_count(count: int, min_group: int = MIN_GROUP) -> int | str:
     return count if count == 0 or count >= min_group else f"fewer than {min_group}"
 
 
+@grouped
 def shown_people(table: pd.DataFrame, ds: Dataset, unit: str = "region", min_group: int = MIN_GROUP,
                  size_col: str = "degree", salt: str | None = None) -> pd.DataFrame:
     """A per-person table fit for a report: ids replaced by pseudonyms, each person's unit
@@ -230,13 +278,50 @@ def shown_people(table: pd.DataFrame, ds: Dataset, unit: str = "region", min_gro
     for col in COUNTS_OF_PEOPLE:  # e.g. the few people only this person reached
         if col in t:
             t[col] = [shown_count(int(v), min_group) for v in t[col]]
-    return t.reset_index(drop=True)
+    return mark(t.reset_index(drop=True), min_group)
 
 
 COUNTS_OF_PEOPLE = ("sole_reach",)  # per-person columns that count other people
 
 
-def matrix_suppressed(m: pd.DataFrame, min_group: int = MIN_GROUP) -> pd.DataFrame:
-    """A flow matrix with cells of 1 to ``min_group - 1`` attendances hidden (NaN), and their
-    complements by rows and columns (:func:`talentkit.privacy.suppress_matrix`)."""
-    return m.astype(float).mask(suppress_matrix(m, min_group))
+@grouped
+def top_brokers(g: nx.DiGraph, ds: Dataset, unit: str = "region", min_group: int = MIN_GROUP,
+                top: int = 10) -> pd.DataFrame:
+    """The ``top`` people by betweenness (:func:`brokers`) that :func:`shown_people` may show:
+    pseudonyms, each one's unit, only people with at least ``min_group`` contacts."""
+    ranked = brokers(g).sort_values("betweenness", ascending=False, kind="stable")
+    return shown_people(ranked, ds, unit, min_group).head(top)
+
+
+@dataclass
+class KeyPeople:
+    """Key-person risk as a report may show it: ``table`` (the top presenters :func:`shown_people`
+    shows, with flow, share, reach and sole reach), ``by_topic`` (flow lost by topic if all of
+    them left; ``None`` without topics), ``top_k_share`` of all flow, ``presenters``, ``sole_reach`` (people only they
+    reached, together: a number, or "fewer than <min_group>")."""
+
+    table: pd.DataFrame
+    by_topic: pd.DataFrame | None
+    top_k: int
+    top_k_share: float
+    presenters: int
+    sole_reach: int | str
+    min_group: int
+
+    @property
+    def sole_reach_count(self) -> int | None:
+        """:attr:`sole_reach` as a number to record; ``None`` where it is under ``min_group``."""
+        return self.sole_reach if isinstance(self.sole_reach, int) else None
+
+
+@grouped
+def key_people(g: nx.DiGraph, f: pd.DataFrame, ds: Dataset, unit: str = "region", top_k: int = 5,
+               min_group: int = MIN_GROUP) -> KeyPeople:
+    """:func:`key_person_risk` through the privacy gate (see :class:`KeyPeople`)."""
+    risk = key_person_risk(g, f, top_k)
+    people = risk.table
+    shown = shown_people(people, ds, unit, min_group, size_col="reach").drop(columns=["flow_by_topic"], errors="ignore")
+    sole = int(people["sole_reach"].sum()) if len(people) else 0
+    return KeyPeople(shown, flow_lost_by_topic(people, f, min_group), top_k, risk.top_k_share, risk.presenters,
+                     shown_count(sole, min_group), min_group)
+

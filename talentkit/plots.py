@@ -1,8 +1,13 @@
-"""Figures with one style. Each helper takes a (suppressed) table from ``metrics`` or
-``tenure``, never plots a suppressed group's value (it is labelled ``<min_group>``
-instead), and returns the matplotlib figure."""
+"""Figures with one style. Each takes the result of the analysis of the same name
+(``metrics.funnel`` -> :func:`funnel`, ``tenure.km_curves`` -> :func:`km_curves`,
+``network.flow_matrix`` -> :func:`flow_matrix`, ...), refuses a table that did not pass
+the privacy gate (:func:`talentkit.privacy.require_marked`), never plots a suppressed
+group's value (it is labelled ``<min_group>`` instead), and returns the matplotlib figure.
+The seaborn theme is applied inside each figure, not set globally at import."""
 
 from __future__ import annotations
+
+import functools
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -11,10 +16,34 @@ import pandas as pd
 import seaborn as sns
 
 from .markup import plot_label, plot_labels
-from .privacy import MIN_GROUP, SUPPRESSED, suppress_matrix
+from .privacy import (
+    MIN_GROUP,
+    SUPPRESSED,
+    marked_min_group,
+    require_marked,
+    suppress_matrix,
+)
 
 PALETTE = "crest"
-sns.set_theme(style="whitegrid", context="notebook", palette="deep")
+THEME = {"style": "whitegrid", "context": "notebook", "palette": "deep"}
+
+
+def _themed(func):
+    """Draw ``func``'s figure under the kit's seaborn theme, leaving the global settings alone."""
+
+    @functools.wraps(func)
+    def draw(*args, **kwargs):
+        with sns.axes_style(THEME["style"]), sns.plotting_context(THEME["context"]), \
+                sns.color_palette(THEME["palette"]):
+            return func(*args, **kwargs)
+
+    return draw
+
+
+def _gate(table, what: str, min_group: int | None) -> int:
+    """Refuse an unmarked table; the ``min_group`` its hidden cells are labelled with."""
+    require_marked(table, f"plots.{what}")
+    return min_group or marked_min_group(table) or MIN_GROUP
 
 
 def _visible(table: pd.DataFrame) -> pd.Series:
@@ -26,10 +55,12 @@ def _fmt(ax, percent: bool):
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
 
 
-def kpi_bars(table: pd.DataFrame, group: str, measure: str, title: str | None = None,
-             percent: bool = True, min_group: int = MIN_GROUP):
-    """Bars of ``measure`` per ``group`` with its ``_lo``/``_hi`` interval; suppressed groups
-    show ``<min_group`` and no bar."""
+@_themed
+def kpi_bars(table: pd.DataFrame, group_by: str, measure: str, title: str | None = None,
+             percent: bool = True, min_group: int | None = None):
+    """Bars of ``measure`` per ``group_by`` with its ``_lo``/``_hi`` interval (a table from
+    ``metrics.workforce``); suppressed groups show ``<min_group`` and no bar."""
+    min_group = _gate(table, "kpi_bars", min_group)
     fig, ax = plt.subplots(figsize=(7, 3.6))
     t = table.reset_index(drop=True)
     x = np.arange(len(t))
@@ -41,20 +72,24 @@ def kpi_bars(table: pd.DataFrame, group: str, measure: str, title: str | None = 
         ax.errorbar(x, values, yerr=np.clip(err.astype(float), 0, None), fmt="none", ecolor="#333", capsize=3)
     for i in np.flatnonzero(~shown.to_numpy()):
         ax.text(i, 0, f"<{min_group}", ha="center", va="bottom", color="#b00020", fontsize=9)
-    labels = plot_labels(t[group])
+    labels = plot_labels(t[group_by])
     tilt = len(t) > 6 or max((len(v) for v in labels), default=0) * len(t) > 60  # long labels would overlap
     ax.set_xticks(x, labels, rotation=30 if tilt else 0, ha="right" if tilt else "center")
     ax.set_ylabel(measure.replace("_", " "))
-    ax.set_title(plot_label(title or f"{measure.replace('_', ' ')} by {group}", 100))
+    ax.set_title(plot_label(title or f"{measure.replace('_', ' ')} by {group_by}", 100))
     _fmt(ax, percent)
     fig.tight_layout()
     return fig
 
 
+@_themed
 def trend(table: pd.DataFrame, period: str, measure: str, hue: str | None = None, title: str | None = None,
           percent: bool = True):
     """``measure`` over ``period`` (quarter or year), one line per ``hue``; suppressed points are gaps."""
+    _gate(table, "trend", None)
     t = table.copy()
+    if not pd.api.types.is_string_dtype(t[period]):
+        t[period] = t[period].astype(str)  # years as categories, not a continuous axis
     t.loc[~_visible(t), measure] = np.nan
     if hue:
         t[hue] = plot_labels(t[hue])
@@ -70,41 +105,53 @@ def trend(table: pd.DataFrame, period: str, measure: str, hue: str | None = None
     return fig
 
 
-def km_curves(curves: dict, title: str = "Tenure: share still employed", horizon_months: float | None = None):
-    """Kaplan–Meier curves (from ``tenure.km_curves``, which already drops small groups)."""
+@_themed
+def km_curves(curves, title: str | None = None, horizon_months: float | None = None):
+    """Kaplan–Meier curves (a ``tenure.TenureCurves``: only the groups the gate shows); the
+    title says the cohort and grouping unless given."""
+    _gate(curves, "km_curves", None)
     fig, ax = plt.subplots(figsize=(7, 4))
-    for fitter in curves.values():
+    for fitter in curves.fitters.values():
         fitter.plot_survival_function(ax=ax, ci_show=True, ci_alpha=0.15)
     if horizon_months:
         ax.axvline(horizon_months, color="#999", ls="--", lw=1)
     ax.set_xlabel("months since hire")
     ax.set_ylabel("still employed")
-    ax.set_title(plot_label(title, 100))
+    ax.set_title(plot_label(title or curves.title(), 100))
     _fmt(ax, True)
     fig.tight_layout()
     return fig
 
 
-def funnel(table: pd.DataFrame, group: str = "channel", stages=("applied", "screen", "interview", "offers", "hired")):
-    """Share of applicants reaching each stage, per group; suppressed groups are left out."""
+@_themed
+def funnel(table: pd.DataFrame | None, group_by: str = "channel",
+           stages=("applied", "screen", "interview", "offers", "hired")):
+    """Share of applicants reaching each stage, per group (a ``metrics.funnel`` table);
+    suppressed groups are left out. ``None`` (no candidates table) draws nothing."""
+    if table is None:
+        return None
+    _gate(table, "funnel", None)
     t = table[_visible(table)].copy()
-    t[group] = plot_labels(t[group])
-    long = t.melt(id_vars=[group], value_vars=list(stages), var_name="stage", value_name="count")
-    long["share"] = long["count"] / long[group].map(t.set_index(group)["applied"])
+    t[group_by] = plot_labels(t[group_by])
+    long = t.melt(id_vars=[group_by], value_vars=list(stages), var_name="stage", value_name="count")
+    long["share"] = long["count"] / long[group_by].map(t.set_index(group_by)["applied"])
     fig, ax = plt.subplots(figsize=(8, 3.8))
-    sns.barplot(data=long, x="stage", y="share", hue=group, ax=ax, palette="deep")
+    sns.barplot(data=long, x="stage", y="share", hue=group_by, ax=ax, palette="deep")
     ax.set_yscale("log")
     ax.set_ylabel("share of applicants (log scale)")
-    ax.set_title(f"Recruiting funnel by {group}")
+    ax.set_title(f"Recruiting funnel by {group_by}")
     ax.legend(fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
     fig.tight_layout()
     return fig
 
 
-def heatmap(table: pd.DataFrame, row: str, measures: list[str], title: str | None = None,
-            min_group: int = MIN_GROUP):
-    """``row`` × measure heatmap, each column scaled to its own range; suppressed cells read ``<min_group``."""
-    t = table.set_index(row)[measures].astype(float)
+@_themed
+def heatmap(table: pd.DataFrame, group_by: str, measures: list[str], title: str | None = None,
+            min_group: int | None = None):
+    """``group_by`` × measure heatmap, each column scaled to its own range; suppressed cells
+    read ``<min_group``."""
+    min_group = _gate(table, "heatmap", min_group)
+    t = table.set_index(group_by)[measures].astype(float)
     t.index = plot_labels(t.index)
     hidden = ~_visible(table).to_numpy()
     t.iloc[hidden, :] = np.nan
@@ -118,15 +165,15 @@ def heatmap(table: pd.DataFrame, row: str, measures: list[str], title: str | Non
             ax.text(j + 0.5, i + 0.5, f"<{min_group}", ha="center", va="center", fontsize=8, color="#b00020")
     ax.set_xticklabels([m.replace("_", " ") for m in measures], rotation=20, ha="right")
     ax.set_ylabel("")
-    ax.set_title(plot_label(title or f"{row} at a glance (colour: rank within each column)", 100))
+    ax.set_title(plot_label(title or f"{group_by} at a glance (colour: rank within each column)", 100))
     fig.tight_layout()
     return fig
 
 
-def matrix_heatmap(matrix: pd.DataFrame, hidden: pd.DataFrame, title: str, fmt: str = "{:.0f}",
-                   xlabel: str = "", ylabel: str = "", min_group: int = MIN_GROUP):
-    """A from × to matrix with its values; cells where ``hidden`` is true read ``<min_group``."""
-    shown = matrix.astype(float).mask(hidden.to_numpy())
+def _matrix(matrix: pd.DataFrame, title: str, fmt: str, xlabel: str, ylabel: str, min_group: int):
+    """A from × to matrix whose hidden cells are NaN (from the privacy gate): values shown,
+    hidden cells read ``<min_group``."""
+    shown = matrix.astype(float)
     shown.index, shown.columns = plot_labels(shown.index, 20), plot_labels(shown.columns, 20)
     labels = shown.map(lambda v: "" if pd.isna(v) else fmt.format(v))
     fig, ax = plt.subplots(figsize=(1.5 + 0.9 * len(matrix.columns), 1 + 0.6 * len(matrix)))
@@ -140,14 +187,24 @@ def matrix_heatmap(matrix: pd.DataFrame, hidden: pd.DataFrame, title: str, fmt: 
     return fig
 
 
-def flow_heatmap(matrix: pd.DataFrame, title: str = "Knowledge flow: attendances from presenter's unit to attendee's",
-                 min_group: int = MIN_GROUP):
-    """Flow matrix (rows: from, columns: to); cells under ``min_group`` read ``<min_group``."""
-    return matrix_heatmap(matrix, suppress_matrix(matrix, min_group), title, "{:.0f}", "attendee's unit",
-                          "presenter's unit", min_group)
+@_themed
+def flow_matrix(matrix: pd.DataFrame, title: str = "Knowledge flow: attendances from presenter's unit to attendee's"):
+    """A ``network.flow_matrix`` (rows: from, columns: to); hidden cells read ``<min_group``."""
+    min_group = _gate(matrix, "flow_matrix", None)
+    return _matrix(matrix, title, "{:.0f}", "attendee's unit", "presenter's unit", min_group)
 
 
-def unit_network(g, title: str = "Units: knowledge flow (width) and internal moves (dashed)", min_group: int = MIN_GROUP):
+@_themed
+def transitions(matrix: pd.DataFrame, years: list[int] | None = None):
+    """A ``FlowModel.transitions`` matrix (rows: from, columns: to or exit) fitted on ``years``;
+    hidden cells read ``<min_group``."""
+    min_group = _gate(matrix, "transitions", None)
+    title = "Yearly transition probabilities" + (f", {years[0]}–{years[-1]}" if years else "")
+    return _matrix(matrix, title, "{:.2f}", "to", "from", min_group)
+
+
+@_themed
+def unit_graph(g, title: str = "Units: knowledge flow (width) and internal moves (dashed)", min_group: int = MIN_GROUP):
     """The unit graph drawn on a circle: edge width by flow, dashed edges for moves; edges
     under ``min_group`` are not drawn."""
     import networkx as nx
@@ -182,6 +239,7 @@ def _visible_edges(g, attr: str, min_group: int) -> list[tuple]:
     return [(u, v) for u, v, w in g.edges(data=attr) if u != v and w and not hidden.loc[u, v]]
 
 
+@_themed
 def training_curve(log_history: list[dict]):
     """Training loss by step and dev F1 by epoch, from the Trainer's log history."""
     train = [(h["step"], h["loss"]) for h in log_history if "loss" in h and "step" in h]
@@ -202,6 +260,7 @@ def training_curve(log_history: list[dict]):
     return fig
 
 
+@_themed
 def confusion(confusions: dict[str, dict], labels=("negative", "positive")):
     """Confusion matrices side by side (``{"model": {"tn":..}, "baseline": {...}}``)."""
     fig, axes = plt.subplots(1, len(confusions), figsize=(3.6 * len(confusions), 3.2))
@@ -216,6 +275,7 @@ def confusion(confusions: dict[str, dict], labels=("negative", "positive")):
     return fig
 
 
+@_themed
 def pr_curves(y, probas: dict[str, np.ndarray]):
     """Precision–recall curves of several scorers on the same labels."""
     from sklearn.metrics import average_precision_score, precision_recall_curve
@@ -229,5 +289,43 @@ def pr_curves(y, probas: dict[str, np.ndarray]):
     ax.set_ylabel("precision")
     ax.set_title("Precision–recall on the test split")
     ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+@_themed
+def comparison(result):
+    """A ``scenarios.compare`` result: exits, R and total cost a year, one line per scenario."""
+    _gate(result.path, "comparison", None)
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    for ax, col, title in zip(axes, ["exits", "R", "total_cost"], ["exits a year", "R (1 − exit rate)",
+                                                                    "total cost a year"]):
+        sns.lineplot(data=result.path, x="year", y=col, hue="scenario", marker="o", ax=ax, legend=ax is axes[-1])
+        ax.set_title(title)
+    axes[-1].legend(fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+@_themed
+def staffing_plans(plans):
+    """A ``staffing.plan_applications`` result as bars: one row per scenario and skill, a bar
+    from each search's start to the arrival, coloured by source, labelled with the people."""
+    bars = plans.bars
+    _gate(bars, "staffing_plans", None)
+    if not len(bars):
+        return None
+    rows = sorted(set(zip(bars["scenario"], bars["skill"])))
+    fig, ax = plt.subplots(figsize=(10, 0.4 * len(rows) + 1))
+    colors = dict(zip(sorted(bars["source"].unique()), sns.color_palette("deep")))
+    for y, (scenario, skill) in enumerate(rows):
+        for row in bars[(bars["scenario"] == scenario) & (bars["skill"] == skill)].itertuples():
+            ax.barh(y, row.arrival - row.start + 0.8, left=row.start - 0.4, color=colors[row.source], alpha=0.8)
+            ax.text(row.arrival + 0.45, y, str(row.people), va="center", fontsize=7)
+    ax.set_yticks(range(len(rows)), [plot_label(f"{s} · {k}", 40) for s, k in rows], fontsize=7)
+    ax.set_xlabel("quarter (bar: from search start to arrival)")
+    ax.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=c) for c in colors.values()], labels=list(colors),
+              fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
+    ax.set_title("Staffing plans")
     fig.tight_layout()
     return fig

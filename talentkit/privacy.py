@@ -4,12 +4,24 @@ A grouped table has a column ``n``: the distinct people a group's figures are ab
 A group with ``n < min_group`` has every measure set to missing (shown as ``<5``).
 Where exactly one group of a block would be suppressed, the next smallest group of that
 block is suppressed too (complementary suppression), so the hidden figures cannot be
-recovered by subtracting the shown groups from a total.
+recovered by subtracting the shown groups from a total. Matrices (from-unit × to-unit) are
+suppressed by rows and columns alike (:func:`suppress_matrix`).
+
+**The contract.** Every function that returns a table about groups of people is decorated
+with :func:`grouped`: it takes ``min_group`` (default :data:`MIN_GROUP`) and its result
+carries the suppression mark (``DataFrame.attrs``, see :func:`mark`), which pandas keeps
+through column selection, ``reset_index`` and the like. A result object (a small class
+with a ``table``) carries ``min_group`` as an attribute. :func:`styled`, the figures in
+``plots`` and :func:`talentkit.record` refuse a table without the mark, so a grouped
+output cannot reach a reader without passing the gate. A table that is not about groups
+of people (model scores, a hiring plan) says so with :func:`not_personal`.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import os
 import secrets
 from pathlib import Path
@@ -17,15 +29,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .errors import PrivacyError, SmallGroupError
+from .markup import short
+
 MIN_GROUP = 5
 SMALLEST_WITHOUT_CONSENT = 3  # min_group below this needs allow_small_groups
 SUPPRESSED = "suppressed"  # boolean column added to every grouped output
+MARK = "talentkit.privacy"  # key of the suppression mark in DataFrame.attrs
 SALT_ENV = "TALENTKIT_SALT"
 SALT_FILE_ENV = "TALENTKIT_SALT_FILE"  # where the per-user salt is kept (default ~/.config/talentkit/salt)
-
-
-class SmallGroupError(ValueError):
-    """An analysis was asked about one group smaller than ``min_group``: it is not published."""
 
 
 def check_min_group(min_group, allow_small_groups: bool = False) -> int:
@@ -66,7 +78,7 @@ def suppress(table: pd.DataFrame, group_cols: list[str], min_group: int = MIN_GR
     out = table.copy()
     if min_group == 1 or out.empty:
         out[SUPPRESSED] = False
-        return out
+        return mark(out, min_group)
     small = out[n_col].fillna(0) < min_group
     if group_cols and len(out) > 1:
         blocks = out.groupby(group_cols[:-1], dropna=False, sort=False) if len(group_cols) > 1 else [(None, out)]
@@ -79,7 +91,69 @@ def suppress(table: pd.DataFrame, group_cols: list[str], min_group: int = MIN_GR
     out[measures] = out[measures].astype(float)
     out.loc[small, measures] = np.nan
     out[SUPPRESSED] = small
-    return out
+    return mark(out, min_group)
+
+
+def mark(table, min_group: int):
+    """Mark ``table`` (a DataFrame or Series) as having passed the suppression gate with
+    ``min_group``; returns it. Every grouped output ends here (through :func:`suppress`,
+    :func:`suppress_matrix_values` or directly when a function hides by its own rule)."""
+    table.attrs[MARK] = {"min_group": _check_suppress_threshold(min_group)}
+    return table
+
+
+def not_personal(table, why: str):
+    """Mark ``table`` as not describing groups of people (``why``: e.g. "model scores on the
+    test split"), so it may be shown and recorded as it is; returns it."""
+    table.attrs[MARK] = {"not_personal": str(why)}
+    return table
+
+
+def marked_min_group(obj) -> int | None:
+    """The ``min_group`` a table or result passed the gate with; ``None`` when not marked (or
+    marked as not about people)."""
+    if isinstance(obj, (pd.DataFrame, pd.Series)):
+        return obj.attrs.get(MARK, {}).get("min_group")
+    value = getattr(obj, "min_group", None)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def is_marked(obj) -> bool:
+    """Whether a table or result passed the gate, or is marked as not about people."""
+    if isinstance(obj, (pd.DataFrame, pd.Series)):
+        return MARK in obj.attrs
+    return marked_min_group(obj) is not None
+
+
+def require_marked(obj, what: str) -> None:
+    """Refuse (:class:`PrivacyError`) a table or result without the suppression mark."""
+    if not is_marked(obj):
+        raise PrivacyError(f"{what}: this table has not passed the small-group gate. Make it with a talentkit "
+                           "function that takes min_group (its result carries the mark), pass it through "
+                           "talentkit.privacy.suppress(table, group_cols, min_group), or, when it does not "
+                           "describe groups of people, mark it with talentkit.privacy.not_personal(table, why)")
+
+
+def grouped(func):
+    """Declare ``func`` a producer of grouped output: it must take ``min_group`` (checked at
+    import), and every result it returns must carry the suppression mark (checked at each
+    call, so a new analysis cannot leak by forgetting the gate). The declared functions are
+    listed in :data:`GROUPED` for the tests."""
+    if "min_group" not in inspect.signature(func).parameters:
+        raise TypeError(f"{func.__module__}.{func.__qualname__} returns grouped output and must take min_group")
+
+    @functools.wraps(func)
+    def gated(*args, **kwargs):
+        result = func(*args, **kwargs)
+        if result is not None:
+            require_marked(result, f"{func.__module__}.{func.__qualname__}")
+        return result
+
+    GROUPED.append(gated)
+    return gated
+
+
+GROUPED: list = []  # every function declared with @grouped
 
 
 def suppress_matrix(matrix: pd.DataFrame, min_group: int = MIN_GROUP) -> pd.DataFrame:
@@ -107,6 +181,19 @@ def suppress_matrix(matrix: pd.DataFrame, min_group: int = MIN_GROUP) -> pd.Data
                     lines[i, j] = True  # a view: writes through to hidden
                     changed = True
     return pd.DataFrame(hidden, index=matrix.index, columns=matrix.columns)
+
+
+def suppress_matrix_values(values: pd.DataFrame, min_group: int = MIN_GROUP, counts: pd.DataFrame | None = None,
+                           small_rows=None) -> pd.DataFrame:
+    """``values`` (e.g. transition probabilities) with the cells hidden (NaN) that
+    :func:`suppress_matrix` hides in ``counts`` (default: ``values`` are the counts), and
+    whole rows where ``small_rows`` is true (a unit whose few people a row would describe).
+    The result carries the suppression mark."""
+    counts = values if counts is None else counts
+    hidden = suppress_matrix(counts, min_group).to_numpy()
+    if small_rows is not None:
+        hidden = hidden | np.asarray(small_rows, dtype=bool)[:, None]
+    return mark(values.astype(float).mask(hidden), min_group)
 
 
 def display_table(table: pd.DataFrame, min_group: int = MIN_GROUP, digits: int = 3) -> pd.DataFrame:
@@ -199,12 +286,14 @@ def mask_ids(table: pd.DataFrame, show_ids: bool = False, salt: str | None = Non
     return out
 
 
-def styled(table: pd.DataFrame, min_group: int = MIN_GROUP, digits: int = 3):
-    """:func:`display_table` without the row numbers, for a notebook or report. Every cell,
-    index label and header is escaped as HTML (a pandas ``Styler`` does not escape by
-    default) and long labels are shortened: no value from the data becomes markup."""
-    from .markup import short
-
+def styled(table: pd.DataFrame, min_group: int | None = None, digits: int = 3):
+    """:func:`display_table` without the row numbers, for a notebook or report. The table must
+    carry the suppression mark (:func:`require_marked`); hidden cells read ``<min_group``
+    (the mark's ``min_group`` unless given). Every cell, index label and header is escaped
+    as HTML (a pandas ``Styler`` does not escape by default) and long labels are shortened:
+    no value from the data becomes markup."""
+    require_marked(table, "a table to show")
+    min_group = min_group or marked_min_group(table) or MIN_GROUP
     shown = display_table(table, min_group, digits)
     for col in shown.columns:
         if shown[col].dtype == object:

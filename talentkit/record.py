@@ -4,6 +4,10 @@ Inside a batch job the runner sets ``TALENTKIT_JOB_DIR``; ``record`` then writes
 ``results.json`` there (numbers, small tables, captions) and ``record_figure`` writes
 ``figures/<name>.png``. Run by hand, both keep the values in memory and return them, so
 a notebook behaves the same in JupyterLab.
+
+A recorded table goes where the index page and later readers see it, so ``record``
+refuses a table (DataFrame or Series) that did not pass the small-group gate or was not
+marked as not about people (:func:`talentkit.privacy.require_marked`).
 """
 
 from __future__ import annotations
@@ -71,6 +75,11 @@ def record(name: str, value, caption: str | None = None):
     """
     if not re.fullmatch(r"[A-Za-z_][\w.\-]*", name):
         raise ValueError(f"result name {name!r}: use letters, digits, '_', '.' or '-'")
+    pd = sys.modules.get("pandas", _Absent)
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        from .privacy import require_marked
+
+        require_marked(value, f"record({name!r})")
     entry = to_jsonable(value)
     _results[name] = entry if caption is None else {"value": entry, "caption": caption}
     out = job_dir()
@@ -84,10 +93,17 @@ def record(name: str, value, caption: str | None = None):
     return value
 
 
+def record_each(values, prefix: str = "") -> None:
+    """Record each item of ``values`` (a dict or Series of numbers) as ``<prefix><key>``."""
+    for key, value in values.items():
+        record(f"{prefix}{key}", value)
+
+
 def record_figure(name: str, fig):
-    """Save ``fig`` as ``figures/<name>.png`` in the job folder (when in a job); return it."""
+    """Save ``fig`` as ``figures/<name>.png`` in the job folder (when in a job); return it.
+    ``None`` (a figure an analysis had nothing to draw for) is passed through."""
     out = job_dir()
-    if out is not None:
+    if out is not None and fig is not None:
         folder = out / "figures"
         folder.mkdir(parents=True, exist_ok=True)
         fig.savefig(folder / f"{name}.png", dpi=110, bbox_inches="tight")

@@ -21,67 +21,11 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from .errors import Problem, short_text
+
 MISSING_TOKENS = {"", "na", "n/a", "nan", "null", "none", "nat", "-"}
 TRUE_TOKENS = {"true", "t", "yes", "y", "1", "1.0"}
 FALSE_TOKENS = {"false", "f", "no", "n", "0", "0.0"}
-MAX_LISTED = 60  # problems listed in a DataError message; the rest are counted
-# Columns whose values identify a person or are their words: never in a message that can
-# reach a report, an executed notebook or run.json (see Problem.describe).
-PRIVATE_COLUMNS = {"employee_id", "candidate_id", "presenter_id", "text"}
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the data: where it is, what is wrong, and how to fix it."""
-
-    file: str
-    what: str
-    fix: str
-    row: int | None = None
-    column: str | None = None
-    value: object = None
-
-    def __str__(self) -> str:
-        return self.describe(show_private=False)
-
-    def describe(self, show_private: bool = False) -> str:
-        """One line: file:row: column 'x' value 'y': what; fix. The values of id and text
-        columns are left out unless ``show_private`` (a console may show them; anything that
-        can reach a report, a notebook or run.json may not): the file and line find the row."""
-        where = self.file if self.row is None else f"{self.file}:{self.row}"
-        parts = [where]
-        if self.column is not None:
-            col = f"column '{self.column}'"
-            if self.value is not None:
-                if self.column in PRIVATE_COLUMNS and not show_private:
-                    col += " (value not shown: see the file at that line)"
-                else:
-                    col += f" value '{_short(self.value)}'"
-            parts.append(col)
-        return ": ".join(parts) + f": {self.what}; {self.fix}"
-
-
-class DataError(ValueError):
-    """Raised with every problem found in a dataset, one line each."""
-
-    def __init__(self, problems: list[Problem], source: str = ""):
-        self.problems = list(problems)
-        self.source = source
-        super().__init__(self._message())
-
-    def _message(self, show_private: bool = False) -> str:
-        n = len(self.problems)
-        head = f"{n} problem{'s' if n != 1 else ''} in dataset {self.source}".rstrip()
-        lines = [f"  {p.describe(show_private)}" for p in self.problems[:MAX_LISTED]]
-        if n > MAX_LISTED:
-            lines.append(f"  ... and {n - MAX_LISTED} more of the same kinds")
-        return head + ":\n" + "\n".join(lines)
-
-    def console_message(self) -> str:
-        """The message with id values shown, for a person at the console (``data check``)."""
-        return self._message(show_private=True)
-
-
 @dataclass(frozen=True)
 class TableSpec:
     """A table of the contract: its columns with their kinds, and which are required.
@@ -158,11 +102,6 @@ REFERENCES = {
 }
 
 
-def _short(value: object, width: int = 40) -> str:
-    s = str(value)
-    return s if len(s) <= width else s[: width - 3] + "..."
-
-
 def _is_missing(series: pd.Series) -> pd.Series:
     text = series.astype("string").str.strip().str.lower()
     return series.isna() | text.isin(MISSING_TOKENS).fillna(True)
@@ -184,7 +123,7 @@ def read_table_file(path: Path, encoding: str | None = None) -> tuple[pd.DataFra
         try:
             df = pd.read_parquet(path)
         except Exception as exc:  # pyarrow raises many kinds; all mean "cannot read"
-            return None, [Problem(name, f"not a readable Parquet file ({type(exc).__name__}: {_short(exc, 80)})",
+            return None, [Problem(name, f"not a readable Parquet file ({type(exc).__name__}: {short_text(exc, 80)})",
                                   "export the table again as Parquet or as a UTF-8 CSV")]
         df.index = pd.RangeIndex(1, len(df) + 1)
         df.columns = [str(c).strip() for c in df.columns]
@@ -228,7 +167,7 @@ def read_table_file(path: Path, encoding: str | None = None) -> tuple[pd.DataFra
     except pd.errors.ParserError as exc:
         m = re.search(r"line (\d+), saw (\d+)", str(exc))
         row = int(m.group(1)) if m else None
-        return None, [Problem(name, f"the row has a different number of fields than the header ({_short(exc, 120)})",
+        return None, [Problem(name, f"the row has a different number of fields than the header ({short_text(exc, 120)})",
                               f"quote values that contain the delimiter '{sep}', or remove the stray field",
                               row=row)]
     except pd.errors.EmptyDataError:

@@ -8,34 +8,36 @@ exponential Greenwood 95% interval (lifelines' default).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
 
 from .datasets import Dataset
-from .metrics import PERSON_KEYS, unit_at
 from .markup import plot_label
-from .privacy import MIN_GROUP, SUPPRESSED, suppress
+from .privacy import MIN_GROUP, SUPPRESSED, grouped, suppress
+from .timeline import PERSON_KEYS, unit_at
 
 DAYS_PER_MONTH = 30.4375
 HORIZONS = (6, 12, 24)
 
 
-def durations(ds: Dataset, as_of=None, cohort_start=None, cohort_end=None, region: str | None = None) -> pd.DataFrame:
-    """One row per person hired on or before ``as_of`` (and in the cohort window, and into
+def durations(ds: Dataset, as_of=None, start=None, end=None, region: str | None = None) -> pd.DataFrame:
+    """One row per person hired on or before ``as_of`` (and in ``start`` .. ``end``, and into
     ``region``, if given): ``months`` of tenure and ``left`` (False = censored at ``as_of``),
     with the person's attributes (region and team as at hire)."""
     as_of = pd.Timestamp(as_of) if as_of is not None else ds.as_of
     p = ds.people
     keep = p["hire_date"] <= as_of
-    if cohort_start is not None:
-        keep &= p["hire_date"] >= pd.Timestamp(cohort_start)
-    if cohort_end is not None:
-        keep &= p["hire_date"] <= pd.Timestamp(cohort_end)
+    if start is not None:
+        keep &= p["hire_date"] >= pd.Timestamp(start)
+    if end is not None:
+        keep &= p["hire_date"] <= pd.Timestamp(end)
     left = p["exit_date"].notna() & (p["exit_date"] <= as_of)
-    end = p["exit_date"].where(left, as_of)
-    out = pd.DataFrame({"months": (end - p["hire_date"]).dt.days / DAYS_PER_MONTH, "left": left})
+    last_day = p["exit_date"].where(left, as_of)
+    out = pd.DataFrame({"months": (last_day - p["hire_date"]).dt.days / DAYS_PER_MONTH, "left": left})
     for k in PERSON_KEYS:
         if k in p.columns:
             out[k] = unit_at(ds, k, p["hire_date"]) if k in ("region", "team") else p[k]
@@ -52,32 +54,67 @@ def _groups(d: pd.DataFrame, group_by: str | None):
     return list(d.groupby(group_by, dropna=True))
 
 
-def km_curves(ds: Dataset, group_by: str | None = None, as_of=None, cohort_start=None, cohort_end=None,
-              min_group: int = MIN_GROUP, region: str | None = None) -> dict[str, KaplanMeierFitter]:
-    """A fitted ``KaplanMeierFitter`` per group shown by the privacy gate (the same groups as
-    :func:`retention_table` shows, complements hidden too)."""
-    d = durations(ds, as_of, cohort_start, cohort_end, region)
+@dataclass
+class TenureCurves:
+    """Kaplan–Meier curves of the groups the privacy gate shows: ``fitters`` (a fitted
+    lifelines ``KaplanMeierFitter`` per group shown), ``table`` (every group's ``n``, hidden
+    ones marked ``suppressed``) and the ``min_group`` they passed."""
+
+    fitters: dict[str, KaplanMeierFitter]
+    table: pd.DataFrame
+    min_group: int
+    group_by: str | None = None
+    start: pd.Timestamp | None = None  # the hiring cohort, when the curves are about one
+    end: pd.Timestamp | None = None
+
+    def title(self) -> str:
+        """What the curves show, for a figure: the cohort and the grouping."""
+        by = f", by {self.group_by}" if self.group_by else ""
+        if self.start is None:
+            return f"Tenure: share still employed{by}"
+        start, end = pd.Timestamp(self.start), pd.Timestamp(self.end) if self.end is not None else None
+        whole_year = end is not None and (start.month, start.day, end.month, end.day, start.year) == (1, 1, 12, 31, end.year)
+        hired = f"{start:%Y}" if whole_year else f"from {start:%Y-%m-%d}" + (f" to {end:%Y-%m-%d}" if end is not None else "")
+        return f"Cohort hired {hired}: share still employed{by}"
+
+
+@grouped
+def km_curves(ds: Dataset, group_by: str | None = None, as_of=None, start=None, end=None,
+              min_group: int = MIN_GROUP, region: str | None = None, max_groups: int = 8) -> TenureCurves:
+    """Kaplan–Meier curves per group, for the groups the privacy gate shows (the same groups
+    as :func:`retention_table` shows, complements hidden too). A key with more than
+    ``max_groups`` values (teams, say) gets one curve for everyone: more would not read."""
+    d = durations(ds, as_of, start, end, region)
+    if group_by is not None and group_by in d and d[group_by].nunique() > max_groups:
+        group_by = None
     groups = _groups(d, group_by)
-    shown = visible_groups(groups, group_by, min_group)
-    return {str(name): KaplanMeierFitter(label=plot_label(name)).fit(g["months"], g["left"])
-            for name, g in groups if name in shown and len(g)}
+    sizes = _group_sizes(groups, group_by, min_group)
+    shown = set(sizes.loc[~sizes[SUPPRESSED], group_by or "group"])
+    fitters = {str(name): KaplanMeierFitter(label=plot_label(name)).fit(g["months"], g["left"])
+               for name, g in groups if name in shown and len(g)}
+    return TenureCurves(fitters, sizes, min_group, group_by, start, end)
+
+
+def _group_sizes(groups, group_by: str | None, min_group: int) -> pd.DataFrame:
+    key = group_by or "group"
+    sizes = pd.DataFrame({key: [name for name, _ in groups], "n": [len(g) for _, g in groups]})
+    return suppress(sizes, [key], min_group)
 
 
 def visible_groups(groups, group_by: str | None, min_group: int) -> set:
     """The groups that the privacy gate shows (at least ``min_group`` people, and not hidden as
     a complement): figures and tests draw exactly what the table beside them shows."""
-    key = group_by or "group"
-    sizes = pd.DataFrame({key: [name for name, _ in groups], "n": [len(g) for _, g in groups]})
-    checked = suppress(sizes, [key], min_group)
-    return set(checked.loc[~checked[SUPPRESSED], key])
+    sizes = _group_sizes(groups, group_by, min_group)
+    return set(sizes.loc[~sizes[SUPPRESSED], group_by or "group"])
 
 
+@grouped
 def retention_table(ds: Dataset, group_by: str | None = None, horizons=HORIZONS, as_of=None,
-                    cohort_start=None, cohort_end=None, min_group: int = MIN_GROUP,
+                    start=None, end=None, min_group: int = MIN_GROUP,
                     region: str | None = None) -> pd.DataFrame:
     """Per group: ``n``, ``exits``, median tenure (months; missing while over half remain) and
     KM retention at each horizon with its 95% interval (``retention_12m``, ``_lo``, ``_hi``)."""
-    d = durations(ds, as_of, cohort_start, cohort_end, region)
+    d = durations(ds, as_of, start, end, region)
     rows = []
     for name, g in _groups(d, group_by):
         row = {"group": str(name), "n": len(g), "exits": int(g["left"].sum())}
@@ -98,12 +135,35 @@ def retention_table(ds: Dataset, group_by: str | None = None, horizons=HORIZONS,
     return suppress(t, [group_by or "group"], min_group)
 
 
-def logrank(ds: Dataset, group_by: str, as_of=None, cohort_start=None, cohort_end=None,
-            min_group: int = MIN_GROUP) -> dict:
-    """Log-rank test of equal tenure curves across the groups the privacy gate shows."""
-    d = durations(ds, as_of, cohort_start, cohort_end)
+@dataclass
+class LogRank:
+    """A log-rank test: the ``groups`` compared, its chi-square ``statistic`` and ``p_value``
+    (missing with fewer than two groups shown)."""
+
+    groups: int
+    statistic: float
+    p_value: float
+
+
+def logrank(ds: Dataset, group_by: str, as_of=None, start=None, end=None,
+            min_group: int = MIN_GROUP) -> LogRank:
+    """Log-rank test of equal tenure curves across the groups the privacy gate shows
+    (lifelines' ``multivariate_logrank_test``)."""
+    d = durations(ds, as_of, start, end)
     d = d[d[group_by].isin(visible_groups(_groups(d, group_by), group_by, min_group))]
-    if d[group_by].nunique() < 2:
-        return {"groups": int(d[group_by].nunique()), "statistic": np.nan, "p_value": np.nan}
+    groups = int(d[group_by].nunique())
+    if groups < 2:
+        return LogRank(groups, np.nan, np.nan)
     r = multivariate_logrank_test(d["months"], d[group_by], d["left"])
-    return {"groups": int(d[group_by].nunique()), "statistic": float(r.test_statistic), "p_value": float(r.p_value)}
+    return LogRank(groups, float(r.test_statistic), float(r.p_value))
+
+
+def at_horizon(table: pd.DataFrame, horizon_months: int) -> pd.DataFrame:
+    """A :func:`retention_table` with only the retention at ``horizon_months`` (and its
+    interval) beside ``n`` and ``exits``; without that horizon, just ``n`` and ``exits``."""
+    measure = f"retention_{horizon_months}m"
+    keep = [table.columns[0], "n", "exits"]
+    if measure in table:
+        keep += [measure, f"{measure}_lo", f"{measure}_hi"]
+    return table[keep + [SUPPRESSED]]
+

@@ -14,7 +14,6 @@ The config's keys are :class:`FinetuneConfig`'s fields.
 
 from __future__ import annotations
 
-import argparse
 import difflib
 import json
 import os
@@ -26,24 +25,20 @@ from urllib.parse import urlparse
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
-
-from .yamlfile import read_yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sklearn import metrics as skm
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
+from .errors import ModelLoadError, TextDataError
+from .privacy import MIN_GROUP, grouped, not_personal, suppress
+from .stats import add_proportion
+
+TEXT_FILE_SUFFIXES = (".csv", ".csv.gz", ".tsv")  # a file of texts rather than a dataset
+
 DEFAULT_POSITIVE = {"retention": "stayed", "attraction": "accepted"}
 GROUP_COLUMNS = ("employee_id", "candidate_id")
-
-
-class TextDataError(ValueError):
-    """The text table cannot be used as asked; the message says what to change."""
-
-
-class ModelLoadError(OSError):
-    """A model name or path that cannot be loaded here; the message says how to point at a copy."""
 
 
 class FinetuneConfig(BaseModel):
@@ -76,6 +71,12 @@ class FinetuneConfig(BaseModel):
     progress: bool = True
     logging_steps: int = 10
 
+    @field_validator("task", "positive_label", "group_column", "max_train_samples", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value):
+        # a notebook parameter left empty ("" or 0) means "not given"
+        return None if value in ("", 0) and value is not False else value
+
 
 # --------------------------------------------------------------------------- data
 
@@ -88,7 +89,7 @@ def load_texts(cfg: FinetuneConfig) -> pd.DataFrame:
     that are not two values.
     """
     source = cfg.data
-    if source.lower().endswith((".csv", ".csv.gz", ".tsv")) and Path(source).is_file():
+    if source.lower().endswith(TEXT_FILE_SUFFIXES) and Path(source).is_file():
         from .schema import read_table_file
 
         df, problems = read_table_file(Path(source))
@@ -199,7 +200,7 @@ def scores(y, p, threshold: float) -> dict:
             "n": int(len(y))}
 
 
-def baseline(parts: dict[str, pd.DataFrame], rule: str = "f1", seed: int = 0) -> dict:
+def tfidf_baseline(parts: dict[str, pd.DataFrame], rule: str = "f1", seed: int = 0) -> dict:
     """TF-IDF (words, 1-2 grams) + logistic regression, threshold tuned on dev, scored on test."""
     vec = TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True)
     x = vec.fit_transform(parts["train"]["text"])
@@ -237,7 +238,7 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
         return False
 
 
-def load_model(name: str, num_labels: int = 2):
+def load_model(name: str, num_labels: int = 2) -> tuple[object, object]:
     """Tokenizer and sequence-classification model from a name or path, or a clear error."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -360,11 +361,15 @@ def class_weights(y, rule: str) -> list[float] | None:
 
 
 def make_trainer(cfg: FinetuneConfig, model, tok, train_ds, dev_ds, weights, checkpoints: str | Path,
-                 device: str, bf16: bool, max_steps: int = -1):
+                 device: str, bf16: bool, max_steps: int = -1) -> object:
     """The kit's Trainer: dynamic padding, length-grouped batches, evaluation each epoch,
     early stopping, best checkpoint by dev F1, optional class weights."""
     import torch
-    from transformers import DataCollatorWithPadding, EarlyStoppingCallback, TrainingArguments
+    from transformers import (
+        DataCollatorWithPadding,
+        EarlyStoppingCallback,
+        TrainingArguments,
+    )
 
     def dev_metrics(pred):
         p = torch.softmax(torch.tensor(pred.predictions).float(), dim=-1)[:, 1].numpy()
@@ -421,7 +426,7 @@ def finetune(cfg: FinetuneConfig, out_dir: str | Path) -> dict:
     p_dev = predict_proba(model, tok, parts["dev"]["text"], max_length=cfg.max_length)
     p_test = predict_proba(model, tok, parts["test"]["text"], max_length=cfg.max_length)
     threshold = tune_threshold(parts["dev"]["y"], p_dev, cfg.threshold_rule)  # frozen from here on
-    base = baseline(parts, cfg.threshold_rule, cfg.seed)
+    base = tfidf_baseline(parts, cfg.threshold_rule, cfg.seed)
     result = {
         "config": cfg.model_dump(), "device": device, "bf16": bool(bf16), "positive_label": df.attrs["positive_label"],
         "sizes": {k: len(v) for k, v in parts.items()}, "class_weights": weights, "threshold": threshold,
@@ -446,43 +451,76 @@ def finetune(cfg: FinetuneConfig, out_dir: str | Path) -> dict:
     return result
 
 
-def estimates_by_group(frame: pd.DataFrame, group: str, proba: str = "p", observed: str = "y",
-                       min_group: int = 5) -> pd.DataFrame:
+@grouped
+def estimates_by_group(frame: pd.DataFrame, group_by: str, proba: str = "p", observed: str = "y",
+                       min_group: int = MIN_GROUP) -> pd.DataFrame:
     """Model-based rate (mean predicted probability) beside the observed rate, per group,
-    with small-group suppression (``n`` = texts... of distinct people where ids are given)."""
-    from .metrics import add_proportion
-    from .privacy import suppress
-
+    with small-group suppression (``n`` = distinct people where ids are given, else texts)."""
     who = "employee_id" if "employee_id" in frame and frame["employee_id"].notna().any() else None
-    g = frame.groupby(group, dropna=True)
+    g = frame.groupby(group_by, dropna=True)
     t = pd.DataFrame({"texts": g.size(), "positive": g[observed].sum(), "model_rate": g[proba].mean()})
     t["n"] = g[who].nunique() if who else t["texts"]
     t = t.reset_index()
     add_proportion(t, "observed_rate", "positive", "texts")
     t["gap"] = t["model_rate"] - t["observed_rate"]
-    return suppress(t, [group], min_group)
+    return suppress(t, [group_by], min_group)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m talentkit.textclf", description=__doc__.splitlines()[0])
-    parser.add_argument("--config", required=True, help="YAML file with FinetuneConfig fields")
-    parser.add_argument("--out", default="outputs/finetune", help="folder for model, tokenizer, metrics")
-    args = parser.parse_args(argv)
-    try:
-        cfg = FinetuneConfig.model_validate(read_yaml(args.config, "fine-tuning config") or {})
-    except Exception as exc:
-        print(f"error: {args.config}: {exc}")
-        return 2
-    try:
-        result = finetune(cfg, args.out)
-    except (TextDataError, ModelLoadError, ValueError) as exc:
-        print(f"error: {exc}")
-        return 2
-    t, b = result["test"], result["baseline"]["test"]
-    print(f"test F1 {t['f1']:.3f} (baseline {b['f1']:.3f}), ROC-AUC {t['roc_auc']:.3f}, "
-          f"threshold {result['threshold']:.3f} from dev; saved to {args.out}")
-    return 0
+@grouped
+def estimates_on_test(result: dict, data: str, group_by: str = "region",
+                            min_group: int = MIN_GROUP) -> pd.DataFrame | None:
+    """:func:`estimates_by_group` on the test split of :func:`finetune`'s ``result``, each text
+    given its writer's ``group_by`` from the dataset ``data`` (people for employee texts,
+    candidates for candidate texts). ``None`` when the texts cannot be linked to a group (a
+    CSV of texts, or no ids)."""
+    from .datasets import load
+
+    test = result["test_predictions"]
+    if str(data).lower().endswith(TEXT_FILE_SUFFIXES):
+        return None
+    ds = load(data)
+    links = [("employee_id", ds.people), ("candidate_id", ds.candidates)]
+    for id_col, table in links:
+        if id_col in test and test[id_col].notna().any() and table is not None and group_by in table:
+            groups = test[id_col].map(table.drop_duplicates(id_col).set_index(id_col)[group_by])
+            return estimates_by_group(test.assign(**{group_by: groups}), group_by, min_group=min_group)
+    return None
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+SCORES = ("accuracy", "precision", "recall", "f1", "roc_auc", "pr_auc")
+MEASURES = SCORES + ("threshold",)
+
+
+def scores_on_test(result: dict, baseline: bool = False) -> dict[str, float]:
+    """The fine-tuned model's (or the baseline's) scores on the test split, by measure."""
+    scored = result["baseline"]["test"] if baseline else result["test"]
+    return {k: scored[k] for k in SCORES}
+
+
+def scores_table(result: dict) -> pd.DataFrame:
+    """The fine-tuned model beside the TF-IDF baseline on the test split, one row a measure."""
+    table = pd.DataFrame({"fine-tuned": [result["test"][k] for k in MEASURES],
+                          "TF-IDF baseline": [result["baseline"]["test"][k] for k in MEASURES]}, index=list(MEASURES))
+    return not_personal(table.reset_index(names="measure"), "scores of two classifiers on the test split")
+
+
+def output_dir(name: str = "finetune") -> Path:
+    """Where a fine-tuning run saves its model: ``<job folder>/<name>`` in a batch job, else
+    ``outputs/finetune-by-hand/<name>`` in the project (found from the working folder, so a
+    notebook opened from ``notebooks/`` writes there too)."""
+    from .record import job_dir
+
+    job = job_dir()
+    if job is not None:
+        return job / name
+    here = Path.cwd()
+    project = next((d for d in (here, *here.parents) if (d / "params").is_dir() and (d / "notebooks").is_dir()), here)
+    return project / "outputs" / "finetune-by-hand" / name
+
+
+if __name__ == "__main__":  # python -m talentkit.textclf ..., also under torchrun or accelerate launch
+    import sys
+
+    from .cli import main
+
+    raise SystemExit(main(["finetune", *sys.argv[1:]]))

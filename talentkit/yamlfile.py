@@ -13,12 +13,10 @@ from pathlib import Path
 
 import yaml
 
+from .errors import YAMLFileError
+
 MAX_BYTES = 1_000_000  # a run file or mapping is a few kB; 1 MB is generous
 MAX_NODES = 100_000  # scalars, lists and mappings after alias expansion
-
-
-class YAMLFileError(ValueError):
-    """A YAML file that cannot be used as written; the message names the file and the fix."""
 
 
 def _expanded_size(node: yaml.Node, memo: dict[int, int], limit: int) -> int:

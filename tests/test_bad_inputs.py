@@ -6,9 +6,9 @@ import gzip
 
 import pandas as pd
 import pytest
+from conftest import TINY, write_tiny
 
 import talentkit as tk
-from conftest import TINY, write_tiny
 
 P = TINY["people.csv"]
 PRIVATE_VALUES = {"'E99'", "'X3'", "'E44'"}

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from talentkit import casestudy, metrics
+from talentkit import casestudy, metrics, stats
 
 
 def test_article_case_exact():
@@ -30,9 +30,9 @@ def test_sample_size_by_hand():
     za, zb = 1.959963984540054, 0.8416212335729143
     pbar = 0.55
     n = (za * math.sqrt(2 * pbar * (1 - pbar)) + zb * math.sqrt(0.25 + 0.24)) ** 2 / 0.01
-    assert casestudy.sample_size_two_proportions(0.5, 0.6) == math.ceil(n) == 388
+    assert stats.sample_size_two_proportions(0.5, 0.6) == math.ceil(n) == 388
     with pytest.raises(ValueError):
-        casestudy.sample_size_two_proportions(0.5, 0.5)
+        stats.sample_size_two_proportions(0.5, 0.5)
 
 
 def test_destinations_suppressed():

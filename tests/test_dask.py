@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import run_interrupted
+
 from talentkit import runner
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,18 +135,18 @@ def test_ctrl_c_cancels_the_cluster_tasks(cluster, tmp_path):
 def test_a_kernel_that_died_is_retried_and_a_failing_notebook_is_not(monkeypatch):
     from nbclient.exceptions import DeadKernelError
 
-    from talentkit import cluster
+    from talentkit import cluster, kernels
 
-    assert runner._kernel_trouble(DeadKernelError("Kernel died")) and \
-        runner._kernel_trouble(RuntimeError("Kernel died before replying to kernel_info"))
-    assert not runner._kernel_trouble(ValueError("a notebook's own error"))
+    assert kernels.kernel_trouble(DeadKernelError("Kernel died")) and \
+        kernels.kernel_trouble(RuntimeError("Kernel died before replying to kernel_info"))
+    assert not kernels.kernel_trouble(ValueError("a notebook's own error"))
     payload = {"name": "j", "output_notebook": "fixture.ipynb", "notebook_bytes": FIXTURE.read_bytes(),
                "cwd": "/nowhere", "params": {}, "timeout": None, "style": "report", "position": 1}
-    monkeypatch.setattr(runner, "run_job", lambda job: {"status": "failed", "error": "DeadKernelError: died",
+    monkeypatch.setattr(kernels, "run_job", lambda job: {"status": "failed", "error": "DeadKernelError: died",
                                                         "kernel_trouble": True})
     with pytest.raises(cluster.KernelTrouble):  # Dask retries a task that raises, RETRIES times
         cluster.remote_job(payload)
-    monkeypatch.setattr(runner, "run_job", lambda job: {"status": "failed", "error": "ValueError: bad data"})
+    monkeypatch.setattr(kernels, "run_job", lambda job: {"status": "failed", "error": "ValueError: bad data"})
     assert cluster.remote_job(payload)["result"]["status"] == "failed"  # reported, not retried
 
 

@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 import pandas as pd
+from conftest import TINY, write_tiny
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
@@ -13,7 +14,6 @@ from sklearn.model_selection import train_test_split
 import talentkit as tk
 from talentkit import synth
 from talentkit.cli import main
-from conftest import TINY, write_tiny
 
 
 def test_tiny_folder_types(tiny):

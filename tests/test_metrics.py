@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from lifelines import KaplanMeierFitter
 from scipy import stats
 
-from talentkit import metrics, privacy, tenure
+from talentkit import metrics, privacy, tenure, timeline
+from talentkit import stats as tk_stats
 from talentkit.datasets import Dataset
 
 D = pd.Timestamp
@@ -95,16 +96,16 @@ def test_quarter_is_three_calendar_months_and_buckets():
     assert q1["months"] == 3
     assert q1["turnover_annual"] == pytest.approx(6 / 105 * 4)
     assert t.iloc[1]["separations"] == 0 and t.iloc[1]["headcount_start"] == 110
-    assert metrics.months_between("2024-01-15", "2024-02-14") == pytest.approx(31 / 30.4375)
+    assert timeline.months_between("2024-01-15", "2024-02-14") == pytest.approx(31 / 30.4375)
 
 
 def test_intervals_against_known_values():
-    lo, hi = metrics.wilson_interval(81, 263)
+    lo, hi = tk_stats.wilson_interval(81, 263)
     ref = stats.binomtest(81, 263).proportion_ci(method="wilson")
     assert (lo, hi) == (pytest.approx(ref.low, abs=1e-12), pytest.approx(ref.high, abs=1e-12))
-    lo, hi = metrics.poisson_interval(0, 1)
+    lo, hi = tk_stats.poisson_interval(0, 1)
     assert lo == 0 and hi == pytest.approx(3.6889, abs=1e-4)  # exact upper bound for zero events
-    lo, hi = metrics.poisson_interval(10, 1)
+    lo, hi = tk_stats.poisson_interval(10, 1)
     assert (lo, hi) == (pytest.approx(4.7954, abs=1e-4), pytest.approx(18.3904, abs=1e-4))
 
 
@@ -122,8 +123,8 @@ def moving_dataset() -> Dataset:
 
 def test_regions_rebuilt_from_moves():
     ds = moving_dataset()
-    assert metrics.unit_at(ds, "region", "2024-06-30")[0] == "US"
-    assert metrics.unit_at(ds, "region", "2024-07-01")[0] == "EU"
+    assert timeline.unit_at(ds, "region", "2024-06-30")[0] == "US"
+    assert timeline.unit_at(ds, "region", "2024-07-01")[0] == "EU"
     t = metrics.workforce(ds, "2024-01-01", "2024-12-31", "region", min_group=1).set_index("region")
     assert t.loc["US", "headcount_start"] == 10 and t.loc["US", "headcount_end"] == 9
     assert t.loc["EU", "headcount_end"] == 11
@@ -201,7 +202,7 @@ def test_km_on_synthetic_matches_lifelines(synthetic_default):
     us = d[d.region == "US"]
     km = KaplanMeierFitter().fit(us["months"], us["left"])
     assert t.loc["US", "retention_12m"] == pytest.approx(float(km.predict(12)), abs=1e-9)
-    assert tenure.logrank(synthetic_default, "region")["p_value"] < 0.05
+    assert tenure.logrank(synthetic_default, "region").p_value < 0.05
 
 
 # ---------------------------------------------------------------- privacy
@@ -234,7 +235,7 @@ def test_property_suppression(groups, min_group):
     """No visible group under min_group; visible groups unchanged; complements only as needed."""
     t = pd.DataFrame({"g": [f"g{i}" for i in range(len(groups))], "n": [a + b for a, b in groups],
                       "k": [a for a, _ in groups]})
-    t = metrics.add_proportion(t, "share", "k", "n")
+    t = tk_stats.add_proportion(t, "share", "k", "n")
     s = privacy.suppress(t, ["g"], min_group)
     visible = ~s["suppressed"]
     assert (s.loc[visible, "n"] >= min_group).all()
@@ -300,9 +301,9 @@ def by_search(self, day):  # the earlier path: one searchsorted per person
 @pytest.mark.parametrize("which", ["edge", "synthetic"])
 def test_everyone_on_a_day_equals_the_search_per_person(which, synthetic_default):
     ds = edge_dataset() if which == "edge" else synthetic_default
-    coder = metrics.GroupCoder(ds, ["region", "team"] if which == "synthetic" else ["region"])
-    first = metrics.day_numbers([ds.people["hire_date"].min()])[0] - 2
-    days = range(first, metrics.day_numbers([ds.as_of])[0] + 3, 1 if which == "edge" else 37)
+    coder = timeline.GroupCoder(ds, ["region", "team"] if which == "synthetic" else ["region"])
+    first = timeline.day_numbers([ds.people["hire_date"].min()])[0] - 2
+    days = range(first, timeline.day_numbers([ds.as_of])[0] + 3, 1 if which == "edge" else 37)
     for day in days:
         assert np.array_equal(coder.on_day(day), by_search(coder, day)), day
 
@@ -317,12 +318,12 @@ def test_kpi_tables_identical_to_the_search_path(which, synthetic_default, monke
     if which == "synthetic":
         calls.append((metrics.sharing, ["region", "quarter"]))
     fast = [f(ds, start, end, g, min_group=1) for f, g in calls]
-    fast_unit = metrics.unit_at(ds, "region", "2024-03-31")
-    monkeypatch.setattr(metrics.GroupCoder, "on_day", by_search)
+    fast_unit = timeline.unit_at(ds, "region", "2024-03-31")
+    monkeypatch.setattr(timeline.GroupCoder, "on_day", by_search)
     ds.__dict__.pop("_moves_index", None)
     for (f, g), table in zip(calls, fast):
         pd.testing.assert_frame_equal(table, f(ds, start, end, g, min_group=1))
-    pd.testing.assert_series_equal(fast_unit, metrics.unit_at(ds, "region", "2024-03-31"))
+    pd.testing.assert_series_equal(fast_unit, timeline.unit_at(ds, "region", "2024-03-31"))
 
 
 def test_edge_cases_by_hand():
@@ -330,13 +331,13 @@ def test_edge_cases_by_hand():
     t = metrics.workforce(ds, "2024-01-01", "2024-12-31", ["region", "quarter"], min_group=1)
     t = t.set_index(["quarter", "region"])
     # P3: in A until 2023-12-31 -> A at the start of Q1; moves A->B on its first day, B->C on its last
-    assert metrics.unit_at(ds, "region", "2023-12-31")[ds.people["employee_id"] == "P3"].iloc[0] == "A"
-    assert metrics.unit_at(ds, "region", "2024-03-31")[ds.people["employee_id"] == "P3"].iloc[0] == "C"
+    assert timeline.unit_at(ds, "region", "2023-12-31")[ds.people["employee_id"] == "P3"].iloc[0] == "A"
+    assert timeline.unit_at(ds, "region", "2024-03-31")[ds.people["employee_id"] == "P3"].iloc[0] == "C"
     # P4: three moves on 2024-06-30 end in A; on 2024-06-29 P4 is in A (the first move's from)
     p4 = ds.people["employee_id"] == "P4"
-    assert metrics.unit_at(ds, "region", "2024-06-29")[p4].iloc[0] == "A"
-    assert metrics.unit_at(ds, "region", "2024-06-30")[p4].iloc[0] == "A"
-    assert metrics.unit_at(ds, "region", "2024-10-01")[p4].iloc[0] == "C"
+    assert timeline.unit_at(ds, "region", "2024-06-29")[p4].iloc[0] == "A"
+    assert timeline.unit_at(ds, "region", "2024-06-30")[p4].iloc[0] == "A"
+    assert timeline.unit_at(ds, "region", "2024-10-01")[p4].iloc[0] == "C"
     # P1 leaves on 2024-03-31, Q1's last day: a separation in Q1; P2 (in C since its move) on
     # 2024-04-01, Q2's first day: a separation in Q2
     assert t.loc[("2024-Q1", "C"), "separations"] == 1 and t.loc[("2024-Q2", "C"), "separations"] == 1

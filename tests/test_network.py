@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from talentkit import network
+from talentkit import privacy as tk_privacy
 from talentkit.datasets import Dataset
 
 D = pd.Timestamp
@@ -30,10 +31,13 @@ def tiny_network() -> Dataset:
 
 def test_flows_and_cross_unit_share_by_hand():
     ds = tiny_network()
-    f = network.flows(ds, "2024-01-01", "2024-12-31")
+    f = network.attendance_flows(ds, "2024-01-01", "2024-12-31")
     # C was in the US until September: S1 (P1->C) is US->US, S3 (P2->C) is EU->US
-    m = network.flow_matrix(f)
+    m = network.flow_matrix(f, min_group=1)  # the raw counts: nothing under 1 to hide
     assert m.loc["US", "US"] == 4 and m.loc["US", "EU"] == 1 and m.loc["EU", "EU"] == 1 and m.loc["EU", "US"] == 1
+    hidden = network.flow_matrix(f, min_group=2)  # cells of 1 hidden, with complements by rows and columns
+    assert hidden.isna().to_numpy().tolist() == [[True, True], [True, True]]
+    assert tk_privacy.marked_min_group(hidden) == 2
     assert network.cross_unit_share(f) == pytest.approx(2 / 7)
     g = network.person_graph(f)
     assert g["P1"]["A"]["weight"] == 2 and g["P2"]["D"]["weight"] == 1
@@ -43,7 +47,7 @@ def test_flows_and_cross_unit_share_by_hand():
 
 def test_brokers_equal_networkx_on_the_same_graph():
     ds = tiny_network()
-    g = network.person_graph(network.flows(ds))
+    g = network.person_graph(network.attendance_flows(ds))
     expected = nx.Graph()
     expected.add_weighted_edges_from([("P1", "A", 2), ("P1", "B", 1), ("P1", "C", 1), ("P1", "D", 1),
                                       ("P2", "D", 1), ("P2", "C", 1)])
@@ -58,12 +62,13 @@ def test_brokers_equal_networkx_on_the_same_graph():
 
 def test_removing_a_key_person_lowers_reach_by_their_sole_reach():
     ds = tiny_network()
-    f = network.flows(ds)
+    f = network.attendance_flows(ds)
     g = network.person_graph(f)
-    risk, summary = network.key_person_risk(g, f, top_k=2)
+    found = network.key_person_risk(g, f, top_k=2)
+    risk = found.table
     p1 = risk.set_index("person").loc["P1"]
     assert (p1["flow"], p1["reach"], p1["sole_reach"]) == (5, 4, 2)  # A and B hear only P1
-    assert summary["top_k_share"] == 1.0 and summary["flow"] == 7
+    assert found.top_k_share == 1.0 and found.flow == 7
     before = sum(1 for n in g if g.in_degree(n) > 0)
     assert before == 4
     assert network.reach_after_removal(g, "P1") == before - p1["sole_reach"]
@@ -73,7 +78,7 @@ def test_removing_a_key_person_lowers_reach_by_their_sole_reach():
 
 def test_people_shown_only_as_pseudonyms_and_above_min_group():
     ds = tiny_network()
-    b = network.brokers(network.person_graph(network.flows(ds)))
+    b = network.brokers(network.person_graph(network.attendance_flows(ds)))
     shown = network.shown_people(b, ds, "region", min_group=3)
     assert set(shown["person"]).isdisjoint(set(ds.people["employee_id"]))
     assert len(shown) == 1 and shown.loc[0, "region"] == "US"  # only P1 has 3+ contacts
@@ -85,6 +90,6 @@ def test_trend_by_year_on_synthetic():
     ds = tk.load("synthetic:small")
     t = network.trend(ds)
     assert t["year"].tolist() == sorted(t["year"].tolist()) and len(t) == 5
-    f = network.flows(ds, "2023-01-01", "2023-12-31")
+    f = network.attendance_flows(ds, "2023-01-01", "2023-12-31")
     row = t.set_index("year").loc[2023]
     assert row["cross_unit_share"] == pytest.approx(network.cross_unit_share(f))

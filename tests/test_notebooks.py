@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import talentkit as tk
-from talentkit import metrics, runner
+from talentkit import metrics, runfile, runner, stats, timeline
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -27,7 +27,7 @@ def results(run_dir: Path, job: str) -> dict:
 def test_every_notebook_is_in_default_and_smoke():
     notebooks = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "notebooks").glob("*.ipynb"))
     for run_file in ("default.yaml", "smoke.yaml"):
-        run = runner.load_run_file(ROOT / "params" / run_file)
+        run = runfile.load_run_file(ROOT / "params" / run_file)
         assert sorted({j.notebook for j in run.jobs}) == notebooks, run_file
 
 
@@ -89,7 +89,7 @@ def test_case_study_reproduces_the_article_and_matches_the_package(smoke):
     assert (r["case_R_lo"], r["case_R_hi"]) == (pytest.approx(cm.loc["R", "value_lo"]), pytest.approx(cm.loc["R", "value_hi"]))
     assert r["case_offer_acceptance"] == metrics.funnel(case, group_by=None).iloc[0]["offer_acceptance"] == 0.8
     assert (r["case_moved_internally"], r["case_left"]) == (30, 20)
-    assert r["sample_size_R_10pts"] == casestudy.sample_size_two_proportions(0.5, 0.6)
+    assert r["sample_size_R_10pts"] == stats.sample_size_two_proportions(0.5, 0.6)
     # part 3 on the small synthetic dataset, its default cohort: the year whose 12-month horizon has passed
     ds = tk.load("synthetic:small")
     cs, ce = r["cohort"].split(" to ")
@@ -98,8 +98,8 @@ def test_case_study_reproduces_the_article_and_matches_the_package(smoke):
     for m in "ARFS":
         expected = rm.loc[m, "value"]
         assert (r[f"region_{m}"] is None) if pd.isna(expected) else r[f"region_{m}"] == pytest.approx(expected)
-    expected = {"retention_by_origin": tenure.retention_table(ds, "origin", cohort_start=cs, cohort_end=ce, region="US"),
-                "retention_by_region": tenure.retention_table(ds, "region", cohort_start=cs, cohort_end=ce)}
+    expected = {"retention_by_origin": tenure.retention_table(ds, "origin", start=cs, end=ce, region="US"),
+                "retention_by_region": tenure.retention_table(ds, "region", start=cs, end=ce)}
     for name, table in expected.items():
         got = pd.DataFrame(r[name]["rows"], columns=r[name]["columns"])
         values = pd.to_numeric(got["retention_12m"]).tolist()
@@ -116,7 +116,7 @@ def test_regions_batch_one_job_per_region_with_suppression(tmp_path):
     their jobs stop with a clear message instead of publishing them; the others run, and
     their small groups read <5."""
     ds = tk.load("synthetic:small")
-    cs, ce = metrics.cohort_window(ds, None, None, 12)
+    cs, ce = timeline.cohort_window(ds.as_of, None, None, 12)
     sizes = {r: len(metrics.cohort(ds, cs, ce, r)) for r in ["US", "CN", "EU", "SG", "IN"]}
     code, run_dir = runner.execute_run(ROOT / "params" / "regions.yaml", out_root=tmp_path,
                                        overrides={"data": "synthetic:small"}, progress=False)
@@ -149,10 +149,10 @@ def test_network_notebook_matches_the_package(smoke):
     r = results(smoke, "05_network")
     ds = tk.load("synthetic:small")
     year = r["year"]
-    f = network.flows(ds, f"{year}-01-01", f"{year}-12-31")
+    f = network.attendance_flows(ds, f"{year}-01-01", f"{year}-12-31")
     assert r["cross_unit_share"] == pytest.approx(network.cross_unit_share(f), abs=1e-12)
-    _, summary = network.key_person_risk(network.person_graph(f), f, 3)
-    assert r["top_k_share"] == pytest.approx(summary["top_k_share"], abs=1e-12)
+    risk = network.key_person_risk(network.person_graph(f), f, 3)
+    assert r["top_k_share"] == pytest.approx(risk.top_k_share, abs=1e-12)
 
 
 def test_finetune_notebook_records_its_saved_metrics(smoke):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from talentkit import runner
+from talentkit import kernels, runfile, runner
 from talentkit.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,7 +121,7 @@ def test_typo_fails_before_any_kernel(tmp_path):
 def test_bad_type_and_missing_notebook(tmp_path):
     rf = write_run(tmp_path, "run: t\njobs:\n  - notebook: FIXTURE\n    params: {x: two}\n  - notebook: nowhere.ipynb\n")
     with pytest.raises(runner.RunError) as info:
-        runner.check_jobs(runner.expand_jobs(runner.load_run_file(rf), rf), rf)
+        runfile.check_jobs(runfile.expand_jobs(runfile.load_run_file(rf), rf), rf)
     message = str(info.value)
     assert "parameter 'x' = 'two' is a str, the notebook expects int" in message
     assert "notebook nowhere.ipynb not found" in message
@@ -139,7 +139,7 @@ def test_bad_type_and_missing_notebook(tmp_path):
 def test_run_file_errors_name_file_and_key(tmp_path, text, expected):
     rf = write_run(tmp_path, text)
     with pytest.raises(runner.RunError) as info:
-        runner.load_run_file(rf)
+        runfile.load_run_file(rf)
     assert str(rf) in str(info.value) and expected in str(info.value)
 
 
@@ -157,7 +157,7 @@ def test_cli_check_overrides_params_and_render(tmp_path, capsys, batch):
 
 
 def test_overrides_are_typed():
-    assert runner.parse_overrides(["x=3", "name=US", "flag=true", "items=[1, 2]"]) == {
+    assert runfile.parse_overrides(["x=3", "name=US", "flag=true", "items=[1, 2]"]) == {
         "x": 3, "name": "US", "flag": True, "items": [1, 2]}
 
 
@@ -172,4 +172,4 @@ def test_ctrl_c_stops_kernels_and_records_what_finished(tmp_path):
     assert info["status"] == "interrupted" and info["ended"]
     assert [j["status"] for j in info["jobs"]] == ["interrupted", "not run"]
     assert (run_dir / "fixture-1" / "fixture.ipynb").exists()  # the partial notebook is kept
-    assert not runner._LIVE_KERNELS
+    assert not kernels._LIVE_KERNELS

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 import talentkit as tk
-from talentkit import markup, privacy, render, runner, synth
+from talentkit import markup, privacy, render, runfile, runner, synth
 from talentkit.cli import main
 from talentkit.yamlfile import YAMLFileError, parse_yaml
 
@@ -326,9 +326,9 @@ def test_tenure_figure_draws_exactly_the_groups_its_table_shows():
     sizes = sorted(tenure.durations(ds)["team"].value_counts())
     first_distinct = next(v for v in sizes if v > sizes[0])  # exactly one team under it: its complement hides
     table = tenure.retention_table(ds, "team", min_group=first_distinct)
-    curves = tenure.km_curves(ds, "team", min_group=first_distinct)
     assert (table["n"].isna() & table["suppressed"]).sum() >= 2
-    assert set(curves) == set(table.loc[~table["suppressed"], "team"])
+    curves = tenure.km_curves(ds, "team", min_group=first_distinct, max_groups=100)
+    assert set(curves.fitters) == set(table.loc[~table["suppressed"], "team"])
 
 
 def test_region_outcomes_hide_small_groups_and_their_sum():
@@ -528,15 +528,15 @@ def test_a_misspelt_default_is_refused(tmp_path):
     rf = tmp_path / "run.yaml"
     rf.write_text(f"run: r\ndefaults: {{lable: x}}\njobs:\n  - notebook: {FIXTURE}\n")
     with pytest.raises(runner.RunError, match=r"defaults.lable.*did you mean 'label'"):
-        runner.check_jobs(runner.expand_jobs(runner.load_run_file(rf), rf), rf)
+        runfile.check_jobs(runfile.expand_jobs(runfile.load_run_file(rf), rf), rf)
     # a default that one of the run's notebooks takes reaches only that notebook's jobs
     rf.write_text(f"run: r\ndefaults: {{top_k: 3}}\njobs:\n  - notebook: {FIXTURE}\n"
                   f"  - notebook: {ROOT / 'notebooks' / '05_network.ipynb'}\n")
-    jobs = runner.check_jobs(runner.expand_jobs(runner.load_run_file(rf), rf), rf)
+    jobs = runfile.check_jobs(runfile.expand_jobs(runfile.load_run_file(rf), rf), rf)
     assert "top_k" not in jobs[0].params and jobs[1].params["top_k"] == 3
     rf.write_text(f"run: r\njbos:\n  - notebook: {FIXTURE}\n")
     with pytest.raises(runner.RunError, match=r"key 'jbos'.*did you mean 'jobs'"):
-        runner.load_run_file(rf)
+        runfile.load_run_file(rf)
 
 
 # --------------------------------------------------------------------------- bounded input
@@ -635,8 +635,8 @@ def test_sigterm_leaves_a_final_run_json(tmp_path):
 def test_a_huge_label_draws_quickly_and_shortened():
     from talentkit import plots
 
-    table = pd.DataFrame({"team": ["a", HUGE, HUGE[:-1] + "x"], "turnover_annual": [0.1, 0.2, 0.3], "n": [9, 9, 9],
-                          "suppressed": [False, False, False]})
+    table = privacy.suppress(pd.DataFrame({"team": ["a", HUGE, HUGE[:-1] + "x"], "turnover_annual": [0.1, 0.2, 0.3],
+                                           "n": [9, 9, 9]}), ["team"], 5)
     started = time.time()
     fig = plots.kpi_bars(table, "team", "turnover_annual")
     fig.canvas.draw()
@@ -661,7 +661,7 @@ def test_markdown_values_are_escaped_and_formatted():
 
 
 def test_styled_tables_escape_cells_and_labels():
-    t = pd.DataFrame({"team <i>": ["<script>x</script>", "ok"], "n": [9, 9]}, index=["<b>r</b>", "s"])
+    t = privacy.mark(pd.DataFrame({"team <i>": ["<script>x</script>", "ok"], "n": [9, 9]}, index=["<b>r</b>", "s"]), 5)
     page = privacy.styled(t).to_html()
     assert "<script>" not in page and "<b>r" not in page and "<i>" not in page
     assert "&lt;script&gt;" in page

@@ -1,0 +1,122 @@
+"""One job: a kernel of its own (the project's, named explicitly), papermill, its report.
+
+Used by :mod:`talentkit.runner` for local runs and by :mod:`talentkit.cluster` on Dask
+workers. Every kernel a job starts is registered, so Ctrl-C can interrupt them all.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import render
+
+KERNEL_NAME = "talentkit"
+
+
+def ensure_kernel() -> str:
+    """Register this interpreter as the ``talentkit`` kernel when missing or pointing elsewhere."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+        if spec.argv and Path(spec.argv[0]).resolve() == Path(sys.executable).resolve():
+            return KERNEL_NAME
+    except NoSuchKernel:
+        pass
+    from ipykernel.kernelspec import install
+
+    install(kernel_name=KERNEL_NAME, display_name="Python (talentkit)", prefix=sys.prefix)
+    return KERNEL_NAME
+
+
+_LIVE_KERNELS: set[int] = set()  # pids of the kernels this run started and has not seen stop
+
+
+def job_kernel_manager(job_dir: str, env: dict | None = None):
+    """A kernel manager class whose kernels know their job folder (``TALENTKIT_JOB_DIR``),
+    so ``talentkit.record`` writes there; per job, so jobs can share this process. Its
+    kernels are registered so Ctrl-C can interrupt them. ``env``: variables to set (or,
+    with ``None``, to remove) in the kernel's environment."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    from .record import ENV_JOB_DIR
+
+    class JobKernelManager(AsyncKernelManager):
+        pid = None  # this job's kernel, once started
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            kw["env"] = {**(kw.get("env") or os.environ), ENV_JOB_DIR: job_dir}
+            for key, value in (env or {}).items():
+                if value is None:
+                    kw["env"].pop(key, None)
+                else:
+                    kw["env"][key] = value
+            out = await super()._async_launch_kernel(kernel_cmd, **kw)
+            type(self).pid = getattr(self.provisioner, "pid", None)
+            if type(self).pid:
+                _LIVE_KERNELS.add(type(self).pid)
+            return out
+
+    return JobKernelManager
+
+
+def interrupt_kernels() -> None:
+    """Send SIGINT to every kernel of this run still alive: their cells stop, papermill saves
+    the notebooks and shuts the kernels down."""
+    import signal
+
+    for pid in list(_LIVE_KERNELS):
+        try:
+            os.kill(pid, signal.SIGINT)
+        except (ProcessLookupError, PermissionError):
+            _LIVE_KERNELS.discard(pid)
+
+
+def run_job(job: dict) -> dict:
+    """Execute one job (papermill, one kernel of its own) and render its report."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    out_dir = Path(job["out_dir"])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    output_nb = out_dir / job["output_notebook"]
+    result = {"status": "ok", "error": None}
+    started = time.time()
+    manager = job_kernel_manager(str(out_dir.resolve()), job.get("env"))
+    try:
+        papermill.execute_notebook(
+            job["notebook"], str(output_nb), parameters=job["params"], kernel_name=job["kernel"],
+            progress_bar={"desc": job["name"][:28].ljust(28), "position": job["position"], "leave": False}
+            if job["progress"] else False,
+            cwd=job["cwd"], execution_timeout=job["timeout"], log_output=False,
+            kernel_manager_class=manager,
+        )
+    except PapermillExecutionError as exc:
+        status = "interrupted" if exc.ename == "KeyboardInterrupt" else "failed"
+        result.update(status=status, error=f"{exc.ename}: {exc.evalue}".strip()[:500])
+    except KeyboardInterrupt:
+        result.update(status="interrupted", error="interrupted (Ctrl-C)")
+    except Exception as exc:  # kernel death, timeouts, missing kernel: the job fails, the run goes on
+        result.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:500])
+        if kernel_trouble(exc):
+            result["kernel_trouble"] = True
+    finally:
+        _LIVE_KERNELS.discard(manager.pid)  # papermill has shut it down
+    result["duration_s"] = round(time.time() - started, 2)
+    if output_nb.exists():
+        try:
+            render.render_notebook(output_nb, out_dir / "report.html", job["style"])
+        except Exception as exc:
+            result["render_error"] = f"{type(exc).__name__}: {exc}"[:500]
+    return result
+
+
+def kernel_trouble(exc: Exception) -> bool:
+    """A kernel that died or never started (not the notebook's own error): worth a retry."""
+    from nbclient.exceptions import DeadKernelError
+
+    text = str(exc).lower()
+    return isinstance(exc, DeadKernelError) or "kernel died" in text or "kernel didn't respond" in text

@@ -1,0 +1,268 @@
+"""Run files: what a batch run is, read and checked before any kernel starts.
+
+A run file (``params/*.yaml``)::
+
+    run: default                 # the run's name: outputs/<run>/
+    style: report                # report hides code; teaching keeps it
+    jobs_at_once: 2              # jobs executed in parallel
+    defaults: {data: synthetic}  # parameters every job gets (where the notebook has them)
+    jobs:
+      - notebook: notebooks/01_metrics.ipynb
+        params: {min_group: 5}
+      - notebook: notebooks/03_case_study.ipynb
+        matrix: {region: [US, CN]}   # one job per value: 03_case_study-US, 03_case_study-CN
+
+Every parameter name and type is checked against the notebook's ``parameters`` cell
+(papermill's inspection) before any kernel starts; an unknown name is an error that
+names the closest match. Executing the checked jobs is :mod:`talentkit.runner`'s concern.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import itertools
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import RunError
+from .yamlfile import YAMLFileError, parse_yaml, read_yaml
+
+# A run or job name becomes a folder under --out: a plain name, never ".", ".." or a path.
+NAME_PATTERN = re.compile(r"\w[\w.\-]{0,99}")
+
+
+def check_name(name: str) -> str:
+    """``name`` when it is a plain folder name (letters, digits, ``_ . -``; not starting with
+    a dot; at most 100 characters), else ``ValueError`` saying how to fix it."""
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name) or set(name) <= {"."}:
+        raise ValueError("use a plain name of letters, digits, '_', '.' or '-' that starts with a letter or "
+                         "digit (it becomes a folder name: no '/', no '..', at most 100 characters)")
+    return name
+
+
+# --------------------------------------------------------------------------- run files
+
+
+class Job(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    notebook: str
+    name: str | None = None
+    params: dict = Field(default_factory=dict)
+    matrix: dict[str, list] = Field(default_factory=dict)
+    resources: dict[str, float] = Field(default_factory=dict)  # Dask worker resources, e.g. {GPU: 1}
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, v):
+        return v if v is None else check_name(v)
+
+
+class Executor(BaseModel):
+    """Where the jobs run: ``local`` (threads, a kernel each) or ``dask`` (a cluster at
+    ``address``, or ``local:N`` for a LocalCluster of N worker processes)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["local", "dask"] = "local"
+    address: str | None = None
+
+
+class RunFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    run: str
+    style: Literal["report", "teaching"] = "report"
+    jobs_at_once: int = Field(1, ge=1, le=64)
+    executor: Executor = Field(default_factory=Executor)
+    defaults: dict = Field(default_factory=dict)
+    jobs: list[Job] = Field(min_length=1)
+
+    @field_validator("run")
+    @classmethod
+    def _safe_run(cls, v):
+        return check_name(v)
+
+
+_FIXES = {
+    "missing": "add it",
+    "extra_forbidden": "remove it or fix its spelling; allowed keys are {allowed}",
+    "literal_error": "use one of the allowed values",
+}
+
+
+def load_run_file(path: str | Path) -> RunFile:
+    """Read and validate a run file; errors name the file, the key and the fix."""
+    path = Path(path)
+    try:
+        doc = read_yaml(path, "run file")
+    except YAMLFileError as err:
+        raise RunError(f"{err}; a run file is YAML such as params/default.yaml") from None
+    if not isinstance(doc, dict):
+        raise RunError(f"{path}: a run file is a mapping with keys run, jobs (and defaults, style, jobs_at_once)")
+    try:
+        return RunFile.model_validate(doc)
+    except ValidationError as err:
+        lines = []
+        for e in err.errors():
+            key = ".".join(str(p) for p in e["loc"])
+            model = Job if "jobs" in [str(p) for p in e["loc"]][:1] else RunFile
+            fix = _FIXES.get(e["type"], "correct the value").format(allowed=", ".join(model.model_fields))
+            close = difflib.get_close_matches(str(e["loc"][-1]), list(model.model_fields), n=1, cutoff=0.6)
+            if e["type"] == "extra_forbidden" and close:
+                fix = f"did you mean '{close[0]}'? " + fix
+            lines.append(f"{path}: key '{key}': {e['msg']}; {fix}")
+        raise RunError("\n".join(lines)) from None
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+class JobSpec(BaseModel):
+    name: str
+    notebook: Path
+    params: dict
+    resources: dict = Field(default_factory=dict)
+    defaults: dict = Field(default_factory=dict)  # reach the job only where its notebook declares them
+
+
+def resolve_notebook(notebook: str, run_file: Path) -> Path:
+    """A notebook path as written: relative to the current folder, else to the run file's project."""
+    for base in (Path.cwd(), run_file.parent, run_file.parent.parent):
+        candidate = (base / notebook).resolve()
+        if candidate.is_file():
+            return candidate
+    return Path(notebook)
+
+
+def expand_jobs(run: RunFile, run_file: Path, overrides: dict | None = None) -> list[JobSpec]:
+    """Jobs with their matrix expanded, defaults merged under job params, overrides on top."""
+    specs = []
+    for job in run.jobs:
+        base = job.name or Path(job.notebook).stem
+        keys = list(job.matrix)
+        combos = list(itertools.product(*(job.matrix[k] for k in keys))) or [()]
+        for combo in combos:
+            values = dict(zip(keys, combo))
+            name = "-".join([base] + [re.sub(r"[^\w.\-]+", "_", str(v))[:30] for v in combo])
+            params = {**job.params, **values, **(overrides or {})}
+            specs.append(JobSpec(name=name, notebook=resolve_notebook(job.notebook, run_file),
+                                 params=params, defaults=dict(run.defaults), resources=dict(job.resources)))
+    names = [s.name for s in specs]
+    for name in names:
+        try:
+            check_name(name)
+        except ValueError as err:
+            raise RunError(f"{run_file}: job name '{name}': {err}") from None
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise RunError(f"{run_file}: job names repeat ({', '.join(dupes)}); give each job its own 'name'")
+    return specs
+
+
+def notebook_parameters(notebook: str | Path) -> dict[str, dict]:
+    """The notebook's ``parameters`` cell: name -> {default, type, help} (papermill's inspection)."""
+    import papermill
+
+    params = papermill.inspect_notebook(str(notebook))
+    out = {}
+    for name, p in params.items():
+        default = p.get("default")
+        type_name = p.get("inferred_type_name") or "None"
+        if type_name == "None" and default is not None:
+            try:
+                value = ast.literal_eval(default)
+                type_name = "None" if value is None else type(value).__name__
+            except (ValueError, SyntaxError):
+                type_name = "None"
+        out[name] = {"default": default, "type": type_name, "help": p.get("help", "")}
+    return out
+
+
+def _type_ok(value, type_name: str) -> bool:
+    if type_name in ("None", "", "Any") or value is None:
+        return True
+    checks = {
+        "bool": lambda v: isinstance(v, bool),
+        "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+        "str": lambda v: isinstance(v, str),
+        "list": lambda v: isinstance(v, list),
+        "dict": lambda v: isinstance(v, dict),
+    }
+    base = type_name.split("[")[0].lower()
+    return checks.get(base, lambda v: True)(value)
+
+
+def check_jobs(specs: list[JobSpec], run_file: Path) -> list[JobSpec]:
+    """Check every job before any kernel starts; return the jobs with their final parameters.
+
+    Defaults reach a job only where its notebook declares them; a job's own parameter
+    (or a ``-p`` override) that the notebook lacks is an error.
+    """
+    errors, checked, cache = [], [], {}
+    for spec in specs:
+        if not spec.notebook.is_file():
+            errors.append(f"{run_file}: job '{spec.name}': notebook {spec.notebook} not found; "
+                          "give its path relative to the project folder")
+            continue
+        if spec.notebook not in cache:
+            try:
+                cache[spec.notebook] = notebook_parameters(spec.notebook)
+            except Exception as exc:  # nbformat/papermill read errors
+                errors.append(f"{spec.notebook}: cannot read the notebook ({exc})")
+                continue
+        declared = cache[spec.notebook]
+        params = {k: v for k, v in spec.defaults.items() if k in declared}
+        params.update(spec.params)
+        for key, value in params.items():
+            if key not in declared:
+                close = difflib.get_close_matches(key, list(declared), n=1, cutoff=0.6)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                errors.append(f"{run_file}: job '{spec.name}': unknown parameter '{key}'; {hint}"
+                              f"{spec.notebook.name} takes: {', '.join(declared) or '(none)'}")
+            elif not _type_ok(value, declared[key]["type"]):
+                errors.append(f"{run_file}: job '{spec.name}': parameter '{key}' = {value!r} is a "
+                              f"{type(value).__name__}, the notebook expects {declared[key]['type']} "
+                              f"(default {declared[key]['default']})")
+        checked.append(JobSpec(name=spec.name, notebook=spec.notebook, params=params, resources=spec.resources))
+    # a default that no job's notebook declares is a typo, not an option: name the closest
+    declared_anywhere = {name for params in cache.values() for name in params}
+    for key in (specs[0].defaults if specs and cache else {}):
+        if key not in declared_anywhere:
+            close = difflib.get_close_matches(key, sorted(declared_anywhere), n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            errors.append(f"{run_file}: key 'defaults.{key}': no notebook of this run takes it; {hint}"
+                          f"remove it or fix its spelling")
+    if errors:
+        raise RunError("\n".join(errors))
+    return checked
+
+
+# --------------------------------------------------------------------------- execution
+
+
+def parse_overrides(pairs: list[str]) -> dict:
+    out = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise RunError(f"-p {pair}: write overrides as key=value, e.g. -p min_group=10")
+        key, value = pair.split("=", 1)
+        try:
+            out[key.strip()] = parse_yaml(value, f"-p {key.strip()}") if value.strip() else ""
+        except YAMLFileError as err:
+            if "not valid YAML" not in str(err):
+                raise RunError(str(err)) from None
+            out[key.strip()] = value  # not YAML: the text as written
+    return out
+
+
+def inside(path: Path, root: Path) -> Path:
+    """``path`` resolved, when it lies inside ``root`` (resolved); else ``RunError``. Every
+    folder the runner writes or removes passes here."""
+    resolved, base = path.resolve(), root.resolve()
+    if resolved == base or not resolved.is_relative_to(base):
+        raise RunError(f"{path} resolves to {resolved}, outside {base}; the runner writes only inside its "
+                       "output folder (check the run and job names, and symbolic links)")
+    return resolved

@@ -1,0 +1,44 @@
+"""What a notebook cell shows besides figures: the loader's warnings, grouped tables through
+the privacy gate, and (only where a parameter allows it) rows with ids or raw text.
+
+Each helper displays its output itself (``IPython.display``) and returns nothing, so a
+notebook cell stays one call.
+"""
+
+from __future__ import annotations
+
+from IPython.display import Markdown, display
+
+from .markup import md_text
+from .privacy import SUPPRESSED, styled
+
+
+def show_warnings(ds) -> None:
+    """Display the loader's plausibility warnings (``ds.warnings``) as a note at the top of a
+    report, escaped; nothing when there are none."""
+    if not getattr(ds, "warnings", None):
+        return
+    lines = [md_text("**Check the data** ({n} warning(s) from loading it):", n=len(ds.warnings))]
+    lines += [md_text("* {w}", w=str(w)) for w in ds.warnings[:20]]
+    display(Markdown("\n".join(lines)))
+
+
+def show_table(table, columns: list[str] | None = None, missing: str = "", min_group: int | None = None) -> None:
+    """Display a grouped table through the privacy gate (:func:`talentkit.privacy.styled`),
+    with only ``columns`` (those present, plus ``suppressed``) when given; when ``table`` is
+    ``None`` (the dataset lacks what it needs), display ``missing`` as a note instead."""
+    if table is None:
+        if missing:
+            display(Markdown(md_text("_{note}_", note=missing)))
+        return
+    if columns is not None:
+        keep = [c for c in columns if c in table.columns]
+        table = table[keep + ([SUPPRESSED] if SUPPRESSED in table.columns and SUPPRESSED not in keep else [])]
+    display(styled(table, min_group))
+
+
+def show_private(table, allowed: bool = False, rows: int = 5) -> None:
+    """Display the first ``rows`` of a table of ids or raw text only when a parameter
+    (``show_ids``, ``show_examples``) ``allowed`` it; nothing otherwise."""
+    if allowed:
+        display(table.head(rows))

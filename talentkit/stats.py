@@ -1,0 +1,84 @@
+r"""Statistics the analyses share: intervals for proportions and rates, sample sizes,
+diversity. Pure functions of numbers and tables; nothing here knows the data contract.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+Z95 = stats.norm.ppf(0.975)
+
+
+def wilson_interval(k, n, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+    r"""Wilson score interval for a proportion :math:`k/n`.
+
+    .. math:: \frac{\hat p + \frac{z^2}{2n} \pm z\sqrt{\frac{\hat p(1-\hat p)}{n} + \frac{z^2}{4n^2}}}{1 + z^2/n}
+
+    Missing where ``n == 0``.
+    """
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = k / n
+        denom = 1 + z**2 / n
+        centre = (p + z**2 / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
+        lo, hi = np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    lo, hi = np.where(k == 0, 0.0, lo), np.where(k == n, 1.0, hi)  # exact at the ends, not 1e-18
+    bad = ~(n > 0)
+    return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
+
+
+def poisson_interval(k, exposure, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    r"""Exact (Garwood) interval for a rate :math:`k / E`:
+    :math:`[\chi^2_{\alpha/2}(2k)/2E,\ \chi^2_{1-\alpha/2}(2k+2)/2E]`.
+    """
+    k = np.asarray(k, dtype=float)
+    e = np.asarray(exposure, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lo = np.where(k > 0, stats.chi2.ppf(alpha / 2, 2 * k) / 2, 0.0) / e
+        hi = stats.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2 / e
+    bad = ~(e > 0)
+    return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
+
+
+def add_proportion(table: pd.DataFrame, name: str, k: str, n: str) -> pd.DataFrame:
+    """Add ``name`` = k/n with ``name_lo``/``name_hi`` (Wilson 95%)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table[name] = np.where(table[n] > 0, table[k] / table[n], np.nan)
+    table[f"{name}_lo"], table[f"{name}_hi"] = wilson_interval(table[k], table[n])
+    return table
+
+
+def add_rate(table: pd.DataFrame, name: str, k: str, exposure: str, scale=1.0) -> pd.DataFrame:
+    """Add ``name`` = k/exposure × scale with ``name_lo``/``name_hi`` (exact Poisson 95%)."""
+    scale = np.asarray(scale, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table[name] = np.where(table[exposure] > 0, table[k] / table[exposure], np.nan) * scale
+    lo, hi = poisson_interval(table[k], table[exposure])
+    table[f"{name}_lo"], table[f"{name}_hi"] = lo * scale, hi * scale
+    return table
+
+
+def sample_size_two_proportions(p1: float, p2: float, alpha: float = 0.05, power: float = 0.8) -> int:
+    r"""People per group to tell proportion ``p1`` from ``p2`` (two-sided test of two proportions):
+
+    .. math:: n = \frac{\left(z_{1-\alpha/2}\sqrt{2\bar p(1-\bar p)} + z_{1-\beta}\sqrt{p_1(1-p_1)+p_2(1-p_2)}\right)^2}{(p_1-p_2)^2}
+
+    with :math:`\bar p = (p_1+p_2)/2` (Fleiss, *Statistical Methods for Rates and Proportions*,
+    without continuity correction), rounded up.
+    """
+    if p1 == p2:
+        raise ValueError("the two proportions must differ")
+    za, zb = stats.norm.ppf(1 - alpha / 2), stats.norm.ppf(power)
+    pbar = (p1 + p2) / 2
+    n = (za * np.sqrt(2 * pbar * (1 - pbar)) + zb * np.sqrt(p1 * (1 - p1) + p2 * (1 - p2))) ** 2 / (p1 - p2) ** 2
+    return int(np.ceil(n))
+
+
+def blau_index(values: pd.Series) -> float:
+    r"""Blau's diversity index :math:`1 - \sum_k p_k^2` over the categories of ``values``."""
+    p = values.dropna().value_counts(normalize=True)
+    return float(1 - (p**2).sum()) if len(p) else np.nan

@@ -1,0 +1,186 @@
+"""What the numbers say, in sentences: each notebook's summary, filled from computed values.
+
+Every sentence is a template filled by :func:`talentkit.markup.md` (values escaped), so a
+summary never carries a typed number or markup from the data. The choices a summary
+makes (which sentences apply, which group is highest) live here, where tests reach them;
+the notebooks only call these functions.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .markup import md, percent
+from .metrics import extremes
+from .privacy import SUPPRESSED
+from .timeline import months_between, period_label
+
+
+def data_summary(ds, start, end):
+    """The dataset in a sentence: source, people, first hire, as-of date, tables and the period."""
+    summary = ds.summary()
+    tables = ", ".join(f"{k} ({v:,} rows)" for k, v in summary["rows"].items())
+    return md("**Data**: {source}, {people:,} people hired from {first_hire}, described as of {as_of}; tables: "
+              "{tables}. **Period analysed**: {period} ({months:.0f} months).",
+              source=summary["source"], people=summary["rows"]["people"], first_hire=summary["first_hire"],
+              as_of=summary["as_of"], tables=tables, period=period_label(start, end),
+              months=months_between(start, end))
+
+
+def metrics_summary(start, end, overall: pd.Series, article: pd.DataFrame, cohort: tuple, kpi: pd.DataFrame,
+                    group_by: str, acceptance: pd.DataFrame | None):
+    """Notebook 01's summary: headcount, turnover, retention, internal fill, the article's
+    four on the cohort, the groups with the highest and lowest turnover, offer acceptance."""
+    hi_group, lo_group = extremes(kpi, group_by, "turnover_annual")
+    lines = [
+        "* Over {period}, average headcount was **{headcount:,.0f}**; annualized turnover was **{turnover}** "
+        "(95% interval {turnover_lo}–{turnover_hi}), of which voluntary {voluntary}.",
+        "* Period retention was **{retention}**; {internal} of positions were filled internally.",
+        "* The article's numbers on the cohort hired {cohort_start:%Y-%m-%d} to {cohort_end:%Y-%m-%d}: A = {A:.2f}, "
+        "R = {R:.2f}, F = {F:.2f}, S = {S:.2f}.",
+    ]
+    if hi_group is not None:
+        lines.append("* Among {group_by}s shown, turnover is highest in **{hi_group}** and lowest in **{lo_group}**.")
+    if acceptance is not None:
+        lines.append("* Offer acceptance over all channels: **{acceptance}**.")
+    return md("\n".join(lines), period=period_label(start, end), headcount=overall["avg_headcount"],
+              turnover=percent(overall["turnover_annual"]), turnover_lo=percent(overall["turnover_annual_lo"]),
+              turnover_hi=percent(overall["turnover_annual_hi"]),
+              voluntary=percent(overall["voluntary_turnover_annual"]), retention=percent(overall["period_retention"]),
+              internal=percent(overall["internal_fill_share"]), cohort_start=cohort[0], cohort_end=cohort[1],
+              **article["value"].to_dict(), group_by=group_by, hi_group=hi_group, lo_group=lo_group,
+              acceptance=percent(acceptance.iloc[0]["offer_acceptance"]) if acceptance is not None else "")
+
+
+def finetune_setup(result: dict, model: str, threshold_rule: str):
+    """Notebook 02's first lines: the model, device, split sizes, epochs, time, threshold."""
+    sizes = result["sizes"]
+    return md("Model `{model}` on {device}{bf16}: {train:,} training, {dev:,} dev and {test:,} test texts; positive label "
+              "**{positive}**; {epochs:.0f} epoch(s) in {seconds:.0f} s; decision threshold **{threshold:.3f}** "
+              "(tuned on dev by {rule}).", model=model, device=result["device"],
+              bf16=" with bf16" if result["bf16"] else "", train=sizes["train"], dev=sizes["dev"], test=sizes["test"],
+              positive=result["positive_label"], epochs=result["epochs_run"], seconds=result["train_seconds"],
+              threshold=result["threshold"], rule=threshold_rule)
+
+
+def finetune_summary(result: dict, model: str, by_group: pd.DataFrame | None):
+    """Notebook 02's summary: the model against the baseline, what the frozen threshold finds,
+    and the largest calibration gap among the groups shown."""
+    t, b = result["test"], result["baseline"]["test"]
+    lines = ["* The fine-tuned {model} {verdict} the TF-IDF baseline on test F1: **{f1:.3f}** against {b_f1:.3f} "
+             "(ROC-AUC {auc:.3f} against {b_auc:.3f}).",
+             "* At the frozen threshold {threshold:.3f}, it finds {recall:.0%} of the '{positive}' texts with precision "
+             "{precision:.0%}."]
+    worst = None
+    if by_group is not None:
+        shown = by_group[~by_group[SUPPRESSED]]
+        if len(shown):
+            worst = shown.loc[shown["gap"].abs().idxmax()]
+            lines.append("* Largest calibration gap: {worst_group}, model {worst_model:.0%} against observed "
+                         "{worst_observed:.0%}.")
+    return md("\n".join(lines), model=model, verdict="beats" if t["f1"] > b["f1"] else "does not beat", f1=t["f1"],
+              b_f1=b["f1"], auc=t["roc_auc"], b_auc=b["roc_auc"], threshold=result["threshold"], recall=t["recall"],
+              positive=result["positive_label"], precision=t["precision"],
+              worst_group=worst.iloc[0] if worst is not None else "",
+              worst_model=worst["model_rate"] if worst is not None else 0.0,
+              worst_observed=worst["observed_rate"] if worst is not None else 0.0)
+
+
+def case_outcomes(split: pd.DataFrame) -> dict[str, int]:
+    """From ``casestudy.movers_and_leavers`` on the article's case: the movers kept by an
+    internal move, those who left, and everyone the network kept (stayed put or moved inside)."""
+    moved = int(split.loc[1, "people"])
+    return {"moved_internally": moved, "left": int(split.loc[2:, "people"].sum()),
+            "kept": int(split.loc[0, "people"]) + moved}
+
+
+def case_study_summary(case_metrics: pd.DataFrame, case_share: float, case_funnel: pd.Series,
+                       split: pd.DataFrame, sizes: pd.DataFrame, region: str, cohort: tuple, horizon_months: int,
+                       by_region: pd.DataFrame, region_metrics: pd.DataFrame):
+    """Notebook 03's summary: the case reproduced, why A carries no information, what F mixes,
+    how thin n = 100 is, and the same cohort in the data."""
+    r_col = f"retention_{horizon_months}m"
+    own = by_region.set_index("region").loc[region] if region in set(by_region["region"]) else None
+    others = by_region[(by_region["region"] != region) & ~by_region[SUPPRESSED]]
+    outcomes = case_outcomes(split)
+    lines = [
+        "* **The article's case reproduces exactly**: A = {A:.2f}, R = {R:.2f}, F = {F:.2f}, S = {S:.2f}.",
+        "* **A carries no information**: it is 1 for any mix; the case's international share is {case_share} and "
+        "offer acceptance {acceptance}.",
+        "* **F mixes keeping and losing people**: of the case's 50 movers, {moved_internally} were kept by an internal move and "
+        "{left} left. The network kept {kept} of 100, not 50.",
+        "* **n = 100 is thin**: R = {R_pct} has a 95% interval of {R_lo}–{R_hi}; seeing a 10-point change needs about "
+        "{n_needed} hires per group.",
+    ]
+    if own is not None and r_col in by_region and pd.notna(own[r_col]):
+        lines.append("* **In the data, {region}**'s {cs:%Y} cohort kept {own} at {horizon} months (other regions "
+                     "shown: {others}); the article's R on the same cohort is {region_R} and its S {region_S}.")
+    pct = lambda v: percent(v, 0)  # noqa: E731  (whole percentages read best here)
+    return md("\n".join(lines), **case_metrics["value"].to_dict(), case_share=pct(case_share),
+              acceptance=pct(case_funnel["offer_acceptance"]), **outcomes,
+              R_pct=pct(case_metrics.loc["R", "value"]), R_lo=pct(case_metrics.loc["R", "value_lo"]),
+              R_hi=pct(case_metrics.loc["R", "value_hi"]), n_needed=people_for_10_points(sizes),
+              region=region, cs=cohort[0], own=pct(own[r_col]) if own is not None and r_col in own else "",
+              horizon=horizon_months,
+              others=", ".join(f"{r} {pct(v)}" for r, v in zip(others["region"], others.get(r_col, []))),
+              region_R=pct(region_metrics.loc["R", "value"]), region_S=pct(region_metrics.loc["S", "value"]))
+
+
+def people_for_10_points(sizes: pd.DataFrame) -> int:
+    """From ``casestudy.sample_sizes``: the hires per group needed to see R change by 10 points."""
+    return int(sizes.set_index("measure").loc["R"].iloc[-1])
+
+
+def flow_model(model, min_group: int):
+    """What the flow model was fitted on, and the expected years in the network from each unit
+    shown (units under ``min_group`` person-years are left out)."""
+    expected = model.expected_years(min_group)
+    return md("Fitted on {person_years:,} person-years. Expected years still in the network: {expected}.",
+              person_years=model.person_years(),
+              expected=", ".join(f"{u} {v:.1f}" for u, v in expected.items()) or "none shown")
+
+
+def scenarios_summary(model, last: int, unit: str, backtest: pd.DataFrame, comparison, years: int, plans):
+    """Notebook 04's summary: how well the flow model back-tests, the best scenario's return,
+    and each application scenario's staffing."""
+    worst_error = largest_error(backtest)
+    lines = ["* The flow model, fitted on {first}–{last_fit}, projects {last}'s headcount by {unit} within "
+             "**{worst_error:.1%}** of what happened (largest error among the units shown)."]
+    values = dict(first=model.years[0], last_fit=model.years[-1], last=last, unit=unit, worst_error=worst_error)
+    best = comparison.best()
+    if best is not None:
+        t = comparison.table.set_index("scenario")
+        lines.append("* Over {years} years, **{best}** has the best net return: {net_return:,.0f} ({per_cost:.2f} saved "
+                     "per unit of cost), with {fewer_exits:,.0f} fewer exits than the baseline.")
+        values.update(years=years, best=best, net_return=t.loc[best, "net_return"],
+                      per_cost=t.loc[best, "return_per_cost"], fewer_exits=t.loc["baseline", "exits"] - t.loc[best, "exits"])
+    for i, row in enumerate(plans.table.to_dict("records")):
+        staffed = row["staffed from quarter"]  # missing (None or NaN) when never fully staffed
+        when = (f"staffed from quarter {int(staffed)}" if pd.notna(staffed) and staffed
+                else "not fully staffed within its horizon")
+        unmet = f", {row['unmet at end']} unmet at the end." if row["unmet at end"] else "."
+        lines.append(f"* {{plan{i}}}: {{needed{i}}} people, {{internal{i}}} by internal moves and {{hires{i}}} hired, "
+                     f"cost {{cost{i}:,.0f}}; {{when{i}}}{{unmet{i}}}")
+        values.update({f"plan{i}": row["scenario"], f"needed{i}": row["people needed"],
+                       f"internal{i}": row["internal moves"], f"hires{i}": row["hires"], f"cost{i}": row["cost"],
+                       f"when{i}": when, f"unmet{i}": unmet})
+    return md("\n".join(lines), **values)
+
+
+def largest_error(backtest: pd.DataFrame) -> float:
+    """The largest relative error of a ``flows.backtest`` among the units it shows."""
+    return float(backtest.loc[~backtest[SUPPRESSED], "relative_error"].abs().max())
+
+
+def network_summary(year: int, cross: float, unit: str, yearly: pd.DataFrame, key, comm):
+    """Notebook 05's summary: the cross-unit share now and in the first year, what the top
+    presenters carry, and how the informal communities match the teams."""
+    first = yearly.iloc[0]
+    return md("\n".join([
+        "* In {year}, **{cross:.1%}** of knowledge flow crossed {unit}s ({first_share:.1%} in {first_year}).",
+        "* The top {top_k} presenters carried **{top_share:.1%}** of the flow among {presenters} presenters; together "
+        "they alone reached {sole_reach} people.",
+        "* Informal communities: {communities}, adjusted Rand index against teams {ari:.2f}.",
+    ]), year=year, cross=cross, unit=unit, first_share=first["cross_unit_share"], first_year=int(first["year"]),
+        top_k=key.top_k, top_share=key.top_k_share, presenters=key.presenters, sole_reach=key.sole_reach,
+        communities=comm.communities, ari=comm.ari_vs_teams if comm.ari_vs_teams is not None else float("nan"))

@@ -1,0 +1,475 @@
+"""The package's shape: thin notebooks, one privacy contract, layers that import downwards,
+no private names across modules, no repeated blocks, and recorded results that a
+restructuring must not change."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import io
+import json
+import math
+import pkgutil
+import re
+import tokenize
+from collections import defaultdict
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import talentkit as tk
+from talentkit import privacy
+from talentkit.errors import PrivacyError
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "talentkit"
+MODULES = sorted(m.name for m in pkgutil.iter_modules([str(PACKAGE)]))
+
+# --------------------------------------------------------------------------- thin notebooks
+
+NOTEBOOK_LOGIC_LIMIT = 40  # code lines of logic, all notebooks together
+LOGIC_NODES = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.IfExp, ast.BoolOp,
+               ast.Compare, ast.BinOp)
+
+
+def _selection_of(node: ast.AST) -> bool:
+    """A call, a name, or an item or attribute of one (``f(x).iloc[0]``, ``result["test"]``)."""
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return isinstance(node, (ast.Call, ast.Name))
+
+
+def is_thin(stmt: ast.stmt) -> bool:
+    """An import, a call (display, record, an analysis), a shown expression, or an assignment
+    from a call or a selection, with no logic inside (comprehension, lambda, condition,
+    arithmetic, comparison)."""
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return True
+    if isinstance(stmt, ast.Expr):
+        value = stmt.value
+    elif isinstance(stmt, ast.Assign) and all(isinstance(t, (ast.Name, ast.Tuple)) for t in stmt.targets):
+        value = stmt.value
+        if not _selection_of(value):
+            return False
+    else:
+        return False
+    return not any(isinstance(n, LOGIC_NODES) for n in ast.walk(value))
+
+
+def logic_lines(source: str) -> list[str]:
+    """The code lines of ``source`` that are logic: every line of a statement that is not thin."""
+    lines = source.splitlines()
+    out = []
+    for stmt in ast.parse(source).body:
+        if not is_thin(stmt):
+            out += [lines[i].strip() for i in range(stmt.lineno - 1, stmt.end_lineno)]
+    return out
+
+
+def notebook_logic(path: Path) -> list[str]:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    out = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code" and "parameters" not in cell["metadata"].get("tags", []):
+            out += logic_lines("".join(cell["source"]))
+    return out
+
+
+def test_notebooks_hold_no_more_than_a_few_lines_of_logic():
+    found = {p.name: notebook_logic(p) for p in sorted((ROOT / "notebooks").glob("*.ipynb"))}
+    total = sum(len(v) for v in found.values())
+    offenders = "\n".join(f"  {name}: {line}" for name, lines in found.items() for line in lines)
+    assert total < NOTEBOOK_LOGIC_LIMIT, f"{total} lines of logic in the notebooks (limit {NOTEBOOK_LOGIC_LIMIT}); " \
+                                         f"move them into talentkit:\n{offenders}"
+
+
+def test_the_logic_counter_counts_logic():
+    source = '''
+import pandas as pd
+ds = tk.load(data)
+display(styled(kpi[["a", "b"]]))
+row = metrics.workforce(ds, a, b).iloc[0]
+def pct(v):
+    return f"{v:.1%}"
+for m in "ARFS":
+    tk.record(m, 1)
+x = y if z else w
+shown = [c for c in cols]
+'''
+    assert logic_lines(source) == ['def pct(v):', 'return f"{v:.1%}"', 'for m in "ARFS":', 'tk.record(m, 1)',
+                                   'x = y if z else w', 'shown = [c for c in cols]']
+
+
+# --------------------------------------------------------------------------- one privacy contract
+
+# Public functions returning a table (or a result holding one) that are not gated, and why.
+# A new one must be gated with @privacy.grouped or named here, so none escapes by omission.
+UNGATED = {
+    "casestudy.case_metrics": "the article's fictional case (gated with min_group 1 inside)",
+    "casestudy.compare_with_article": "the article's fictional case, marked with min_group 1",
+    "casestudy.attraction_by_mix": "variants of the fictional case, marked not personal",
+    "casestudy.sample_sizes": "a selection of a marked table: the mark passes through",
+    "datasets.Dataset.tables": "the data itself, for analyses",
+    "flows.units_on": "per person, for analyses; never shown",
+    "flows.FlowModel.project": "projected headcounts of the fitted model",
+    "metrics.cohort": "per person, for analyses; never shown",
+    "metrics.cohort_outcomes": "per person, for analyses; never shown",
+    "network.attendance_flows": "per attendance, with ids, for analyses; never shown",
+    "network.brokers": "per person, with ids; top_brokers is the gated view",
+    "network.key_person_risk": "per person, with ids; key_people is the gated view",
+    "network.communities": "counts and agreement scores, no group's figures",
+    "privacy.suppress": "the gate itself",
+    "privacy.suppress_matrix": "the gate itself (a mask)",
+    "privacy.suppress_matrix_values": "the gate itself",
+    "privacy.display_table": "formats a marked table for display",
+    "privacy.pseudonym": "pseudonyms of ids",
+    "privacy.mask_ids": "pseudonyms of ids",
+    "scenarios.run_scenario": "projections of the fitted model under levers",
+    "scenarios.compare": "projections of the fitted model, marked not personal",
+    "schema.read_table_file": "the data as read",
+    "schema.validate_table": "the data as validated",
+    "staffing.plan_staffing": "a plan for a hypothetical demand",
+    "staffing.plan_applications": "plans for hypothetical demand, marked not personal",
+    "stats.add_proportion": "adds columns to a given table",
+    "stats.add_rate": "adds columns to a given table",
+    "synth.generate": "the built-in data",
+    "tenure.durations": "per person, for analyses; never shown",
+    "tenure.at_horizon": "a selection of a marked table: the mark passes through",
+    "textclf.load_texts": "the texts, for training",
+    "textclf.split": "the texts, for training",
+    "textclf.scores_table": "scores of two classifiers, marked not personal",
+    "timeline.GroupCoder.labels": "a building block of the gated tables",
+    "timeline.group_table": "a building block of the gated tables",
+    "timeline.unit_at": "per person, for analyses; never shown",
+    "timeline.employed_on": "per person, for analyses; never shown",
+}
+ANALYSIS_MODULES = ["casestudy", "flows", "metrics", "network", "scenarios", "staffing", "stats", "tenure", "textclf",
+                    "timeline"]
+TABLE_TYPES = re.compile(r"DataFrame|Series|TenureCurves|KeyPeople|PersonRisk|Comparison|StaffingPlans|Communities")
+
+
+def public_functions(module_name: str):
+    module = importlib.import_module(f"talentkit.{module_name}")
+    for name, obj in vars(module).items():
+        if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
+            continue
+        if inspect.isfunction(obj):
+            yield f"{module_name}.{name}", obj
+        elif inspect.isclass(obj):
+            for attr, fn in vars(obj).items():
+                if not attr.startswith("_") and inspect.isfunction(fn):
+                    yield f"{module_name}.{name}.{attr}", fn
+
+
+def gated_names() -> set[str]:
+    return {f"{f.__module__.removeprefix('talentkit.')}.{f.__qualname__}" for f in privacy.GROUPED}
+
+
+def test_every_public_table_function_is_gated_or_named_with_a_reason():
+    for name in MODULES:
+        importlib.import_module(f"talentkit.{name}")
+    gated, missing, unannotated = gated_names(), [], []
+    for module_name in MODULES:
+        for name, fn in public_functions(module_name):
+            returns = inspect.signature(fn).return_annotation
+            if returns is inspect.Signature.empty:
+                if module_name in ANALYSIS_MODULES:
+                    unannotated.append(name)
+                continue
+            if TABLE_TYPES.search(str(returns)) and name not in gated and name not in UNGATED:
+                missing.append(name)
+    assert not unannotated, f"analysis functions must state what they return: {unannotated}"
+    assert not missing, f"grouped output without the privacy gate: {missing}; decorate with @privacy.grouped " \
+                        "(and take min_group) or, if it is not about groups of people, add it to UNGATED with why"
+    assert not set(UNGATED) & gated
+    for name in gated:
+        module, _, qualname = name.partition(".")
+        fn = importlib.import_module(f"talentkit.{module}")
+        for part in qualname.split("."):
+            fn = getattr(fn, part)
+        assert inspect.signature(fn).parameters["min_group"].default == privacy.MIN_GROUP, name
+
+
+def _gated_calls(ds, tmp_path):
+    """One call of every gated function, on the small synthetic data."""
+    from talentkit import casestudy, flows, metrics, network, tenure, textclf
+
+    start, end = pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31")
+    model = flows.FlowModel("region").fit(ds, 2022, 2024)
+    f = network.attendance_flows(ds, start, end)
+    g = network.person_graph(f)
+    risk = network.key_person_risk(g, f, 3).table
+    scored = ds.texts.assign(y=(ds.texts["label"] == "stayed").astype(int), p=0.5).dropna(subset=["employee_id"])
+    scored = scored.merge(ds.people[["employee_id", "region"]], on="employee_id")
+    result = {"test_predictions": scored}
+    return {
+        "metrics.article_metrics": lambda: metrics.article_metrics(ds, start, end),
+        "metrics.workforce": lambda: metrics.workforce(ds, start, end, "region"),
+        "metrics.funnel": lambda: metrics.funnel(ds),
+        "metrics.sharing": lambda: metrics.sharing(ds, start, end),
+        "metrics.team_composition": lambda: metrics.team_composition(ds),
+        "tenure.km_curves": lambda: tenure.km_curves(ds, "region"),
+        "tenure.retention_table": lambda: tenure.retention_table(ds, "region"),
+        "casestudy.movers_and_leavers": lambda: casestudy.movers_and_leavers(ds, start, end, "US"),
+        "casestudy.destinations": lambda: casestudy.destinations(ds, start, end, "US"),
+        "casestudy.sharing_by_team": lambda: casestudy.sharing_by_team(ds, "US", start, end),
+        "flows.FlowModel.transitions": lambda: model.transitions(),
+        "flows.FlowModel.table": lambda: model.table(),
+        "flows.FlowModel.expected_years": lambda: model.expected_years(),
+        "flows.backtest": lambda: flows.backtest(ds, 2025),
+        "network.flow_matrix": lambda: network.flow_matrix(f),
+        "network.trend": lambda: network.trend(ds),
+        "network.flow_lost_by_topic": lambda: network.flow_lost_by_topic(risk, f),
+        "network.shown_people": lambda: network.shown_people(network.brokers(g), ds),
+        "network.top_brokers": lambda: network.top_brokers(g, ds),
+        "network.key_people": lambda: network.key_people(g, f, ds, top_k=3),
+        "textclf.estimates_by_group": lambda: textclf.estimates_by_group(scored, "region"),
+        "textclf.estimates_on_test": lambda: textclf.estimates_on_test(result, "synthetic:small"),
+    }
+
+
+def test_every_gated_function_returns_a_marked_result(tmp_path):
+    ds = tk.load("synthetic:small")
+    calls = _gated_calls(ds, tmp_path)
+    assert set(calls) == gated_names(), "each gated function needs a call here"
+    for name, call in calls.items():
+        out = call()  # the gate itself raises PrivacyError on an unmarked result
+        assert privacy.marked_min_group(out) == privacy.MIN_GROUP, name
+
+
+def test_the_gate_refuses_a_function_without_min_group_or_an_unmarked_result():
+    with pytest.raises(TypeError, match="must take min_group"):
+        privacy.grouped(lambda table: table)
+
+    def leaky(min_group: int = privacy.MIN_GROUP):
+        return pd.DataFrame({"team": ["a"], "n": [1]})
+
+    with pytest.raises(PrivacyError, match="not passed the small-group gate"):
+        privacy.grouped(leaky)()
+    privacy.GROUPED.pop()  # the test's own function is not part of the package
+
+
+def test_record_styled_and_plots_refuse_an_unmarked_grouped_table():
+    from talentkit import plots
+
+    raw = pd.DataFrame({"team": ["a", "b"], "n": [2, 40], "turnover_annual": [0.5, 0.1]})
+    with pytest.raises(PrivacyError, match=r"record\('turnover'\)"):
+        tk.record("turnover", raw)
+    with pytest.raises(PrivacyError):
+        tk.record("turnover", raw["turnover_annual"])
+    with pytest.raises(PrivacyError):
+        privacy.styled(raw)
+    with pytest.raises(PrivacyError, match="plots.kpi_bars"):
+        plots.kpi_bars(raw, "team", "turnover_annual")
+    gated = privacy.suppress(raw, ["team"], 5)
+    assert tk.record("turnover", gated) is gated and privacy.marked_min_group(gated[["team", "n"]]) == 5
+    shown = tk.results()["turnover"]
+    assert shown["rows"][0][1] is None  # the group of 2 reached results as hidden
+    assert tk.record("scores", privacy.not_personal(pd.DataFrame({"f1": [0.8]}), "model scores")) is not None
+
+
+# --------------------------------------------------------------------------- layers and names
+
+# Each module may import modules of lower layers only (ARCHITECTURE.md draws them).
+LAYERS = {
+    "errors": 0, "markup": 0, "stats": 0, "synth": 0,
+    "yamlfile": 1, "privacy": 1, "schema": 1,
+    "datasets": 2, "record": 2, "runfile": 2, "render": 2,
+    "timeline": 3, "kernels": 3,
+    "metrics": 4, "tenure": 4, "flows": 4, "network": 4, "staffing": 4, "textclf": 4, "cluster": 4,
+    "casestudy": 5, "scenarios": 5, "runner": 5,
+    "plots": 6, "summaries": 6, "show": 6,
+    "widgets": 7, "cli": 7,
+}
+
+
+def _main_guard(node: ast.AST) -> bool:
+    return isinstance(node, ast.If) and "__main__" in ast.unparse(node.test)
+
+
+def package_imports(path: Path) -> list[tuple[str, list[str], int]]:
+    """``(module, names, line)`` of each import from the package (relative or absolute), outside
+    an ``if __name__ == "__main__"`` block."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    guarded = {id(n) for top in tree.body if _main_guard(top) for n in ast.walk(top)}
+    out = []
+    for node in ast.walk(tree):
+        if id(node) in guarded or not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level == 1 and node.module:
+            out.append((node.module.split(".")[0], [a.name for a in node.names], node.lineno))
+        elif node.level == 1:
+            out += [(a.name, [], node.lineno) for a in node.names]
+        elif node.module and node.module.split(".")[0] == "talentkit" and "." in node.module:
+            out.append((node.module.split(".")[1], [a.name for a in node.names], node.lineno))
+    return out
+
+
+def test_modules_import_only_lower_layers():
+    assert set(LAYERS) == set(MODULES), "every module has a layer (and ARCHITECTURE.md shows it)"
+    wrong = [f"{name}.py:{line} imports {target} (layer {LAYERS[target]} >= {LAYERS[name]})"
+             for name in MODULES for target, _, line in package_imports(PACKAGE / f"{name}.py")
+             if LAYERS[target] >= LAYERS[name]]
+    assert not wrong, wrong
+    architecture = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    assert all(f"`{name}`" in architecture for name in MODULES)
+
+
+def test_no_module_uses_another_modules_private_names():
+    found = []
+    for name in MODULES:
+        path = PACKAGE / f"{name}.py"
+        modules_here = set()
+        for target, names, line in package_imports(path):
+            found += [f"{name}.py:{line} imports {target}.{n}" for n in names if n.startswith("_")]
+            modules_here.update(n for n in names if n in MODULES)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules_here \
+                    and node.attr.startswith("_") and not node.attr.startswith("__"):
+                found.append(f"{name}.py:{node.lineno} uses {node.value.id}.{node.attr}")
+    assert not found, found
+
+
+# --------------------------------------------------------------------------- no repeated blocks
+
+FSTRING_PARTS = {getattr(tokenize, n) for n in ("FSTRING_MIDDLE", "FSTRING_END") if hasattr(tokenize, n)}
+STRING_START = {tokenize.STRING} | {getattr(tokenize, n) for n in ("FSTRING_START",) if hasattr(tokenize, n)}
+SKIPPED = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING,
+           tokenize.ENDMARKER}
+
+
+def line_shapes(path: Path) -> list[tuple[int, str, bool]]:
+    """Each physical line as ``(line, shape, is_code)``: names, strings and numbers replaced by
+    placeholders, keywords and operators kept. Blank and comment lines, lone punctuation and
+    import lines are left out (as the ``duplicates`` tool does); ``is_code`` is false for a
+    line of literals only (data) and for a field declaration (``name: type = default``)."""
+    import keyword
+
+    text = path.read_text(encoding="utf-8")
+    imports = {line for node in ast.walk(ast.parse(text)) if isinstance(node, (ast.Import, ast.ImportFrom))
+               for line in range(node.lineno, node.end_lineno + 1)}
+    by_line: dict[int, list[str]] = defaultdict(list)
+    names: dict[int, int] = defaultdict(int)
+    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        if tok.type in SKIPPED or tok.start[0] in imports:
+            continue
+        line = tok.start[0]
+        if tok.type == tokenize.NAME and not keyword.iskeyword(tok.string):
+            by_line[line].append("N")
+            names[line] += 1
+        elif tok.type in STRING_START:
+            by_line[line].append("S")
+        elif tok.type == tokenize.NUMBER:
+            by_line[line].append("0")
+        elif tok.type in FSTRING_PARTS:
+            continue
+        else:
+            by_line[line].append(tok.string)
+    out = []
+    for line, parts in sorted(by_line.items()):
+        shape = " ".join(parts)
+        if not any(c.isalnum() for c in shape):
+            continue
+        declaration = re.fullmatch(r"N : [N.\[\]|, ]+( = .*)?", shape)  # a dataclass field: no logic
+        out.append((line, shape, not declaration and (names[line] > 0 or any(keyword.iskeyword(p) for p in parts))))
+    return out
+
+
+def repeated_blocks(paths: list[Path]) -> list[str]:
+    """Places where six lines of code repeat the shape of six earlier ones (across files, or
+    further down the same file)."""
+    seen: dict[tuple, tuple[str, int]] = {}
+    repeats = []
+    for path in paths:
+        shapes = line_shapes(path)
+        for i in range(len(shapes) - 5):
+            window = shapes[i:i + 6]
+            if sum(code for _, _, code in window) < 4:  # data literals (phrase lists), not code
+                continue
+            key = tuple(s for _, s, _ in window)
+            if key in seen and (seen[key][0] != path.name or window[0][0] - seen[key][1] >= 6):
+                repeats.append(f"{path.name}:{window[0][0]} repeats {seen[key][0]}:{seen[key][1]}")
+            seen.setdefault(key, (path.name, window[0][0]))
+    return repeats
+
+
+def test_no_block_of_six_lines_repeats_in_the_package():
+    repeats = repeated_blocks([PACKAGE / f"{name}.py" for name in MODULES])
+    assert not repeats, repeats
+
+
+def test_a_repeated_block_with_other_names_is_found(tmp_path):
+    body = """def share(table, k, n):
+    with np.errstate(divide="ignore"):
+        table[k] = table[k] / table[n]
+    lo, hi = interval(table[k], table[n])
+    table["lo"], table["hi"] = lo, hi
+    return table.dropna(subset=[k])
+"""
+    (tmp_path / "a.py").write_text(body)
+    (tmp_path / "b.py").write_text(body.replace("share", "rate").replace("table", "frame").replace('"lo"', '"low"'))
+    assert repeated_blocks([tmp_path / "a.py", tmp_path / "b.py"]) == ["b.py:1 repeats a.py:1"]
+
+
+# --------------------------------------------------------------------------- recorded results
+
+VOLATILE = {"train_seconds"}  # wall-clock time, not a result
+# The fine-tuned model's scores go through torch's CPU kernels, whose last bits may differ
+# between processors; they are compared to 1e-6, everything else exactly.
+TOLERANT_JOBS = {"02_finetune": 1e-6}
+
+
+def differences(before, after, path: str = "", rel: float = 0.0) -> list[str]:
+    if isinstance(before, dict) and isinstance(after, dict):
+        out = [f"{path}/{k}: only in one" for k in set(before) ^ set(after)]
+        for k in sorted(set(before) & set(after)):
+            out += differences(before[k], after[k], f"{path}/{k}", rel)
+        return out
+    if isinstance(before, list) and isinstance(after, list):
+        out = [f"{path}: {len(before)} items, now {len(after)}"] if len(before) != len(after) else []
+        for i, (b, a) in enumerate(zip(before, after)):
+            out += differences(b, a, f"{path}[{i}]", rel)
+        return out
+    if isinstance(before, float) and isinstance(after, float) and math.isclose(before, after, rel_tol=rel):
+        return []
+    return [] if before == after else [f"{path}: {before!r}, now {after!r}"]
+
+
+def check_against_stored(run_dir: Path, run: str, jobs: list[str]) -> None:
+    stored = json.loads((ROOT / "tests" / "recorded" / f"{run}.json").read_text(encoding="utf-8"))
+    found = []
+    for job in jobs:
+        now = json.loads((run_dir / job / "results.json").read_text(encoding="utf-8"))
+        now = {k: v for k, v in now.items() if k not in VOLATILE}
+        found += [f"{job}{d}" for d in differences(stored[job], now, rel=TOLERANT_JOBS.get(job, 0.0))]
+    assert not found, "recorded results changed:\n" + "\n".join(found[:40])
+
+
+@pytest.mark.slow
+def test_the_smoke_run_records_what_it_recorded_before(smoke):
+    check_against_stored(smoke, "smoke", ["01_metrics", "02_finetune", "03_case_study", "04_scenarios",
+                                          "05_network"])
+
+
+@pytest.mark.slow
+def test_the_default_run_records_what_it_recorded_before(tmp_path):
+    """The default run's jobs on the full synthetic dataset, but the fine-tuning (its 2 minutes
+    on a CPU are checked by hand, see ARCHITECTURE.md)."""
+    import yaml
+
+    from talentkit import runner
+
+    run = yaml.safe_load((ROOT / "params" / "default.yaml").read_text(encoding="utf-8"))
+    run["jobs"] = [dict(j, notebook=str(ROOT / j["notebook"])) for j in run["jobs"] if "02_finetune" not in j["notebook"]]
+    run_file = tmp_path / "default.yaml"
+    run_file.write_text(yaml.safe_dump(run), encoding="utf-8")
+    code, run_dir = runner.execute_run(run_file, out_root=tmp_path / "out", progress=False)
+    assert code == 0
+    check_against_stored(run_dir, "default", ["01_metrics", "03_case_study", "04_scenarios", "05_network"])
+
+
+def test_the_comparison_can_fail():
+    assert differences({"a": [1.0, {"b": 2}]}, {"a": [1.0, {"b": 2.0000001}]}) == ["/a[1]/b: 2, now 2.0000001"]
+    assert not differences({"a": 0.1 + 0.2}, {"a": 0.3}, rel=1e-6)
