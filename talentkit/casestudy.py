@@ -145,10 +145,12 @@ def case_metrics(case: Dataset) -> pd.DataFrame:
                            min_group=CASE_MIN_GROUP)
 
 
-def article_values(case: pd.DataFrame, region: pd.DataFrame) -> dict[str, float]:
-    """The four numbers on the case and on the region's cohort: ``case_A``, ``region_A``, ..."""
+def article_values(case: pd.DataFrame, region: pd.DataFrame | None) -> dict[str, float | None]:
+    """The four numbers on the case and on the region's cohort: ``case_A``, ``region_A``, ...
+    (``None`` for the region where the data could not tell its story)."""
     pairs = (("case", case), ("region", region))
-    return {f"{where}_{m}": table.loc[m, "value"] for m in "ARFS" for where, table in pairs}
+    return {f"{where}_{m}": table.loc[m, "value"] if table is not None else None for m in "ARFS"
+            for where, table in pairs}
 
 
 def compare_with_article(measures: pd.DataFrame) -> pd.DataFrame:

@@ -14,27 +14,11 @@ from pathlib import Path
 from .errors import (
     DataError,
     ModelLoadError,
-    Problem,
     RunError,
     TextDataError,
     YAMLFileError,
 )
 from .yamlfile import read_yaml
-
-
-def _read_mapping(path: str | None) -> dict | None:
-    """A mapping file's content (flat ``{foreign: contract}``, or ``columns:`` and ``files:``),
-    read with the kit's bounded YAML reader; ``load()`` checks its shape."""
-    if not path:
-        return None
-    try:
-        doc = read_yaml(path, "column mapping")
-    except YAMLFileError as err:
-        raise DataError([Problem(str(path), str(err).removeprefix(f"{path}: "), "fix the mapping file")]) from None
-    if doc is not None and not isinstance(doc, dict):
-        raise DataError([Problem(str(path), f"the mapping is a {type(doc).__name__}",
-                                 "write it as 'Your column: contract_column' lines, or with columns: and files: keys")])
-    return doc
 
 
 def cmd_data_make(args) -> int:
@@ -57,20 +41,64 @@ def cmd_data_check(args) -> int:
     from . import datasets
 
     try:
-        ds = datasets.load(args.source, columns=_read_mapping(args.columns), encoding=args.encoding)
+        ds = datasets.load(args.source, mapping=args.mapping, encoding=args.encoding, as_of=args.as_of)
     except DataError as err:
         print(f"error: {err.console_message()}", file=sys.stderr)  # the console may show ids
         return 1
     s = ds.summary()
     n_warn = len(ds.warnings)
-    print(f"{s['source']}: valid" + (f", with {n_warn} warning{'s' if n_warn != 1 else ''}" if n_warn else ""))
+    print(f"{s['source']}: valid ({ds.form} form)" + (f", with {n_warn} warning{'s' if n_warn != 1 else ''}"
+                                                       if n_warn else ""))
     for name, n in s["rows"].items():
         print(f"  {name:<11} {n:>8} rows")
     print(f"  dates       {s['first_hire']} .. {s['as_of']}")
-    print("  regions     " + ", ".join(f"{k} ({v})" for k, v in s["regions"].items()))
+    if s["regions"]:
+        print("  regions     " + ", ".join(f"{k} ({v})" for k, v in s["regions"].items()))
+    if s["attributes"]:
+        print("  attributes  " + ", ".join(f"{k} ({v})" for k, v in s["attributes"].items()))
+    for a in ds.assumptions:
+        print(f"  read as:    {a}")
     for w in ds.warnings:
         print(f"  warning: {w.describe(show_private=True)}")
     return 0
+
+
+PROFILE_NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "00_data_profile.ipynb"
+
+
+def cmd_data_profile(args) -> int:
+    """The data profile report: notebooks/00_data_profile.ipynb run as a one-job batch."""
+    import tempfile
+
+    import yaml
+
+    from .runner import execute_run
+
+    if not PROFILE_NOTEBOOK.is_file():
+        print(f"error: {PROFILE_NOTEBOOK} not found; run the command from a checkout of the project", file=sys.stderr)
+        return 2
+    params = {"data": str(Path(args.source).resolve()) if Path(args.source).exists() else args.source,
+              "min_group": args.min_group, "group_by": args.group_by}
+    for key in ("mapping", "encoding", "as_of"):
+        value = getattr(args, key)
+        if value:
+            params[key] = str(Path(value).resolve()) if key == "mapping" else value
+    name = "profile-" + "".join(c if c.isalnum() or c in "-_." else "-" for c in Path(args.source).stem)[:60]
+    run = {"run": name, "style": "report", "jobs": [{"notebook": str(PROFILE_NOTEBOOK), "params": params}]}
+    with tempfile.TemporaryDirectory() as tmp:
+        run_file = Path(tmp) / "profile.yaml"
+        run_file.write_text(yaml.safe_dump(run), encoding="utf-8")
+        try:
+            code, run_dir = execute_run(run_file, out_root=args.out, new=True, progress=False)
+        except RunError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+    info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    job = info["jobs"][0]
+    if job["status"] != "ok":
+        print(f"error: {job['error']}", file=sys.stderr)
+    print(f"report: {(run_dir / job['name'] / 'report.html').resolve()}")
+    return code
 
 
 def positive_int(text: str) -> int:
@@ -205,11 +233,23 @@ def build_parser() -> argparse.ArgumentParser:
     make.add_argument("--seed", type=int, default=0)
     make.add_argument("--force", action="store_true", help="write into a folder that is not empty")
     make.set_defaults(func=cmd_data_make)
-    check = data_sub.add_parser("check", help="validate a dataset folder and summarize it")
-    check.add_argument("source", help="a folder of CSV/Parquet files, or a built-in name such as synthetic:small")
-    check.add_argument("--columns", help="YAML mapping of your column names to the contract's")
-    check.add_argument("--encoding", help="the files' encoding when not UTF-8, e.g. cp1252")
-    check.set_defaults(func=cmd_data_check)
+    for command, func, what in (("check", cmd_data_check, "validate a dataset and summarize it"),
+                                ("profile", cmd_data_profile, "an HTML report on a dataset: tables, empty cells, "
+                                 "categories, numbers, repeats, and which analyses it supports")):
+        sub_cmd = data_sub.add_parser(command, help=what)
+        sub_cmd.add_argument("source", help="a folder of CSV/Parquet files, one export file, or a built-in name "
+                             "such as synthetic:small")
+        sub_cmd.add_argument("--mapping", "--columns", dest="mapping",
+                             help="mapping file (YAML): your column names, files, form: snapshot, as_of, attributes")
+        sub_cmd.add_argument("--encoding", help="the files' encoding when not UTF-8, e.g. cp1252")
+        sub_cmd.add_argument("--as-of", dest="as_of", help="the day the data describes (YYYY-MM-DD)")
+        sub_cmd.set_defaults(func=func)
+        if command == "profile":
+            sub_cmd.add_argument("--out", default="outputs", help="where the report is written (default: outputs)")
+            sub_cmd.add_argument("--min-group", dest="min_group", type=positive_int, default=5,
+                                 help="smallest group whose count is shown (default 5)")
+            sub_cmd.add_argument("--group-by", dest="group_by", default="region",
+                                 help="the grouping the notebooks would use (default region)")
 
     add_run_commands(sub)
     tune = sub.add_parser("finetune", help="fine-tune a text classifier from a YAML config (outside a notebook)")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import schema
+from . import schema, snapshot
 from .errors import DataError, ParameterError, Problem
 from .privacy import MIN_GROUP, require_group
 
@@ -36,6 +36,10 @@ class Dataset:
     source: str = ""
     as_of: pd.Timestamp | None = None
     warnings: list = field(default_factory=list)  # Problems that did not stop the load: shown atop reports
+    form: str = "events"  # events (dated history) or snapshot (one row a person as of as_of)
+    assumptions: list = field(default_factory=list)  # what reading the data assumed, said atop reports
+    generated_ids: bool = False  # ids made from row numbers (a snapshot without ids): never shown
+    attributes: dict = field(default_factory=dict)  # people's extra columns -> {"kind": ..., "order": [...]}
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables present, by name."""
@@ -48,11 +52,29 @@ class Dataset:
         return {
             "source": self.source,
             "rows": {name: len(df) for name, df in self.tables().items()},
+            "form": self.form,
             "first_hire": f"{p['hire_date'].min():%Y-%m-%d}",
             "as_of": f"{self.as_of:%Y-%m-%d}",
-            "regions": {str(k): int(v) for k, v in p["region"].value_counts().sort_index().items()},
+            "regions": ({str(k): int(v) for k, v in p["region"].value_counts().sort_index().items()}
+                        if "region" in p else {}),
+            "attributes": {name: spec["kind"] for name, spec in self.attributes.items()},
             "warnings": [str(w) for w in self.warnings],
         }
+
+    def people_view(self):
+        """``people`` as a report may show it when ids are allowed: without the row numbers
+        made up for an export that had no ids."""
+        return self.people.drop(columns=["employee_id"]) if self.generated_ids else self.people
+
+    def has(self, column: str) -> bool:
+        """Whether ``people`` has ``column`` with at least one value."""
+        return column in self.people.columns and bool(self.people[column].notna().any())
+
+    def group_keys(self) -> list[str]:
+        """The people columns a table may be grouped by: the contract's attributes present and
+        the export's own category, boolean and ordinal columns."""
+        own = [n for n, spec in self.attributes.items() if spec["kind"] != "number" and self.has(n)]
+        return [k for k in schema.PERSON_KEYS if self.has(k)] + own
 
 
 def parse_builtin(source: str) -> tuple[str, int] | None:
@@ -76,22 +98,26 @@ def parse_builtin(source: str) -> tuple[str, int] | None:
 
 def load(source: str | Path, columns: dict | None = None, files: dict | None = None,
          encoding: str | None = None, as_of: str | None = None, regions: list[str] | None = None,
-         min_group: int = MIN_GROUP) -> Dataset:
+         min_group: int = MIN_GROUP, mapping: str | Path | None = None) -> Dataset:
     """Load and validate a dataset.
 
     Parameters
     ----------
     source : a folder holding ``people.csv`` (required) and any of ``moves``, ``sessions``,
-        ``attendance``, ``candidates``, ``texts`` (``.csv``, ``.csv.gz`` or ``.parquet``);
-        or a built-in name: ``synthetic``, ``synthetic:small``, ``synthetic:<seed>``.
+        ``attendance``, ``candidates``, ``texts`` (``.csv``, ``.csv.gz`` or ``.parquet``); a
+        single file (the people table, e.g. an HRIS export); or a built-in name:
+        ``synthetic``, ``synthetic:small``, ``synthetic:<seed>``.
     columns : foreign column name -> contract name, flat or per table, so an HRIS export
-        is used unedited. A mapping file's whole content also works here: ``{"columns": {...},
-        "files": {...}}``.
+        is used unedited. A mapping file's whole content also works here (see ``mapping``).
     files : table -> file name, where the files are not named after the tables.
     encoding : the files' text encoding when it is not UTF-8 (e.g. ``cp1252``).
-    as_of : the date the data describes (default: the latest date in the data).
+    as_of : the date the data describes (default: the latest date in the data; a snapshot
+        export needs it, here or in its mapping).
     regions : keep only these regions (:func:`subset`); the selection must hold at least
         ``min_group`` people, since every figure of the report is then about it.
+    mapping : a mapping file (YAML) with any of ``columns:``, ``files:``, ``form:``
+        (``events`` or ``snapshot``), ``as_of:``, ``snapshot:`` (how to read a snapshot, see
+        :mod:`talentkit.snapshot`) and ``attributes:`` (the kind of each extra column).
 
     Empty values (``{}``, ``""``, ``[]``: a notebook parameter left empty) mean not given.
 
@@ -99,11 +125,19 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     ------
     DataError listing every problem, each with file, row, column, value and fix.
     """
-    columns, files, outside_ok = check_mapping(columns or None, files or None)
-    encoding = encoding or None
+    from .yamlfile import read_yaml
+
+    given = read_mapping_file(mapping, read_yaml) if mapping else None
+    if given is not None and columns:
+        given = {**given, "columns": {**(given.get("columns") or {}), **columns}}
+    spec = check_mapping(given if given is not None else (columns or None), files or None)
+    encoding = encoding or spec.encoding or None
     source_text = str(source)
+    as_of = as_of or spec.as_of or None
     given_as_of = pd.Timestamp(as_of) if as_of else None
     builtin = parse_builtin(source_text) if isinstance(source, str) else None
+    assumptions: list[str] = []
+    form = spec.form
     if builtin:
         from . import synth
 
@@ -112,12 +146,48 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
         problems: list[Problem] = []
         as_of = as_of or synth.AS_OF
     else:
-        raw, problems = _read_folder(Path(source), files, encoding, outside_ok)
+        folder, files_given = Path(source), spec.files
+        if folder.is_file():  # one file: the people table (an HRIS or survey export)
+            folder, files_given = folder.parent, {**(spec.files or {}), "people": folder.name}
+        raw, problems = _read_folder(folder, files_given, encoding, spec.outside_ok)
+    columns = spec.columns
+    snapshot_spec = spec.snapshot
+    if "people" in raw and not problems and form != "snapshot":
+        renamed = raw["people"][0].rename(columns=schema.mapping_for("people", columns))
+        detected = snapshot.detect(list(renamed.columns)) if form is None else None
+        if detected is not None:
+            form, snapshot_spec = "snapshot", detected
+            assumptions.append(f"Read as a snapshot export (detected: no hire dates; tenure in "
+                               f"'{detected['tenure']}' taken as years, leavers from '{detected['left']}'). Write "
+                               "form: snapshot in a mapping file to say so, or to read it otherwise.")
+    if form == "snapshot" and "people" in raw and not problems:
+        people_raw, label = raw["people"]
+        problems += snapshot.check_spec(snapshot_spec or {}, "the mapping")
+        if not as_of and assumptions:  # detected, not declared: say how to declare it
+            problems.append(Problem(label, "this looks like a snapshot export (no hire dates; tenure in "
+                                    f"'{snapshot_spec['tenure']}', leavers in '{snapshot_spec['left']}') and needs the "
+                                    "day it describes", "pass as_of, or write a mapping file: "
+                                    + snapshot.suggested_mapping(snapshot_spec)))
+        elif not as_of:
+            problems.append(Problem(label, "a snapshot export needs the day it describes",
+                                    "write as_of: YYYY-MM-DD in the mapping file (or pass as_of)"))
+        if not problems:
+            renamed = people_raw.rename(columns=schema.mapping_for("people", columns))
+            converted, made, found = snapshot.to_people(renamed, snapshot_spec, pd.Timestamp(as_of), label)
+            raw["people"] = (converted, label)
+            assumptions += made
+            problems += found
+        if problems:  # the people table could not be read as a snapshot: nothing after this would help
+            raise DataError(problems, source_text)
     typed: dict[str, pd.DataFrame] = {}
     file_names = {name: label for name, (_, label) in raw.items()}
+    kinds: dict[str, dict] = {}
     for name, (df, label) in raw.items():
         frame, found = schema.validate_table(df, schema.TABLES[name], label, columns)
         problems += found
+        if frame is not None and name == "people":
+            frame, kinds, found = schema.type_attributes(frame, schema.PEOPLE, spec.attributes, label)
+            problems += found
         if frame is not None:
             typed[name] = frame
     if not problems:
@@ -129,36 +199,90 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     if problems:
         raise DataError(problems, source_text)
     tables = {name: df.reset_index(drop=True) for name, df in typed.items()}
-    ds = Dataset(**tables, source=source_text, warnings=warnings)
+    generated = form == "snapshot" and tables["people"]["employee_id"].astype(str).str.startswith(
+        snapshot.GENERATED_ID_PREFIX).all()
+    ds = Dataset(**tables, source=source_text, warnings=warnings, form=form or "events", assumptions=assumptions,
+                 generated_ids=bool(generated), attributes=kinds)
     ds.as_of = pd.Timestamp(as_of) if as_of else _latest_date(ds)
-    ds.warnings += _empty_period_warning(ds, file_names)
+    if ds.form == "events":
+        ds.warnings += _empty_period_warning(ds, file_names)
     if regions:
         ds = subset(ds, regions)
         require_group(len(ds.people), min_group, "the selected regions")
     return ds
 
 
-MAPPING_KEYS = ("columns", "files", "files_outside_folder")
+def read_mapping_file(path: str | Path, read_yaml) -> dict:
+    """A mapping file's content, read with the kit's bounded YAML reader; a clear error when it
+    is not a mapping."""
+    from .errors import YAMLFileError
+
+    try:
+        doc = read_yaml(path, "mapping file")
+    except YAMLFileError as err:
+        raise DataError([Problem(str(path), str(err).removeprefix(f"{path}: "), "fix the mapping file")]) from None
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise DataError([Problem(str(path), f"the mapping is a {type(doc).__name__}",
+                                 "write it as 'Your column: contract_column' lines, or with columns: and files: keys")])
+    return doc
 
 
-def check_mapping(columns, files=None) -> tuple[dict | None, dict | None, bool]:
+MAPPING_KEYS = ("columns", "files", "files_outside_folder", "form", "as_of", "snapshot", "attributes", "encoding")
+
+
+@dataclass
+class Mapping:
+    """A mapping file's content, checked: column names, file names, the data's form and date,
+    how to read a snapshot, and the kinds of extra columns."""
+
+    columns: dict | None = None
+    files: dict | None = None
+    outside_ok: bool = False
+    form: str | None = None  # None: events, unless the columns give a snapshot away
+    as_of: str | None = None
+    snapshot: dict | None = None
+    attributes: dict | None = None
+    encoding: str | None = None
+
+
+def check_mapping(columns, files=None) -> Mapping:
     """A column mapping (flat, per table, or a mapping file's whole content with ``columns:``,
-    ``files:`` and ``files_outside_folder:``) checked for shape: ``(columns, files, outside_ok)``.
-    A wrong shape is a :class:`DataError` that says what is expected."""
+    ``files:``, ``form:``, ``as_of:``, ``snapshot:``, ``attributes:``) checked for shape. A
+    wrong shape is a :class:`DataError` that says what is expected."""
     where = "the column mapping"
-    outside_ok = False
+    out = Mapping()
     if columns is None or columns == {}:
         columns = None
     elif not isinstance(columns, dict):
         raise DataError([Problem(where, f"is a {type(columns).__name__}, not a mapping",
                                  "write it as {'Your column': contract_column}, or with columns: and files: keys")])
-    elif set(columns) & {"columns", "files"} and set(columns) <= set(MAPPING_KEYS):  # a whole mapping file
-        files = {**(_check_dict(columns.get("files"), "files") or {}), **(files or {})}
-        outside_ok = columns.get("files_outside_folder", False)
-        if not isinstance(outside_ok, bool):
+    elif set(columns) & set(MAPPING_KEYS) - {"files_outside_folder"} and set(columns) <= set(MAPPING_KEYS):
+        doc = columns  # a whole mapping file
+        files = {**(_check_dict(doc.get("files"), "files") or {}), **(files or {})}
+        out.outside_ok = doc.get("files_outside_folder", False)
+        if not isinstance(out.outside_ok, bool):
             raise DataError([Problem(where, "files_outside_folder must be true or false",
                                      "write files_outside_folder: true only if a table lives outside the folder")])
-        columns = columns.get("columns")
+        out.form = doc.get("form")
+        if out.form not in (None, "events", "snapshot"):
+            raise DataError([Problem(where, f"form: {out.form!r} is not a form", "write form: events or form: snapshot")])
+        if doc.get("as_of") is not None:
+            try:
+                out.as_of = f"{pd.Timestamp(str(doc['as_of'])):%Y-%m-%d}"
+            except ValueError:
+                raise DataError([Problem(where, f"as_of: {doc['as_of']!r} is not a date",
+                                         "write as_of: YYYY-MM-DD")]) from None
+        out.snapshot = doc.get("snapshot")
+        if out.snapshot is not None and out.form is None:
+            out.form = "snapshot"
+        out.attributes = _check_dict(doc.get("attributes"), "attributes", nested=None)
+        out.encoding = doc.get("encoding")
+        if out.encoding is not None and not isinstance(out.encoding, str):
+            raise DataError([Problem(where, f"encoding: {out.encoding!r} is not an encoding's name",
+                                     "write e.g. encoding: cp1252")])
+        columns = doc.get("columns")
     columns = _check_dict(columns, "columns")
     files = _check_dict(files, "files")
     for key, value in (columns or {}).items():
@@ -174,16 +298,17 @@ def check_mapping(columns, files=None) -> tuple[dict | None, dict | None, bool]:
         if key not in schema.TABLES or not isinstance(value, str) or not value.strip():
             raise DataError([Problem(where, f"files entry {key!r}: {value!r} is not a table and a file name",
                                      f"write files: {{table: file}} with a table among {', '.join(schema.TABLES)}")])
-    return columns, files, outside_ok
+    out.columns, out.files = columns, files
+    return out
 
 
-def _check_dict(value, key: str, nested: bool = True) -> dict | None:
+def _check_dict(value, key: str, nested: bool | None = True) -> dict | None:
     if value is None or value == {}:
         return None
     if not isinstance(value, dict):
         raise DataError([Problem("the column mapping", f"'{key}' is a {type(value).__name__}, not a mapping",
                                  f"write {key}: as 'name: value' lines (a YAML mapping)")])
-    if not nested:
+    if nested is False:
         for k, v in value.items():
             if not isinstance(k, str) or not isinstance(v, str):
                 raise DataError([Problem("the column mapping", f"'{key}' entry {k!r}: {v!r} is not a column name",

@@ -150,14 +150,14 @@ def workforce(ds: Dataset, start, end, group_by=None, min_group: int = MIN_GROUP
     * ``n`` = distinct people employed in the group at some time in the period (each counted
       in their group at the start, or at the end when they were not there at the start).
     """
-    keys, freq = split_group_keys(group_by)
+    keys, freq = split_group_keys(group_by, ds)
     p = ds.people
     coder = GroupCoder(ds, keys)
     emp = np.arange(len(p))
     hire, leave = day_numbers(p["hire_date"]), day_numbers(p["exit_date"])
     # a hire counts where the person started: before any move made on the hire day itself
     g_hire, g_exit = coder.at(emp, hire - 1), coder.at(emp, np.minimum(leave, day_numbers([ds.as_of])[0]))
-    intl = (p["origin"] == "international").to_numpy()
+    intl = (p["origin"] == "international").to_numpy() if "origin" in p else np.zeros(len(p), bool)
     exit_type = p["exit_type"] if "exit_type" in p.columns else pd.Series(None, index=p.index)
     voluntary, involuntary = (exit_type == "voluntary").to_numpy(), (exit_type == "involuntary").to_numpy()
     regretted = (p["regretted"].fillna(False).astype(bool).to_numpy() if "regretted" in p.columns
@@ -196,6 +196,12 @@ def workforce(ds: Dataset, start, end, group_by=None, min_group: int = MIN_GROUP
         t["months"] = months_between(s, e)
         rows.append(t)
     table = pd.concat(rows, ignore_index=True)
+    if "origin" not in p:  # no origin column: the international share is unknown, not zero
+        table["international_hires"] = np.nan
+    if "exit_type" not in p:  # nor is the voluntary share of exits without exit types
+        table[["voluntary", "involuntary"]] = np.nan
+    if "regretted" not in p:
+        table["regretted"] = np.nan
     table["avg_headcount"] = (table["headcount_start"] + table["headcount_end"]) / 2
     annual = 12 / table["months"]
     add_proportion(table, "international_share", "international_hires", "hires")
@@ -208,6 +214,9 @@ def workforce(ds: Dataset, start, end, group_by=None, min_group: int = MIN_GROUP
     add_rate(table, "mobility_annual", "moves", "avg_headcount", annual)
     table["fills"] = table["moves_in"] + table["hires"]
     add_proportion(table, "internal_fill_share", "moves_in", "fills")
+    if ds.moves is None:  # no moves table: mobility is unknown, not zero
+        unknown = [c for c in table.columns if c.startswith(("moves", "mobility", "internal_fill"))]
+        table[unknown] = np.nan
     group_cols = ([freq] if freq else []) + keys
     if group_cols:
         table = table.sort_values(group_cols, kind="stable", key=lambda c: c.astype(str)).reset_index(drop=True)
@@ -271,9 +280,9 @@ def sharing(ds: Dataset, start, end, group_by="region", min_group: int = MIN_GRO
 
     ``None`` when the dataset has no sessions table.
     """
-    keys, freq = split_group_keys(group_by)
     if ds.sessions is None:
         return None
+    keys, freq = split_group_keys(group_by, ds)
     coder = GroupCoder(ds, keys)
     homes = GroupCoder(ds, ["region"])
     ses_all = ds.sessions
@@ -338,7 +347,7 @@ def team_composition(ds: Dataset, day=None, start=None, end=None, min_group: int
     (default: the year to ``day``), a session whose topic is not their own skill (Wilson).
     ``None`` when the dataset has no sessions table (the measure needs one).
     """
-    if ds.sessions is None:
+    if ds.sessions is None or not ds.has("team"):
         return None
     day = pd.Timestamp(day) if day is not None else ds.as_of
     start = pd.Timestamp(start) if start is not None else day - pd.DateOffset(years=1)
@@ -354,7 +363,7 @@ def team_composition(ds: Dataset, day=None, start=None, end=None, min_group: int
         crossed = set(a.loc[a["topic"].notna() & (a["topic"] != a["skill"]), "employee_id"])
     for name, g in members.groupby("team"):
         rows.append({"team": name, "n": len(g), "skill_diversity": blau_index(g["skill"]) if "skill" in g else np.nan,
-                     "origin_diversity": blau_index(g["origin"]),
+                     "origin_diversity": blau_index(g["origin"]) if "origin" in g else np.nan,
                      "outside_skill": int(g["employee_id"].isin(crossed).sum())})
     t = pd.DataFrame(rows, columns=["team", "n", "skill_diversity", "origin_diversity", "outside_skill"])
     add_proportion(t, "outside_skill_share", "outside_skill", "n")

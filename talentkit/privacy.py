@@ -213,10 +213,23 @@ def display_table(table: pd.DataFrame, min_group: int = MIN_GROUP, digits: int =
         if pd.api.types.is_numeric_dtype(shown[col]) and not pd.api.types.is_bool_dtype(shown[col]):
             values = shown[col]
             whole = values.dropna().apply(lambda v: float(v).is_integer()).all()
-            text = values.map(lambda v: "" if pd.isna(v) else (f"{int(v)}" if whole else f"{v:.{digits}g}"))
+            text = values.map(lambda v: _number_text(v, whole, digits))
             text[mask & values.isna()] = f"<{min_group}"
             shown[col] = text
     return shown
+
+
+def _number_text(value, whole: bool, digits: int) -> str:
+    """A number for a table: whole numbers as they are, large ones with thousands separators
+    and no decimals, the rest with ``digits`` significant digits; never scientific notation."""
+    if pd.isna(value):
+        return ""
+    if whole:
+        return f"{int(value):,}" if abs(value) >= 10_000 else f"{int(value)}"
+    if abs(value) >= 10 ** digits:
+        return f"{value:,.0f}"
+    text = f"{value:.{digits}g}"
+    return f"{value:.{digits + 3}f}".rstrip("0").rstrip(".") if "e" in text else text
 
 
 def user_salt_file() -> Path:

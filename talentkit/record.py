@@ -68,19 +68,26 @@ def to_jsonable(value):
     return str(value)
 
 
-def record(name: str, value, caption: str | None = None):
+def record(name: str, value, caption: str | None = None, columns: list[str] | None = None):
     """Keep ``value`` as the result ``name`` (for results.json and the run's index page).
 
-    Returns ``value`` unchanged so it can be used inline.
+    A result object with a ``table`` (``Comparison``, ``StaffingPlans``) is recorded as its
+    table; ``columns`` keeps only those columns of a table. ``None`` (a section the data did
+    not support) is recorded as null. Returns ``value`` unchanged so it can be used inline.
     """
+    shown = value
+    if hasattr(shown, "table") and not isinstance(shown, type):
+        shown = shown.table
+    if columns is not None and shown is not None:
+        shown = shown[list(columns)]
     if not re.fullmatch(r"[A-Za-z_][\w.\-]*", name):
         raise ValueError(f"result name {name!r}: use letters, digits, '_', '.' or '-'")
     pd = sys.modules.get("pandas", _Absent)
-    if isinstance(value, (pd.DataFrame, pd.Series)):
+    if isinstance(shown, (pd.DataFrame, pd.Series)):
         from .privacy import require_marked
 
-        require_marked(value, f"record({name!r})")
-    entry = to_jsonable(value)
+        require_marked(shown, f"record({name!r})")
+    entry = to_jsonable(shown)
     _results[name] = entry if caption is None else {"value": entry, "caption": caption}
     out = job_dir()
     if out is not None:
@@ -93,8 +100,13 @@ def record(name: str, value, caption: str | None = None):
     return value
 
 
-def record_each(values, prefix: str = "") -> None:
-    """Record each item of ``values`` (a dict or Series of numbers) as ``<prefix><key>``."""
+def record_each(values, prefix: str = "", column: str | None = None) -> None:
+    """Record each item of ``values`` (a dict or Series of numbers, or a table's ``column``) as
+    ``<prefix><key>``; nothing for ``None`` (a section the data did not support)."""
+    if values is None:
+        return
+    if column is not None:
+        values = values[column]
     for key, value in values.items():
         record(f"{prefix}{key}", value)
 

@@ -48,9 +48,11 @@ PEOPLE = TableSpec(
         "employee_id": "id", "hire_date": "date", "exit_date": "date",
         "exit_type": ("voluntary", "involuntary"), "regretted": "bool", "region": "text",
         "team": "text", "level": "text", "skill": "text",
-        "origin": ("local", "international"), "channel": "text",
+        "origin": ("local", "international"), "channel": "text", "tenure_months": "number",
     },
-    required=("employee_id", "hire_date", "region", "origin", "channel"),
+    # Only what every analysis needs; the rest unlocks sections (see talentkit.coverage).
+    # tenure_months is set by a snapshot's conversion (the export's own tenure).
+    required=("employee_id", "hire_date"),
     key="employee_id",
     optional_table=False,
 )
@@ -91,6 +93,7 @@ TEXTS = TableSpec(
 )
 
 TABLES: dict[str, TableSpec] = {t.name: t for t in (PEOPLE, MOVES, SESSIONS, ATTENDANCE, CANDIDATES, TEXTS)}
+PERSON_KEYS = ("region", "team", "level", "skill", "origin", "channel")  # the contract's people attributes
 FUNNEL_STAGES = CANDIDATES.columns["reached"]
 
 # References that must resolve: (table, column) -> (table, key column)
@@ -341,3 +344,67 @@ def check_references(tables: dict[str, pd.DataFrame], files: dict[str, str]) -> 
             problems.append(Problem(files["people"], f"exit_date is before hire_date {people.at[row, 'hire_date']:%Y-%m-%d}",
                                     "correct either date", row, "exit_date", f"{value:%Y-%m-%d}"))
     return problems
+
+
+# --------------------------------------------------------------------------- extra columns
+
+ATTRIBUTE_KINDS = ("number", "category", "boolean", "ordinal")
+
+
+def _attribute_kind(values: pd.Series, missing: pd.Series) -> str:
+    """The kind of an extra column, inferred: boolean (yes/no values), number, else category."""
+    text = values[~missing].astype("string").str.strip()
+    if len(text) and text.str.lower().isin(TRUE_TOKENS | FALSE_TOKENS).all() and text.str.lower().nunique() <= 2:
+        return "boolean"
+    if len(text) and pd.to_numeric(text, errors="coerce").notna().all():
+        return "number"
+    return "category"
+
+
+def type_attributes(df: pd.DataFrame, spec: TableSpec, attributes: dict | None,
+                    file: str) -> tuple[pd.DataFrame, dict[str, dict], list[Problem]]:
+    """Type the columns of ``df`` that the contract does not name (an export's own columns:
+    overtime, pay, satisfaction, department...). ``attributes`` (the mapping's
+    ``attributes:``) names a kind per column (``number``, ``category``, ``boolean``, or
+    ``{ordinal: [low, ..., high]}``); other columns are inferred. Returns the frame, each
+    attribute's kind (``{"kind": ..., "order": [...]}``) and the problems found."""
+    attributes = attributes or {}
+    problems: list[Problem] = []
+    kinds: dict[str, dict] = {}
+    out = df.copy()
+    unknown = sorted(set(map(str, attributes)) - set(map(str, df.columns)))
+    for name in unknown:
+        problems.append(Problem(file, f"attributes: names '{name}', which is not a column of the table",
+                                "correct the name, or remove it from attributes:", column=name))
+    for col in df.columns:
+        if col in spec.columns:
+            continue
+        values, given = df[col], attributes.get(col)
+        missing = _is_missing(values)
+        if given is None:
+            kind, order = _attribute_kind(values, missing), None
+        elif isinstance(given, str) and given in ("number", "category", "boolean"):
+            kind, order = given, None
+        elif isinstance(given, dict) and isinstance(given.get("ordinal"), list) and given["ordinal"]:
+            kind, order = "ordinal", [str(v).strip() for v in given["ordinal"]]
+        else:
+            problems.append(Problem(file, f"attributes: {col}: {given!r} is not a kind",
+                                    "write number, category, boolean, or {ordinal: [low, ..., high]}", column=str(col)))
+            continue
+        if kind == "number":
+            out[col], found = _coerce_column(values, "number", file, col)
+        elif kind == "boolean":
+            out[col], found = _coerce_column(values, "bool", file, col)
+        else:
+            text = values.astype("string").str.strip().where(~missing)
+            found = []
+            if kind == "ordinal":
+                outside = text.notna() & ~text.isin(order)
+                found = [Problem(file, "not one of the ordinal's values", f"use one of: {', '.join(order)}", row,
+                                 str(col), value) for row, value in values[outside].items()]
+                text = pd.Categorical(text.where(~outside), categories=order, ordered=True)
+            out[col] = text if kind == "ordinal" else text.astype(object).where(text.notna(), None)
+        problems += found
+        kinds[str(col)] = {"kind": kind, **({"order": order} if order else {})}
+    return out, kinds, problems
+

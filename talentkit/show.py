@@ -14,8 +14,14 @@ from .privacy import SUPPRESSED, styled
 
 
 def show_warnings(ds) -> None:
-    """Display the loader's plausibility warnings (``ds.warnings``) as a note at the top of a
-    report, escaped; nothing when there are none."""
+    """Display how the data was read (a snapshot's assumptions) and the loader's
+    plausibility warnings as notes at the top of a report, escaped; nothing when there are
+    none."""
+    assumptions = getattr(ds, "assumptions", None) or []
+    if assumptions:
+        lines = [md_text("**How the data was read** ({form} form):", form=getattr(ds, "form", "events"))]
+        lines += [md_text("* {a}", a=a) for a in assumptions]
+        display(Markdown("\n".join(lines)))
     if not getattr(ds, "warnings", None):
         return
     lines = [md_text("**Check the data** ({n} warning(s) from loading it):", n=len(ds.warnings))]
@@ -39,6 +45,7 @@ def show_table(table, columns: list[str] | None = None, missing: str = "", min_g
 
 def show_private(table, allowed: bool = False, rows: int = 5) -> None:
     """Display the first ``rows`` of a table of ids or raw text only when a parameter
-    (``show_ids``, ``show_examples``) ``allowed`` it; nothing otherwise."""
-    if allowed:
+    (``show_ids``, ``show_examples``) ``allowed`` it; nothing otherwise. Row numbers made up
+    for an export without ids are never shown (``Dataset.people_view``)."""
+    if allowed and table is not None:
         display(table.head(rows))

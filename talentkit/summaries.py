@@ -30,15 +30,20 @@ def data_summary(ds, start, end):
 def metrics_summary(start, end, overall: pd.Series, article: pd.DataFrame, cohort: tuple, kpi: pd.DataFrame,
                     group_by: str, acceptance: pd.DataFrame | None):
     """Notebook 01's summary: headcount, turnover, retention, internal fill, the article's
-    four on the cohort, the groups with the highest and lowest turnover, offer acceptance."""
-    hi_group, lo_group = extremes(kpi, group_by, "turnover_annual")
+    four on the cohort, the groups with the highest and lowest turnover, offer acceptance.
+    Sections the data did not support (``None``) leave their sentence out."""
+    hi_group, lo_group = extremes(kpi, group_by, "turnover_annual") if kpi is not None else (None, None)
     lines = [
         "* Over {period}, average headcount was **{headcount:,.0f}**; annualized turnover was **{turnover}** "
         "(95% interval {turnover_lo}–{turnover_hi}), of which voluntary {voluntary}.",
-        "* Period retention was **{retention}**; {internal} of positions were filled internally.",
-        "* The article's numbers on the cohort hired {cohort_start:%Y-%m-%d} to {cohort_end:%Y-%m-%d}: A = {A:.2f}, "
-        "R = {R:.2f}, F = {F:.2f}, S = {S:.2f}.",
     ]
+    if pd.notna(overall["internal_fill_share"]):
+        lines.append("* Period retention was **{retention}**; {internal} of positions were filled internally.")
+    else:
+        lines.append("* Period retention was **{retention}**.")
+    if article is not None:
+        lines.append("* The article's numbers on the cohort hired {cohort_start:%Y-%m-%d} to {cohort_end:%Y-%m-%d}: "
+                     "A = {A:.2f}, R = {R:.2f}, F = {F:.2f}, S = {S:.2f}.")
     if hi_group is not None:
         lines.append("* Among {group_by}s shown, turnover is highest in **{hi_group}** and lowest in **{lo_group}**.")
     if acceptance is not None:
@@ -47,8 +52,9 @@ def metrics_summary(start, end, overall: pd.Series, article: pd.DataFrame, cohor
               turnover=percent(overall["turnover_annual"]), turnover_lo=percent(overall["turnover_annual_lo"]),
               turnover_hi=percent(overall["turnover_annual_hi"]),
               voluntary=percent(overall["voluntary_turnover_annual"]), retention=percent(overall["period_retention"]),
-              internal=percent(overall["internal_fill_share"]), cohort_start=cohort[0], cohort_end=cohort[1],
-              **article["value"].to_dict(), group_by=group_by, hi_group=hi_group, lo_group=lo_group,
+              internal=percent(overall["internal_fill_share"]), cohort_start=(cohort or (None, None))[0],
+              cohort_end=(cohort or (None, None))[1],
+              **(article["value"].to_dict() if article is not None else {}), group_by=group_by, hi_group=hi_group, lo_group=lo_group,
               acceptance=percent(acceptance.iloc[0]["offer_acceptance"]) if acceptance is not None else "")
 
 
@@ -100,8 +106,10 @@ def case_study_summary(case_metrics: pd.DataFrame, case_share: float, case_funne
     """Notebook 03's summary: the case reproduced, why A carries no information, what F mixes,
     how thin n = 100 is, and the same cohort in the data."""
     r_col = f"retention_{horizon_months}m"
+    if by_region is None:  # part 3 skipped: the data cannot tell the region's story
+        by_region = pd.DataFrame(columns=["region", SUPPRESSED])
     own = by_region.set_index("region").loc[region] if region in set(by_region["region"]) else None
-    others = by_region[(by_region["region"] != region) & ~by_region[SUPPRESSED]]
+    others = by_region[(by_region["region"] != region) & ~by_region[SUPPRESSED].astype(bool)]
     outcomes = case_outcomes(split)
     lines = [
         "* **The article's case reproduces exactly**: A = {A:.2f}, R = {R:.2f}, F = {F:.2f}, S = {S:.2f}.",
@@ -120,10 +128,11 @@ def case_study_summary(case_metrics: pd.DataFrame, case_share: float, case_funne
               acceptance=pct(case_funnel["offer_acceptance"]), **outcomes,
               R_pct=pct(case_metrics.loc["R", "value"]), R_lo=pct(case_metrics.loc["R", "value_lo"]),
               R_hi=pct(case_metrics.loc["R", "value_hi"]), n_needed=people_for_10_points(sizes),
-              region=region, cs=cohort[0], own=pct(own[r_col]) if own is not None and r_col in own else "",
-              horizon=horizon_months,
+              region=region, cs=cohort[0] if cohort is not None else None,
+              own=pct(own[r_col]) if own is not None and r_col in own else "", horizon=horizon_months,
               others=", ".join(f"{r} {pct(v)}" for r, v in zip(others["region"], others.get(r_col, []))),
-              region_R=pct(region_metrics.loc["R", "value"]), region_S=pct(region_metrics.loc["S", "value"]))
+              region_R=pct(region_metrics.loc["R", "value"]) if region_metrics is not None else "",
+              region_S=pct(region_metrics.loc["S", "value"]) if region_metrics is not None else "")
 
 
 def people_for_10_points(sizes: pd.DataFrame) -> int:
@@ -143,18 +152,20 @@ def flow_model(model, min_group: int):
 def scenarios_summary(model, last: int, unit: str, backtest: pd.DataFrame, comparison, years: int, plans):
     """Notebook 04's summary: how well the flow model back-tests, the best scenario's return,
     and each application scenario's staffing."""
-    worst_error = largest_error(backtest)
-    lines = ["* The flow model, fitted on {first}–{last_fit}, projects {last}'s headcount by {unit} within "
-             "**{worst_error:.1%}** of what happened (largest error among the units shown)."]
-    values = dict(first=model.years[0], last_fit=model.years[-1], last=last, unit=unit, worst_error=worst_error)
-    best = comparison.best()
+    lines, values = [], {}
+    if model is not None:
+        lines.append("* The flow model, fitted on {first}–{last_fit}, projects {last}'s headcount by {unit} within "
+                     "**{worst_error:.1%}** of what happened (largest error among the units shown).")
+        values.update(first=model.years[0], last_fit=model.years[-1], last=last, unit=unit,
+                      worst_error=largest_error(backtest))
+    best = comparison.best() if comparison is not None else None
     if best is not None:
         t = comparison.table.set_index("scenario")
         lines.append("* Over {years} years, **{best}** has the best net return: {net_return:,.0f} ({per_cost:.2f} saved "
                      "per unit of cost), with {fewer_exits:,.0f} fewer exits than the baseline.")
         values.update(years=years, best=best, net_return=t.loc[best, "net_return"],
                       per_cost=t.loc[best, "return_per_cost"], fewer_exits=t.loc["baseline", "exits"] - t.loc[best, "exits"])
-    for i, row in enumerate(plans.table.to_dict("records")):
+    for i, row in enumerate(plans.table.to_dict("records") if plans is not None else []):
         staffed = row["staffed from quarter"]  # missing (None or NaN) when never fully staffed
         when = (f"staffed from quarter {int(staffed)}" if pd.notna(staffed) and staffed
                 else "not fully staffed within its horizon")
@@ -164,12 +175,19 @@ def scenarios_summary(model, last: int, unit: str, backtest: pd.DataFrame, compa
         values.update({f"plan{i}": row["scenario"], f"needed{i}": row["people needed"],
                        f"internal{i}": row["internal moves"], f"hires{i}": row["hires"], f"cost{i}": row["cost"],
                        f"when{i}": when, f"unmet{i}": unmet})
-    return md("\n".join(lines), **values)
+    return md("\n".join(lines) or "_Nothing to summarise: the data supports none of the sections above._", **values)
 
 
-def largest_error(backtest: pd.DataFrame) -> float:
+def largest_error(backtest: pd.DataFrame | None) -> float | None:
     """The largest relative error of a ``flows.backtest`` among the units it shows."""
+    if backtest is None:
+        return None
     return float(backtest.loc[~backtest[SUPPRESSED], "relative_error"].abs().max())
+
+
+def best_scenario(comparison) -> str | None:
+    """The scenario with the best net return, ``None`` without a comparison."""
+    return comparison.best() if comparison is not None else None
 
 
 def network_summary(year: int, cross: float, unit: str, yearly: pd.DataFrame, key, comm):

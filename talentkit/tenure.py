@@ -18,7 +18,7 @@ from lifelines.statistics import multivariate_logrank_test
 from .datasets import Dataset
 from .markup import plot_label
 from .privacy import MIN_GROUP, SUPPRESSED, grouped, suppress
-from .timeline import PERSON_KEYS, unit_at
+from .timeline import unit_at
 
 DAYS_PER_MONTH = 30.4375
 HORIZONS = (6, 12, 24)
@@ -37,10 +37,12 @@ def durations(ds: Dataset, as_of=None, start=None, end=None, region: str | None 
         keep &= p["hire_date"] <= pd.Timestamp(end)
     left = p["exit_date"].notna() & (p["exit_date"] <= as_of)
     last_day = p["exit_date"].where(left, as_of)
-    out = pd.DataFrame({"months": (last_day - p["hire_date"]).dt.days / DAYS_PER_MONTH, "left": left})
-    for k in PERSON_KEYS:
-        if k in p.columns:
-            out[k] = unit_at(ds, k, p["hire_date"]) if k in ("region", "team") else p[k]
+    months = (last_day - p["hire_date"]).dt.days / DAYS_PER_MONTH
+    if ds.form == "snapshot" and as_of == ds.as_of and "tenure_months" in p:
+        months = p["tenure_months"].astype(float)  # the export's own tenure, not dates rounded to days
+    out = pd.DataFrame({"months": months, "left": left})
+    for k in ds.group_keys():
+        out[k] = unit_at(ds, k, p["hire_date"]) if k in ("region", "team") else p[k]
     if region is not None:
         keep &= out["region"] == region
     return out[keep].reset_index(drop=True)
@@ -50,7 +52,7 @@ def _groups(d: pd.DataFrame, group_by: str | None):
     if group_by is None:
         return [("all", d)]
     if group_by not in d.columns:
-        raise ValueError(f"cannot group tenure by {group_by!r}; choose from {', '.join(PERSON_KEYS)}")
+        raise ValueError(f"cannot group tenure by {group_by!r}; choose from {', '.join(d.columns[2:])}")
     return list(d.groupby(group_by, dropna=True))
 
 

@@ -14,8 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .datasets import Dataset
-
-PERSON_KEYS = ("region", "team", "level", "skill", "origin", "channel")
+from .schema import PERSON_KEYS
 TIME_KEYS = ("quarter", "year")
 GROUP_KEYS = PERSON_KEYS + TIME_KEYS
 MOVABLE = ("region", "team")  # rebuilt from moves as of a date
@@ -45,11 +44,16 @@ def buckets(start, end, freq: str | None) -> list[tuple[str, pd.Timestamp, pd.Ti
     return out
 
 
-def split_group_keys(group_by) -> tuple[list[str], str | None]:
+def split_group_keys(group_by, ds: Dataset | None = None) -> tuple[list[str], str | None]:
+    """``group_by`` (a key or a list) as person keys and at most one time key. Person keys are
+    the contract's (region, team, ...) and the dataset's own category, boolean and ordinal
+    columns; a key the dataset lacks is an error that lists the ones it has."""
     keys = [group_by] if isinstance(group_by, str) else list(group_by or [])
-    unknown = [k for k in keys if k not in GROUP_KEYS]
+    allowed = list(GROUP_KEYS) if ds is None else ds.group_keys() + list(TIME_KEYS)
+    unknown = [k for k in keys if k not in allowed]
     if unknown:
-        raise ValueError(f"cannot group by {unknown}; choose from {', '.join(GROUP_KEYS)}")
+        raise ValueError(f"cannot group by {unknown}: not a column of this dataset's people (or empty); "
+                         f"choose from {', '.join(allowed)}")
     time_keys = [k for k in keys if k in TIME_KEYS]
     if len(time_keys) > 1:
         raise ValueError("group by quarter or by year, not both")

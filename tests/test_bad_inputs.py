@@ -32,7 +32,7 @@ CASES = [
     ("bad_origin", {"people.csv": edit(P, "international,campus", "expat,campus")}, ["people.csv:3", "column 'origin'", "'expat'", "local, international"]),
     ("bad_exit_type", {"people.csv": edit(P, "voluntary,true", "quit,true")}, ["people.csv:3", "column 'exit_type'", "'quit'", "voluntary"]),
     ("bad_bool", {"people.csv": edit(P, "voluntary,true", "voluntary,maybe")}, ["people.csv:3", "column 'regretted'", "'maybe'", "true or false"]),
-    ("missing_region_value", {"people.csv": edit(P, ",CN,CN Vision,L1", ",,CN Vision,L1")}, ["people.csv:4", "column 'region'", "empty"]),
+    ("missing_hire_date_value", {"people.csv": edit(P, "E3,2021-02-01,", "E3,,")}, ["people.csv:4", "column 'hire_date'", "empty"]),
     ("ragged_row", {"people.csv": P + "E7,2022-01-01,,,,US,US Language,L1,NLP,local,referral,extra,fields\n"}, ["people.csv", "number of fields", "quote"]),
     ("header_only", {"people.csv": P.splitlines()[0] + "\n"}, ["people.csv", "no rows"]),
     ("empty_file", {"people.csv": ""}, ["people.csv", "empty"]),
@@ -110,8 +110,10 @@ def test_not_a_folder(tmp_path):
     with pytest.raises(tk.DataError, match="no such folder"):
         tk.load(tmp_path / "nowhere")
     (tmp_path / "people.csv").write_text(P)
-    with pytest.raises(tk.DataError, match="not a folder"):
-        tk.load(tmp_path / "people.csv")
+    assert len(tk.load(tmp_path / "people.csv").people) == 6  # one file: the people table
+    (tmp_path / "people.xlsx").write_bytes(b"PK\x03\x04 not a csv")
+    with pytest.raises(tk.DataError, match="not a CSV or Parquet file"):
+        tk.load(tmp_path / "people.xlsx")
 
 
 def test_unknown_builtin_option():

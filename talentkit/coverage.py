@@ -1,0 +1,165 @@
+"""Which notebook sections a dataset supports, and what would unlock the rest.
+
+Every section of every notebook is listed in :data:`SECTIONS` with what it needs:
+
+* a people column (``region``, ``origin``, ``team``...; ``{group_by}`` stands for the
+  notebook's ``group_by`` parameter);
+* a table (``moves``, ``sessions``, ``attendance``, ``candidates``, ``texts``);
+* ``events``: dated history (hire and exit dates as exported, not a snapshot's).
+
+In a notebook, a cell that starts with ``%%section <key>`` (the IPython extension this
+module provides: ``%load_ext talentkit.coverage``) runs only when the notebook's ``ds``
+meets the section's needs; otherwise it shows one line saying what is missing and how to
+add it, and sets the names the cell would have assigned to ``None``, so later cells show
+"skipped" instead of failing. The data profile lists the same sections per dataset.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+TABLES = ("moves", "sessions", "attendance", "candidates", "texts")
+HOW = {
+    "events": "hire and exit dates as dated history (a snapshot export has none)",
+    "moves": "a moves table (internal moves with dates)",
+    "sessions": "a sessions table (knowledge-sharing sessions)",
+    "attendance": "an attendance table (who attended which session)",
+    "candidates": "a candidates table (the recruiting funnel)",
+    "texts": "a texts table, or a CSV of texts",
+}
+
+SHORT = {"events": "dated history", **{t: f"{t} table" for t in TABLES}}
+
+
+@dataclass(frozen=True)
+class Section:
+    notebook: str
+    title: str
+    needs: tuple[str, ...] = ()
+
+
+SECTIONS: dict[str, Section] = {
+    "01.article": Section("01_metrics", "1. The seed article's four numbers", ("events", "origin", "moves")),
+    "01.workforce": Section("01_metrics", "2. What a practitioner reports", ("{group_by}",)),
+    "01.trend": Section("01_metrics", "3. Trends by quarter", ("events", "{group_by}")),
+    "01.tenure": Section("01_metrics", "4. Tenure curves", ("{group_by}",)),
+    "01.funnel": Section("01_metrics", "5. Attraction: the recruiting funnel", ("candidates",)),
+    "01.sharing": Section("01_metrics", "6. Knowledge sharing and team building", ("sessions", "region", "team")),
+    "02.finetune": Section("02_finetune", "Fine-tuning, the baseline and estimates by group", ("texts",)),
+    "03.region": Section("03_case_study", "Part 3: the region's full story in the data", ("events", "region")),
+    "04.model": Section("04_scenarios", "1-3. The flow model, its backtest, policy scenarios", ("events", "region")),
+    "04.staffing": Section("04_scenarios", "4. Staffing the application scenarios", ("skill",)),
+    "05.network": Section("05_network", "Knowledge flow, brokers, communities, key people, trend",
+                          ("sessions", "attendance")),
+}
+
+
+def missing(ds, needs: tuple[str, ...], params: dict | None = None) -> list[str]:
+    """The needs (with ``{parameter}`` filled from ``params``) that ``ds`` does not meet."""
+    out = []
+    for need in needs:
+        need = need.format(**(params or {})) if "{" in need else need
+        if need in out:
+            continue
+        if need == "events":
+            ok = getattr(ds, "form", "events") == "events"
+        elif need in TABLES:
+            ok = getattr(ds, need, None) is not None
+        else:
+            ok = need in ds.people.columns and bool(ds.people[need].notna().any())
+        if not ok:
+            out.append(need)
+    return out
+
+
+def how_to_add(need: str, ds=None, chosen: bool = False) -> str:
+    """What a missing need is and how to supply it; for a column a parameter chose
+    (``group_by``), the columns the data has instead."""
+    if need in HOW:
+        return HOW[need]
+    alternatives = ", ".join(ds.group_keys()) if ds is not None and chosen else ""
+    other = f", or group by a column it has: {alternatives}" if alternatives else ""
+    return f"a people column '{need}' (map a column of your export to {need} in the mapping{other})"
+
+
+def skip_note(key: str, lacking: list[str], ds=None, from_parameters: list[str] = ()) -> str:
+    """The one line a skipped section shows."""
+    return (f"{SECTIONS[key].title}: skipped, this data lacks "
+            + "; ".join(how_to_add(n, ds, n in from_parameters) for n in lacking) + ".")
+
+
+def supported(ds, params: dict | None = None) -> pd.DataFrame:
+    """Every section of every notebook: whether ``ds`` supports it, and what is missing."""
+    params = {"group_by": "region", **(params or {})}
+    rows = []
+    for key, section in SECTIONS.items():
+        lacking = missing(ds, section.needs, params)
+        rows.append({"notebook": section.notebook, "section": section.title, "supported": not lacking,
+                     "needs": ", ".join(SHORT.get(n, f"column {n}") for n in lacking)})
+    from .privacy import not_personal
+
+    return not_personal(pd.DataFrame(rows), "which analyses the data supports")
+
+
+def _texts_available(ns: dict) -> bool:
+    """Whether the fine-tuning notebook's ``data`` holds texts: a file with its text column,
+    or a dataset with a texts table."""
+    data = str(ns.get("data", ""))
+    if Path(data).is_file():
+        from .schema import read_table_file
+
+        frame, problems = read_table_file(Path(data))
+        return frame is not None and ns.get("text_column", "text") in frame.columns
+    from .datasets import load
+
+    return load(data).texts is not None
+
+
+def _assigned_names(source: str) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return names
+
+
+def section(line: str, cell: str, shell) -> None:
+    """The ``%%section <key>`` cell magic: run the cell when the notebook's data supports the
+    section, else show why not and set the cell's names to ``None``."""
+    from IPython.display import Markdown, display
+
+    from .markup import md_text
+
+    key = line.strip()
+    if key not in SECTIONS:
+        raise KeyError(f"%%section {key!r}: not a section; known: {', '.join(SECTIONS)}")
+    ns = shell.user_ns
+    needs = SECTIONS[key].needs
+    ds = ns.get("ds")
+    if ds is None:  # the fine-tuning notebook reads texts, not a dataset
+        lacking = [n for n in needs if n != "texts" or not _texts_available(ns)]
+    else:
+        lacking = missing(ds, needs, ns)  # with {parameters} filled in
+    if not lacking:
+        shell.ex(cell)  # in the notebook's namespace; its errors fail the cell, its figures show once
+        return
+    if key not in _NOTED:  # one line a section, on its first cell: the rest skip quietly
+        _NOTED.add(key)
+        from_parameters = [n.format(**ns) for n in needs if "{" in n]
+        display(Markdown(md_text("_{note}_", note=skip_note(key, lacking, ds, from_parameters))))
+    for name in _assigned_names(cell):
+        ns[name] = None
+
+
+_NOTED: set[str] = set()  # sections whose skip note this kernel has shown
+
+
+def load_ipython_extension(shell) -> None:
+    """``%load_ext talentkit.coverage``: register ``%%section``."""
+    shell.register_magic_function(lambda line, cell: section(line, cell, shell), "cell", "section")

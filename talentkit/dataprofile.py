@@ -1,0 +1,107 @@
+"""A dataset's profile, to read before any analysis: what is there, what is missing, what
+looks wrong, and which notebook sections it supports.
+
+Every table here is about columns or about the whole of a table, except the category
+counts, which are groups of people and pass the small-group gate like every other grouped
+output. Numeric summaries give percentiles, never a minimum or maximum (one person's value).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .coverage import supported
+from .datasets import Dataset
+from .privacy import MIN_GROUP, SUPPRESSED, grouped, mark, not_personal, suppress
+
+ID_COLUMNS = {"employee_id", "candidate_id", "presenter_id", "session_id"}
+DATE_COLUMNS = ("hire_date", "exit_date", "date", "applied_date")
+
+
+def tables(ds: Dataset) -> pd.DataFrame:
+    """One row a table: rows, columns, and the span of its dates."""
+    rows = []
+    for name, df in ds.tables().items():
+        dates = [df[c] for c in DATE_COLUMNS if c in df.columns and df[c].notna().any()]
+        first = min(d.min() for d in dates) if dates else None
+        last = max(d.max() for d in dates) if dates else None
+        rows.append({"table": name, "rows": len(df), "columns": len(df.columns),
+                     "first date": f"{first:%Y-%m-%d}" if first is not None else "",
+                     "last date": f"{last:%Y-%m-%d}" if last is not None else ""})
+    return not_personal(pd.DataFrame(rows), "sizes of the tables")
+
+
+def missing_values(ds: Dataset) -> pd.DataFrame:
+    """Per table and column: its kind and the share of rows where it is empty."""
+    rows = []
+    for name, df in ds.tables().items():
+        for col in df.columns:
+            kind = ds.attributes.get(str(col), {}).get("kind", "contract") if name == "people" else "contract"
+            rows.append({"table": name, "column": str(col), "kind": kind, "missing": float(df[col].isna().mean())})
+    return not_personal(pd.DataFrame(rows), "share of empty cells per column")
+
+
+def _category_columns(ds: Dataset) -> list[str]:
+    p = ds.people
+    own = [n for n, spec in ds.attributes.items() if spec["kind"] != "number"]
+    contract = [c for c in ("region", "team", "level", "skill", "origin", "channel", "exit_type") if c in p]
+    return [c for c in contract + own if p[c].notna().any()]
+
+
+@grouped
+def categories(ds: Dataset, top: int = 12, min_group: int = MIN_GROUP) -> pd.DataFrame:
+    """Per category column of ``people``: its values with the people holding each (``n``), the
+    ``top`` most common, the rest summed as "(other values)"; groups under ``min_group`` are
+    hidden, with complements within the column."""
+    parts = []
+    for col in _category_columns(ds):
+        counts = ds.people[col].astype("string").fillna("(empty)").value_counts()
+        shown = counts.head(top)
+        if len(counts) > top:
+            shown = pd.concat([shown, pd.Series({"(other values)": counts.iloc[top:].sum()})])
+        parts.append(pd.DataFrame({"column": col, "value": shown.index.astype(str), "n": shown.to_numpy()}))
+    if not parts:
+        return mark(pd.DataFrame(columns=["column", "value", "n", "share", SUPPRESSED]), min_group)
+    t = pd.concat(parts, ignore_index=True)
+    t["share"] = t["n"] / t.groupby("column")["n"].transform("sum")
+    return suppress(t, ["column", "value"], min_group)
+
+
+@grouped
+def numbers(ds: Dataset, min_group: int = MIN_GROUP) -> pd.DataFrame:
+    """Per numeric column of ``people`` (the export's own: pay, scores, age...): how many values,
+    the mean and the 5th, 25th, 50th, 75th and 95th percentiles. A column with fewer than
+    ``min_group`` values is hidden."""
+    p = ds.people
+    rows = []
+    for col, spec in ds.attributes.items():
+        if spec["kind"] != "number" or col not in p:
+            continue
+        v = pd.to_numeric(p[col], errors="coerce").dropna()
+        q = np.percentile(v, [5, 25, 50, 75, 95]) if len(v) else [np.nan] * 5
+        rows.append({"column": col, "n": len(v), "mean": v.mean() if len(v) else np.nan,
+                     **{f"p{k}": x for k, x in zip((5, 25, 50, 75, 95), q)}})
+    columns = ["column", "n", "mean", "p5", "p25", "p50", "p75", "p95"]
+    t = pd.DataFrame(rows, columns=columns)
+    small = t["n"] < min_group  # no complements: columns are not parts of a total
+    t.loc[small, columns[1:]] = np.nan
+    t[SUPPRESSED] = small
+    return mark(t, min_group)
+
+
+def duplicates(ds: Dataset) -> pd.DataFrame:
+    """Per table: rows that repeat another row exactly, and ids that repeat (where a table has
+    an id column)."""
+    rows = []
+    for name, df in ds.tables().items():
+        key = next((c for c in ("employee_id", "session_id", "candidate_id") if c in df.columns), None)
+        unique_key = name in ("people", "sessions", "candidates")
+        rows.append({"table": name, "repeated rows": int(df.astype(str).duplicated().sum()),
+                     "repeated ids": int(df[key].duplicated().sum()) if key and unique_key else np.nan})
+    return not_personal(pd.DataFrame(rows), "counts of repeated rows")
+
+
+def sections(ds: Dataset, group_by: str = "region") -> pd.DataFrame:
+    """Which notebook sections this data supports, and what would unlock the others."""
+    return supported(ds, {"group_by": group_by})
