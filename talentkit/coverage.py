@@ -107,16 +107,22 @@ def supported(ds, params: dict | None = None) -> pd.DataFrame:
 
 def _texts_available(ns: dict) -> bool:
     """Whether the fine-tuning notebook's ``data`` holds texts: a file with its text column,
-    or a dataset with a texts table."""
-    data = str(ns.get("data", ""))
-    if Path(data).is_file():
-        from .schema import read_table_file
+    or a dataset with a texts table (looked at once per kernel)."""
+    data, column = str(ns.get("data", "")), ns.get("text_column", "text")
+    if (data, column) not in _TEXTS:
+        if Path(data).is_file():
+            from .schema import read_table_file
 
-        frame, problems = read_table_file(Path(data))
-        return frame is not None and ns.get("text_column", "text") in frame.columns
-    from .datasets import load
+            frame, _ = read_table_file(Path(data))
+            _TEXTS[data, column] = frame is not None and column in frame.columns
+        else:
+            from .datasets import load
 
-    return load(data).texts is not None
+            _TEXTS[data, column] = load(data).texts is not None
+    return _TEXTS[data, column]
+
+
+_TEXTS: dict[tuple[str, str], bool] = {}
 
 
 def _assigned_names(source: str) -> set[str]:
@@ -149,15 +155,15 @@ def section(line: str, cell: str, shell) -> None:
     if not lacking:
         shell.ex(cell)  # in the notebook's namespace; its errors fail the cell, its figures show once
         return
-    if key not in _NOTED:  # one line a section, on its first cell: the rest skip quietly
-        _NOTED.add(key)
+    if (key, id(ds)) not in _NOTED:  # one line a section and dataset, on its first cell: the rest skip quietly
+        _NOTED.add((key, id(ds)))
         from_parameters = [n.format(**ns) for n in needs if "{" in n]
         display(Markdown(md_text("_{note}_", note=skip_note(key, lacking, ds, from_parameters))))
     for name in _assigned_names(cell):
         ns[name] = None
 
 
-_NOTED: set[str] = set()  # sections whose skip note this kernel has shown
+_NOTED: set[tuple[str, int]] = set()  # (section, dataset) pairs whose skip note this kernel has shown
 
 
 def load_ipython_extension(shell) -> None:

@@ -56,6 +56,17 @@ class Problem:
         return ": ".join(parts) + f": {self.what}; {self.fix}"
 
 
+def problems_by_value(bad, file: str, column: str, what: str, fix: str) -> list[Problem]:
+    """One problem per distinct bad value of ``bad`` (a pandas Series indexed by the file's
+    line), with how many rows hold it and the first row, not one per row: a value written
+    differently is one fix, however many rows it is on."""
+    out = []
+    for value, rows in bad.groupby(bad.astype("string"), sort=False, dropna=False).groups.items():
+        count = f" ({len(rows):,} rows, the first here)" if len(rows) > 1 else ""
+        out.append(Problem(file, what + count, fix, int(min(rows)), column, value))
+    return out
+
+
 class DataError(TalentkitError, ValueError):
     """Raised with every problem found in a dataset, one line each."""
 

@@ -132,6 +132,14 @@ def _sessions_in(ds: Dataset, start, end, region=None) -> pd.DataFrame:
 # --------------------------------------------------------------------------- workforce
 
 
+def _no_invented_dates(ds: Dataset, freq: str | None) -> None:
+    """A snapshot's dates are made from tenure (and leavers placed at as_of): splitting them by
+    quarter or year would report invented timing."""
+    if freq and ds.form == "snapshot":
+        raise ValueError(f"a snapshot export has no dates to split by {freq}: its hire dates come from tenure and "
+                         "its leavers are placed at as_of. Group by people's attributes, over the year to as_of")
+
+
 @grouped
 def workforce(ds: Dataset, start, end, group_by=None, min_group: int = MIN_GROUP) -> pd.DataFrame:
     r"""Headcount, hires, separations, turnover, retention and mobility per group and period.
@@ -151,6 +159,7 @@ def workforce(ds: Dataset, start, end, group_by=None, min_group: int = MIN_GROUP
       in their group at the start, or at the end when they were not there at the start).
     """
     keys, freq = split_group_keys(group_by, ds)
+    _no_invented_dates(ds, freq)
     p = ds.people
     coder = GroupCoder(ds, keys)
     emp = np.arange(len(p))
@@ -283,6 +292,7 @@ def sharing(ds: Dataset, start, end, group_by="region", min_group: int = MIN_GRO
     if ds.sessions is None:
         return None
     keys, freq = split_group_keys(group_by, ds)
+    _no_invented_dates(ds, freq)
     coder = GroupCoder(ds, keys)
     homes = GroupCoder(ds, ["region"])
     ses_all = ds.sessions

@@ -21,7 +21,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from .errors import Problem, short_text
+from .errors import Problem, problems_by_value, short_text
 
 MISSING_TOKENS = {"", "na", "n/a", "nan", "null", "none", "nat", "-"}
 TRUE_TOKENS = {"true", "t", "yes", "y", "1", "1.0"}
@@ -400,8 +400,8 @@ def type_attributes(df: pd.DataFrame, spec: TableSpec, attributes: dict | None,
             found = []
             if kind == "ordinal":
                 outside = text.notna() & ~text.isin(order)
-                found = [Problem(file, "not one of the ordinal's values", f"use one of: {', '.join(order)}", row,
-                                 str(col), value) for row, value in values[outside].items()]
+                found = problems_by_value(values[outside], file, str(col), "not one of the ordinal's values",
+                                          f"use one of: {', '.join(order)}, or add it to the order in attributes:")
                 text = pd.Categorical(text.where(~outside), categories=order, ordered=True)
             out[col] = text if kind == "ordinal" else text.astype(object).where(text.notna(), None)
         problems += found

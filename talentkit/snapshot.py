@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .errors import Problem
+from .errors import Problem, problems_by_value
 
 DAYS_PER_MONTH = 30.4375
 UNIT_MONTHS = {"years": 12.0, "year": 12.0, "months": 1.0, "month": 1.0, "days": 1 / DAYS_PER_MONTH,
@@ -111,16 +111,6 @@ def _tokens(values) -> set[str]:
     return out
 
 
-def _by_value(bad: pd.Series, file: str, column: str, what: str, fix: str) -> list[Problem]:
-    """One problem per distinct bad value (with how many rows hold it and the first row), not
-    one per row: a flag written differently is one fix, however many rows it is on."""
-    out = []
-    for value, rows in bad.groupby(bad.astype("string"), sort=False, dropna=False).groups.items():
-        count = f" ({len(rows):,} rows, the first here)" if len(rows) > 1 else ""
-        out.append(Problem(file, what + count, fix, int(min(rows)), column, value))
-    return out
-
-
 def _column(df: pd.DataFrame, name, file: str, role: str) -> tuple[pd.Series | None, list[Problem]]:
     if name in df.columns:
         return df[name], []
@@ -168,7 +158,7 @@ def to_people(df: pd.DataFrame, spec: dict, as_of: pd.Timestamp, file: str) -> t
     stayed_values = _tokens(spec.get("stayed_values")) or STAYED_TOKENS - left_values
     left = text.isin(left_values).fillna(False).astype(bool)
     unknown = ~left & ~text.isin(stayed_values).fillna(False).astype(bool)
-    problems += _by_value(flag[unknown], file, str(spec["left"]), "neither a 'left' nor a 'stayed' value",
+    problems += problems_by_value(flag[unknown], file, str(spec["left"]), "neither a 'left' nor a 'stayed' value",
                           "list it under left_values: or stayed_values: in the mapping's snapshot: section")
 
     unit = spec.get("tenure_unit", "years")
@@ -176,7 +166,7 @@ def to_people(df: pd.DataFrame, spec: dict, as_of: pd.Timestamp, file: str) -> t
         bands = {str(k).strip().lower(): float(v) for k, v in spec["tenure_bands"].items()}
         key = tenure_raw.astype("string").str.strip().str.lower()
         years = key.map(bands)
-        problems += _by_value(tenure_raw[years.isna()], file, str(tenure_col), "not one of the tenure bands",
+        problems += problems_by_value(tenure_raw[years.isna()], file, str(tenure_col), "not one of the tenure bands",
                               f"add it to tenure_bands (known: {', '.join(list(spec['tenure_bands'])[:8])})")
         months = years.astype(float) * 12
         assumptions.append(f"Tenure comes in bands ({tenure_col}); each band counts as its midpoint, so tenure "

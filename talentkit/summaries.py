@@ -20,9 +20,9 @@ def data_summary(ds, start, end):
     """The dataset in a sentence: source, people, first hire, as-of date, tables and the period."""
     summary = ds.summary()
     tables = ", ".join(f"{k} ({v:,} rows)" for k, v in summary["rows"].items())
-    return md("**Data**: {source}, {people:,} people hired from {first_hire}, described as of {as_of}; tables: "
-              "{tables}. **Period analysed**: {period} ({months:.0f} months).",
-              source=summary["source"], people=summary["rows"]["people"], first_hire=summary["first_hire"],
+    return md("**Data**: {source} ({form} form), {people:,} people hired from {first_hire}, described as of {as_of}; "
+              "tables: {tables}. **Period analysed**: {period} ({months:.0f} months).",
+              source=summary["source"], form=summary["form"], people=summary["rows"]["people"], first_hire=summary["first_hire"],
               as_of=summary["as_of"], tables=tables, period=period_label(start, end),
               months=months_between(start, end))
 

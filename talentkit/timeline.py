@@ -15,6 +15,7 @@ import pandas as pd
 
 from .datasets import Dataset
 from .schema import PERSON_KEYS
+
 TIME_KEYS = ("quarter", "year")
 GROUP_KEYS = PERSON_KEYS + TIME_KEYS
 MOVABLE = ("region", "team")  # rebuilt from moves as of a date

@@ -85,6 +85,8 @@ def test_turnover_on_a_snapshot_is_leavers_over_average_headcount(tmp_path):
     assert row["separations"] == left and row["headcount_end"] == at_end
     assert row["turnover_annual"] == pytest.approx(left / ((at_start + at_end) / 2), rel=0.02)
     assert np.isnan(row["mobility_annual"]) and np.isnan(row["international_share"]) and np.isnan(row["voluntary"])
+    with pytest.raises(ValueError, match="no dates to split by quarter"):
+        metrics.workforce(ds, "2023-07-01", "2024-06-30", ["team", "quarter"])
 
 
 def test_tables_group_by_the_exports_own_columns(tmp_path):
@@ -237,3 +239,50 @@ def test_snapshot_keys_are_checked():
     problems = snapshot.check_spec({"left": "Attrition", "tenure_unit": "weeks", "tenur": "x"}, "m.yaml")
     assert [p.what for p in problems] == ["snapshot: unknown keys ['tenur']",
                                           "snapshot: tenure_unit 'weeks' is not a unit"]
+
+
+def test_the_section_magic_runs_or_skips_a_cell(tmp_path, capsys):
+    from IPython.testing.globalipapp import get_ipython
+
+    shell = get_ipython()
+    shell.run_line_magic("load_ext", "talentkit.coverage")
+    folder, _ = exports.people_only_events(tmp_path)
+    shell.user_ns.update(ds=tk.load(folder), group_by="team", funnel="before")
+    shell.run_cell_magic("section", "01.funnel", "funnel = 1 / 0\n")  # no candidates: not run, names set to None
+    assert shell.user_ns["funnel"] is None
+    shell.run_cell_magic("section", "01.funnel", "funnel = 2\n")
+    assert shell.user_ns["funnel"] is None
+    shell.run_cell_magic("section", "01.workforce", "kpi = 40 + 2\n")  # a team column: it runs
+    assert shell.user_ns["kpi"] == 42
+    with pytest.raises(ZeroDivisionError):  # the notebook's own errors still fail
+        shell.run_cell_magic("section", "01.workforce", "kpi = 1 / 0\n")
+    with pytest.raises(KeyError, match="not a section"):
+        shell.run_cell_magic("section", "01.nothing", "x = 1\n")
+
+
+@pytest.mark.parametrize("change, message", [
+    (("tenure_unit: years", "tenure_unit: fortnights"), "tenure_unit 'fortnights' is not a unit"),
+    (("  left: Attrition\n", "  left: Atrition\n"), "left column 'Atrition' is not in the file"),
+    (("as_of: 2024-06-30", "as_of: last june"), "as_of: 'last june' is not a date"),
+    (("form: snapshot", "form: snapshots"), "form: 'snapshots' is not a form"),
+    (("  BusinessTravel: {ordinal: [Non-Travel, Travel_Rarely, Travel_Frequently]}",
+      "  BusinessTravel: {ordinal: [Non-Travel, Travel_Rarely]}"), "not one of the ordinal's values"),
+])
+def test_a_wrong_snapshot_mapping_is_one_clear_error(tmp_path, change, message):
+    data, mapping = exports.ibm(tmp_path)
+    text = mapping.read_text()
+    assert change[0] in text
+    mapping.write_text(text.replace(*change))
+    with pytest.raises(tk.DataError, match=re.escape(message)):
+        tk.load(data, mapping=mapping)
+
+
+def test_negative_or_missing_tenure_is_named_by_row(tmp_path):
+    data, mapping = exports.ibm(tmp_path)
+    raw = _raw(data)
+    raw.loc[3, "YearsAtCompany"] = -2
+    raw.to_csv(data, index=False)
+    with pytest.raises(tk.DataError) as info:
+        tk.load(data, mapping=mapping)
+    (problem,) = info.value.problems
+    assert (problem.row, problem.column, problem.what) == (5, "YearsAtCompany", "tenure is negative")

@@ -203,7 +203,15 @@ def test_every_public_table_function_is_gated_or_named_with_a_reason():
 
 def _gated_calls(ds, tmp_path):
     """One call of every gated function, on the small synthetic data."""
-    from talentkit import casestudy, dataprofile, flows, metrics, network, tenure, textclf
+    from talentkit import (
+        casestudy,
+        dataprofile,
+        flows,
+        metrics,
+        network,
+        tenure,
+        textclf,
+    )
 
     start, end = pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31")
     model = flows.FlowModel("region").fit(ds, 2022, 2024)
