@@ -17,6 +17,7 @@ from .privacy import MIN_GROUP, SUPPRESSED, grouped, mark, not_personal, suppres
 
 ID_COLUMNS = {"employee_id", "candidate_id", "presenter_id", "session_id"}
 DATE_COLUMNS = ("hire_date", "exit_date", "date", "applied_date")
+TAILS_FROM = 20  # values a column needs before its 5th and 95th percentiles are shown
 
 
 def tables(ds: Dataset) -> pd.DataFrame:
@@ -72,7 +73,8 @@ def categories(ds: Dataset, top: int = 12, min_group: int = MIN_GROUP) -> pd.Dat
 def numbers(ds: Dataset, min_group: int = MIN_GROUP) -> pd.DataFrame:
     """Per numeric column of ``people`` (the export's own: pay, scores, age...): how many values,
     the mean and the 5th, 25th, 50th, 75th and 95th percentiles. A column with fewer than
-    ``min_group`` values is hidden."""
+    ``min_group`` values is hidden; with fewer than ``TAILS_FROM``, its 5th and 95th
+    percentiles too (they would lie next to one person's value)."""
     p = ds.people
     rows = []
     for col, spec in ds.attributes.items():
@@ -86,6 +88,7 @@ def numbers(ds: Dataset, min_group: int = MIN_GROUP) -> pd.DataFrame:
     t = pd.DataFrame(rows, columns=columns)
     small = t["n"] < min_group  # no complements: columns are not parts of a total
     t.loc[small, columns[1:]] = np.nan
+    t.loc[t["n"] < TAILS_FROM, ["p5", "p95"]] = np.nan  # with few values the tails are one person's
     t[SUPPRESSED] = small
     return mark(t, min_group)
 

@@ -286,3 +286,20 @@ def test_negative_or_missing_tenure_is_named_by_row(tmp_path):
         tk.load(data, mapping=mapping)
     (problem,) = info.value.problems
     assert (problem.row, problem.column, problem.what) == (5, "YearsAtCompany", "tenure is negative")
+
+
+def test_profile_numbers_hide_what_would_be_one_persons_value(tmp_path):
+    from talentkit import dataprofile
+
+    data, mapping = exports.ibm(tmp_path)
+    ds = tk.load(data, mapping=mapping)
+    t = dataprofile.numbers(ds).set_index("column")
+    income = _raw(data)["MonthlyIncome"]
+    assert t.loc["MonthlyIncome", "p50"] == income.median() and t.loc["MonthlyIncome", "n"] == len(income)
+    assert t.loc["MonthlyIncome", "p95"] == pytest.approx(np.percentile(income, 95))
+    few = tk.load(data, mapping=mapping)
+    few.people = few.people.head(12)
+    t = dataprofile.numbers(few).set_index("column")
+    assert np.isnan(t.loc["MonthlyIncome", "p95"]) and not np.isnan(t.loc["MonthlyIncome", "p50"])
+    few.people = few.people.head(4)
+    assert dataprofile.numbers(few).set_index("column").loc["MonthlyIncome"].drop("suppressed").isna().all()
