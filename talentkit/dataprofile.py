@@ -47,7 +47,7 @@ def _category_columns(ds: Dataset) -> list[str]:
     p = ds.people
     own = [n for n, spec in ds.attributes.items() if spec["kind"] != "number"]
     contract = [c for c in ("region", "team", "level", "skill", "origin", "channel", "exit_type") if c in p]
-    return [c for c in contract + own if p[c].notna().any()]
+    return [c for c in contract + [n for n in own if n not in contract] if p[c].notna().any()]
 
 
 @grouped

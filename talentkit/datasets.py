@@ -73,8 +73,9 @@ class Dataset:
     def group_keys(self) -> list[str]:
         """The people columns a table may be grouped by: the contract's attributes present and
         the export's own category, boolean and ordinal columns."""
+        contract = [k for k in schema.PERSON_KEYS if self.has(k)]
         own = [n for n, spec in self.attributes.items() if spec["kind"] != "number" and self.has(n)]
-        return [k for k in schema.PERSON_KEYS if self.has(k)] + own
+        return contract + [n for n in own if n not in contract]
 
 
 def parse_builtin(source: str) -> tuple[str, int] | None:

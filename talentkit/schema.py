@@ -366,7 +366,8 @@ def type_attributes(df: pd.DataFrame, spec: TableSpec, attributes: dict | None,
     """Type the columns of ``df`` that the contract does not name (an export's own columns:
     overtime, pay, satisfaction, department...). ``attributes`` (the mapping's
     ``attributes:``) names a kind per column (``number``, ``category``, ``boolean``, or
-    ``{ordinal: [low, ..., high]}``); other columns are inferred. Returns the frame, each
+    ``{ordinal: [low, ..., high]}``); other columns are inferred. A text column of the
+    contract (``level``, ``team``...) may be given an order, nothing else. Returns the frame, each
     attribute's kind (``{"kind": ..., "order": [...]}``) and the problems found."""
     attributes = attributes or {}
     problems: list[Problem] = []
@@ -377,9 +378,15 @@ def type_attributes(df: pd.DataFrame, spec: TableSpec, attributes: dict | None,
         problems.append(Problem(file, f"attributes: names '{name}', which is not a column of the table",
                                 "correct the name, or remove it from attributes:", column=name))
     for col in df.columns:
-        if col in spec.columns:
-            continue
         values, given = df[col], attributes.get(col)
+        if col in spec.columns:  # the contract's own: typed already; a text column may be given an order
+            ordered = isinstance(given, dict) and "ordinal" in given
+            if given is not None and (spec.columns[col] != "text" or not ordered):
+                problems.append(Problem(file, f"attributes: '{col}' is a column of the data contract, typed already",
+                                        "give it an order only (level: {ordinal: [L1, L2, L3]}), or leave it out",
+                                        column=str(col)))
+            if given is None or not ordered or spec.columns[col] != "text":
+                continue
         missing = _is_missing(values)
         if given is None:
             kind, order = _attribute_kind(values, missing), None

@@ -204,6 +204,10 @@ def to_people(df: pd.DataFrame, spec: dict, as_of: pd.Timestamp, file: str) -> t
         return out, assumptions, problems
 
     end = exit_day.where(left, as_of)
+    if months is not None and len(months) and months.max() <= 12:
+        assumptions.append("Everyone in the export has at most 12 months of tenure: it follows people from their "
+                           "hire (a cohort) rather than a workforce, so the year to as_of starts with nobody in it. "
+                           "Read retention from the tenure curves, not from turnover over that year.")
     if months is not None:
         hire = end - pd.to_timedelta((months * DAYS_PER_MONTH).round(), unit="D")
         out["hire_date"] = hire.dt.strftime("%Y-%m-%d")

@@ -53,7 +53,7 @@ def _groups(d: pd.DataFrame, group_by: str | None):
         return [("all", d)]
     if group_by not in d.columns:
         raise ValueError(f"cannot group tenure by {group_by!r}; choose from {', '.join(d.columns[2:])}")
-    return list(d.groupby(group_by, dropna=True))
+    return list(d.groupby(group_by, dropna=True, observed=True))
 
 
 @dataclass

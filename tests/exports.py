@@ -142,3 +142,28 @@ def people_only_events(folder: Path, n: int = 300, seed: int = 3) -> tuple[Path,
                   "exit_date": exit_date.dt.strftime("%Y-%m-%d"),
                   "team": rng.choice(["Alpha", "Beta", "Gamma"], n)}).to_csv(folder / "people.csv", index=False)
     return folder, None
+
+
+def followed_for_a_year(folder: Path, n: int = 500, seed: int = 4) -> tuple[Path, Path]:
+    """The shape of McNulty's job_retention data: people followed up to 12 months, ``month``
+    of leaving (12 for those still there), ``left`` 1/0, no ids, a level named Low to High."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    level = rng.choice(["Low", "Medium", "High"], n, p=[0.6, 0.25, 0.15])
+    month = rng.integers(1, 13, n)
+    left = (rng.random(n) < np.where(level == "Low", 0.4, 0.25)) & (month < 12)
+    pd.DataFrame({"gender": rng.choice(["M", "F"], n), "level": level, "sentiment": rng.integers(1, 11, n),
+                  "left": left.astype(int), "month": np.where(left, month, 12)}).to_csv(folder / "retention.csv",
+                                                                                        index=False)
+    (folder / "mapping.yaml").write_text(f"""form: snapshot
+as_of: {AS_OF}
+snapshot:
+  left: left
+  left_values: [1]
+  stayed_values: [0]
+  tenure: month
+  tenure_unit: months
+attributes:
+  level: {{ordinal: [Low, Medium, High]}}
+""", encoding="utf-8")
+    return folder / "retention.csv", folder / "mapping.yaml"

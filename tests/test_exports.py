@@ -303,3 +303,22 @@ def test_profile_numbers_hide_what_would_be_one_persons_value(tmp_path):
     assert np.isnan(t.loc["MonthlyIncome", "p95"]) and not np.isnan(t.loc["MonthlyIncome", "p50"])
     few.people = few.people.head(4)
     assert dataprofile.numbers(few).set_index("column").loc["MonthlyIncome"].drop("suppressed").isna().all()
+
+
+def test_months_followed_with_a_contract_column_given_an_order(tmp_path):
+    """McNulty's job_retention shape: tenure in months, a 1/0 flag, no ids; the mapping orders
+    the contract's level column Low < Medium < High, and tables follow that order."""
+    data, mapping = exports.followed_for_a_year(tmp_path)
+    ds = tk.load(data, mapping=mapping)
+    raw = _raw(data)
+    assert ds.generated_ids and ds.people["level"].cat.ordered
+    assert any("a cohort" in a for a in ds.assumptions)  # 12 months at most: said, since turnover misleads
+    assert list(ds.people["level"].cat.categories) == ["Low", "Medium", "High"]
+    table = tenure.retention_table(ds, "level", horizons=(6,))
+    assert table["level"].tolist() == ["Low", "Medium", "High"]
+    km = KaplanMeierFitter().fit(raw.loc[raw["level"] == "Low", "month"].astype(float),
+                                 raw.loc[raw["level"] == "Low", "left"] == 1)
+    assert table.loc[0, "retention_6m"] == pytest.approx(float(km.predict(6)), abs=1e-12)
+    mapping.write_text(mapping.read_text().replace("level: {ordinal: [Low, Medium, High]}", "level: number"))
+    with pytest.raises(tk.DataError, match="'level' is a column of the data contract"):
+        tk.load(data, mapping=mapping)
