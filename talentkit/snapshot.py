@@ -103,6 +103,8 @@ def _tokens(values) -> set[str]:
     """The flag values a mapping lists, lower-cased. YAML reads an unquoted Yes, No, On or Off
     as true or false; such a value stands for the whole family it may have been written as."""
     out = set()
+    if isinstance(values, (str, bool, int, float)):  # one value written without brackets
+        values = [values]
     for v in values or []:
         if isinstance(v, bool):
             out |= {"yes", "y", "true", "t", "on", "1"} if v else {"no", "n", "false", "f", "off", "0"}

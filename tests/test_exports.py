@@ -322,3 +322,12 @@ def test_months_followed_with_a_contract_column_given_an_order(tmp_path):
     mapping.write_text(mapping.read_text().replace("level: {ordinal: [Low, Medium, High]}", "level: number"))
     with pytest.raises(tk.DataError, match="'level' is a column of the data contract"):
         tk.load(data, mapping=mapping)
+
+
+def test_one_flag_value_without_brackets_is_read_as_one_value(tmp_path):
+    data, mapping = exports.survey(tmp_path)
+    mapping.write_text(mapping.read_text().replace("left_values: [Terminated]", "left_values: Terminated")
+                       .replace("stayed_values: [Active]", "stayed_values: Active"))
+    ds = tk.load(data, mapping=mapping)
+    assert ds.people["exit_date"].notna().sum() == (_raw(data)["Status"] == "Terminated").sum()
+
