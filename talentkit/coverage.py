@@ -22,6 +22,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from .datasets import load
+from .markup import md_text
+from .privacy import not_personal
+from .schema import read_table_file
+
 TABLES = ("moves", "sessions", "attendance", "candidates", "texts")
 HOW = {
     "events": "hire and exit dates as dated history (a snapshot export has none)",
@@ -70,7 +75,7 @@ def missing(ds, needs: tuple[str, ...], params: dict | None = None) -> list[str]
         elif need in TABLES:
             ok = getattr(ds, need, None) is not None
         else:
-            ok = need in ds.people.columns and bool(ds.people[need].notna().any())
+            ok = ds.has(need)
         if not ok:
             out.append(need)
     return out
@@ -100,8 +105,6 @@ def supported(ds, params: dict | None = None) -> pd.DataFrame:
         lacking = missing(ds, section.needs, params)
         rows.append({"notebook": section.notebook, "section": section.title, "supported": not lacking,
                      "needs": ", ".join(SHORT.get(n, f"column {n}") for n in lacking)})
-    from .privacy import not_personal
-
     return not_personal(pd.DataFrame(rows), "which analyses the data supports")
 
 
@@ -111,13 +114,9 @@ def _texts_available(ns: dict) -> bool:
     data, column = str(ns.get("data", "")), ns.get("text_column", "text")
     if (data, column) not in _TEXTS:
         if Path(data).is_file():
-            from .schema import read_table_file
-
             frame, _ = read_table_file(Path(data))
             _TEXTS[data, column] = frame is not None and column in frame.columns
         else:
-            from .datasets import load
-
             _TEXTS[data, column] = load(data).texts is not None
     return _TEXTS[data, column]
 
@@ -139,8 +138,6 @@ def section(line: str, cell: str, shell) -> None:
     """The ``%%section <key>`` cell magic: run the cell when the notebook's data supports the
     section, else show why not and set the cell's names to ``None``."""
     from IPython.display import Markdown, display
-
-    from .markup import md_text
 
     key = line.strip()
     if key not in SECTIONS:

@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from . import schema, snapshot
-from .errors import DataError, ParameterError, Problem
+from .errors import DataError, ParameterError, Problem, YAMLFileError
 from .privacy import MIN_GROUP, require_group
+from .yamlfile import read_yaml
 
 BUILTIN = "synthetic"
 
@@ -126,9 +127,7 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     ------
     DataError listing every problem, each with file, row, column, value and fix.
     """
-    from .yamlfile import read_yaml
-
-    given = read_mapping_file(mapping, read_yaml) if mapping else None
+    given = read_mapping_file(mapping) if mapping else None
     if given is not None and columns:
         given = {**given, "columns": {**(given.get("columns") or {}), **columns}}
     spec = check_mapping(given if given is not None else (columns or None), files or None)
@@ -153,16 +152,16 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
         raw, problems = _read_folder(folder, files_given, encoding, spec.outside_ok)
     columns = spec.columns
     snapshot_spec = spec.snapshot
-    if "people" in raw and not problems and form != "snapshot":
-        renamed = raw["people"][0].rename(columns=schema.mapping_for("people", columns))
+    renamed = raw["people"][0].rename(columns=schema.mapping_for("people", columns)) if "people" in raw else None
+    if renamed is not None and not problems and form != "snapshot":
         detected = snapshot.detect(list(renamed.columns)) if form is None else None
         if detected is not None:
             form, snapshot_spec = "snapshot", detected
             assumptions.append(f"Read as a snapshot export (detected: no hire dates; tenure in "
                                f"'{detected['tenure']}' taken as years, leavers from '{detected['left']}'). Write "
                                "form: snapshot in a mapping file to say so, or to read it otherwise.")
-    if form == "snapshot" and "people" in raw and not problems:
-        people_raw, label = raw["people"]
+    if form == "snapshot" and renamed is not None and not problems:
+        label = raw["people"][1]
         problems += snapshot.check_spec(snapshot_spec or {}, "the mapping")
         if not as_of and assumptions:  # detected, not declared: say how to declare it
             problems.append(Problem(label, "this looks like a snapshot export (no hire dates; tenure in "
@@ -173,7 +172,6 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
             problems.append(Problem(label, "a snapshot export needs the day it describes",
                                     "write as_of: YYYY-MM-DD in the mapping file (or pass as_of)"))
         if not problems:
-            renamed = people_raw.rename(columns=schema.mapping_for("people", columns))
             converted, made, found = snapshot.to_people(renamed, snapshot_spec, pd.Timestamp(as_of), label)
             raw["people"] = (converted, label)
             assumptions += made
@@ -213,11 +211,9 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     return ds
 
 
-def read_mapping_file(path: str | Path, read_yaml) -> dict:
+def read_mapping_file(path: str | Path) -> dict:
     """A mapping file's content, read with the kit's bounded YAML reader; a clear error when it
     is not a mapping."""
-    from .errors import YAMLFileError
-
     try:
         doc = read_yaml(path, "mapping file")
     except YAMLFileError as err:

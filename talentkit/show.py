@@ -18,15 +18,16 @@ def show_warnings(ds) -> None:
     plausibility warnings as notes at the top of a report, escaped; nothing when there are
     none."""
     assumptions = getattr(ds, "assumptions", None) or []
+    warnings = getattr(ds, "warnings", None) or []
     if assumptions:
-        lines = [md_text("**How the data was read** ({form} form):", form=getattr(ds, "form", "events"))]
-        lines += [md_text("* {a}", a=a) for a in assumptions]
-        display(Markdown("\n".join(lines)))
-    if not getattr(ds, "warnings", None):
-        return
-    lines = [md_text("**Check the data** ({n} warning(s) from loading it):", n=len(ds.warnings))]
-    lines += [md_text("* {w}", w=str(w)) for w in ds.warnings[:20]]
-    display(Markdown("\n".join(lines)))
+        _notes(md_text("**How the data was read** ({form} form):", form=getattr(ds, "form", "events")), assumptions)
+    if warnings:
+        _notes(md_text("**Check the data** ({n} warning(s) from loading it):", n=len(warnings)), warnings[:20])
+
+
+def _notes(heading: str, items) -> None:
+    """A heading (already escaped) and one escaped bullet per item."""
+    display(Markdown("\n".join([heading] + [md_text("* {item}", item=str(item)) for item in items])))
 
 
 def show_table(table, columns: list[str] | None = None, missing: str = "", min_group: int | None = None) -> None:
