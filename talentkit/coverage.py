@@ -60,6 +60,8 @@ SECTIONS: dict[str, Section] = {
     "04.staffing": Section("04_scenarios", "4. Staffing the application scenarios", ("skill",)),
     "05.network": Section("05_network", "Knowledge flow, brokers, communities, key people, trend",
                           ("sessions", "attendance")),
+    "06.fairness": Section("06_drivers", "5. Fairness", ("{protected}",)),
+    "06.risk": Section("06_drivers", "6. Flight risk by group", ("{group_by}",)),
 }
 
 
@@ -86,6 +88,8 @@ def how_to_add(need: str, ds=None, chosen: bool = False) -> str:
     (``group_by``), the columns the data has instead."""
     if need in HOW:
         return HOW[need]
+    if not need:
+        return "a column: the parameter that names it is empty"
     alternatives = ", ".join(ds.group_keys()) if ds is not None and chosen else ""
     other = f", or group by a column it has: {alternatives}" if alternatives else ""
     return f"a people column '{need}' (map a column of your export to {need} in the mapping{other})"
@@ -99,7 +103,7 @@ def skip_note(key: str, lacking: list[str], ds=None, from_parameters: list[str] 
 
 def supported(ds, params: dict | None = None) -> pd.DataFrame:
     """Every section of every notebook: whether ``ds`` supports it, and what is missing."""
-    params = {"group_by": "region", **(params or {})}
+    params = {"group_by": "region", "protected": "origin", **(params or {})}
     rows = []
     for key, section in SECTIONS.items():
         lacking = missing(ds, section.needs, params)

@@ -111,14 +111,32 @@ def km_curves(curves, title: str | None = None, horizon_months: float | None = N
     title says the cohort and grouping unless given."""
     _gate(curves, "km_curves", None)
     fig, ax = plt.subplots(figsize=(7, 4))
+    _draw_km(ax, curves, horizon_months)
+    ax.set_title(plot_label(title or curves.title(), 100))
+    fig.tight_layout()
+    return fig
+
+
+def _draw_km(ax, curves, horizon_months: float | None) -> None:
     for fitter in curves.fitters.values():
         fitter.plot_survival_function(ax=ax, ci_show=True, ci_alpha=0.15)
     if horizon_months:
         ax.axvline(horizon_months, color="#999", ls="--", lw=1)
     ax.set_xlabel("months since hire")
     ax.set_ylabel("still employed")
-    ax.set_title(plot_label(title or curves.title(), 100))
     _fmt(ax, True)
+
+
+@_themed
+def km_panels(curves: list, horizon_months: float | None = None):
+    """Several ``TenureCurves`` side by side, one panel each, titled by their grouping."""
+    for c in curves:
+        _gate(c, "km_panels", None)
+    fig, axes = plt.subplots(1, max(len(curves), 1), figsize=(5.2 * max(len(curves), 1), 4), squeeze=False)
+    for ax, c in zip(axes[0], curves):
+        _draw_km(ax, c, horizon_months)
+        ax.set_title(plot_label(f"by {c.group_by}", 60))
+        ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -327,5 +345,91 @@ def staffing_plans(plans):
     ax.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=c) for c in colors.values()], labels=list(colors),
               fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
     ax.set_title("Staffing plans")
+    fig.tight_layout()
+    return fig
+
+
+@_themed
+def hazard_ratios(result, k: int = 15, title: str = "Cox model: hazard ratios (95% interval), log scale"):
+    """Forest plot of a ``drivers.cox`` result: the ``k`` covariates farthest from a hazard
+    ratio of 1 (hidden ones left out), each with its interval; right of 1 means more leaving."""
+    _gate(result, "hazard_ratios", None)
+    t = result.table[~result.table[SUPPRESSED]].copy()
+    t = t.loc[np.abs(np.log(t["hazard_ratio"])).sort_values(ascending=False).index].head(k).iloc[::-1]
+    labels = plot_labels(t["attribute"] + ": " + t["level"], 60)
+    fig, ax = plt.subplots(figsize=(7.5, 0.35 * len(t) + 1.2))
+    y = np.arange(len(t))
+    significant = (t["p"] < 0.05).to_numpy()
+    colors = np.where(t["hazard_ratio"] > 1, "#b2182b", "#2166ac")
+    ax.hlines(y, t["hr_lo"], t["hr_hi"], color=np.where(significant, colors, "#999"), lw=2)
+    ax.scatter(t["hazard_ratio"], y, color=np.where(significant, colors, "#999"), zorder=3)
+    ax.axvline(1, color="#333", lw=1)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlabel("hazard ratio (grey: p ≥ 0.05)")
+    ax.set_title(plot_label(title, 100))
+    fig.tight_layout()
+    return fig
+
+
+def _model_figure(table, what: str):
+    """The square figure of a model comparison, once its table passed the gate."""
+    _gate(table, what, None)
+    return plt.subplots(figsize=(5.2, 4.4))
+
+
+@_themed
+def roc_curves(result, title: str = "ROC curves, out-of-fold risk"):
+    """ROC curve of each model of a ``drivers.compare_models`` result, on its out-of-fold
+    risk (the mean over repeats), with the cross-validated ROC-AUC in the legend."""
+    from sklearn.metrics import roc_curve
+
+    fig, ax = _model_figure(result.table, "roc_curves")
+    aucs = result.table.set_index("model")["roc_auc"]
+    for name in result.risk.columns:
+        fpr, tpr, _ = roc_curve(result.y, result.risk[name])
+        ax.plot(fpr, tpr, label=f"{name} (CV AUC {aucs[name]:.2f})", lw=2 if name == result.best else 1.2)
+    ax.plot([0, 1], [0, 1], color="#999", ls="--", lw=1, label="chance")
+    ax.set_xlabel("share of stayers flagged (false positive rate)")
+    ax.set_ylabel("share of leavers flagged (true positive rate)")
+    ax.set_title(plot_label(title, 100))
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+@_themed
+def calibration(result, title: str = "Calibration: observed against predicted risk"):
+    """Observed leaving rate against mean predicted risk by decile of risk, per model of a
+    ``drivers.compare_models`` result; the diagonal is perfect calibration."""
+    fig, ax = _model_figure(result.calibration, "calibration")
+    for name, g in result.calibration.groupby("model", sort=False):
+        ax.plot(g["predicted"], g["observed"], marker="o", ms=4, label=name)
+    top = float(max(result.calibration["predicted"].max(), result.calibration["observed"].max(), 0.05))
+    ax.plot([0, top], [0, top], color="#999", ls="--", lw=1, label="perfect")
+    ax.set_xlabel("predicted risk (decile mean)")
+    ax.set_ylabel("observed share who left")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    _fmt(ax, True)
+    ax.set_title(plot_label(title, 100))
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+@_themed
+def importance(table: pd.DataFrame, k: int = 15, title: str | None = None):
+    """Permutation importance (a ``drivers.compare_models`` result's ``importance``): the
+    drop in held-out ROC-AUC when an attribute is shuffled, with its spread across folds."""
+    _gate(table, "importance", None)
+    t = table.head(k).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(6.5, 0.32 * len(t) + 1.2))
+    ax.barh(plot_labels(t["attribute"]), t["importance"], xerr=t["across_folds_sd"].fillna(0),
+            color=sns.color_palette(PALETTE, len(t)), ecolor="#333", capsize=2)
+    ax.axvline(0, color="#333", lw=1)
+    ax.set_xlabel("drop in ROC-AUC when shuffled")
+    model = table["model"].iloc[0] if len(table) else ""
+    ax.set_title(plot_label(title or f"What the {model} model relies on (held-out folds)", 100))
     fig.tight_layout()
     return fig

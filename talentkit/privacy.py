@@ -201,6 +201,7 @@ def display_table(table: pd.DataFrame, min_group: int = MIN_GROUP, digits: int =
 
     Suppressed rows are those flagged in the ``suppressed`` column, or, when a selection of
     columns left it out, those whose ``n`` is missing (``n`` is missing only when suppressed).
+    P-values (a column ``p`` or ``*_p``) under 0.001 read ``<0.001``.
     """
     shown = table.drop(columns=[SUPPRESSED], errors="ignore").copy()
     if SUPPRESSED in table:
@@ -214,6 +215,8 @@ def display_table(table: pd.DataFrame, min_group: int = MIN_GROUP, digits: int =
             values = shown[col]
             whole = values.dropna().apply(lambda v: float(v).is_integer()).all()
             text = values.map(lambda v: _number_text(v, whole, digits))
+            if col == "p" or str(col).endswith("_p"):  # a p-value: tiny ones read <0.001, not 0
+                text[values < 0.001] = "<0.001"
             text[mask & values.isna()] = f"<{min_group}"
             shown[col] = text
     return shown

@@ -87,7 +87,7 @@ CANDIDATES = TableSpec(
 )
 TEXTS = TableSpec(
     "texts",
-    {"text": "text", "label": "text", "task": ("retention", "attraction"),
+    {"text": "text", "label": "text", "task": ("retention", "attraction", "pulse"),
      "employee_id": "id", "candidate_id": "id", "date": "date"},
     required=("text", "label"),
 )

@@ -202,3 +202,103 @@ def network_summary(year: int, cross: float, unit: str, yearly: pd.DataFrame, ke
     ]), year=year, cross=cross, unit=unit, first_share=first["cross_unit_share"], first_year=int(first["year"]),
         top_k=key.top_k, top_share=key.top_k_share, presenters=key.presenters, sole_reach=key.sole_reach,
         communities=comm.communities, ari=comm.ari_vs_teams if comm.ari_vs_teams is not None else float("nan"))
+
+
+def drivers_population(data):
+    """Notebook 06's first sentences: who is analysed, how many left, what was left out."""
+    y = data.outcome()
+    values = dict(n=len(y), as_of=data.as_of, leavers=int(y.sum()), rate=percent(y.mean()), h=data.horizon_months,
+                  start=data.as_of - pd.DateOffset(months=data.horizon_months), count=len(data.attributes))
+    if data.form == "snapshot":
+        lines = ["{n:,} people in the export as of {as_of:%Y-%m-%d}; **{leavers:,}** ({rate}) left."]
+    else:
+        lines = ["{n:,} people employed on {start:%Y-%m-%d}; **{leavers:,}** ({rate}) left in the {h} months to "
+                 "{as_of:%Y-%m-%d}."]
+    lines.append("{count} attributes analysed (each in the screening table below).")
+    if data.excluded:
+        values["items"] = "; ".join(f"{k} ({v})" for k, v in data.excluded.items())
+        lines.append("Left out: {items}.")
+    if data.observed_from is not None and (data.entry > 0).any():
+        values.update(day=data.observed_from, k=int((data.entry > 0).sum()))
+        lines.append("The history starts with the first recorded exit, {day:%Y-%m-%d}: {k:,} people hired before it "
+                     "enter the tenure models at their tenure that day (delayed entry).")
+    if data.notes:
+        values["notes"] = "; ".join(data.notes)
+        lines.append("Note: {notes}.")
+    return md("\n\n".join(lines), **values)
+
+
+def cox_notes(cox):
+    """What to know when reading notebook 06's Cox table: its concordance, the
+    proportional-hazards check, and the attributes the model left out and why."""
+    values = dict(c=cox.concordance, n=len(cox.frame), events=int(cox.frame["left"].sum()),
+                  ph=", ".join(cox.ph_violations), items="; ".join(f"{a} ({why})" for a, why in cox.left_out.items()))
+    lines = ["Concordance **{c:.2f}** on {n:,} tenure spells, {events:,} of them ended by leaving."]
+    if cox.ph_violations:
+        lines.append("The proportional-hazards check fails (p < 0.01) for {ph}: their effect changes with tenure, so "
+                     "the ratio shown is an average over tenure. Compare their tenure curves, or model them per "
+                     "tenure band, before acting on it.")
+    else:
+        lines.append("The proportional-hazards check finds no covariate whose effect changes with tenure (every "
+                     "p ≥ 0.01).")
+    if cox.left_out:
+        lines.append("Left out of the model: {items}.")
+    return md("\n\n".join(lines), **values)
+
+
+def drivers_summary(data, screening, cox, comparison, fair, protected: str):
+    """Notebook 06's summary: the strongest single drivers, the Cox model's largest hazard
+    ratios and its checks, the best model and its margin, text against record, and the
+    fairness reading. Sections the data did not support (``None``) leave their line out."""
+    lines, values = [], {}
+    if screening is not None:
+        top = screening.table.head(3)
+        values["screen"] = ", ".join(f"{a} (IV {iv:.2f}, {s})" for a, iv, s in
+                                     top[["attribute", "information_value", "strength"]].itertuples(index=False))
+        lines.append("* Strongest single drivers by information value: {screen}.")
+    if cox is not None:
+        top = cox.top(3)
+        values.update(c=cox.concordance, hrs="; ".join(f"{a} {lv}: ×{hr:.2f} ({lo:.2f}–{hi:.2f})" for a, lv, hr, lo, hi
+                                                       in top[["attribute", "level", "hazard_ratio", "hr_lo",
+                                                               "hr_hi"]].itertuples(index=False)) or "none")
+        lines.append("* Cox model (concordance {c:.2f}): the largest significant hazard ratios are {hrs}.")
+        if cox.ph_violations:
+            values["ph"] = ", ".join(cox.ph_violations[:6])
+            lines.append("* The proportional-hazards check fails (p < 0.01) for {ph}: their effect changes with "
+                         "tenure, so the ratio shown is an average over tenure.")
+        else:
+            lines.append("* The proportional-hazards check finds no covariate whose effect changes with tenure "
+                         "(every p ≥ 0.01).")
+    if comparison is not None:
+        t = comparison.table.set_index("model")
+        mean, lo, hi = comparison.margin
+        values.update(best=comparison.best, auc=t.loc[comparison.best, "roc_auc"],
+                      lo=t.loc[comparison.best, "roc_auc_lo"], hi=t.loc[comparison.best, "roc_auc_hi"],
+                      runner=comparison.runner_up, margin=mean, mlo=lo, mhi=hi, k=comparison.n_splits,
+                      r=comparison.repeats)
+        lines.append("* Best model by cross-validated ROC-AUC ({k} folds × {r} repeats): **{best}**, {auc:.3f} "
+                     "(95% interval {lo:.3f}–{hi:.3f}), ahead of {runner} by {margin:.3f} ({mlo:+.3f} to {mhi:+.3f})"
+                     + (": the folds cannot tell the two apart." if lo <= 0 <= hi else "."))
+        if "text alone" in t.index:
+            record = max(t.loc[m, "roc_auc"] for m in ("logistic", "gradient boosting"))
+            values.update(record=record, text=t.loc["text alone", "roc_auc"], both=t.loc["logistic + text", "roc_auc"],
+                          text_model=comparison.text_model)
+            lines.append("* On the same folds: the HR record alone {record:.3f}, the text alone ({text_model}) "
+                         "{text:.3f}, both {both:.3f}.")
+    if fair is not None:
+        shown = fair[~fair["suppressed"]]
+        low = shown[shown["four_fifths"]]
+        values.update(protected=protected, lo_ratio=shown["flag_ratio"].min(), groups=len(shown),
+                      under=", ".join(map(str, low[protected])) or "none")
+        lines.append("* By {protected} ({groups} groups shown): the lowest flag-rate ratio is {lo_ratio:.2f}; under "
+                     "four-fifths: {under} (a rule of thumb, not a test: read the intervals).")
+    return md("\n".join(lines), **values)
+
+
+def drivers_counts(data) -> dict:
+    """Notebook 06's population in numbers, for the record: people, leavers, their share,
+    the attributes analysed and those left out with the reason."""
+    y = data.outcome()
+    return {"people": int(len(y)), "leavers": int(y.sum()), "share_left": float(y.mean()),
+            "form": data.form, "horizon_months": data.horizon_months, "attributes": data.attributes,
+            "left_out": dict(data.excluded), "texts": data.text_task or None}

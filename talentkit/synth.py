@@ -11,7 +11,11 @@ Knobs (module constants, documented where they stand):
 * ``ASPECTS``: the latent aspects that texts talk about and their weight in each label.
 
 Texts get their labels from a latent model with noise (``TEXT_LABEL_NOISE``), so no
-classifier reaches 100%. The same seed gives byte-identical files (``write``).
+classifier reaches 100%. Retention and attraction texts are a labelled corpus: their
+writers are drawn at random. Pulse-survey comments (task ``pulse``, ``PULSE_*``) are
+written by the people employed a year before the end, in a mood that foreshadows whether
+they leave within that year (their label). The same seed gives byte-identical files
+(``write``).
 """
 
 from __future__ import annotations
@@ -67,6 +71,9 @@ ASPECTS = {  # aspect -> (weight for retention, weight for attraction)
     "visa": (0.2, 1.1), "remote work": (0.5, 0.7),
 }
 TEXT_LABEL_NOISE = 0.08
+PULSE_MONTH = MONTHS - 12  # the pulse survey runs at the start of the last year
+PULSE_RESPONSE = 0.6       # share of the people employed then who write a comment
+PULSE_MOOD_SHIFT = -1.6    # how much darker the comments of those who leave within the year are
 
 _PHRASES = {  # aspect -> (positive phrasings, negative phrasings)
     "pay": (["the pay is competitive", "my salary is fair for the market", "compensation is generous",
@@ -229,6 +236,9 @@ def generate(size: str = "default", seed: int = 0) -> dict[str, pd.DataFrame]:
     sessions, attendance = _sessions(rng, people, hire_month, exit_month)
     candidates = _candidates(rng, people.iloc[n_start:])
     texts = _texts(rng, people, n_ret_texts, n_att_texts, candidates)
+    # a generator of its own, so every table above stays as it was before pulse comments
+    texts = pd.concat([texts, _pulse(np.random.default_rng([seed, 1]), people, hire_month, exit_month)],
+                      ignore_index=True)
     people = people.sort_values("employee_id").reset_index(drop=True)
     moves_df = moves_df.sort_values(["date", "employee_id"], kind="stable").reset_index(drop=True)
     return {"people": people, "moves": moves_df, "sessions": sessions, "attendance": attendance,
@@ -323,6 +333,29 @@ def _texts(rng, people: pd.DataFrame, n_ret: int, n_att: int, candidates: pd.Dat
                          idcol: _pick(rng, pool)})
     df = pd.DataFrame(rows, columns=["text", "label", "task", "employee_id", "candidate_id"])
     return df
+
+
+def _pulse(rng, people: pd.DataFrame, hire_month, exit_month) -> pd.DataFrame:
+    """Comments of a pulse survey at ``PULSE_MONTH``: a share ``PULSE_RESPONSE`` of the people
+    employed then each write one; those who leave within the next 12 months write in a mood
+    ``PULSE_MOOD_SHIFT`` darker. Labelled with that outcome (``left`` / ``stayed``)."""
+    names = list(ASPECTS)
+    weight = np.array([ASPECTS[a][0] for a in names])
+    employed = np.flatnonzero((hire_month <= PULSE_MONTH) & ((exit_month < 0) | (exit_month >= PULSE_MONTH)))
+    writers = employed[rng.random(len(employed)) < PULSE_RESPONSE]
+    rows = []
+    for i in writers:
+        leaves = PULSE_MONTH <= exit_month[i] < PULSE_MONTH + 12
+        mood = rng.normal(PULSE_MOOD_SHIFT if leaves else 0.0, 0.8)
+        k = int(rng.integers(1, 4))
+        chosen = rng.choice(len(names), k, replace=False, p=weight / weight.sum())
+        signs = np.where(rng.normal(mood, 1, k) > 0, 1, -1)
+        parts = [_sentence(rng, names[c], s > 0) for c, s in zip(chosen, signs)]
+        parts.insert(int(rng.integers(0, len(parts) + 1)), _pick(rng, _FILLER))
+        rows.append({"text": " ".join(p[0].upper() + p[1:] + ("" if p.endswith(".") else ".") for p in parts if p),
+                     "label": "left" if leaves else "stayed", "task": "pulse",
+                     "employee_id": people["employee_id"].iloc[i], "candidate_id": None})
+    return pd.DataFrame(rows, columns=["text", "label", "task", "employee_id", "candidate_id"])
 
 
 def write(tables: dict[str, pd.DataFrame], out: str | Path) -> Path:

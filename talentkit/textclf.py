@@ -37,7 +37,7 @@ from .stats import add_proportion
 
 TEXT_FILE_SUFFIXES = (".csv", ".csv.gz", ".tsv")  # a file of texts rather than a dataset
 
-DEFAULT_POSITIVE = {"retention": "stayed", "attraction": "accepted"}
+DEFAULT_POSITIVE = {"retention": "stayed", "attraction": "accepted", "pulse": "stayed"}
 GROUP_COLUMNS = ("employee_id", "candidate_id")
 
 
@@ -238,11 +238,9 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
         return False
 
 
-def load_model(name: str, num_labels: int = 2) -> tuple[object, object]:
-    """Tokenizer and sequence-classification model from a name or path, or a clear error."""
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-    from transformers.utils import logging as hf_logging
-
+def _model_source(name: str) -> tuple[str, bool, str]:
+    """Where a model comes from: its path or hub name, whether the hub is out of reach, and
+    the help a load error gives; a missing folder or a file is refused at once."""
     path = resolve_model(name)
     local = Path(path).is_dir()
     help_text = (f"download it where there is network (hf download {name} --local-dir models/{Path(name).name}) "
@@ -251,7 +249,40 @@ def load_model(name: str, num_labels: int = 2) -> tuple[object, object]:
         raise ModelLoadError(f"model {name!r}: {path} is a file; give the folder holding config.json and the weights")
     if not local and (os.sep in name or name.startswith(".")) and not Path(path).exists():
         raise ModelLoadError(f"model {name!r}: no such folder; {help_text}")
-    offline = not local and not _hub_reachable()
+    return path, not local and not _hub_reachable(), help_text
+
+
+def embed(texts, model: str = "minilm", batch_size: int = 64) -> np.ndarray:
+    """Sentence embeddings (sentence-transformers; mean pooling, unit length) of ``texts``
+    from a frozen model: ``minilm`` (shipped, offline), a folder, or a hub name. The same
+    text always gets the same vector, so embedding before cross-validation leaks nothing."""
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    path, offline, help_text = _model_source(model)
+    if model not in _ENCODERS:
+        hf_logging.disable_progress_bar()  # a loading bar would land in the report
+        try:
+            _ENCODERS[model] = SentenceTransformer(path, device="cpu", local_files_only=offline)
+        except (OSError, ValueError) as exc:
+            reason = "the Hugging Face hub cannot be reached from here" if offline else \
+                f"{type(exc).__name__}: {str(exc)[:200]}"
+            raise ModelLoadError(f"model {model!r} could not be loaded ({reason}); {help_text}") from None
+        finally:
+            hf_logging.enable_progress_bar()
+    return _ENCODERS[model].encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+                                   show_progress_bar=False)
+
+
+_ENCODERS: dict[str, object] = {}  # one loaded encoder a model name, for the kernel's life
+
+
+def load_model(name: str, num_labels: int = 2) -> tuple[object, object]:
+    """Tokenizer and sequence-classification model from a name or path, or a clear error."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    path, offline, help_text = _model_source(name)
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()  # "newly initialized classifier" is expected when fine-tuning
     try:

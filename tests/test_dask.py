@@ -59,7 +59,7 @@ def test_smoke_batch_on_dask_gives_the_local_results(smoke, tmp_path):
     assert sorted(p.name for p in (run_dir / "01_metrics" / "figures").iterdir()) == \
         sorted(p.name for p in (smoke / "01_metrics" / "figures").iterdir())
     index = (run_dir / "index.html").read_text()
-    assert index.count('class="ok"') == len(jobs(run_dir)) == 6
+    assert index.count('class="ok"') == len(jobs(run_dir)) == 7
 
 
 def test_a_gpu_job_fails_clearly_without_a_gpu_worker_and_runs_on_one(cluster, tmp_path):

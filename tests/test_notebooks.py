@@ -177,3 +177,18 @@ def test_scenarios_notebook_matches_the_package(smoke):
     staffing = pd.DataFrame(r["staffing"]["rows"], columns=r["staffing"]["columns"])
     assert len(staffing) == 2 and set(staffing["scenario"]) == {"Intelligent customer service", "Manufacturing"}
     assert (smoke / "04_scenarios" / "figures" / "staffing_gantt.png").exists()
+
+
+def test_drivers_notebook_matches_the_package(smoke):
+    from talentkit import drivers
+
+    r = results(smoke, "06_drivers")
+    people = drivers.prepare(tk.load("synthetic:small"), text_task="pulse")
+    models = drivers.compare_models(people, folds=3, repeats=1)
+    recorded = {row[0]: row[1] for row in r["cv_scores"]["rows"]}
+    assert recorded == pytest.approx(dict(zip(models.table["model"], models.table["roc_auc"])), abs=1e-9)
+    assert r["best_model"] == models.best
+    assert r["concordance"] == pytest.approx(drivers.cox(people).concordance, abs=1e-9)
+    assert r["population"]["people"] == int(people.window.sum()) and r["population"]["texts"] == "pulse"
+    for fig in ("km_top_drivers", "hazard_by_tenure", "hazard_ratios", "roc", "calibration", "importance"):
+        assert (smoke / "06_drivers" / "figures" / f"{fig}.png").stat().st_size > 1000

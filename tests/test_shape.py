@@ -153,10 +153,22 @@ UNGATED = {
     "timeline.group_table": "a building block of the gated tables",
     "timeline.unit_at": "per person, for analyses; never shown",
     "timeline.employed_on": "per person, for analyses; never shown",
+    "drivers.prepare": "per person, for analyses; never shown",
+    "drivers.DriverData.features": "per person, for analyses; never shown",
+    "drivers.person_texts": "per person, for analyses; never shown",
+    "drivers.from_hire": "per person, for analyses; never shown",
+    "drivers.binned": "per person, for analyses; never shown",
+    "drivers.design": "per person, for analyses; never shown",
+    "drivers.compare_models": "model scores marked not personal; the per-person risk is never shown",
+    "drivers.highest_risk": "pseudonyms, and only when show_ids allows it",
+    "drivers.km_top": "a list of gated km_by results",
+    "drivers.Screening.levels_of": "a selection of a marked table: the mark passes through",
+    "drivers.CoxResult.top": "a selection of a marked table: the mark passes through",
 }
-ANALYSIS_MODULES = ["casestudy", "flows", "metrics", "network", "scenarios", "staffing", "stats", "tenure", "textclf",
-                    "timeline"]
-TABLE_TYPES = re.compile(r"DataFrame|Series|TenureCurves|KeyPeople|PersonRisk|Comparison|StaffingPlans|Communities")
+ANALYSIS_MODULES = ["casestudy", "drivers", "flows", "metrics", "network", "scenarios", "staffing", "stats", "tenure",
+                    "textclf", "timeline"]
+TABLE_TYPES = re.compile(r"DataFrame|Series|TenureCurves|KeyPeople|PersonRisk|Comparison|StaffingPlans|Communities|"
+                         r"DriverData|Screening|CoxResult")
 
 
 def public_functions(module_name: str):
@@ -206,6 +218,7 @@ def _gated_calls(ds, tmp_path):
     from talentkit import (
         casestudy,
         dataprofile,
+        drivers,
         flows,
         metrics,
         network,
@@ -221,7 +234,16 @@ def _gated_calls(ds, tmp_path):
     scored = ds.texts.assign(y=(ds.texts["label"] == "stayed").astype(int), p=0.5).dropna(subset=["employee_id"])
     scored = scored.merge(ds.people[["employee_id", "region"]], on="employee_id")
     result = {"test_predictions": scored}
+    people = drivers.prepare(ds, text_task="pulse")
+    models = drivers.compare_models(people, folds=3, repeats=1)
     return {
+        "drivers.screen": lambda: drivers.screen(people),
+        "drivers.km_by": lambda: drivers.km_by(people, "level"),
+        "drivers.hazard_by_tenure": lambda: drivers.hazard_by_tenure(people),
+        "drivers.cox": lambda: drivers.cox(people),
+        "drivers.odds_ratios": lambda: drivers.odds_ratios(people, n_boot=5),
+        "drivers.risk_by_group": lambda: drivers.risk_by_group(models, people, "region"),
+        "drivers.fairness": lambda: drivers.fairness(models, people, "origin", n_boot=20),
         "dataprofile.categories": lambda: dataprofile.categories(ds),
         "dataprofile.numbers": lambda: dataprofile.numbers(ds),
         "metrics.article_metrics": lambda: metrics.article_metrics(ds, start, end),
@@ -298,7 +320,7 @@ LAYERS = {
     "datasets": 2, "record": 2, "runfile": 2, "render": 2,
     "timeline": 3, "kernels": 3, "coverage": 3,
     "dataprofile": 4, "metrics": 4, "tenure": 4, "flows": 4, "network": 4, "staffing": 4, "textclf": 4, "cluster": 4,
-    "casestudy": 5, "scenarios": 5, "runner": 5,
+    "casestudy": 5, "drivers": 5, "scenarios": 5, "runner": 5,
     "plots": 6, "summaries": 6, "show": 6,
     "widgets": 7, "cli": 7,
 }
@@ -437,7 +459,7 @@ def test_a_repeated_block_with_other_names_is_found(tmp_path):
 VOLATILE = {"train_seconds"}  # wall-clock time, not a result
 # The fine-tuned model's scores go through torch's CPU kernels, whose last bits may differ
 # between processors; they are compared to 1e-6, everything else exactly.
-TOLERANT_JOBS = {"02_finetune": 1e-6}
+TOLERANT_JOBS = {"02_finetune": 1e-6, "06_drivers": 1e-6}  # 06: the boosted model's sums run on threads
 
 
 def differences(before, after, path: str = "", rel: float = 0.0) -> list[str]:
@@ -469,7 +491,7 @@ def check_against_stored(run_dir: Path, run: str, jobs: list[str]) -> None:
 @pytest.mark.slow
 def test_the_smoke_run_records_what_it_recorded_before(smoke):
     check_against_stored(smoke, "smoke", ["01_metrics", "02_finetune", "03_case_study", "04_scenarios",
-                                          "05_network"])
+                                          "05_network", "06_drivers"])
 
 
 @pytest.mark.slow
@@ -486,7 +508,8 @@ def test_the_default_run_records_what_it_recorded_before(tmp_path):
     run_file.write_text(yaml.safe_dump(run), encoding="utf-8")
     code, run_dir = runner.execute_run(run_file, out_root=tmp_path / "out", progress=False)
     assert code == 0
-    check_against_stored(run_dir, "default", ["01_metrics", "03_case_study", "04_scenarios", "05_network"])
+    check_against_stored(run_dir, "default", ["01_metrics", "03_case_study", "04_scenarios", "05_network",
+                                              "06_drivers"])
 
 
 def test_the_comparison_can_fail():
