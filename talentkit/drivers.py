@@ -104,7 +104,9 @@ class DriverData:
     observation (see :func:`prepare`); ``window``: the rows the screening and prediction
     use, with ``y`` (left within the horizon) and ``tenure_at_start``; ``kinds``: each
     attribute's kind; ``excluded``: attributes left out, with the reason; ``text``: each
-    row's texts joined (empty when none or not asked)."""
+    row's texts joined (empty when none or not asked); ``groups``: every people column a
+    fairness or risk table may group by, whether or not the models see it (a protected
+    attribute is often kept out of the models and still checked)."""
 
     X: pd.DataFrame
     months: pd.Series
@@ -124,6 +126,7 @@ class DriverData:
     text: pd.Series | None = None
     text_task: str = ""
     notes: list[str] = field(default_factory=list)
+    groups: pd.DataFrame | None = None  # every column a table may group by, model input or not
 
     @property
     def attributes(self) -> list[str]:
@@ -250,6 +253,8 @@ def prepare(ds: Dataset, attributes: list[str] | None = None, horizon_months: in
                       y=y.astype(bool), tenure_at_start=tenure_at_start.astype(float), ids=p["employee_id"],
                       kinds=kinds, excluded=excluded, form=ds.form, as_of=as_of, horizon_months=int(horizon_months),
                       generated_ids=ds.generated_ids, observed_from=observed_from)
+    keys = ds.group_keys() + [n for n, spec in ds.attributes.items() if spec["kind"] == "number" and ds.has(n)]
+    data.groups = p[[k for k in dict.fromkeys(keys) if k not in NOT_ATTRIBUTES]]
     if text_task and ds.texts is None:
         data.notes.append(f"text_task is {text_task!r}, but the data has no texts: the record is modelled alone")
     elif text_task:
@@ -908,13 +913,15 @@ def compare_models(data: DriverData, folds: int = 5, repeats: int = 2, seed: int
 # --------------------------------------------------------------------------- groups and fairness
 
 def _group_values(data: DriverData, column: str) -> pd.Series:
-    """The window's rows' values of ``column`` as groups (a number in quartile bands)."""
-    if column not in data.X.columns:
-        raise ParameterError(f"{column!r} is not an attribute of this analysis; choose from "
-                             f"{', '.join(data.attributes)}" + (f" (left out: {data.excluded[column]})"
-                                                                if column in data.excluded else ""))
-    x = data.X.loc[data.window, column].reset_index(drop=True)
-    if data.kinds[column] == "number":
+    """The window's rows' values of ``column`` (an attribute, or any column a table may group
+    by) as groups, a number in quartile bands."""
+    others = data.groups if data.groups is not None else pd.DataFrame(index=data.X.index)
+    if column not in data.X.columns and column not in others.columns:
+        raise ParameterError(f"cannot group by {column!r}: not a people column of this data; choose from "
+                             f"{', '.join(dict.fromkeys([*data.attributes, *others.columns]))}")
+    source = data.X if column in data.X.columns else others
+    x = source.loc[data.window, column].reset_index(drop=True)
+    if pd.api.types.is_numeric_dtype(x) and not pd.api.types.is_bool_dtype(x):
         bands, edges = pd.qcut(x, 4, duplicates="drop", retbins=True)
         x = bands.cat.rename_categories(_bin_labels(edges, x))
     return x.astype(object).astype(str)

@@ -179,6 +179,15 @@ def test_fairness_ratios_equal_a_hand_computation(people):
     assert by_group.loc["Sales", "expected"] == pytest.approx(risk[group == "Sales"].sum())
 
 
+def test_a_protected_attribute_kept_out_of_the_models_is_still_checked(tmp_path):
+    data, mapping = snapshot(tmp_path, workforce())
+    people = drivers.prepare(tk.load(data, mapping=mapping), attributes=["OverTime", "Satisfaction"])
+    assert people.attributes == ["OverTime", "Satisfaction"]
+    result = drivers.compare_models(people, folds=3, repeats=1)
+    fair = drivers.fairness(result, people, "Department", n_boot=50)
+    assert sorted(fair["Department"]) == ["HR", "R&D", "Sales"] and fair["n"].sum() == 600
+
+
 def test_small_groups_are_hidden_and_take_no_part_in_the_ratios(tmp_path):
     frame = workforce(400)
     frame.loc[:3, "Department"] = "Legal"  # four people
@@ -258,7 +267,7 @@ def test_parameters_out_of_range_are_refused_with_the_fix(people):
         drivers.prepare(tk.load("synthetic:small"), horizon_months=0)
     with pytest.raises(ParameterError, match="Lower folds"):
         drivers.compare_models(people, folds=200)
-    with pytest.raises(ParameterError, match="not an attribute"):
+    with pytest.raises(ParameterError, match="cannot group by 'region'"):
         drivers.risk_by_group(drivers.compare_models(people, folds=3, repeats=1), people, "region")
     with pytest.raises(ParameterError, match="no texts table"):
         drivers.person_texts(tk.load("synthetic:small").__class__(people=tk.load("synthetic:small").people),
