@@ -54,6 +54,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+from threadpoolctl import threadpool_limits
 
 from .datasets import Dataset
 from .errors import ParameterError
@@ -862,14 +863,15 @@ def compare_models(data: DriverData, folds: int = 5, repeats: int = 2, seed: int
     risk = {name: np.zeros(len(y)) for name in models}
     rows, first_repeat = [], []
     record_models = [m for m in models if m in MODELS]
-    for k, (train, test) in enumerate(cv.split(X, y)):
-        for name, model in models.items():
-            est = clone(model).fit(X.iloc[train], y[train])
-            p = est.predict_proba(X.iloc[test])[:, 1]
-            risk[name][test] += p / repeats
-            rows.append({"model": name, "fold": k, **{m: f(y[test], p) for m, f in SCORERS.items()}})
-            if k < folds and name in record_models:  # kept for the importance of the best one
-                first_repeat.append((name, k, est, test))
+    with threadpool_limits(1):  # one thread: sums in the same order on every machine, same numbers
+        for k, (train, test) in enumerate(cv.split(X, y)):
+            for name, model in models.items():
+                est = clone(model).fit(X.iloc[train], y[train])
+                p = est.predict_proba(X.iloc[test])[:, 1]
+                risk[name][test] += p / repeats
+                rows.append({"model": name, "fold": k, **{m: f(y[test], p) for m, f in SCORERS.items()}})
+                if k < folds and name in record_models:  # kept for the importance of the best one
+                    first_repeat.append((name, k, est, test))
     fold_scores = pd.DataFrame(rows)
     n_test = len(y) // folds
     n_train = len(y) - n_test
@@ -890,8 +892,9 @@ def compare_models(data: DriverData, folds: int = 5, repeats: int = 2, seed: int
     importances = []
     for name, k, est, test in first_repeat:
         if name == best_record:
-            imp = permutation_importance(est, record_X.iloc[test], y[test], scoring="roc_auc",
-                                         n_repeats=importance_repeats, random_state=seed)
+            with threadpool_limits(1):
+                imp = permutation_importance(est, record_X.iloc[test], y[test], scoring="roc_auc",
+                                             n_repeats=importance_repeats, random_state=seed)
             importances += [{"fold": k, "attribute": c, "importance": v}
                             for c, v in zip(record_X.columns, imp.importances_mean)]
     imp = pd.DataFrame(importances).groupby("attribute", sort=False)["importance"].agg(["mean", "std"])
