@@ -46,7 +46,6 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.calibration import CalibratedClassifierCV, calibration_curve
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.impute import SimpleImputer
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
@@ -62,10 +61,11 @@ from .markup import plot_label
 from .privacy import MIN_GROUP, SUPPRESSED, grouped, mark, not_personal, pseudonym, suppress
 from .stats import Z95, add_proportion, add_rate
 from .tenure import DAYS_PER_MONTH, TenureCurves
-from .textclf import embed
+from .textclf import embed, tfidf_vectorizer
 
 # Columns that are never attributes: the contract's ids, dates and what happens at exit.
 NOT_ATTRIBUTES = ("employee_id", "hire_date", "exit_date", "tenure_months")
+EXIT_FIELDS = ("exit_type", "regretted")  # the contract's fields filled in at exit
 # Words that mark a column as a consequence of leaving (matched on the name's words).
 LEAK_WORDS = {"exit", "exited", "exiting", "termination", "terminated", "terminate", "separation", "separated",
               "resignation", "resigned", "severance", "notice", "rehire", "rehireable", "offboarding",
@@ -181,7 +181,7 @@ def prepare(ds: Dataset, attributes: list[str] | None = None, horizon_months: in
         raise ParameterError(f"horizon_months must be a whole number of months of at least 1, not {horizon_months!r}")
     p = ds.people
     as_of = pd.Timestamp(as_of) if as_of not in (None, "") else ds.as_of
-    usable = [c for c in p.columns if c not in NOT_ATTRIBUTES and c not in ("exit_type", "regretted")]
+    usable = [c for c in p.columns if c not in NOT_ATTRIBUTES + EXIT_FIELDS]
     excluded: dict[str, str] = {}
     if attributes:
         unknown = [a for a in attributes if a not in p.columns]
@@ -189,14 +189,14 @@ def prepare(ds: Dataset, attributes: list[str] | None = None, horizon_months: in
             raise ParameterError(f"attributes: {', '.join(map(repr, unknown))} not in the people table; "
                                  f"choose from {', '.join(usable)}")
         leaks = {a: leak_reason(a) or "it is filled in when someone leaves" for a in attributes
-                 if a in ("exit_type", "regretted", "exit_date") or leak_reason(a)}
+                 if a in EXIT_FIELDS + ("exit_date",) or leak_reason(a)}
         if leaks:
             raise ParameterError("attributes: " + "; ".join(f"'{a}' is a consequence of leaving: {why}" for a, why
                                                              in leaks.items())
                                  + ". A model given it would 'predict' leaving from its own record; remove it")
         chosen = [a for a in attributes if a not in NOT_ATTRIBUTES]
     else:
-        for c in ("exit_type", "regretted"):
+        for c in EXIT_FIELDS:
             if c in p.columns and p[c].notna().any():
                 excluded[c] = "recorded at exit (a consequence of leaving)"
         chosen = []
@@ -345,8 +345,9 @@ def _bin_labels(edges, x: pd.Series) -> list[str]:
 
 
 def _number(v) -> str:
-    return f"{v:.4g}" if isinstance(v, (int, float, np.integer, np.floating)) and abs(v) < 1e4 else \
-        (f"{v:,.0f}" if isinstance(v, (int, float, np.integer, np.floating)) else str(v))
+    if not isinstance(v, (int, float, np.integer, np.floating)):
+        return str(v)
+    return f"{v:.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
 
 
 def woe_iv(leavers, stayers) -> tuple[np.ndarray, float]:
@@ -458,10 +459,16 @@ def from_hire(data: DriverData) -> pd.Series:
     return data.entry <= 0
 
 
+def _spell_levels(data: DriverData, attr: str) -> tuple[pd.Series, list[str]]:
+    """Every spell's screening level of ``attr`` as text, and the levels in their order."""
+    raw = pd.Series(binned(data.X[attr], data.kinds[attr]), index=data.X.index)
+    return raw.astype(str), [str(v) for v in raw.dropna().unique()]
+
+
 def _logrank_p(data: DriverData, attr: str, min_group: int) -> float:
     """Log-rank p-value of tenure by the attribute's levels (those of ``min_group`` or more),
     on the spells observed from hire."""
-    levels = pd.Series(binned(data.X[attr], data.kinds[attr]), index=data.X.index).astype(str)
+    levels, _ = _spell_levels(data, attr)
     sizes = levels[from_hire(data)].value_counts()
     keep = levels.isin(sizes[sizes >= min_group].index) & from_hire(data)
     if levels[keep].nunique() < 2:
@@ -475,13 +482,12 @@ def km_by(data: DriverData, attribute: str, min_group: int = MIN_GROUP, max_grou
     """Kaplan–Meier tenure curves by an attribute's screening levels (the spells observed
     from hire, :func:`from_hire`), for the levels of ``min_group`` people or more; a level
     list longer than ``max_groups`` keeps the largest."""
-    levels = pd.Series(binned(data.X[attribute], data.kinds[attribute]), index=data.X.index).astype(str)
+    levels, order = _spell_levels(data, attribute)
     hired = from_hire(data)
     levels, months, left = levels[hired], data.months[hired], data.left[hired]
     sizes = pd.DataFrame({attribute: levels.value_counts().index, "n": levels.value_counts().to_numpy()})
     sizes = suppress(sizes, [attribute], min_group)
     shown = sizes.loc[~sizes[SUPPRESSED], attribute].head(max_groups)
-    order = [str(v) for v in pd.Series(binned(data.X[attribute], data.kinds[attribute])).dropna().unique()]
     fitters = {}
     for name in sorted(shown, key=lambda v: order.index(v) if v in order else len(order)):
         rows = levels == name
@@ -621,11 +627,11 @@ def cox(data: DriverData, penalizer: float = 0.01, min_group: int = MIN_GROUP) -
     s = fitter.summary
     ph = _ph_test(frame, penalizer)
     table = pd.DataFrame({
-        "covariate": s.index, "attribute": [meta[c][0] for c in s.index], "level": [meta[c][1] for c in s.index],
+        "attribute": [meta[c][0] for c in s.index], "level": [meta[c][1] for c in s.index],
         "n": [meta[c][2] for c in s.index], "hazard_ratio": s["exp(coef)"].to_numpy(),
         "hr_lo": s["exp(coef) lower 95%"].to_numpy(), "hr_hi": s["exp(coef) upper 95%"].to_numpy(),
         "p": s["p"].to_numpy(), "ph_p": ph.reindex(s.index).to_numpy()})
-    table = suppress(table.drop(columns="covariate"), ["attribute", "level"], min_group)
+    table = suppress(table, ["attribute", "level"], min_group)
     violations = table.loc[~table[SUPPRESSED] & (table["ph_p"] < 0.01), ["attribute", "level"]]
     return CoxResult(table, float(fitter.concordance_index_), frame, fitter, penalizer, min_group,
                      [f"{a} ({lv})" for a, lv in violations.itertuples(index=False)], left_out)
@@ -637,11 +643,10 @@ def _ph_test(frame: pd.DataFrame, penalizer: float) -> pd.Series:
     model refitted to the spells observed from hire."""
     if (frame["entry"] > 0).any():
         frame = frame[frame["entry"] <= 0]
-        keep = [c for c in frame.columns if c in ("months", "left") or frame[c].std() > 0]
-        frame = frame[keep]
-    fitter = CoxPHFitter(penalizer=penalizer).fit(frame.drop(columns="entry", errors="ignore"), "months", "left")
-    return proportional_hazard_test(fitter, frame.drop(columns="entry", errors="ignore"),
-                                    time_transform="rank").summary["p"]
+        frame = frame[[c for c in frame.columns if c in ("months", "left") or frame[c].std() > 0]]
+    frame = frame.drop(columns="entry", errors="ignore")
+    fitter = CoxPHFitter(penalizer=penalizer).fit(frame, "months", "left")
+    return proportional_hazard_test(fitter, frame, time_transform="rank").summary["p"]
 
 
 @grouped
@@ -675,9 +680,6 @@ def odds_ratios(data: DriverData, C: float = 1.0, n_boot: int = 200, seed: int =
 
 # --------------------------------------------------------------------------- prediction
 
-TEXT_MODELS = ("tfidf", "minilm")  # or a folder / hub name of a sentence-transformers model
-
-
 class SentenceEmbedding(BaseEstimator, TransformerMixin):
     """Frozen sentence embeddings of a text column (:func:`talentkit.textclf.embed`). Nothing
     is learned from the labels, so it can sit inside cross-validation; each distinct text is
@@ -710,8 +712,7 @@ def text_model(name: str = "tfidf", C: float = 1.0, min_df: int = 2) -> Pipeline
     encoder (``minilm``, shipped; or a sentence-transformers folder) with a logistic model
     on its frozen embeddings."""
     if name == "tfidf":
-        return make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True),
-                             LogisticRegression(C=C, max_iter=2000))
+        return make_pipeline(tfidf_vectorizer(min_df), LogisticRegression(C=C, max_iter=2000))
     return make_pipeline(SentenceEmbedding(name), LogisticRegression(C=C, max_iter=2000))
 
 
@@ -839,6 +840,10 @@ class ModelComparison:
     def auc(self, model: str) -> float:
         return float(self.table.set_index("model").loc[model, "roc_auc"])
 
+    def record_auc(self) -> float:
+        """The best ROC-AUC of the models of the HR record alone."""
+        return max(self.auc(m) for m in MODELS)
+
 
 SCORERS = {"roc_auc": roc_auc_score, "pr_auc": average_precision_score, "brier": brier_score_loss}
 
@@ -888,7 +893,7 @@ def compare_models(data: DriverData, folds: int = 5, repeats: int = 2, seed: int
     wide = fold_scores.pivot(index="fold", columns="model", values="roc_auc")
     margin = corrected_interval(wide[best] - wide[runner_up], n_train, n_test)
     best_record = max(record_models, key=lambda m: table.set_index("model").loc[m, "roc_auc"])
-    record_X = X.drop(columns=[c for c in ("text",) if c in X])
+    record_X = X.drop(columns="text", errors="ignore")
     importances = []
     for name, k, est, test in first_repeat:
         if name == best_record:

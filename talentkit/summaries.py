@@ -228,6 +228,11 @@ def drivers_population(data):
     return md("\n\n".join(lines), **values)
 
 
+PH_FAILS = ("The proportional-hazards check fails (p < 0.01) for {ph}: their effect changes with tenure, so the "
+            "ratio shown is an average over tenure.")
+PH_HOLDS = "The proportional-hazards check finds no covariate whose effect changes with tenure (every p ≥ 0.01)."
+
+
 def cox_notes(cox):
     """What to know when reading notebook 06's Cox table: its concordance, the
     proportional-hazards check, and the attributes the model left out and why."""
@@ -235,12 +240,9 @@ def cox_notes(cox):
                   ph=", ".join(cox.ph_violations), items="; ".join(f"{a} ({why})" for a, why in cox.left_out.items()))
     lines = ["Concordance **{c:.2f}** on {n:,} tenure spells, {events:,} of them ended by leaving."]
     if cox.ph_violations:
-        lines.append("The proportional-hazards check fails (p < 0.01) for {ph}: their effect changes with tenure, so "
-                     "the ratio shown is an average over tenure. Compare their tenure curves, or model them per "
-                     "tenure band, before acting on it.")
+        lines.append(PH_FAILS + " Compare their tenure curves, or model them per tenure band, before acting on it.")
     else:
-        lines.append("The proportional-hazards check finds no covariate whose effect changes with tenure (every "
-                     "p ≥ 0.01).")
+        lines.append(PH_HOLDS)
     if cox.left_out:
         lines.append("Left out of the model: {items}.")
     return md("\n\n".join(lines), **values)
@@ -264,11 +266,7 @@ def drivers_summary(data, screening, cox, comparison, fair, protected: str):
         lines.append("* Cox model (concordance {c:.2f}): the largest significant hazard ratios are {hrs}.")
         if cox.ph_violations:
             values["ph"] = ", ".join(cox.ph_violations[:6])
-            lines.append("* The proportional-hazards check fails (p < 0.01) for {ph}: their effect changes with "
-                         "tenure, so the ratio shown is an average over tenure.")
-        else:
-            lines.append("* The proportional-hazards check finds no covariate whose effect changes with tenure "
-                         "(every p ≥ 0.01).")
+        lines.append("* " + (PH_FAILS if cox.ph_violations else PH_HOLDS))
     if comparison is not None:
         t = comparison.table.set_index("model")
         mean, lo, hi = comparison.margin
@@ -280,9 +278,8 @@ def drivers_summary(data, screening, cox, comparison, fair, protected: str):
                      "(95% interval {lo:.3f}–{hi:.3f}), ahead of {runner} by {margin:.3f} ({mlo:+.3f} to {mhi:+.3f})"
                      + (": the folds cannot tell the two apart." if lo <= 0 <= hi else "."))
         if "text alone" in t.index:
-            record = max(t.loc[m, "roc_auc"] for m in ("logistic", "gradient boosting"))
-            values.update(record=record, text=t.loc["text alone", "roc_auc"], both=t.loc["logistic + text", "roc_auc"],
-                          text_model=comparison.text_model)
+            values.update(record=comparison.record_auc(), text=t.loc["text alone", "roc_auc"],
+                          both=t.loc["logistic + text", "roc_auc"], text_model=comparison.text_model)
             lines.append("* On the same folds: the HR record alone {record:.3f}, the text alone ({text_model}) "
                          "{text:.3f}, both {both:.3f}.")
     if fair is not None:

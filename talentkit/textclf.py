@@ -200,9 +200,15 @@ def scores(y, p, threshold: float) -> dict:
             "n": int(len(y))}
 
 
+def tfidf_vectorizer(min_df: int = 1) -> TfidfVectorizer:
+    """The kit's TF-IDF: words and word pairs, sublinear term frequency; words in fewer than
+    ``min_df`` texts ignored."""
+    return TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True)
+
+
 def tfidf_baseline(parts: dict[str, pd.DataFrame], rule: str = "f1", seed: int = 0) -> dict:
     """TF-IDF (words, 1-2 grams) + logistic regression, threshold tuned on dev, scored on test."""
-    vec = TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True)
+    vec = tfidf_vectorizer()
     x = vec.fit_transform(parts["train"]["text"])
     clf = LogisticRegression(max_iter=2000, class_weight="balanced", random_state=seed).fit(x, parts["train"]["y"])
     p_dev = clf.predict_proba(vec.transform(parts["dev"]["text"]))[:, 1]
