@@ -90,7 +90,7 @@ def main() -> None:
     tok, model = fresh()
     enc = tok(texts, truncation=True, max_length=args.max_length, padding="max_length", return_tensors="pt")
     y = torch.tensor(labels)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate)
+    opt = torch.optim.AdamW(model.parameters(), lr=5e-5)
     model.train()
 
     def step(i):

@@ -54,7 +54,7 @@ SECTIONS: dict[str, Section] = {
     "01.tenure": Section("01_metrics", "4. Tenure curves", ("{group_by}",)),
     "01.funnel": Section("01_metrics", "5. Attraction: the recruiting funnel", ("candidates",)),
     "01.sharing": Section("01_metrics", "6. Knowledge sharing and team building", ("sessions", "region", "team")),
-    "02.finetune": Section("02_finetune", "Fine-tuning, the baseline and estimates by group", ("texts",)),
+    "02.finetune": Section("02_finetune", "The text-model ladder, its winner and estimates by group", ("texts",)),
     "03.region": Section("03_case_study", "Part 3: the region's full story in the data", ("events", "region")),
     "04.model": Section("04_scenarios", "1-3. The flow model, its backtest, policy scenarios", ("events", "region")),
     "04.staffing": Section("04_scenarios", "4. Staffing the application scenarios", ("skill",)),

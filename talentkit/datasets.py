@@ -79,23 +79,27 @@ class Dataset:
         return contract + [n for n in own if n not in contract]
 
 
-def parse_builtin(source: str) -> tuple[str, int] | None:
-    """``synthetic``, ``synthetic:small``, ``synthetic:42`` or ``synthetic:small:42`` -> (size, seed)."""
+def parse_builtin(source: str) -> tuple[str, int, str] | None:
+    """``synthetic``, ``synthetic:small``, ``synthetic:42``, ``synthetic:small:42``, with
+    ``:zh`` for Chinese texts -> (size, seed, language)."""
     if not source.startswith(BUILTIN):
         return None
     parts = source.split(":")
     if parts[0] != BUILTIN:
         return None
-    size, seed = "default", 0
+    size, seed, language = "default", 0, "en"
     for part in parts[1:]:
         if part in ("small", "default", "large"):
             size = part
+        elif part in ("en", "zh"):
+            language = part
         elif re.fullmatch(r"\d+", part):
             seed = int(part)
         else:
             raise DataError([Problem(source, f"unknown built-in dataset option '{part}'",
-                                     "use synthetic, synthetic:small, synthetic:<seed> or synthetic:small:<seed>")])
-    return size, seed
+                                     "use synthetic, synthetic:small, synthetic:<seed> or synthetic:small:<seed>, "
+                                     "with :zh for Chinese texts")])
+    return size, seed, language
 
 
 def load(source: str | Path, columns: dict | None = None, files: dict | None = None,
@@ -141,7 +145,7 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     if builtin:
         from . import synth
 
-        frames = synth.generate(size=builtin[0], seed=builtin[1])
+        frames = synth.generate(size=builtin[0], seed=builtin[1], language=builtin[2])
         raw = {name: (df, f"{name} (built-in)") for name, df in frames.items()}
         problems: list[Problem] = []
         as_of = as_of or synth.AS_OF

@@ -41,7 +41,6 @@ import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test, proportional_hazard_test
-from scipy import stats as sps
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.calibration import CalibratedClassifierCV, calibration_curve
 from sklearn.compose import ColumnTransformer
@@ -50,7 +49,11 @@ from sklearn.impute import SimpleImputer
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
-from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold, cross_val_predict
+from sklearn.model_selection import (
+    RepeatedStratifiedKFold,
+    StratifiedKFold,
+    cross_val_predict,
+)
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
@@ -58,8 +61,16 @@ from threadpoolctl import threadpool_limits
 from .datasets import Dataset
 from .errors import ParameterError
 from .markup import plot_label
-from .privacy import MIN_GROUP, SUPPRESSED, grouped, mark, not_personal, pseudonym, suppress
-from .stats import Z95, add_proportion, add_rate
+from .privacy import (
+    MIN_GROUP,
+    SUPPRESSED,
+    grouped,
+    mark,
+    not_personal,
+    pseudonym,
+    suppress,
+)
+from .stats import Z95, add_proportion, add_rate, corrected_interval
 from .tenure import DAYS_PER_MONTH, TenureCurves
 from .textclf import embed, tfidf_vectorizer
 
@@ -795,20 +806,6 @@ def pipelines(data: DriverData, seed: int = 0, with_text: bool = False, text: st
                                          ("model", alone.steps[1][1])])
         models["logistic + text"] = logistic([("text", CrossFittedTextScore(text, seed=seed), ["text"])])
     return models
-
-
-def corrected_interval(values, n_train: int, n_test: int) -> tuple[float, float, float]:
-    r"""Mean and 95% interval of scores over repeated cross-validation folds, with Nadeau and
-    Bengio's (2003) correction for the overlap of training sets:
-    :math:`\bar x \pm t_{J-1}\sqrt{(1/J + n_{test}/n_{train})\, s^2}`. The plain
-    :math:`s/\sqrt J` would be too narrow: folds share most of their training rows."""
-    x = np.asarray(values, dtype=float)
-    J = len(x)
-    mean = float(x.mean())
-    if J < 2:
-        return mean, np.nan, np.nan
-    half = sps.t.ppf(0.975, J - 1) * np.sqrt((1 / J + n_test / n_train) * x.var(ddof=1))
-    return mean, mean - half, mean + half
 
 
 @dataclass

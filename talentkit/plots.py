@@ -258,43 +258,27 @@ def _visible_edges(g, attr: str, min_group: int) -> list[tuple]:
 
 
 @_themed
-def training_curve(log_history: list[dict]):
-    """Training loss by step and dev F1 by epoch, from the Trainer's log history."""
-    train = [(h["step"], h["loss"]) for h in log_history if "loss" in h and "step" in h]
-    dev = [(h["epoch"], h["eval_f1"], h.get("eval_loss")) for h in log_history if "eval_f1" in h]
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
-    if train:
-        axes[0].plot(*zip(*train), marker=".")
-    axes[0].set_xlabel("step")
-    axes[0].set_ylabel("training loss")
-    if dev:
-        axes[1].plot([d[0] for d in dev], [d[1] for d in dev], marker="o", label="dev F1 (threshold 0.5)")
-        if all(d[2] is not None for d in dev):
-            axes[1].plot([d[0] for d in dev], [d[2] for d in dev], marker="s", label="dev loss")
-        axes[1].legend(fontsize=8)
-    axes[1].set_xlabel("epoch")
-    fig.suptitle("Fine-tuning")
+def ladder(table: pd.DataFrame, metric: str = "f1"):
+    """A text-model ladder (``ladder.run(...).table``): each model's ``metric`` with its 95%
+    interval, and its paired difference from the baseline on the same folds, 0 marked."""
+    t = table.sort_values(metric)
+    names = [plot_label(m, 34) for m in t["model"]]
+    label = {"f1": "F1", "roc_auc": "ROC-AUC"}.get(metric, metric)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 0.5 * len(t) + 1.6), sharey=True)
+    y = np.arange(len(t))
+    for ax, col, title in ((axes[0], metric, label), (axes[1], f"diff_{metric}", f"{label} minus the baseline's")):
+        mid, lo, hi = t[col].to_numpy(), t[f"{col}_lo"].to_numpy(), t[f"{col}_hi"].to_numpy()
+        err = np.vstack([mid - np.where(np.isfinite(lo), lo, mid), np.where(np.isfinite(hi), hi, mid) - mid])
+        ax.errorbar(mid, y, xerr=err, fmt="o", color=sns.color_palette()[0], capsize=3)
+        ax.set_title(title + " (95% interval)", fontsize=10)
+    axes[1].axvline(0, color="#999", ls="--", lw=1)
+    axes[0].set_yticks(y, names)
     fig.tight_layout()
     return fig
 
 
 @_themed
-def confusion(confusions: dict[str, dict], labels=("negative", "positive")):
-    """Confusion matrices side by side (``{"model": {"tn":..}, "baseline": {...}}``)."""
-    fig, axes = plt.subplots(1, len(confusions), figsize=(3.6 * len(confusions), 3.2))
-    axes = np.atleast_1d(axes)
-    for ax, (name, c) in zip(axes, confusions.items()):
-        m = np.array([[c["tn"], c["fp"]], [c["fn"], c["tp"]]])
-        sns.heatmap(m, annot=True, fmt="d", cmap=PALETTE, cbar=False, ax=ax,
-                    xticklabels=[plot_label(f"pred {labels[0]}", 24), plot_label(f"pred {labels[1]}", 24)],
-                    yticklabels=[plot_label(labels[0], 24), plot_label(labels[1], 24)])
-        ax.set_title(name)
-    fig.tight_layout()
-    return fig
-
-
-@_themed
-def pr_curves(y, probas: dict[str, np.ndarray]):
+def pr_curves(y, probas: dict[str, np.ndarray], title: str = "Precision–recall on the test split"):
     """Precision–recall curves of several scorers on the same labels."""
     from sklearn.metrics import average_precision_score, precision_recall_curve
 
@@ -305,7 +289,7 @@ def pr_curves(y, probas: dict[str, np.ndarray]):
     ax.axhline(np.mean(y), color="#999", ls="--", lw=1, label="share positive")
     ax.set_xlabel("recall")
     ax.set_ylabel("precision")
-    ax.set_title("Precision–recall on the test split")
+    ax.set_title(title)
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -82,3 +82,17 @@ def blau_index(values: pd.Series) -> float:
     r"""Blau's diversity index :math:`1 - \sum_k p_k^2` over the categories of ``values``."""
     p = values.dropna().value_counts(normalize=True)
     return float(1 - (p**2).sum()) if len(p) else np.nan
+
+
+def corrected_interval(values, n_train: int, n_test: int) -> tuple[float, float, float]:
+    r"""Mean and 95% interval of scores over repeated cross-validation folds, with Nadeau and
+    Bengio's (2003) correction for the overlap of training sets:
+    :math:`\bar x \pm t_{J-1}\sqrt{(1/J + n_{test}/n_{train})\, s^2}`. The plain
+    :math:`s/\sqrt J` would be too narrow: folds share most of their training rows."""
+    x = np.asarray(values, dtype=float)
+    J = len(x)
+    mean = float(x.mean())
+    if J < 2:
+        return mean, np.nan, np.nan
+    half = stats.t.ppf(0.975, J - 1) * np.sqrt((1 / J + n_test / n_train) * x.var(ddof=1))
+    return mean, mean - half, mean + half

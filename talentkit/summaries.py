@@ -58,38 +58,53 @@ def metrics_summary(start, end, overall: pd.Series, article: pd.DataFrame, cohor
               acceptance=percent(acceptance.iloc[0]["offer_acceptance"]) if acceptance is not None else "")
 
 
-def finetune_setup(result: dict, model: str, threshold_rule: str):
-    """Notebook 02's first lines: the model, device, split sizes, epochs, time, threshold."""
-    sizes = result["sizes"]
-    return md("Model `{model}` on {device}{bf16}: {train:,} training, {dev:,} dev and {test:,} test texts; positive label "
-              "**{positive}**; {epochs:.0f} epoch(s) in {seconds:.0f} s; decision threshold **{threshold:.3f}** "
-              "(tuned on dev by {rule}).", model=model, device=result["device"],
-              bf16=" with bf16" if result["bf16"] else "", train=sizes["train"], dev=sizes["dev"], test=sizes["test"],
-              positive=result["positive_label"], epochs=result["epochs_run"], seconds=result["train_seconds"],
-              threshold=result["threshold"], rule=threshold_rule)
+def ladder_setup(result) -> str:
+    """Notebook 02's first lines: the texts, how models are judged, the time plan's outcome."""
+    ran = result.plan[result.plan["runs"]]
+    skipped = result.plan[~result.plan["runs"]]
+    line = ("**{n:,} texts** from {groups:,} writers, positive label **{positive}** ({share} of texts), "
+            "{language}. Judged by {evaluation}; each model's decision threshold is tuned on dev rows "
+            "inside each training fold. Models run: {ran}.")
+    if len(skipped):
+        line += " Not run: {skipped}."
+    language = "Chinese (characters as terms)" if result.language == "zh" else "words as terms"
+    return md(line, n=result.n_texts, groups=result.n_groups, positive=result.positive_label,
+              share=percent(result.positive_share),
+              language=language, evaluation=result.evaluation, ran=", ".join(ran["model"]),
+              skipped="; ".join(f"{m} ({w})" for m, w in zip(skipped["model"], skipped["why"])))
 
 
-def finetune_summary(result: dict, model: str, by_group: pd.DataFrame | None):
-    """Notebook 02's summary: the model against the baseline, what the frozen threshold finds,
-    and the largest calibration gap among the groups shown."""
-    t, b = result["test"], result["baseline"]["test"]
-    lines = ["* The fine-tuned {model} {verdict} the TF-IDF baseline on test F1: **{f1:.3f}** against {b_f1:.3f} "
-             "(ROC-AUC {auc:.3f} against {b_auc:.3f}).",
-             "* At the frozen threshold {threshold:.3f}, it finds {recall:.0%} of the '{positive}' texts with precision "
-             "{precision:.0%}."]
-    worst = None
-    if by_group is not None:
-        shown = by_group[~by_group[SUPPRESSED]]
-        if len(shown):
-            worst = shown.loc[shown["gap"].abs().idxmax()]
-            lines.append("* Largest calibration gap: {worst_group}, model {worst_model:.0%} against observed "
-                         "{worst_observed:.0%}.")
-    return md("\n".join(lines), model=model, verdict="beats" if t["f1"] > b["f1"] else "does not beat", f1=t["f1"],
-              b_f1=b["f1"], auc=t["roc_auc"], b_auc=b["roc_auc"], threshold=result["threshold"], recall=t["recall"],
-              positive=result["positive_label"], precision=t["precision"],
-              worst_group=worst.iloc[0] if worst is not None else "",
-              worst_model=worst["model_rate"] if worst is not None else 0.0,
-              worst_observed=worst["observed_rate"] if worst is not None else 0.0)
+def ladder_summary(result, by_group: pd.DataFrame | None = None) -> str:
+    """Notebook 02's summary: the ranking, each model's verdict against the baseline read
+    from its paired interval, the winner, and what F1 a yes-to-everyone rule gets."""
+    metric = {"f1": "F1", "roc_auc": "ROC-AUC"}[result.rank_by]
+    top = result.table.iloc[0]
+    win = result.row(result.winner)
+    lines = ["* Ranked by {metric}, **{top}** comes first: {top_v:.3f} (95% interval {top_lo:.3f}–{top_hi:.3f})."]
+    values = dict(metric=metric, top=top["model"], top_v=top[result.rank_by], top_lo=top[f"{result.rank_by}_lo"],
+                  top_hi=top[f"{result.rank_by}_hi"])
+    for i, r in enumerate(result.table[result.table["verdict"] != "baseline"].itertuples()):
+        diff = getattr(r, f"diff_{result.rank_by}")
+        lo, hi = getattr(r, f"diff_{result.rank_by}_lo"), getattr(r, f"diff_{result.rank_by}_hi")
+        lines.append(f"* Against the TF-IDF baseline, {{m{i}}} is **{{v{i}}}** ({{metric}} {{d{i}:+.3f}}, "
+                     f"paired 95% interval {{lo{i}:+.3f}} to {{hi{i}:+.3f}}).")
+        values.update({f"m{i}": r.model, f"v{i}": r.verdict, f"d{i}": diff, f"lo{i}": lo, f"hi{i}": hi})
+    if result.winner == "tfidf" and len(result.table) > 1:
+        lines.append("* **Winner: {winner}**: no other model is clearly better, so the simplest and cheapest is kept.")
+    else:
+        lines.append("* **Winner: {winner}**, the best model clearly better than the baseline.")
+    lines.append("* Its {metric} {win_v:.3f} compares with {all_yes:.3f} for flagging every text '{positive}' "
+                 "(F1 = 2s/(1+s) at a positive share s): a high F1 on a common label is partly free.")
+    values.update(winner=win["model"], win_v=win[result.rank_by], all_yes=result.all_yes_f1,
+                  positive=result.positive_label)
+    shown = by_group[~by_group[SUPPRESSED]] if by_group is not None else []
+    if len(shown):
+        worst = shown.loc[shown["gap"].abs().idxmax()]
+        lines.append("* Largest calibration gap of the winner by group: {worst_group}, model {worst_model} against "
+                     "observed {worst_observed}.")
+        values.update(worst_group=worst.iloc[0], worst_model=percent(worst["model_rate"]),
+                      worst_observed=percent(worst["observed_rate"]))
+    return md("\n".join(lines), **values)
 
 
 def case_outcomes(split: pd.DataFrame) -> dict[str, int]:

@@ -115,6 +115,38 @@ _FILLER = ["The team is working on a new model.", "We shipped a release last mon
            "Our benchmark numbers went up.", "I met the new interns.", ""]
 
 
+# The same texts in Chinese (``language="zh"``), phrase for phrase, so a Chinese dataset has
+# the same labels and the same difficulty; technical words stay in English (GPU, on-call), as
+# in the mixed Chinese/English an AI lab writes.
+_ASPECTS_ZH = {"pay": "薪酬", "growth": "成长", "manager": "经理", "workload": "工作量",
+               "research freedom": "研究自由", "compute": "算力", "relocation": "搬迁",
+               "visa": "签证", "remote work": "远程办公"}
+_PHRASES_ZH = {
+    "pay": (["薪酬很有竞争力", "我的工资符合市场水平", "待遇很优厚", "股权激励很有吸引力"],
+            ["薪酬低于市场水平", "我的工资一直没涨", "待遇令人失望", "其他实验室给的多得多"]),
+    "growth": (["我一直在学新东西", "晋升路径很清晰", "我在这里成长很快", "我的职业发展很顺利"],
+               ["我的职业发展停滞了", "没有晋升的路径", "我已经学不到东西了", "晋升总是轮不到我"]),
+    "manager": (["我的经理很支持我", "我的组长给的反馈很有用", "我信任我的经理", "管理层会倾听团队的意见"],
+                ["我的经理管得太细", "我的组长从不给反馈", "我不信任我的经理", "管理层无视团队的意见"]),
+    "workload": (["工作量可以承受", "截止日期很合理", "我有时间思考", "on-call 很轻松"],
+                 ["工作量压得人喘不过气", "截止日期根本不可能完成", "我快要累垮了", "on-call 没完没了"]),
+    "research freedom": (["我可以自己选择研究课题", "我们可以自由发表论文", "有探索的空间"],
+                         ["研究受到严格控制", "我们不能发表论文", "没有探索的空间"]),
+    "compute": (["我们有充足的 GPU", "算力预算很充裕", "训练任务很快就能启动"],
+                ["我们永远没有足够的 GPU", "算力预算少得可怜", "训练任务要排队好几天"]),
+    "relocation": (["搬迁补助很有帮助", "搬到这里很顺利", "搬迁支持非常好"],
+                   ["搬迁会打乱我的家庭生活", "搬迁支持很弱", "搬家成本太高"]),
+    "visa": (["签证担保很可靠", "公司负责办理签证", "我的工作许可很快就批了"],
+             ["签证流程很不确定", "担保没有保证", "我的工作许可有风险"]),
+    "remote work": (["远程办公很灵活", "需要时我可以在家办公", "混合办公很适合我"],
+                    ["远程办公被取消了", "每个人每天都必须到办公室", "完全没有灵活性"]),
+}
+_NEGATED_ZH = {True: ["{a}方面我没什么可抱怨的", "{a}不是问题", "我对{a}没有任何担心", "{a}一点也不差"],
+               False: ["我对{a}不满意", "{a}不够好", "我不喜欢{a}的处理方式", "{a}不是当初承诺的那样"]}
+_FILLER_ZH = ["团队正在做一个新模型。", "我们上个月发布了新版本。", "办公室很忙。", "季度规划刚结束。",
+              "我参加了一个读书会。", "产品路线图又变了。", "我们的 benchmark 分数提高了。", "我见了新来的实习生。", ""]
+
+
 def _pick(rng: np.random.Generator, options: list):
     return options[int(rng.integers(len(options)))]
 
@@ -126,8 +158,11 @@ def _month_date(rng: np.random.Generator, months: np.ndarray) -> pd.DatetimeInde
     return firsts + pd.to_timedelta(days, unit="D")
 
 
-def generate(size: str = "default", seed: int = 0) -> dict[str, pd.DataFrame]:
-    """Generate the six tables of a talent network. Same ``size`` and ``seed``, same tables."""
+def generate(size: str = "default", seed: int = 0, language: str = "en") -> dict[str, pd.DataFrame]:
+    """Generate the six tables of a talent network. Same ``size`` and ``seed``, same tables.
+    ``language="zh"`` writes the texts in Chinese (same writers, labels and draws)."""
+    if language not in ("en", "zh"):
+        raise ValueError(f"language must be en or zh, not {language!r}")
     if size not in SIZES:
         raise ValueError(f"size must be one of {sorted(SIZES)}, not {size!r}")
     rng = np.random.default_rng(seed)
@@ -235,9 +270,9 @@ def generate(size: str = "default", seed: int = 0) -> dict[str, pd.DataFrame]:
 
     sessions, attendance = _sessions(rng, people, hire_month, exit_month)
     candidates = _candidates(rng, people.iloc[n_start:])
-    texts = _texts(rng, people, n_ret_texts, n_att_texts, candidates)
+    texts = _texts(rng, people, n_ret_texts, n_att_texts, candidates, language)
     # a generator of its own, so every table above stays as it was before pulse comments
-    texts = pd.concat([texts, _pulse(np.random.default_rng([seed, 1]), people, hire_month, exit_month)],
+    texts = pd.concat([texts, _pulse(np.random.default_rng([seed, 1]), people, hire_month, exit_month, language)],
                       ignore_index=True)
     people = people.sort_values("employee_id").reset_index(drop=True)
     moves_df = moves_df.sort_values(["date", "employee_id"], kind="stable").reset_index(drop=True)
@@ -302,13 +337,29 @@ def _candidates(rng, hires: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _sentence(rng, aspect: str, positive: bool) -> str:
+def _sentence(rng, aspect: str, positive: bool, language: str = "en") -> str:
+    zh = language == "zh"
     if rng.random() < 0.25:
-        return _pick(rng, _NEGATED[positive]).format(a=aspect)
-    return _pick(rng, _PHRASES[aspect][0 if positive else 1])
+        i = int(rng.integers(len(_NEGATED[positive])))
+        return (_NEGATED_ZH if zh else _NEGATED)[positive][i].format(a=_ASPECTS_ZH[aspect] if zh else aspect)
+    i = int(rng.integers(len(_PHRASES[aspect][0 if positive else 1])))
+    return (_PHRASES_ZH if zh else _PHRASES)[aspect][0 if positive else 1][i]
 
 
-def _texts(rng, people: pd.DataFrame, n_ret: int, n_att: int, candidates: pd.DataFrame) -> pd.DataFrame:
+def _filler(rng, language: str) -> str:
+    i = int(rng.integers(len(_FILLER)))
+    return (_FILLER_ZH if language == "zh" else _FILLER)[i]
+
+
+def _join(parts: list[str], language: str) -> str:
+    """Sentences into one comment: capitalised with full stops, or with Chinese full stops."""
+    if language == "zh":
+        return "".join(p if p.endswith("。") else p + "。" for p in parts if p)
+    return " ".join(p[0].upper() + p[1:] + ("" if p.endswith(".") else ".") for p in parts if p)
+
+
+def _texts(rng, people: pd.DataFrame, n_ret: int, n_att: int, candidates: pd.DataFrame,
+           language: str = "en") -> pd.DataFrame:
     """Comments whose wording reflects latent aspects; labels come from those aspects plus noise."""
     names = list(ASPECTS)
     rows = []
@@ -326,16 +377,16 @@ def _texts(rng, people: pd.DataFrame, n_ret: int, n_att: int, candidates: pd.Dat
             positive = z > 0
             if rng.random() < TEXT_LABEL_NOISE:
                 positive = not positive
-            parts = [_sentence(rng, names[c], s > 0) for c, s in zip(chosen, signs)]
-            parts.insert(int(rng.integers(0, len(parts) + 1)), _pick(rng, _FILLER))
-            text = " ".join(p[0].upper() + p[1:] + ("" if p.endswith(".") else ".") for p in parts if p)
+            parts = [_sentence(rng, names[c], s > 0, language) for c, s in zip(chosen, signs)]
+            parts.insert(int(rng.integers(0, len(parts) + 1)), _filler(rng, language))
+            text = _join(parts, language)
             rows.append({"text": text, "label": labels[0] if positive else labels[1], "task": task,
                          idcol: _pick(rng, pool)})
     df = pd.DataFrame(rows, columns=["text", "label", "task", "employee_id", "candidate_id"])
     return df
 
 
-def _pulse(rng, people: pd.DataFrame, hire_month, exit_month) -> pd.DataFrame:
+def _pulse(rng, people: pd.DataFrame, hire_month, exit_month, language: str = "en") -> pd.DataFrame:
     """Comments of a pulse survey at ``PULSE_MONTH``: a share ``PULSE_RESPONSE`` of the people
     employed then each write one; those who leave within the next 12 months write in a mood
     ``PULSE_MOOD_SHIFT`` darker. Labelled with that outcome (``left`` / ``stayed``)."""
@@ -350,9 +401,9 @@ def _pulse(rng, people: pd.DataFrame, hire_month, exit_month) -> pd.DataFrame:
         k = int(rng.integers(1, 4))
         chosen = rng.choice(len(names), k, replace=False, p=weight / weight.sum())
         signs = np.where(rng.normal(mood, 1, k) > 0, 1, -1)
-        parts = [_sentence(rng, names[c], s > 0) for c, s in zip(chosen, signs)]
-        parts.insert(int(rng.integers(0, len(parts) + 1)), _pick(rng, _FILLER))
-        rows.append({"text": " ".join(p[0].upper() + p[1:] + ("" if p.endswith(".") else ".") for p in parts if p),
+        parts = [_sentence(rng, names[c], s > 0, language) for c, s in zip(chosen, signs)]
+        parts.insert(int(rng.integers(0, len(parts) + 1)), _filler(rng, language))
+        rows.append({"text": _join(parts, language),
                      "label": "left" if leaves else "stayed", "task": "pulse",
                      "employee_id": people["employee_id"].iloc[i], "candidate_id": None})
     return pd.DataFrame(rows, columns=["text", "label", "task", "employee_id", "candidate_id"])

@@ -1,9 +1,12 @@
 """Fine-tune a transformer to tell, from text, who will accept an offer or stay.
 
 Built on the ecosystem's own pieces: transformers' ``Trainer`` (with accelerate) and
-``DataCollatorWithPadding`` (dynamic padding), ``EarlyStoppingCallback``, scikit-learn
-metrics. The decision threshold is tuned on the dev split (best F1, or a target recall)
-and then frozen; a TF-IDF + logistic-regression baseline is scored on the same test split.
+``DataCollatorWithPadding`` (dynamic padding), ``EarlyStoppingCallback``, peft for LoRA,
+scikit-learn metrics. The decision threshold is tuned on the dev split (best F1, or a
+target recall) and then frozen; a TF-IDF + logistic-regression baseline is scored on the
+same test split. Settings left unset adapt to the data (:func:`choose_settings`): tokens
+kept from the length distribution, epochs by early stopping, the learning rate by model
+size. :mod:`talentkit.ladder` compares this model with cheaper ones on the same folds.
 
 Run outside a notebook (and so under ``torchrun`` or ``accelerate launch``)::
 
@@ -14,13 +17,17 @@ The config's keys are :class:`FinetuneConfig`'s fields.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
+import math
 import os
+import re
 import socket
 import time
+import warnings
 from pathlib import Path
-from typing import Literal
+from typing import Iterator, Literal
 from urllib.parse import urlparse
 
 import numpy as np
@@ -52,13 +59,17 @@ class FinetuneConfig(BaseModel):
     positive_label: str | None = None  # the label that means "yes"; None: stayed / accepted by task
     group_column: str | None = None  # never split one group's texts; None: employee_id/candidate_id if present
     model: str = "minilm"  # minilm (shipped offline), a Hugging Face name, or a local folder
-    epochs: int = Field(1, ge=1)
-    batch_size: int = Field(32, ge=1)
-    learning_rate: float = Field(1e-4, gt=0)
-    max_length: int = Field(64, ge=8)
+    # None: chosen from the data (choose_settings says how and why); a value given wins
+    epochs: int | None = Field(None, ge=1)  # None: early stopping on dev, at most max_epochs
+    max_epochs: int = Field(6, ge=1)
+    batch_size: int | None = Field(None, ge=1)  # None: 16 under 2,000 training texts, else 32
+    learning_rate: float | None = Field(None, gt=0)  # None: by model size (Devlin et al. 2019)
+    max_length: int | None = Field(None, ge=8)  # None: the 95th percentile of token lengths
     weight_decay: float = 0.01
     warmup: float = Field(0.1, ge=0, lt=1)  # fraction of the steps
     early_stopping_patience: int = Field(2, ge=1)
+    lora: bool = False  # train LoRA adapters (peft) instead of every weight
+    lora_rank: int = Field(8, ge=1)
     class_weights: Literal["auto", "none", "balanced"] = "auto"  # auto: balanced when a class is under 40%
     threshold_rule: str = "f1"  # f1, or recall:0.8 (highest threshold reaching that recall on dev)
     device: Literal["auto", "cpu", "cuda"] = "auto"
@@ -71,7 +82,8 @@ class FinetuneConfig(BaseModel):
     progress: bool = True
     logging_steps: int = 10
 
-    @field_validator("task", "positive_label", "group_column", "max_train_samples", mode="before")
+    @field_validator("task", "positive_label", "group_column", "max_train_samples", "epochs", "batch_size",
+                     "learning_rate", "max_length", mode="before")
     @classmethod
     def _empty_is_none(cls, value):
         # a notebook parameter left empty ("" or 0) means "not given"
@@ -200,15 +212,30 @@ def scores(y, p, threshold: float) -> dict:
             "n": int(len(y))}
 
 
-def tfidf_vectorizer(min_df: int = 1) -> TfidfVectorizer:
-    """The kit's TF-IDF: words and word pairs, sublinear term frequency; words in fewer than
-    ``min_df`` texts ignored."""
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # Chinese characters (and kanji)
+LETTER = re.compile(r"[^\W\d_]")
+
+
+def language_of(texts) -> str:
+    """``zh`` when at least a fifth of the letters in ``texts`` are Chinese characters
+    (mixed Chinese/English text included), else ``en`` (any language written with spaces)."""
+    sample = " ".join(map(str, list(texts)[:2000]))
+    letters = len(LETTER.findall(sample))
+    return "zh" if letters and len(CJK.findall(sample)) / letters >= 0.2 else "en"
+
+
+def tfidf_vectorizer(min_df: int = 1, language: str = "en") -> TfidfVectorizer:
+    """The kit's TF-IDF, sublinear term frequency, terms in fewer than ``min_df`` texts
+    ignored. ``en``: words and word pairs. ``zh``: character 1-3-grams, since Chinese has no
+    spaces between words; they also catch the English words of mixed text."""
+    if language == "zh":
+        return TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=min_df, sublinear_tf=True)
     return TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True)
 
 
 def tfidf_baseline(parts: dict[str, pd.DataFrame], rule: str = "f1", seed: int = 0) -> dict:
     """TF-IDF (words, 1-2 grams) + logistic regression, threshold tuned on dev, scored on test."""
-    vec = tfidf_vectorizer()
+    vec = tfidf_vectorizer(language=language_of(parts["train"]["text"]))
     x = vec.fit_transform(parts["train"]["text"])
     clf = LogisticRegression(max_iter=2000, class_weight="balanced", random_state=seed).fit(x, parts["train"]["y"])
     p_dev = clf.predict_proba(vec.transform(parts["dev"]["text"]))[:, 1]
@@ -244,7 +271,7 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
         return False
 
 
-def _model_source(name: str) -> tuple[str, bool, str]:
+def model_source(name: str) -> tuple[str, bool, str]:
     """Where a model comes from: its path or hub name, whether the hub is out of reach, and
     the help a load error gives; a missing folder or a file is refused at once."""
     path = resolve_model(name)
@@ -263,19 +290,16 @@ def embed(texts, model: str = "minilm", batch_size: int = 64) -> np.ndarray:
     from a frozen model: ``minilm`` (shipped, offline), a folder, or a hub name. The same
     text always gets the same vector, so embedding before cross-validation leaks nothing."""
     from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as hf_logging
 
-    path, offline, help_text = _model_source(model)
+    path, offline, help_text = model_source(model)
     if model not in _ENCODERS:
-        hf_logging.disable_progress_bar()  # a loading bar would land in the report
         try:
-            _ENCODERS[model] = SentenceTransformer(path, device="cpu", local_files_only=offline)
+            with quiet():  # a loading bar would land in the report
+                _ENCODERS[model] = SentenceTransformer(path, device="cpu", local_files_only=offline)
         except (OSError, ValueError) as exc:
             reason = "the Hugging Face hub cannot be reached from here" if offline else \
                 f"{type(exc).__name__}: {str(exc)[:200]}"
             raise ModelLoadError(f"model {model!r} could not be loaded ({reason}); {help_text}") from None
-        finally:
-            hf_logging.enable_progress_bar()
     return _ENCODERS[model].encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
                                    show_progress_bar=False)
 
@@ -286,21 +310,40 @@ _ENCODERS: dict[str, object] = {}  # one loaded encoder a model name, for the ke
 def load_model(name: str, num_labels: int = 2) -> tuple[object, object]:
     """Tokenizer and sequence-classification model from a name or path, or a clear error."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
-    from transformers.utils import logging as hf_logging
 
-    path, offline, help_text = _model_source(name)
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()  # "newly initialized classifier" is expected when fine-tuning
+    path, offline, help_text = model_source(name)
     try:
-        tok = AutoTokenizer.from_pretrained(path, local_files_only=offline)
-        model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=num_labels,
-                                                                   local_files_only=offline)
+        with quiet():  # "newly initialized classifier" is expected when fine-tuning
+            tok = AutoTokenizer.from_pretrained(path, local_files_only=offline)
+            model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=num_labels,
+                                                                       local_files_only=offline)
     except (OSError, ValueError) as exc:
         reason = "the Hugging Face hub cannot be reached from here" if offline else f"{type(exc).__name__}: {str(exc)[:200]}"
         raise ModelLoadError(f"model {name!r} could not be loaded ({reason}); {help_text}") from None
+    return tok, model
+
+
+@contextlib.contextmanager
+def quiet(on: bool = True) -> Iterator[None]:
+    """No loading or saving bars and no library chatter while ``on``: they would land in a
+    report. Restores the libraries' settings afterwards."""
+    if not on:
+        yield
+        return
+    from transformers.utils import logging as hf_logging
+
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*pin_memory.*")  # set by the Trainer, moot on a CPU
+            warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")
+            yield
     finally:
         hf_logging.set_verbosity(verbosity)
-    return tok, model
+        if bars:
+            hf_logging.enable_progress_bar()
 
 
 def choose_device(device: str = "auto") -> str:
@@ -371,6 +414,90 @@ class TextClassifier:
         return (self.predict_proba(texts) >= self.threshold).astype(int)
 
 
+class Settings(BaseModel):
+    """The values a fine-tune runs with, and why each was chosen (``why``)."""
+
+    max_length: int
+    epochs: int  # the most epochs run; early stopping may end sooner
+    early_stopping: bool
+    batch_size: int
+    learning_rate: float
+    warmup: float
+    why: dict[str, str]
+
+    def table(self) -> pd.DataFrame:
+        """One row a setting: its value and the reason."""
+        values = {"max_length": self.max_length, "epochs": self.epochs, "batch_size": self.batch_size,
+                  "learning_rate": self.learning_rate, "warmup": self.warmup}
+        rows = [{"setting": k, "value": f"{v:g}" if isinstance(v, float) else str(v), "why": self.why[k]}
+                for k, v in values.items()]
+        return not_personal(pd.DataFrame(rows), "settings of a model, no data")
+
+
+def token_lengths(tok, texts) -> np.ndarray:
+    """Tokens in each text, special tokens included, without truncation."""
+    return np.array([len(ids) for ids in tok(list(texts), truncation=False)["input_ids"]])
+
+
+def max_length_for(lengths, limit: int, percentile: float = 95) -> tuple[int, str]:
+    """Tokens kept: the ``percentile`` of the texts' token lengths rounded up to a multiple of
+    16, at least 16 and at most the model's limit. Batches are padded to their longest text
+    only, so a high cap costs little on short batches."""
+    p = float(np.percentile(lengths, percentile))
+    chosen = int(min(limit, max(16, 16 * math.ceil(p / 16))))
+    cut = float(np.mean(np.asarray(lengths) > chosen))
+    why = (f"{percentile:g}th percentile of the training texts' token lengths is {p:.0f} (median "
+           f"{np.median(lengths):.0f}); rounded up to {chosen}" + (", the model's limit" if chosen == limit else "")
+           + f"; {cut:.0%} of texts are cut")
+    return chosen, why
+
+
+def learning_rate_for(n_weights: int, lora: bool = False) -> tuple[float, str]:
+    """AdamW step size by model size: BERT's fine-tuning range is 2e-5 to 5e-5 (Devlin et al.
+    2019, appendix A.3), its top for small models and its bottom for large ones; LoRA trains
+    few weights and takes a larger step, 4e-4 (Hu et al. 2021, RoBERTa-base on GLUE)."""
+    millions = n_weights / 1e6
+    if lora:
+        return 4e-4, "LoRA adapters: 4e-4, the step Hu et al. (2021) used for RoBERTa-base"
+    if millions < 60:
+        return 5e-5, f"a small model ({millions:.0f} M weights): the top of BERT's range 2e-5-5e-5 (Devlin et al. 2019)"
+    if millions < 200:
+        return 3e-5, f"a base-size model ({millions:.0f} M weights): the middle of BERT's range 2e-5-5e-5"
+    return 2e-5, f"a large model ({millions:.0f} M weights): the bottom of BERT's range 2e-5-5e-5"
+
+
+def choose_settings(cfg: FinetuneConfig, tok, model, train_texts) -> Settings:
+    """The fine-tune's settings: each one the user set is kept; each left unset adapts to the
+    data (:func:`max_length_for`, :func:`learning_rate_for`, early stopping on dev ROC-AUC up
+    to ``max_epochs``, batch 16 under 2,000 training texts for more steps on small data)."""
+    limit = min(int(getattr(model.config, "max_position_embeddings", 512) or 512),
+                int(tok.model_max_length if tok.model_max_length < 1e6 else 512))
+    given = "set by the user"
+    why = {}
+    if cfg.max_length:
+        max_length, why["max_length"] = cfg.max_length, given
+    else:
+        max_length, why["max_length"] = max_length_for(token_lengths(tok, train_texts), limit)
+    if cfg.learning_rate:
+        learning_rate, why["learning_rate"] = cfg.learning_rate, given
+    else:
+        learning_rate, why["learning_rate"] = learning_rate_for(sum(p.numel() for p in model.parameters()), cfg.lora)
+    if cfg.epochs:
+        epochs, why["epochs"] = cfg.epochs, given + "; the best epoch on dev is kept"
+    else:
+        epochs, why["epochs"] = cfg.max_epochs, (f"at most {cfg.max_epochs}: training stops when dev ROC-AUC has not "
+                                                 f"improved for {cfg.early_stopping_patience} epochs; the best is kept")
+    n = len(train_texts)
+    if cfg.batch_size:
+        batch_size, why["batch_size"] = cfg.batch_size, given
+    else:
+        batch_size = 16 if n < 2000 else 32
+        why["batch_size"] = f"{n:,} training texts: " + ("16, for more steps on a small set" if n < 2000 else "32")
+    why["warmup"] = "the learning rate rises over this share of the steps, then falls linearly (BERT's schedule)"
+    return Settings(max_length=max_length, epochs=epochs, early_stopping=not cfg.epochs, batch_size=batch_size,
+                    learning_rate=learning_rate, warmup=cfg.warmup, why=why)
+
+
 def _trainer_class(weights):
     import torch
     from transformers import Trainer
@@ -398,9 +525,10 @@ def class_weights(y, rule: str) -> list[float] | None:
 
 
 def make_trainer(cfg: FinetuneConfig, model, tok, train_ds, dev_ds, weights, checkpoints: str | Path,
-                 device: str, bf16: bool, max_steps: int = -1) -> object:
+                 device: str, bf16: bool, max_steps: int = -1, settings: Settings | None = None) -> object:
     """The kit's Trainer: dynamic padding, length-grouped batches, evaluation each epoch,
-    early stopping, best checkpoint by dev F1, optional class weights."""
+    early stopping, best checkpoint by dev ROC-AUC (free of the threshold, which is tuned
+    afterwards), optional class weights."""
     import torch
     from transformers import (
         DataCollatorWithPadding,
@@ -413,11 +541,14 @@ def make_trainer(cfg: FinetuneConfig, model, tok, train_ds, dev_ds, weights, che
         y = pred.label_ids  # aligned with predictions whatever the sampler's order
         return {"f1": skm.f1_score(y, p >= 0.5, zero_division=0), "roc_auc": skm.roc_auc_score(y, p)}
 
+    st = settings or Settings(max_length=cfg.max_length or 128, epochs=cfg.epochs or cfg.max_epochs,
+                              early_stopping=not cfg.epochs, batch_size=cfg.batch_size or 32,
+                              learning_rate=cfg.learning_rate or 5e-5, warmup=cfg.warmup, why={})
     args = TrainingArguments(
-        output_dir=str(checkpoints), num_train_epochs=cfg.epochs,
-        per_device_train_batch_size=cfg.batch_size, per_device_eval_batch_size=cfg.batch_size * 2,
-        learning_rate=cfg.learning_rate, weight_decay=cfg.weight_decay, warmup_steps=cfg.warmup,
-        eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="f1",
+        output_dir=str(checkpoints), num_train_epochs=st.epochs,
+        per_device_train_batch_size=st.batch_size, per_device_eval_batch_size=st.batch_size * 2,
+        learning_rate=st.learning_rate, weight_decay=cfg.weight_decay, warmup_steps=st.warmup,
+        eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="roc_auc",
         greater_is_better=True, save_total_limit=2, logging_strategy="steps", logging_steps=cfg.logging_steps,
         seed=cfg.seed, data_seed=cfg.seed, bf16=bf16, use_cpu=(device == "cpu"), report_to=cfg.report_to,
         disable_tqdm=not cfg.progress, train_sampling_strategy="group_by_length", dataloader_num_workers=0,
@@ -426,7 +557,7 @@ def make_trainer(cfg: FinetuneConfig, model, tok, train_ds, dev_ds, weights, che
     trainer = _trainer_class(weights)(
         model=model, args=args, train_dataset=train_ds, eval_dataset=dev_ds, processing_class=tok,
         data_collator=DataCollatorWithPadding(tok), compute_metrics=dev_metrics,
-        callbacks=[EarlyStoppingCallback(early_stopping_patience=cfg.early_stopping_patience)],
+        callbacks=[EarlyStoppingCallback(early_stopping_patience=cfg.early_stopping_patience)] if st.early_stopping else [],
     )
     if not cfg.progress:  # without a bar the Trainer prints every log line instead: keep reports clean
         from transformers import PrinterCallback
@@ -435,56 +566,118 @@ def make_trainer(cfg: FinetuneConfig, model, tok, train_ds, dev_ds, weights, che
     return trainer
 
 
-def finetune(cfg: FinetuneConfig, out_dir: str | Path) -> dict:
-    """Split, fine-tune with early stopping (best checkpoint by dev F1), tune the threshold on
-    dev, score model and baseline on test, save model, tokenizer, metrics and threshold."""
+class FittedTransformer(BaseModel):
+    """A fine-tuned model in memory, with the settings and the training log it came from."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model: object
+    tok: object
+    settings: Settings
+    device: str
+    bf16: bool
+    class_weights: list[float] | None
+    train_seconds: float
+    train_samples_per_second: float | None
+    epochs_run: float
+    best_checkpoint: str | None
+    log_history: list
+
+    def predict_proba(self, texts) -> np.ndarray:
+        return predict_proba(self.model, self.tok, texts, max_length=self.settings.max_length)
+
+
+def _with_lora(model, rank: int):
+    """The model with LoRA adapters (peft) on its attention's query and value projections;
+    the classification head is trained in full."""
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    names = {n.rsplit(".", 1)[-1] for n, _ in model.named_modules()}
+    targets = [t for t in ("query", "value", "q_proj", "v_proj", "q_lin", "v_lin") if t in names]
+    if not targets:
+        raise ModelLoadError(f"LoRA: no attention projections named query/value in {type(model).__name__}; "
+                             "use the full fine-tune (lora: false)")
+    config = LoraConfig(task_type=TaskType.SEQ_CLS, r=rank, lora_alpha=2 * rank, lora_dropout=0.1,
+                        target_modules=targets)
+    return get_peft_model(model, config)
+
+
+def fit_transformer(cfg: FinetuneConfig, train: pd.DataFrame, dev: pd.DataFrame, checkpoints: str | Path
+                    ) -> FittedTransformer:
+    """Fine-tune ``cfg.model`` on ``train`` (columns ``text``, ``y``), choosing the epoch on
+    ``dev``; settings from :func:`choose_settings`. LoRA adapters are merged back, so the
+    result saves and loads as a plain model."""
     import torch
     from transformers import set_seed
 
+    device = choose_device(cfg.device)
+    bf16 = cfg.bf16 if cfg.bf16 is not None else (device == "cuda" and torch.cuda.is_bf16_supported())
+    set_seed(cfg.seed)  # before the model is built: the new classifier head starts the same
+    tok, model = load_model(cfg.model)
+    settings = choose_settings(cfg, tok, model, train["text"])
+    if cfg.lora:
+        model = _with_lora(model, cfg.lora_rank)
+    train_ds = _Encoded(tok, train["text"], train["y"], settings.max_length)
+    dev_ds = _Encoded(tok, dev["text"], dev["y"], settings.max_length)
+    weights = class_weights(train["y"], cfg.class_weights)
+    trainer = make_trainer(cfg, model, tok, train_ds, dev_ds, weights, checkpoints, device, bf16, settings=settings)
+    started = time.time()
+    train_out = trainer.train()
+    seconds = time.time() - started
+    model = trainer.model.merge_and_unload() if cfg.lora else trainer.model
+    for ckpt in Path(checkpoints).glob("checkpoint-*"):  # the best one is in memory now
+        import shutil
+
+        shutil.rmtree(ckpt, ignore_errors=True)
+    return FittedTransformer(model=model, tok=tok, settings=settings, device=device, bf16=bool(bf16),
+                             class_weights=weights, train_seconds=seconds,
+                             train_samples_per_second=train_out.metrics.get("train_samples_per_second"),
+                             epochs_run=float(trainer.state.epoch or 0),
+                             best_checkpoint=trainer.state.best_model_checkpoint,
+                             log_history=trainer.state.log_history)
+
+
+def save_classifier(fitted: FittedTransformer, folder: str | Path, threshold: float, rule: str,
+                    positive_label: str) -> Path:
+    """Model, tokenizer and ``threshold.json`` in ``folder``: what :meth:`TextClassifier.load` reads."""
+    folder = Path(folder)
+    fitted.model.save_pretrained(str(folder / "model"))
+    fitted.tok.save_pretrained(str(folder / "model"))
+    (folder / "threshold.json").write_text(json.dumps(
+        {"threshold": threshold, "rule": rule, "max_length": fitted.settings.max_length,
+         "positive_label": positive_label}, indent=1))
+    return folder
+
+
+def finetune(cfg: FinetuneConfig, out_dir: str | Path) -> dict:
+    """Split, fine-tune with early stopping (best checkpoint by dev ROC-AUC), tune the
+    threshold on dev, score model and baseline on test, save model, tokenizer, metrics and
+    threshold."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     df = load_texts(cfg)
     parts = split(df, cfg.dev_size, cfg.test_size, cfg.seed)
     if cfg.max_train_samples and len(parts["train"]) > cfg.max_train_samples:
         parts["train"] = parts["train"].sample(cfg.max_train_samples, random_state=cfg.seed).reset_index(drop=True)
-    device = choose_device(cfg.device)
-    bf16 = cfg.bf16 if cfg.bf16 is not None else (device == "cuda" and torch.cuda.is_bf16_supported())
-    set_seed(cfg.seed)  # before the model is built: the new classifier head starts the same
-    tok, model = load_model(cfg.model)
-    train_ds = _Encoded(tok, parts["train"]["text"], parts["train"]["y"], cfg.max_length)
-    dev_ds = _Encoded(tok, parts["dev"]["text"], parts["dev"]["y"], cfg.max_length)
-    weights = class_weights(parts["train"]["y"], cfg.class_weights)
-
-    trainer = make_trainer(cfg, model, tok, train_ds, dev_ds, weights, out_dir / "checkpoints", device, bf16)
-    started = time.time()
-    train_out = trainer.train()
-    train_seconds = time.time() - started
-    model = trainer.model
-    p_dev = predict_proba(model, tok, parts["dev"]["text"], max_length=cfg.max_length)
-    p_test = predict_proba(model, tok, parts["test"]["text"], max_length=cfg.max_length)
+    with quiet(not cfg.progress):
+        fitted = fit_transformer(cfg, parts["train"], parts["dev"], out_dir / "checkpoints")
+    p_dev = fitted.predict_proba(parts["dev"]["text"])
+    p_test = fitted.predict_proba(parts["test"]["text"])
     threshold = tune_threshold(parts["dev"]["y"], p_dev, cfg.threshold_rule)  # frozen from here on
     base = tfidf_baseline(parts, cfg.threshold_rule, cfg.seed)
     result = {
-        "config": cfg.model_dump(), "device": device, "bf16": bool(bf16), "positive_label": df.attrs["positive_label"],
-        "sizes": {k: len(v) for k, v in parts.items()}, "class_weights": weights, "threshold": threshold,
+        "config": cfg.model_dump(), "device": fitted.device, "bf16": fitted.bf16,
+        "positive_label": df.attrs["positive_label"], "settings": fitted.settings.model_dump(),
+        "sizes": {k: len(v) for k, v in parts.items()}, "class_weights": fitted.class_weights, "threshold": threshold,
         "dev": scores(parts["dev"]["y"], p_dev, threshold), "test": scores(parts["test"]["y"], p_test, threshold),
         "baseline": {"dev": base["dev"], "test": base["test"]},
-        "train_seconds": train_seconds, "train_samples_per_second": train_out.metrics.get("train_samples_per_second"),
-        "epochs_run": float(trainer.state.epoch or 0), "best_checkpoint": trainer.state.best_model_checkpoint,
-        "log_history": trainer.state.log_history,
+        "train_seconds": fitted.train_seconds, "train_samples_per_second": fitted.train_samples_per_second,
+        "epochs_run": fitted.epochs_run, "best_checkpoint": fitted.best_checkpoint,
+        "log_history": fitted.log_history,
     }
-    trainer.save_model(str(out_dir / "model"))
-    tok.save_pretrained(str(out_dir / "model"))
-    (out_dir / "threshold.json").write_text(json.dumps(
-        {"threshold": threshold, "rule": cfg.threshold_rule, "max_length": cfg.max_length,
-         "positive_label": df.attrs["positive_label"]}, indent=1))
+    with quiet(not cfg.progress):
+        save_classifier(fitted, out_dir, threshold, cfg.threshold_rule, df.attrs["positive_label"])
     (out_dir / "metrics.json").write_text(json.dumps(result, indent=1, default=float))
-    test = parts["test"].assign(p=p_test, p_baseline=base["test_proba"])
-    result["test_predictions"] = test
-    for ckpt in (out_dir / "checkpoints").glob("checkpoint-*"):  # the best one is saved as model/
-        import shutil
-
-        shutil.rmtree(ckpt, ignore_errors=True)
+    result["test_predictions"] = parts["test"].assign(p=p_test, p_baseline=base["test_proba"])
     return result
 
 
@@ -504,41 +697,23 @@ def estimates_by_group(frame: pd.DataFrame, group_by: str, proba: str = "p", obs
 
 
 @grouped
-def estimates_on_test(result: dict, data: str, group_by: str = "region",
-                            min_group: int = MIN_GROUP) -> pd.DataFrame | None:
-    """:func:`estimates_by_group` on the test split of :func:`finetune`'s ``result``, each text
-    given its writer's ``group_by`` from the dataset ``data`` (people for employee texts,
-    candidates for candidate texts). ``None`` when the texts cannot be linked to a group (a
-    CSV of texts, or no ids)."""
+def estimates_linked(scored: pd.DataFrame, data: str, group_by: str = "region", proba: str = "p",
+                     min_group: int = MIN_GROUP) -> pd.DataFrame | None:
+    """:func:`estimates_by_group` on scored texts (columns ``y``, ``proba`` and an id), each
+    text given its writer's ``group_by`` from the dataset ``data`` (people for employee
+    texts, candidates for candidate texts). ``None`` when the texts cannot be linked to a
+    group (a CSV of texts, or no ids)."""
     from .datasets import load
 
-    test = result["test_predictions"]
     if str(data).lower().endswith(TEXT_FILE_SUFFIXES):
         return None
     ds = load(data)
     links = [("employee_id", ds.people), ("candidate_id", ds.candidates)]
     for id_col, table in links:
-        if id_col in test and test[id_col].notna().any() and table is not None and group_by in table:
-            groups = test[id_col].map(table.drop_duplicates(id_col).set_index(id_col)[group_by])
-            return estimates_by_group(test.assign(**{group_by: groups}), group_by, min_group=min_group)
+        if id_col in scored and scored[id_col].notna().any() and table is not None and group_by in table:
+            groups = scored[id_col].map(table.drop_duplicates(id_col).set_index(id_col)[group_by])
+            return estimates_by_group(scored.assign(**{group_by: groups}), group_by, proba=proba, min_group=min_group)
     return None
-
-
-SCORES = ("accuracy", "precision", "recall", "f1", "roc_auc", "pr_auc")
-MEASURES = SCORES + ("threshold",)
-
-
-def scores_on_test(result: dict, baseline: bool = False) -> dict[str, float]:
-    """The fine-tuned model's (or the baseline's) scores on the test split, by measure."""
-    scored = result["baseline"]["test"] if baseline else result["test"]
-    return {k: scored[k] for k in SCORES}
-
-
-def scores_table(result: dict) -> pd.DataFrame:
-    """The fine-tuned model beside the TF-IDF baseline on the test split, one row a measure."""
-    table = pd.DataFrame({"fine-tuned": [result["test"][k] for k in MEASURES],
-                          "TF-IDF baseline": [result["baseline"]["test"][k] for k in MEASURES]}, index=list(MEASURES))
-    return not_personal(table.reset_index(names="measure"), "scores of two classifiers on the test split")
 
 
 def output_dir(name: str = "finetune") -> Path:

@@ -17,7 +17,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import RepeatedStratifiedKFold, cross_val_score
 
 import talentkit as tk
-from talentkit import drivers, privacy, synth
+from talentkit import drivers, privacy, stats, synth
 from talentkit.errors import ParameterError
 
 AS_OF = "2024-06-30"
@@ -106,7 +106,7 @@ def test_cross_validated_auc_equals_cross_val_score_on_the_same_folds(people):
         assert result.auc(name) == pytest.approx(expected, abs=1e-12), name
     assert result.best in drivers.MODELS and result.auc(result.best) > 0.65
     folds = result.folds[result.folds["model"] == result.best]["roc_auc"]
-    mean, lo, hi = drivers.corrected_interval(folds, len(y) - len(y) // 4, len(y) // 4)
+    mean, lo, hi = stats.corrected_interval(folds, len(y) - len(y) // 4, len(y) // 4)
     assert lo < mean < hi and hi - lo > 2 * 1.96 * folds.std(ddof=1) / np.sqrt(8)  # wider than the naive one
 
 

@@ -211,7 +211,7 @@ def test_every_notebook_runs_on_people_only_events_naming_what_it_skips(tmp_path
                   [{"notebook": nb, "params": {"group_by": "team"} if nb.startswith(("00", "01")) else {}}
                    for nb in notebooks])
     skipped = {"01_metrics": ["1. The seed article's four numbers", "5. Attraction", "6. Knowledge sharing"],
-               "02_finetune": ["Fine-tuning, the baseline"], "03_case_study": ["Part 3: the region"],
+               "02_finetune": ["The text-model ladder"], "03_case_study": ["Part 3: the region"],
                "04_scenarios": ["1-3. The flow model", "4. Staffing"], "05_network": ["Knowledge flow, brokers"],
                "06_drivers": ["5. Fairness", "6. Flight risk by group"]}
     for job, titles in skipped.items():

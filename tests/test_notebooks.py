@@ -155,16 +155,18 @@ def test_network_notebook_matches_the_package(smoke):
     assert r["top_k_share"] == pytest.approx(risk.top_k_share, abs=1e-12)
 
 
-def test_finetune_notebook_records_its_saved_metrics(smoke):
+def test_finetune_notebook_records_its_ladder_and_saves_the_winner(smoke):
+    from talentkit import ladder
+
     r = results(smoke, "02_finetune")
-    saved = json.loads((smoke / "02_finetune" / "finetune" / "metrics.json").read_text())
-    for k in ("f1", "roc_auc", "accuracy"):
-        assert r[f"test_{k}"] == saved["test"][k]
-        assert r[f"baseline_{k}"] == saved["baseline"]["test"][k]
-    assert r["threshold"] == saved["threshold"] == saved["dev"]["threshold"]
-    assert r["sizes"]["train"] == 64
-    assert (smoke / "02_finetune" / "finetune" / "model" / "config.json").exists()
-    assert not list((smoke / "02_finetune" / "finetune" / "checkpoints").glob("checkpoint-*"))
+    winner = smoke / "02_finetune" / "finetune" / "winner"
+    saved = json.loads((winner / "ladder.json").read_text())
+    assert r["winner"] == saved["rung"] and r["n_texts"] == 200
+    for rung in ("tfidf", "embed", "finetune"):  # the smoke run's ladder
+        assert 0 <= r[f"{rung}_f1"] <= 1
+        if rung != "tfidf":
+            assert r[f"{rung}_verdict"] == ladder.verdict(r[f"{rung}_diff_f1_lo"], r[f"{rung}_diff_f1_hi"])
+    assert ladder.load_scorer(winner).predict_proba(["My manager supports me."]).shape == (1,)
 
 
 def test_scenarios_notebook_matches_the_package(smoke):

@@ -1,0 +1,186 @@
+"""The text-model ladder: adaptive settings, cross-validation equal to scikit-learn's,
+paired intervals on matching folds, every rung on a small set, a tiny random BERT, Chinese."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_validate
+from sklearn.pipeline import make_pipeline
+
+from talentkit import ladder, stats, summaries, textclf
+from talentkit.errors import ParameterError
+
+QUICK = dict(data="synthetic:small", task="retention", progress=False, epochs=1, max_length=32)
+
+
+def test_max_length_follows_the_data():
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(textclf.resolve_model("minilm"))
+    short = ["Pay is fine."] * 50
+    long = [" ".join(["the workload is crushing and my manager never gives feedback"] * 8)] * 50
+    n_short, why = textclf.max_length_for(textclf.token_lengths(tok, short), 512)
+    n_long, _ = textclf.max_length_for(textclf.token_lengths(tok, long), 512)
+    assert n_short == 16 and n_long > 64 and n_long % 16 == 0, (n_short, n_long)
+    assert "95th percentile" in why
+    huge = [" ".join(["word"] * 900)] * 5
+    assert textclf.max_length_for(textclf.token_lengths(tok, huge), 512)[0] == 512  # capped by the model
+    # a value the user sets wins; unset values say why they were chosen
+    tok, model = textclf.load_model("minilm")
+    auto = textclf.choose_settings(textclf.FinetuneConfig(), tok, model, long)
+    given = textclf.choose_settings(textclf.FinetuneConfig(max_length=40, learning_rate=1e-4, epochs=2), tok, model, long)
+    assert auto.max_length == n_long and auto.early_stopping and auto.learning_rate == 5e-5
+    assert (given.max_length, given.learning_rate, given.epochs, given.early_stopping) == (40, 1e-4, 2, False)
+    assert given.why["max_length"] == "set by the user" and "Devlin" in auto.why["learning_rate"]
+
+
+def test_cross_validated_baseline_equals_scikit_learn_on_the_same_folds():
+    cfg = ladder.LadderConfig(**QUICK, rungs="tfidf", folds=3, repeats=2)
+    result = ladder.run(cfg)
+    df = textclf.load_texts(cfg)
+    parts = ladder.fold_indices(df, "cv", 3, 2, 0)
+    assert len(parts) == 6
+    for p in parts:  # grouped: no writer on both sides
+        assert not set(df["group"].iloc[p["test"]]) & set(df["group"].iloc[np.r_[p["fit"], p["dev"]]])
+    pipe = make_pipeline(textclf.tfidf_vectorizer(), LogisticRegression(max_iter=2000, class_weight="balanced",
+                                                                        random_state=0))
+    sk = cross_validate(pipe, df["text"], df["y"], cv=[(p["fit"], p["test"]) for p in parts],
+                        scoring=["roc_auc", "average_precision"])
+    folds = result.folds.sort_values(["repeat", "fold"])
+    np.testing.assert_allclose(folds["roc_auc"], sk["test_roc_auc"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(folds["pr_auc"], sk["test_average_precision"], rtol=0, atol=1e-12)
+    row = result.row("tfidf")
+    n_test = int(np.mean([len(p["test"]) for p in parts]))
+    mean, lo, hi = stats.corrected_interval(sk["test_roc_auc"], len(df) - n_test, n_test)
+    assert (row["roc_auc"], row["roc_auc_lo"], row["roc_auc_hi"]) == pytest.approx((mean, lo, hi), abs=1e-12)
+
+
+def test_paired_difference_is_taken_on_matching_folds():
+    cfg = ladder.LadderConfig(**QUICK, rungs="tfidf,embed", folds=3, repeats=2)
+    result = ladder.run(cfg)
+    f = result.folds.pivot_table(index=["repeat", "fold"], columns="rung", values="f1")
+    n_test = int(result.folds["n_test"].mean())
+    by_hand = stats.corrected_interval(f["embed"] - f["tfidf"], result.n_texts - n_test, n_test)
+    row = result.row("embed")
+    assert (row["diff_f1"], row["diff_f1_lo"], row["diff_f1_hi"]) == pytest.approx(by_hand, abs=1e-12)
+    unpaired = stats.corrected_interval(f["embed"].to_numpy() - f["tfidf"].to_numpy()[::-1], 1, 1)
+    assert unpaired[1:] != pytest.approx(by_hand[1:])  # pairing matters
+    assert row["verdict"] == ladder.verdict(row["diff_f1_lo"], row["diff_f1_hi"])
+
+
+def test_verdicts_come_from_the_interval():
+    assert ladder.verdict(0.01, 0.05) == "better"
+    assert ladder.verdict(-0.05, -0.001) == "worse"
+    assert ladder.verdict(-0.01, 0.2) == "no clear difference"
+    assert ladder.verdict(np.nan, np.nan) == "no clear difference"
+
+
+def test_every_rung_runs_on_a_small_set_ranks_and_the_winner_scores_back(tmp_path):
+    cfg = ladder.LadderConfig(**QUICK, rungs="tfidf,embed,setfit,lora,finetune", folds=2, repeats=1, max_texts=120,
+                              setfit_pairs=32)
+    result = ladder.run(cfg, tmp_path)
+    assert list(result.table["rank"]) == [1, 2, 3, 4, 5]
+    assert set(result.table["rung"]) == set(ladder.RUNGS)
+    assert result.table["f1"].is_monotonic_decreasing
+    assert result.folds.groupby("rung").size().eq(2).all()
+    assert result.winner in ladder.RUNGS and (tmp_path / "winner" / "ladder.json").exists()
+    oof = result.oof
+    assert all(oof[f"p_{r}"].between(0, 1).all() for r in ladder.RUNGS)
+    scorer = ladder.load_scorer(tmp_path / "winner")
+    assert scorer.rung == result.winner and scorer.predict_proba(oof["text"][:5]).shape == (5,)
+    # every rung's saved form reloads to the same probabilities
+    df = textclf.load_texts(cfg).head(80)
+    for name in ("embed", "setfit", "lora"):
+        folder, threshold = ladder.save_winner(cfg, df, name, tmp_path / name, "stayed")
+        again = ladder.load_scorer(folder)
+        fresh = ladder.make_rung(name, cfg)
+        assert again.rung == name and again.threshold == threshold
+        assert again.predict_proba(df["text"][:6]).shape == (6,)
+    # the text summary names what the table says
+    text = summaries.ladder_summary(result).data.replace("\\", "")  # markdown escapes
+    for r in result.table.itertuples():
+        if r.verdict != "baseline":
+            assert f"{r.model} is **{r.verdict}**" in text
+    assert fresh.name == "lora"
+
+
+def test_auto_ladder_keeps_to_the_time_budget():
+    cfg = ladder.LadderConfig(**QUICK, folds=2, repeats=1, time_budget=20)
+    plan = ladder.plan(textclf.load_texts(cfg), cfg, 2).set_index("rung")
+    assert plan.loc["tfidf", "runs"]
+    assert plan.loc[plan["runs"], "estimated_seconds"].sum() <= 20 + plan.loc["tfidf", "estimated_seconds"]
+    assert not plan.loc["setfit", "runs"] and "budget" in plan.loc["setfit", "why"]
+    with pytest.raises(ParameterError, match="unknown rung.*bert"):
+        ladder.LadderConfig(rungs="tfidf,bert").rung_names()
+
+
+def _tiny_bert(folder, texts):
+    """A randomly initialised 2-layer BERT with a vocabulary made from ``texts``: the BERT
+    path, run without any download."""
+    from transformers import (
+        BertConfig,
+        BertForSequenceClassification,
+        BertTokenizerFast,
+    )
+
+    chars = sorted({c for t in texts for c in t.lower() if not c.isspace()})
+    words = sorted({w.strip(".,").lower() for t in texts for w in t.split()})
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + list(dict.fromkeys(chars + words))
+    folder.mkdir(parents=True)
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    tok = BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), do_lower_case=True)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=128, num_labels=2)
+    BertForSequenceClassification(config).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return folder
+
+
+@pytest.mark.parametrize("data", ["synthetic:small", "synthetic:small:zh"])
+def test_a_tiny_random_bert_fine_tunes_and_reloads(tmp_path, data):
+    texts = textclf.load_texts(textclf.FinetuneConfig(data=data))["text"]
+    model = _tiny_bert(tmp_path / "tiny-bert", texts)
+    cfg = textclf.FinetuneConfig(data=data, model=str(model), epochs=2, progress=False, learning_rate=1e-3)
+    result = textclf.finetune(cfg, tmp_path / "out")
+    assert result["settings"]["max_length"] <= 128
+    clf = textclf.TextClassifier.load(tmp_path / "out", device="cpu")
+    test = result["test_predictions"]
+    np.testing.assert_allclose(clf.predict_proba(test["text"]), test["p"], atol=1e-6)
+    from transformers import BertForSequenceClassification
+
+    before = BertForSequenceClassification.from_pretrained(model).bert.encoder.layer[0].attention.self.query.weight
+    after = clf.model.bert.encoder.layer[0].attention.self.query.weight
+    assert not np.allclose(before.detach().numpy(), after.detach().cpu().numpy())  # the whole model was trained
+
+
+def test_chinese_texts_train_the_baseline_and_the_embedding_rung_above_chance():
+    cfg = ladder.LadderConfig(data="synthetic:small:zh", task="retention", rungs="tfidf,embed", folds=3, repeats=1,
+                              progress=False)
+    assert ladder.language_of(textclf.load_texts(cfg)["text"]) == "zh"
+    result = ladder.run(cfg)
+    assert result.language == "zh" and result.settings["tfidf"]["terms"][0] == "characters 1-3"
+    from scipy.stats import mannwhitneyu
+
+    y = result.oof["y"].to_numpy() == 1
+    for rung in ("tfidf", "embed"):  # held-out scores rank the positive texts higher than chance would
+        p = result.oof[f"p_{rung}"].to_numpy()
+        assert result.row(rung)["roc_auc"] > 0.55
+        assert mannwhitneyu(p[y], p[~y], alternative="greater").pvalue < 0.01, rung
+    assert textclf.language_of(["我的经理很支持我 but GPU quota is low"]) == "zh"
+    assert textclf.language_of(["My manager supports me."]) == "en"
+
+
+@pytest.mark.slow
+def test_default_ladder_verdicts_match_their_paired_intervals_on_the_built_in_texts():
+    """The notebook's defaults on the built-in retention texts (about 40 s on 2 cores)."""
+    result = ladder.run(ladder.LadderConfig(progress=False))
+    assert result.evaluation.startswith("5-fold cross-validation")
+    text = summaries.ladder_summary(result).data.replace("\\", "")  # markdown escapes
+    for r in result.table.itertuples():
+        if r.verdict != "baseline":
+            assert r.verdict == ladder.verdict(r.diff_f1_lo, r.diff_f1_hi)
+            assert f"{r.model} is **{r.verdict}**" in text
+    better = result.table[result.table["verdict"] == "better"]
+    assert result.winner == (better["rung"].iloc[0] if len(better) else "tfidf")
