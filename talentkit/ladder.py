@@ -550,7 +550,7 @@ def _run(cfg: LadderConfig, out_dir: str | Path | None, df: pd.DataFrame | None)
         n_groups=int(df["group"].nunique()), language=language_of(df["text"]),
         positive_share=share, seconds=0.0, rank_by=cfg.rank_by)
     if out_dir is not None:
-        result.saved, result.winner_threshold = save_winner(cfg, df, winner, Path(out_dir) / "winner", positive)
+        result.saved, result.winner_threshold = _save_winner(cfg, df, winner, Path(out_dir) / "winner", positive)
     result.seconds = time.time() - started
     return result
 
@@ -558,6 +558,11 @@ def _run(cfg: LadderConfig, out_dir: str | Path | None, df: pd.DataFrame | None)
 def save_winner(cfg: LadderConfig, df: pd.DataFrame, name: str, folder: Path, positive: str) -> tuple[Path, float]:
     """Refit rung ``name`` on all texts (dev rows held back to freeze the threshold) and
     save it with ``ladder.json``, for :func:`load_scorer`."""
+    with quiet(not cfg.progress):
+        return _save_winner(cfg, df, name, folder, positive)
+
+
+def _save_winner(cfg: LadderConfig, df: pd.DataFrame, name: str, folder: Path, positive: str) -> tuple[Path, float]:
     folder.mkdir(parents=True, exist_ok=True)
     fit, dev = dev_cut(df, np.arange(len(df)), cfg.dev_size, cfg.seed)
     rung = make_rung(name, cfg).fit(df.iloc[fit], df.iloc[dev])

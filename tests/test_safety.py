@@ -121,7 +121,7 @@ def hostile(tmp_path_factory):
             {"notebook": "notebooks/01_metrics.ipynb", "name": "tiny-selection", "params": {"regions": [TINY_REGION]}},
             {"notebook": "notebooks/02_finetune.ipynb", "params": {
                 "task": "retention", "positive_label": "stayed <b data-pwned=1>PWNED</b> $x$", "epochs": 1,
-                "model_ladder": "tfidf,finetune", "folds": 2, "repeats": 1, "max_texts": 120, "max_length": 24}},
+                "model_ladder": "tfidf", "folds": 2, "repeats": 1, "max_texts": 120, "max_length": 24}},
             {"notebook": "notebooks/03_case_study.ipynb", "matrix": {"region": [us, TINY_REGION]}},
             {"notebook": "notebooks/04_scenarios.ipynb", "params": {
                 "unit": "region", "years": 2, "application_scenarios": ["customer_service"]}},
