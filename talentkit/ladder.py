@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -35,7 +35,6 @@ import pandas as pd
 from pydantic import Field, field_validator
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
-from sklearn.pipeline import make_pipeline
 
 from .errors import ParameterError, TextDataError
 from .privacy import not_personal
@@ -53,8 +52,9 @@ from .textclf import (
     quiet,
     save_classifier,
     scores,
-    tfidf_vectorizer,
+    tfidf_classifier,
     token_lengths,
+    token_limit,
     tune_threshold,
 )
 
@@ -129,9 +129,7 @@ class TfidfRung(BaseRung):
     name, saved = "tfidf", ("pipe", "pipeline.joblib")
 
     def fit(self, train: pd.DataFrame, dev: pd.DataFrame) -> "TfidfRung":
-        vec = tfidf_vectorizer(language=language_of(train["text"]))
-        clf = LogisticRegression(max_iter=2000, class_weight="balanced", random_state=self.cfg.seed)
-        self.pipe = make_pipeline(vec, clf).fit(list(train["text"]), train["y"])
+        self.pipe = tfidf_classifier(train["text"], train["y"], self.cfg.seed)
         return self
 
     def predict_proba(self, texts) -> np.ndarray:
@@ -319,8 +317,7 @@ def _seconds_per_text(model_name: str, texts: list[str], max_length: int | None,
     tok, model = load_model(model_name)
     model.to(choose_device(device)).eval()
     if not max_length:  # as the fine-tune will choose it
-        limit = min(int(getattr(model.config, "max_position_embeddings", 512) or 512), 512)
-        max_length = max_length_for(token_lengths(tok, sample), limit)[0]
+        max_length = max_length_for(token_lengths(tok, sample), token_limit(tok, model))[0]
     enc = tok(sample, truncation=True, max_length=max_length, padding=True, return_tensors="pt").to(model.device)
     with torch.inference_mode():
         model(**{k: v[:4] for k, v in enc.items()})
@@ -407,7 +404,6 @@ class LadderResult:
     rank_by: str
     saved: Path | None = None
     winner_threshold: float | None = None
-    extra: dict = field(default_factory=dict)
 
     @property
     def all_yes_f1(self) -> float:
@@ -616,11 +612,5 @@ def load_scorer(folder: str | Path) -> TextScorer:
     return TextScorer(folder)
 
 
-def gap_to_chance(result: LadderResult) -> float:
-    """The winner's F1 above the F1 of saying yes to everyone, :math:`2s/(1+s)` for a
-    positive share :math:`s`: how much of the F1 the model earns."""
-    return float(result.row(result.winner)["f1"] - result.all_yes_f1)
-
-
 __all__ = ["RUNGS", "BASELINE", "LadderConfig", "LadderResult", "run", "plan", "fold_indices", "verdict",
-           "load_scorer", "TextScorer", "gap_to_chance"]
+           "load_scorer", "TextScorer"]

@@ -37,6 +37,7 @@ from sklearn import metrics as skm
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, train_test_split
+from sklearn.pipeline import Pipeline, make_pipeline
 
 from .errors import ModelLoadError, TextDataError
 from .privacy import MIN_GROUP, grouped, not_personal, suppress
@@ -233,13 +234,18 @@ def tfidf_vectorizer(min_df: int = 1, language: str = "en") -> TfidfVectorizer:
     return TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True)
 
 
+def tfidf_classifier(texts, y, seed: int = 0) -> Pipeline:
+    """TF-IDF (:func:`tfidf_vectorizer`, in the texts' language) + logistic regression with
+    balanced classes, fitted on ``texts`` and ``y``."""
+    clf = LogisticRegression(max_iter=2000, class_weight="balanced", random_state=seed)
+    return make_pipeline(tfidf_vectorizer(language=language_of(texts)), clf).fit(list(texts), y)
+
+
 def tfidf_baseline(parts: dict[str, pd.DataFrame], rule: str = "f1", seed: int = 0) -> dict:
-    """TF-IDF (words, 1-2 grams) + logistic regression, threshold tuned on dev, scored on test."""
-    vec = tfidf_vectorizer(language=language_of(parts["train"]["text"]))
-    x = vec.fit_transform(parts["train"]["text"])
-    clf = LogisticRegression(max_iter=2000, class_weight="balanced", random_state=seed).fit(x, parts["train"]["y"])
-    p_dev = clf.predict_proba(vec.transform(parts["dev"]["text"]))[:, 1]
-    p_test = clf.predict_proba(vec.transform(parts["test"]["text"]))[:, 1]
+    """TF-IDF + logistic regression (:func:`tfidf_classifier`), threshold tuned on dev, scored on test."""
+    pipe = tfidf_classifier(parts["train"]["text"], parts["train"]["y"], seed)
+    p_dev = pipe.predict_proba(list(parts["dev"]["text"]))[:, 1]
+    p_test = pipe.predict_proba(list(parts["test"]["text"]))[:, 1]
     threshold = tune_threshold(parts["dev"]["y"], p_dev, rule)
     return {"dev": scores(parts["dev"]["y"], p_dev, threshold), "test": scores(parts["test"]["y"], p_test, threshold),
             "test_proba": p_test}
@@ -439,6 +445,13 @@ def token_lengths(tok, texts) -> np.ndarray:
     return np.array([len(ids) for ids in tok(list(texts), truncation=False)["input_ids"]])
 
 
+def token_limit(tok, model) -> int:
+    """The most tokens ``model`` takes: its position embeddings, or the tokenizer's limit
+    where that is lower (512 where neither says)."""
+    return min(int(getattr(model.config, "max_position_embeddings", 512) or 512),
+               int(tok.model_max_length if tok.model_max_length < 1e6 else 512))
+
+
 def max_length_for(lengths, limit: int, percentile: float = 95) -> tuple[int, str]:
     """Tokens kept: the ``percentile`` of the texts' token lengths rounded up to a multiple of
     16, at least 16 and at most the model's limit. Batches are padded to their longest text
@@ -470,8 +483,7 @@ def choose_settings(cfg: FinetuneConfig, tok, model, train_texts) -> Settings:
     """The fine-tune's settings: each one the user set is kept; each left unset adapts to the
     data (:func:`max_length_for`, :func:`learning_rate_for`, early stopping on dev ROC-AUC up
     to ``max_epochs``, batch 16 under 2,000 training texts for more steps on small data)."""
-    limit = min(int(getattr(model.config, "max_position_embeddings", 512) or 512),
-                int(tok.model_max_length if tok.model_max_length < 1e6 else 512))
+    limit = token_limit(tok, model)
     given = "set by the user"
     why = {}
     if cfg.max_length:
