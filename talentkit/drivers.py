@@ -881,14 +881,14 @@ def compare_models(data: DriverData, folds: int = 5, repeats: int = 2, seed: int
     for name in models:
         f = fold_scores[fold_scores["model"] == name]
         row = {"model": name}
-        for m in SCORERS:
-            row[m], row[f"{m}_lo"], row[f"{m}_hi"] = corrected_interval(f[m], n_train, n_test)
+        for m in SCORERS:  # ROC-AUC, PR-AUC and Brier lie in [0, 1]
+            row[m], row[f"{m}_lo"], row[f"{m}_hi"] = corrected_interval(f[m], n_train, n_test, (0.0, 1.0))
         table_rows.append(row)
     table = pd.DataFrame(table_rows)
     ranked = table.sort_values("roc_auc", ascending=False, kind="stable")["model"].tolist()
     best, runner_up = ranked[0], ranked[1]
     wide = fold_scores.pivot(index="fold", columns="model", values="roc_auc")
-    margin = corrected_interval(wide[best] - wide[runner_up], n_train, n_test)
+    margin = corrected_interval(wide[best] - wide[runner_up], n_train, n_test, (-1.0, 1.0))
     best_record = max(record_models, key=lambda m: table.set_index("model").loc[m, "roc_auc"])
     record_X = X.drop(columns="text", errors="ignore")
     importances = []

@@ -443,12 +443,11 @@ def _interval_table(folds: pd.DataFrame, names: list[str], n_train: int, n_test:
         f = folds[folds["rung"] == name].set_index(["repeat", "fold"])
         row = {"rung": name, "model": RUNGS[name], "seconds": float(f["seconds"].sum())}
         for m in METRICS:  # scores lie in [0, 1], differences in [-1, 1]: the t interval is clipped to them
-            mean, lo, hi = corrected_interval(f[m], n_train, n_test)
-            row[m], row[f"{m}_lo"], row[f"{m}_hi"] = mean, max(lo, 0.0), min(hi, 1.0)
+            row[m], row[f"{m}_lo"], row[f"{m}_hi"] = corrected_interval(f[m], n_train, n_test, (0.0, 1.0))
         for m in ("f1", "roc_auc"):
             diff = (f[m] - base[m].reindex(f.index)).to_numpy()
-            mean, lo, hi = corrected_interval(diff, n_train, n_test)
-            row[f"diff_{m}"], row[f"diff_{m}_lo"], row[f"diff_{m}_hi"] = mean, max(lo, -1.0), min(hi, 1.0)
+            row[f"diff_{m}"], row[f"diff_{m}_lo"], row[f"diff_{m}_hi"] = corrected_interval(diff, n_train, n_test,
+                                                                                             (-1.0, 1.0))
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .datasets import Dataset
+from .labels import UNITS_ATTR
 from .privacy import MIN_GROUP, SUPPRESSED, grouped, mark, suppress
 from .stats import add_proportion, add_rate, blau_index
 from .timeline import (
@@ -103,7 +104,9 @@ def article_metrics(ds: Dataset, start, end, region: str | None = None,
         table.loc[:, people_measures[:-1]] = table[people_measures[:-1]].where(table["measure"] == "S")
         table["undecided"] = np.nan
     table[SUPPRESSED] = hidden
-    return mark(table.set_index("measure"), min_group)
+    out = mark(table.set_index("measure"), min_group)
+    out.attrs[UNITS_ATTR] = {"value": "%"}  # A, R, F and S are shares
+    return out
 
 
 def cohort_outcomes(ds: Dataset, c: pd.DataFrame, horizon_months: int) -> tuple[pd.Series, pd.Series, pd.Series]:

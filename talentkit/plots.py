@@ -3,11 +3,12 @@
 ``network.flow_matrix`` -> :func:`flow_matrix`, ...), refuses a table that did not pass
 the privacy gate (:func:`talentkit.privacy.require_marked`), never plots a suppressed
 group's value (it is labelled ``<min_group>`` instead), and returns the matplotlib figure.
-The seaborn theme is applied inside each figure, not set globally at import."""
+The kit's one theme (:mod:`talentkit.theme`: seaborn's whitegrid, the palette, sizes, the CJK
+font fallback and alt text for each figure) is applied once, when this module is imported,
+so any figure a notebook draws looks the same. Axis titles use the tables' labels
+(:func:`talentkit.labels.label_and_unit`), not the kit's keys."""
 
 from __future__ import annotations
-
-import functools
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -15,6 +16,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from . import theme
+from .labels import label_and_unit, value_label
 from .markup import plot_label, plot_labels
 from .privacy import (
     MIN_GROUP,
@@ -24,20 +27,8 @@ from .privacy import (
     suppress_matrix,
 )
 
-PALETTE = "crest"
-THEME = {"style": "whitegrid", "context": "notebook", "palette": "deep"}
-
-
-def _themed(func):
-    """Draw ``func``'s figure under the kit's seaborn theme, leaving the global settings alone."""
-
-    @functools.wraps(func)
-    def draw(*args, **kwargs):
-        with sns.axes_style(THEME["style"]), sns.plotting_context(THEME["context"]), \
-                sns.color_palette(THEME["palette"]):
-            return func(*args, **kwargs)
-
-    return draw
+PALETTE = theme.SEQUENTIAL  # ordered values (bars by group, heat maps)
+theme.apply()
 
 
 def _gate(table, what: str, min_group: int | None) -> int:
@@ -55,7 +46,6 @@ def _fmt(ax, percent: bool):
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
 
 
-@_themed
 def kpi_bars(table: pd.DataFrame, group_by: str, measure: str, title: str | None = None,
              percent: bool = True, min_group: int | None = None):
     """Bars of ``measure`` per ``group_by`` with its ``_lo``/``_hi`` interval (a table from
@@ -75,14 +65,13 @@ def kpi_bars(table: pd.DataFrame, group_by: str, measure: str, title: str | None
     labels = plot_labels(t[group_by])
     tilt = len(t) > 6 or max((len(v) for v in labels), default=0) * len(t) > 60  # long labels would overlap
     ax.set_xticks(x, labels, rotation=30 if tilt else 0, ha="right" if tilt else "center")
-    ax.set_ylabel(measure.replace("_", " "))
-    ax.set_title(plot_label(title or f"{measure.replace('_', ' ')} by {group_by}", 100))
+    ax.set_ylabel(label_and_unit(measure)[0])
+    ax.set_title(plot_label(title or f"{label_and_unit(measure)[0]} by {label_and_unit(group_by)[0].lower()}", 100))
     _fmt(ax, percent)
     fig.tight_layout()
     return fig
 
 
-@_themed
 def trend(table: pd.DataFrame, period: str, measure: str, hue: str | None = None, title: str | None = None,
           percent: bool = True):
     """``measure`` over ``period`` (quarter or year), one line per ``hue``; suppressed points are gaps."""
@@ -95,7 +84,7 @@ def trend(table: pd.DataFrame, period: str, measure: str, hue: str | None = None
         t[hue] = plot_labels(t[hue])
     fig, ax = plt.subplots(figsize=(8, 3.6))
     sns.lineplot(data=t, x=period, y=measure, hue=hue, marker="o", ax=ax, sort=False)
-    ax.set_title(plot_label(title or f"{measure.replace('_', ' ')} by {period}", 100))
+    ax.set_title(plot_label(title or f"{label_and_unit(measure)[0]} by {label_and_unit(period)[0].lower()}", 100))
     ax.set_xlabel("")
     ax.tick_params(axis="x", rotation=45)
     _fmt(ax, percent)
@@ -105,7 +94,6 @@ def trend(table: pd.DataFrame, period: str, measure: str, hue: str | None = None
     return fig
 
 
-@_themed
 def km_curves(curves, title: str | None = None, horizon_months: float | None = None):
     """Kaplan–Meier curves (a ``tenure.TenureCurves``: only the groups the gate shows); the
     title says the cohort and grouping unless given."""
@@ -127,7 +115,6 @@ def _draw_km(ax, curves, horizon_months: float | None) -> None:
     _fmt(ax, True)
 
 
-@_themed
 def km_panels(curves: list, horizon_months: float | None = None):
     """Several ``TenureCurves`` side by side, one panel each, titled by their grouping."""
     for c in curves:
@@ -141,7 +128,6 @@ def km_panels(curves: list, horizon_months: float | None = None):
     return fig
 
 
-@_themed
 def funnel(table: pd.DataFrame | None, group_by: str = "channel",
            stages=("applied", "screen", "interview", "offers", "hired")):
     """Share of applicants reaching each stage, per group (a ``metrics.funnel`` table);
@@ -154,7 +140,7 @@ def funnel(table: pd.DataFrame | None, group_by: str = "channel",
     long = t.melt(id_vars=[group_by], value_vars=list(stages), var_name="stage", value_name="count")
     long["share"] = long["count"] / long[group_by].map(t.set_index(group_by)["applied"])
     fig, ax = plt.subplots(figsize=(8, 3.8))
-    sns.barplot(data=long, x="stage", y="share", hue=group_by, ax=ax, palette="deep")
+    sns.barplot(data=long, x="stage", y="share", hue=group_by, ax=ax, palette=theme.PALETTE)
     ax.set_yscale("log")
     ax.set_ylabel("share of applicants (log scale)")
     ax.set_title(f"Recruiting funnel by {group_by}")
@@ -163,7 +149,6 @@ def funnel(table: pd.DataFrame | None, group_by: str = "channel",
     return fig
 
 
-@_themed
 def heatmap(table: pd.DataFrame, group_by: str, measures: list[str], title: str | None = None,
             min_group: int | None = None):
     """``group_by`` × measure heatmap, each column scaled to its own range; suppressed cells
@@ -181,7 +166,7 @@ def heatmap(table: pd.DataFrame, group_by: str, measures: list[str], title: str 
     for i in np.flatnonzero(hidden):  # seaborn leaves masked cells unlabelled
         for j in range(len(measures)):
             ax.text(j + 0.5, i + 0.5, f"<{min_group}", ha="center", va="center", fontsize=8, color="#b00020")
-    ax.set_xticklabels([m.replace("_", " ") for m in measures], rotation=20, ha="right")
+    ax.set_xticklabels([label_and_unit(m)[0] for m in measures], rotation=20, ha="right")
     ax.set_ylabel("")
     ax.set_title(plot_label(title or f"{group_by} at a glance (colour: rank within each column)", 100))
     fig.tight_layout()
@@ -205,14 +190,12 @@ def _matrix(matrix: pd.DataFrame, title: str, fmt: str, xlabel: str, ylabel: str
     return fig
 
 
-@_themed
 def flow_matrix(matrix: pd.DataFrame, title: str = "Knowledge flow: attendances from presenter's unit to attendee's"):
     """A ``network.flow_matrix`` (rows: from, columns: to); hidden cells read ``<min_group``."""
     min_group = _gate(matrix, "flow_matrix", None)
     return _matrix(matrix, title, "{:.0f}", "attendee's unit", "presenter's unit", min_group)
 
 
-@_themed
 def transitions(matrix: pd.DataFrame, years: list[int] | None = None):
     """A ``FlowModel.transitions`` matrix (rows: from, columns: to or exit) fitted on ``years``;
     hidden cells read ``<min_group``."""
@@ -221,7 +204,6 @@ def transitions(matrix: pd.DataFrame, years: list[int] | None = None):
     return _matrix(matrix, title, "{:.2f}", "to", "from", min_group)
 
 
-@_themed
 def unit_graph(g, title: str = "Units: knowledge flow (width) and internal moves (dashed)", min_group: int = MIN_GROUP):
     """The unit graph drawn on a circle: edge width by flow, dashed edges for moves; edges
     under ``min_group`` are not drawn."""
@@ -257,7 +239,6 @@ def _visible_edges(g, attr: str, min_group: int) -> list[tuple]:
     return [(u, v) for u, v, w in g.edges(data=attr) if u != v and w and not hidden.loc[u, v]]
 
 
-@_themed
 def ladder(table: pd.DataFrame, metric: str = "f1"):
     """A text-model ladder (``ladder.run(...).table``): each model's ``metric`` with its 95%
     interval, and its paired difference from the baseline on the same folds, 0 marked."""
@@ -277,7 +258,6 @@ def ladder(table: pd.DataFrame, metric: str = "f1"):
     return fig
 
 
-@_themed
 def pr_curves(y, probas: dict[str, np.ndarray], title: str = "Precision–recall on the test split"):
     """Precision–recall curves of several scorers on the same labels."""
     from sklearn.metrics import average_precision_score, precision_recall_curve
@@ -295,21 +275,23 @@ def pr_curves(y, probas: dict[str, np.ndarray], title: str = "Precision–recall
     return fig
 
 
-@_themed
 def comparison(result):
     """A ``scenarios.compare`` result: exits, R and total cost a year, one line per scenario."""
     _gate(result.path, "comparison", None)
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
-    for ax, col, title in zip(axes, ["exits", "R", "total_cost"], ["exits a year", "R (1 − exit rate)",
-                                                                    "total cost a year"]):
-        sns.lineplot(data=result.path, x="year", y=col, hue="scenario", marker="o", ax=ax, legend=ax is axes[-1])
+    path = result.path.assign(scenario=lambda t: t["scenario"].map(value_label))
+    for ax, col, title in zip(axes, ["exits", "R", "total_cost"], ["Exits a year", "R (1 − exit rate)",
+                                                                    "Total cost a year"]):
+        sns.lineplot(data=path, x="year", y=col, hue="scenario", marker="o", ax=ax, legend=ax is axes[-1])
         ax.set_title(title)
-    axes[-1].legend(fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
+        ax.set_ylabel("")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))  # years, not 1.2 or 1.4
+        ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}" if col != "R" else "{x:.1%}"))
+    axes[-1].legend(title="Scenario", fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
     fig.tight_layout()
     return fig
 
 
-@_themed
 def staffing_plans(plans):
     """A ``staffing.plan_applications`` result as bars: one row per scenario and skill, a bar
     from each search's start to the arrival, coloured by source, labelled with the people."""
@@ -319,7 +301,7 @@ def staffing_plans(plans):
         return None
     rows = sorted(set(zip(bars["scenario"], bars["skill"])))
     fig, ax = plt.subplots(figsize=(10, 0.4 * len(rows) + 1))
-    colors = dict(zip(sorted(bars["source"].unique()), sns.color_palette("deep")))
+    colors = dict(zip(sorted(bars["source"].unique()), theme.PALETTE))
     for y, (scenario, skill) in enumerate(rows):
         for row in bars[(bars["scenario"] == scenario) & (bars["skill"] == skill)].itertuples():
             ax.barh(y, row.arrival - row.start + 0.8, left=row.start - 0.4, color=colors[row.source], alpha=0.8)
@@ -333,7 +315,6 @@ def staffing_plans(plans):
     return fig
 
 
-@_themed
 def hazard_ratios(result, k: int = 15, title: str = "Cox model: hazard ratios (95% interval), log scale"):
     """Forest plot of a ``drivers.cox`` result: the ``k`` covariates farthest from a hazard
     ratio of 1 (hidden ones left out), each with its interval; right of 1 means more leaving."""
@@ -363,7 +344,6 @@ def _model_figure(table, what: str):
     return plt.subplots(figsize=(5.2, 4.4))
 
 
-@_themed
 def roc_curves(result, title: str = "ROC curves, out-of-fold risk"):
     """ROC curve of each model of a ``drivers.compare_models`` result, on its out-of-fold
     risk (the mean over repeats), with the cross-validated ROC-AUC in the legend."""
@@ -383,7 +363,6 @@ def roc_curves(result, title: str = "ROC curves, out-of-fold risk"):
     return fig
 
 
-@_themed
 def calibration(result, title: str = "Calibration: observed against predicted risk"):
     """Observed leaving rate against mean predicted risk by decile of risk, per model of a
     ``drivers.compare_models`` result; the diagonal is perfect calibration."""
@@ -402,7 +381,6 @@ def calibration(result, title: str = "Calibration: observed against predicted ri
     return fig
 
 
-@_themed
 def importance(table: pd.DataFrame, k: int = 15, title: str | None = None):
     """Permutation importance (a ``drivers.compare_models`` result's ``importance``): the
     drop in held-out ROC-AUC when an attribute is shuffled, with its spread across folds."""

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import PrivacyError, SmallGroupError
+from .labels import NUMBER_COLUMNS, readable
 from .markup import short
 
 MIN_GROUP = 5
@@ -196,43 +197,20 @@ def suppress_matrix_values(values: pd.DataFrame, min_group: int = MIN_GROUP, cou
     return mark(values.astype(float).mask(hidden), min_group)
 
 
-def display_table(table: pd.DataFrame, min_group: int = MIN_GROUP, digits: int = 3) -> pd.DataFrame:
-    """A table for a report: suppressed cells read ``<min_group``, numbers are rounded.
+def display_table(table: pd.DataFrame, min_group: int = MIN_GROUP, currency: str = "") -> pd.DataFrame:
+    """A table for a report (:func:`talentkit.labels.readable`): labelled headers with units,
+    numbers formatted by unit, intervals in one column; suppressed cells read ``<min_group``.
 
     Suppressed rows are those flagged in the ``suppressed`` column, or, when a selection of
     columns left it out, those whose ``n`` is missing (``n`` is missing only when suppressed).
-    P-values (a column ``p`` or ``*_p``) under 0.001 read ``<0.001``.
     """
-    shown = table.drop(columns=[SUPPRESSED], errors="ignore").copy()
     if SUPPRESSED in table:
         mask = table[SUPPRESSED].astype(bool)
     elif "n" in table:
         mask = table["n"].isna()
     else:
         mask = pd.Series(False, index=table.index)
-    for col in shown.columns:
-        if pd.api.types.is_numeric_dtype(shown[col]) and not pd.api.types.is_bool_dtype(shown[col]):
-            values = shown[col]
-            whole = values.dropna().apply(lambda v: float(v).is_integer()).all()
-            text = values.map(lambda v: _number_text(v, whole, digits))
-            if col == "p" or str(col).endswith("_p"):  # a p-value: tiny ones read <0.001, not 0
-                text[values < 0.001] = "<0.001"
-            text[mask & values.isna()] = f"<{min_group}"
-            shown[col] = text
-    return shown
-
-
-def _number_text(value, whole: bool, digits: int) -> str:
-    """A number for a table: whole numbers as they are, large ones with thousands separators
-    and no decimals, the rest with ``digits`` significant digits; never scientific notation."""
-    if pd.isna(value):
-        return ""
-    if whole:
-        return f"{int(value):,}" if abs(value) >= 10_000 else f"{int(value)}"
-    if abs(value) >= 10 ** digits:
-        return f"{value:,.0f}"
-    text = f"{value:.{digits}g}"
-    return f"{value:.{digits + 3}f}".rstrip("0").rstrip(".") if "e" in text else text
+    return readable(table.drop(columns=[SUPPRESSED], errors="ignore"), mask, min_group, currency)
 
 
 def user_salt_file() -> Path:
@@ -302,7 +280,7 @@ def mask_ids(table: pd.DataFrame, show_ids: bool = False, salt: str | None = Non
     return out
 
 
-def styled(table: pd.DataFrame, min_group: int | None = None, digits: int = 3):
+def styled(table: pd.DataFrame, min_group: int | None = None, currency: str = ""):
     """:func:`display_table` without the row numbers, for a notebook or report. The table must
     carry the suppression mark (:func:`require_marked`); hidden cells read ``<min_group``
     (the mark's ``min_group`` unless given). Every cell, index label and header is escaped
@@ -310,13 +288,19 @@ def styled(table: pd.DataFrame, min_group: int | None = None, digits: int = 3):
     no value from the data becomes markup."""
     require_marked(table, "a table to show")
     min_group = min_group or marked_min_group(table) or MIN_GROUP
-    shown = display_table(table, min_group, digits)
+    shown = display_table(table, min_group, currency)
     for col in shown.columns:
         if shown[col].dtype == object:
             shown[col] = shown[col].map(lambda v: short(v) if isinstance(v, str) else v)
     if not isinstance(shown.index, pd.RangeIndex):
         shown.index = shown.index.map(lambda v: short(v) if isinstance(v, str) else v)
     shown.columns = [short(c) if isinstance(c, str) else c for c in shown.columns]
+    words = [c for c in shown.columns if c not in shown.attrs.get(NUMBER_COLUMNS, ())]
     style = (shown.style.format(escape="html")
-             .format_index(escape="html", axis=0).format_index(escape="html", axis=1))
+             .format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+             .set_table_attributes('class="tk-table"')
+             .set_properties(subset=words, **{"text-align": "left"})
+             .set_table_styles([{"selector": f"th.col{i}", "props": "text-align: left"}
+                                for i, c in enumerate(shown.columns) if c in words], overwrite=False))
     return style.hide(axis="index") if isinstance(shown.index, pd.RangeIndex) else style
+

@@ -21,6 +21,7 @@ from pathlib import Path
 
 ENV_JOB_DIR = "TALENTKIT_JOB_DIR"
 RESULTS_FILE = "results.json"
+DATA_FILE = "data.json"  # the data a job read: its name and row counts, for the report's header
 MAX_TABLE_ROWS = 200  # a recorded table is for the index and for checks, not a data dump
 
 _results: dict[str, object] = {}
@@ -109,6 +110,20 @@ def record_each(values, prefix: str = "", column: str | None = None) -> None:
         values = values[column]
     for key, value in values.items():
         record(f"{prefix}{key}", value)
+
+
+def record_data(name: str, rows: dict[str, int], form: str | None = None) -> None:
+    """Note which data the job read (``name``, rows per table, ``form``) in ``data.json`` for
+    the report's header block; nothing outside a batch job. Only counts: never ids or values.
+    A path is reduced to its last part, so a report does not show where a user keeps files."""
+    out = job_dir()
+    if out is None:
+        return
+    shown = str(name)
+    if ("/" in shown or "\\" in shown) and not shown.startswith("synthetic"):
+        shown = Path(shown.rstrip("/\\")).name
+    doc = {"name": shown, "rows": {str(k): int(v) for k, v in rows.items()}, "form": form}
+    (out / DATA_FILE).write_text(json.dumps(doc, indent=1), encoding="utf-8")
 
 
 def record_figure(name: str, fig):

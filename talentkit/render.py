@@ -1,14 +1,20 @@
 """HTML reports that open offline, and the index page of a run.
 
 ``report`` style hides code (nbconvert's ``exclude_input``); ``teaching`` keeps it. Jupyter
-Book tags are honoured: ``remove-cell``, ``remove-input``, ``remove-output``. The cell
-papermill injects is shown as a small table of parameters. The formulas nbconvert's
-markdown parser finds become MathML at render time (latex2mathml), which browsers display
-natively, so no MathJax (or any script) is fetched from a CDN.
+Book tags are honoured: ``remove-cell``, ``remove-input``, ``remove-output``. Each report
+opens with its title, a header block (what was run, on which data, when, with which kit
+version and parameters; never ids) and a table of contents built from its headings. The
+formulas nbconvert's markdown parser finds become MathML at render time (latex2mathml),
+which browsers display natively, so no MathJax (or any script) is fetched from a CDN. The
+look is :mod:`talentkit.theme`'s, for every page.
+
+``python -m talentkit.render --screenshots outputs/<run>`` saves a PNG of the index and of
+each report at 1280 px (:mod:`talentkit.browser`).
 """
 
 from __future__ import annotations
 
+import argparse
 import html
 import json
 import sys
@@ -26,6 +32,14 @@ from nbconvert import HTMLExporter  # noqa: E402
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath  # noqa: E402
 from nbconvert.preprocessors import TagRemovePreprocessor  # noqa: E402
 
+from . import theme  # noqa: E402
+from .labels import (  # noqa: E402
+    format_interval,
+    format_number,
+    interval_columns,
+    result_label,
+    value_label,
+)
 from .markup import escape_html_text  # noqa: E402
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -75,22 +89,14 @@ def parameters_table(params: dict) -> str:
 SMALL_GROUPS_NOTE = ("<p class=\"tk-warn\"><strong>Small groups allowed:</strong> this report was run with "
                      "<code>allow_small_groups</code>, so groups of as few as {min_group} people may be shown. "
                      "Do not share it beyond the people entitled to see individual-level data.</p>")
+DATA_FILE = "data.json"  # written next to results.json by record.record_data: the data's name and row counts
 
 
 def prepare(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The injected parameters as a table (with a warning when small groups were allowed);
-    widget views dropped (their scripts cannot run offline; the text fallback stays)."""
-    params = nb.metadata.get("papermill", {}).get("parameters", {})
+    """The cell papermill injected removed (its parameters go to the header block); widget
+    views dropped (their scripts cannot run offline; the text fallback stays)."""
+    nb.cells = [c for c in nb.cells if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
     for cell in nb.cells:
-        tags = cell.get("metadata", {}).get("tags", [])
-        if "injected-parameters" in tags:
-            cell.cell_type = "markdown"
-            note = ""
-            if params.get("allow_small_groups") is True:
-                note = SMALL_GROUPS_NOTE.format(min_group=escape_html_text(params.get("min_group", "?"))) + "\n\n"
-            cell.source = note + "**Parameters of this run**\n\n" + parameters_table(params)
-            for key in ("outputs", "execution_count"):
-                cell.pop(key, None)
         if "outputs" in cell:
             for output in cell.outputs:
                 output.get("data", {}).pop(WIDGET_VIEW, None)
@@ -103,38 +109,193 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def render_notebook(notebook: str | Path, html_path: str | Path, style: str = "report") -> Path:
-    """Write ``notebook`` (executed) as a single-file HTML report."""
+    """Write ``notebook`` (executed) as a single-file HTML report: header block, table of
+    contents, the kit's theme."""
     if style not in STYLES:
         raise ValueError(f"style must be one of {STYLES}, not {style!r}")
-    nb = prepare(nbformat.read(str(notebook), as_version=4))
+    raw = nbformat.read(str(notebook), as_version=4)
+    header = header_block(raw, Path(notebook))
+    nb = prepare(raw)
     exporter = OfflineHTMLExporter(template_name="talentkit", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=(style == "report"), exclude_input_prompt=True,
                             exclude_output_prompt=True, embed_images=True)
     exporter.register_preprocessor(TagRemovePreprocessor(
         remove_cell_tags={"remove-cell"}, remove_input_tags={"remove-input"},
         remove_all_outputs_tags={"remove-output"}, enabled=True), enabled=True)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": Path(notebook).stem}})
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": Path(notebook).stem},
+                                                         "talentkit_css": theme.css()})
     html_path = Path(html_path)
-    html_path.write_text(body, encoding="utf-8")
+    html_path.write_text(with_header_and_contents(body, header), encoding="utf-8")
     return html_path
 
 
-def _headline(results: dict, limit: int = 8) -> list[tuple[str, str]]:
-    """Up to ``limit`` scalar results as (name, shown value) pairs for the index."""
+def header_block(nb: nbformat.NotebookNode, notebook: Path) -> str:
+    """The report's header: notebook, run, data (its name and row counts, from ``data.json``),
+    when, kit version and commit, and the parameters given; escaped HTML."""
+    pm = nb.metadata.get("papermill", {})
+    params = pm.get("parameters", {}) or {}
+    run = _read_json(notebook.parent.parent / "run.json")
+    data = _read_json(notebook.parent / DATA_FILE)
+    version = (run.get("versions") or {}).get("talentkit") or _kit_version()
+    rows = [("Notebook", Path(pm.get("input_path") or notebook.name).name)]
+    if run.get("run"):
+        rows.append(("Run", f"{run['run']} ({run.get('run_file', '')}), job {notebook.parent.name}"))
+    if data.get("name"):
+        counts = ", ".join(f"{name} {n:,}" for name, n in (data.get("rows") or {}).items() if isinstance(n, int))
+        rows.append(("Data", data["name"] + (f" ({data['form']} form)" if data.get("form") else "")
+                     + (f": {counts} rows" if counts else "")))
+    when = " to ".join(t[:19].replace("T", " ") for t in (pm.get("start_time"), pm.get("end_time")) if t)
+    if when:
+        rows.append(("Run at", f"{when} UTC" + (f" ({pm['duration']:.0f} s)" if pm.get("duration") else "")))
+    rows.append(("Kit", f"talentkit {version}" + (f", commit {run['git_commit'][:10]}" if run.get("git_commit") else "")))
+    items = "".join(f"<dt>{escape_html_text(k)}</dt><dd>{escape_html_text(v)}</dd>" for k, v in rows)
+    note = ""
+    if params.get("allow_small_groups") is True:
+        note = SMALL_GROUPS_NOTE.format(min_group=escape_html_text(params.get("min_group", "?")))
+    shown = (f"<p><strong>Parameters of this run</strong></p>{parameters_table(params)}" if params
+             else "<p>Run with the notebook's default parameters.</p>")
+    return f'<section class="tk-header" aria-label="About this report">{note}<dl>{items}</dl>{shown}</section>'
+
+
+def _kit_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("talentkit")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def with_header_and_contents(page: str, header: str) -> str:
+    """``page`` with the header block and a table of contents (links to its h2 and h3
+    headings) placed after its title (the first h1), or at the top when it has none."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page, "html.parser")
+    main = soup.find("main") or soup.body
+    if main is None:
+        return page
+    headings = [h for h in main.find_all(["h2", "h3"]) if h.get("id")]
+    links = []
+    for h in headings:
+        text = h.get_text(" ", strip=True).rstrip("¶").strip()
+        if text:
+            css = "" if h.name == "h2" else ' class="tk-toc-sub"'
+            links.append(f'<li{css}><a href="#{escape_html_text(h["id"], 500)}">{escape_html_text(text, 120)}</a></li>')
+    nav = (f'<nav class="tk-toc" aria-label="Contents"><strong>Contents</strong><ul>{"".join(links)}</ul></nav>'
+           if links else "")
+    block = BeautifulSoup(header + nav, "html.parser")
+    title = main.find("h1")
+    anchor = title.find_parent(class_="jp-Cell") if title is not None else None
+    if anchor is not None:
+        # after the title's own paragraph(s): the block follows the cell that holds the h1
+        anchor.insert_after(block)
+    else:
+        main.insert(0, block)
+    return str(soup)
+
+
+def headline(results: dict, limit: int = 6) -> list[tuple[str, str]]:
+    """Up to ``limit`` scalar results as (label with unit, shown value) for the index: labels
+    from :func:`talentkit.labels.result_label`, an estimate with its ``_lo``/``_hi`` as one
+    interval, timings and verdicts left to the report."""
+    values = {name: (v["value"] if isinstance(v, dict) and "value" in v and "caption" in v else v)
+              for name, v in results.items()}
+    bounds = {b for pair in interval_columns(values).values() for b in pair}
     items = []
-    for name, value in results.items():
-        if isinstance(value, dict) and "value" in value and "caption" in value:
-            value = value["value"]
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)) or value is None:
+    for name, value in values.items():
+        if name in bounds or name.endswith(("_seconds", "_verdict")) or "_diff_" in name or isinstance(value, bool):
             continue
-        if isinstance(value, float):
-            shown = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+        if not isinstance(value, (int, float, str)) or value is None:
+            continue
+        label, unit = result_label(name)
+        if isinstance(value, str):
+            shown = value_label(value)
+        elif name in interval_columns(values):
+            lo, hi = interval_columns(values)[name]
+            shown = format_interval(value, _number(values[lo]), _number(values[hi]), unit)
         else:
-            shown = str(value)
-        items.append((str(name)[:60], shown[:40]))
+            shown = format_number(value, unit)
+        items.append((label[:60], shown[:60]))
         if len(items) == limit:
             break
     return items
+
+
+def _number(value) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else float("nan")
+
+
+def matrix_comparisons(run_dir: Path, jobs: list[dict], limit: int = 8) -> list[dict]:
+    """For each run-file job with a matrix (``regions.yaml``: the case study for each region),
+    the headline numbers side by side: rows are results, columns the matrix values; and a
+    small chart of the numeric ones as a data URI (``chart``, with its ``alt``)."""
+    groups: dict[str, list[dict]] = {}
+    for job in jobs:
+        if job.get("matrix"):
+            groups.setdefault(job.get("group") or job["name"], []).append(job)
+    out = []
+    for group, members in groups.items():
+        if len(members) < 2:
+            continue
+        columns = [", ".join(f"{v}" for v in m["matrix"].values()) for m in members]
+        results = [_read_json(run_dir / m["name"] / "results.json") for m in members]
+        names = []
+        for r in results:
+            names += [n for n in r if n not in names]
+        rows, numeric = [], {}
+        for name in names:
+            label, unit = result_label(name)
+            cells = []
+            for r in results:
+                value = r.get(name)
+                value = value["value"] if isinstance(value, dict) and "caption" in value else value
+                cells.append(value if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None)
+            if all(c is None for c in cells) or any(name == b for pair in interval_columns(names).values() for b in pair):
+                continue
+            rows.append((label, [("" if c is None else value_label(c) if isinstance(c, str) else format_number(c, unit))
+                                 for c in cells]))
+            if unit in ("%", "score", "ratio") and all(isinstance(c, (int, float)) or c is None for c in cells):
+                numeric[label] = ([c for c in cells], unit)
+            if len(rows) == limit:
+                break
+        matrix_keys = ", ".join(members[0]["matrix"])
+        out.append({"group": group, "keys": matrix_keys, "columns": columns, "rows": rows,
+                    "chart": _comparison_chart(group, matrix_keys, columns, dict(list(numeric.items())[:4]))})
+    return out
+
+
+def _comparison_chart(group: str, keys: str, columns: list[str], measures: dict) -> dict | None:
+    """Small multiples: one bar chart per headline measure, a bar per matrix value, as a PNG
+    data URI with its text alternative; ``None`` when nothing numeric to draw."""
+    if not measures:
+        return None
+    import base64
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import PercentFormatter
+
+    theme.apply()
+    fig, axes = plt.subplots(1, len(measures), figsize=(2.9 * len(measures) + 0.6, 2.4), squeeze=False)
+    for ax, (label, (values, unit)) in zip(axes[0], measures.items()):
+        heights = [v if isinstance(v, (int, float)) else 0 for v in values]
+        ax.barh(columns, heights, color=theme.PALETTE[: len(columns)] * (len(columns) // len(theme.PALETTE) + 1))
+        ax.set_title(label, fontsize=10)
+        ax.invert_yaxis()
+        if unit == "%":
+            ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+            ax.set_xlim(0, max(1.0, max(heights, default=0)))
+    fig.suptitle(f"{group}: headline numbers by {keys}", fontsize=11, x=0.01, ha="left")
+    fig.tight_layout()
+    alt = theme.figure_alt(fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=96)
+    plt.close(fig)
+    return {"src": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(), "alt": alt}
 
 
 def _read_json(path: Path) -> dict:
@@ -166,8 +327,10 @@ def render_index(run_dir: str | Path) -> Path:
                      else "other",
                      "error": job.get("error"), "render_error": job.get("render_error"),
                      "duration": f"{job['duration_s']:.1f} s" if job.get("duration_s") is not None else "",
-                     "headline": _headline(_read_json(run_dir / name / "results.json")), "links": links})
-    page = _index_template().render(info=info, jobs=jobs)
+                     "headline": headline(_read_json(run_dir / name / "results.json")), "links": links})
+    comparisons = matrix_comparisons(run_dir, info["jobs"])
+    page = _index_template().render(info=info, jobs=jobs, comparisons=comparisons, css=theme.css(),
+                                    versions=info.get("versions") or {})
     out = run_dir / "index.html"
     out.write_text(page, encoding="utf-8")
     return out
@@ -179,3 +342,28 @@ def _index_template():
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True))
     env.filters["url"] = lambda v: quote(str(v), safe="/")
     return env.get_template("run_index.html.j2")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m talentkit.render --screenshots outputs/<run> [--width 1280] [--out DIR]``:
+    a PNG of the index and of each report, to look at what a change did to them."""
+    parser = argparse.ArgumentParser(prog="python -m talentkit.render", description=main.__doc__)
+    parser.add_argument("--screenshots", metavar="RUN", required=True, help="a run folder (outputs/<run>)")
+    parser.add_argument("--width", type=int, default=1280, help="page width in px (default 1280)")
+    parser.add_argument("--out", help="where the PNGs go (default <run>/screenshots)")
+    args = parser.parse_args(argv)
+    from .browser import screenshots
+    from .errors import TalentkitError
+
+    try:
+        saved = screenshots(args.screenshots, args.out, args.width)
+    except TalentkitError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for path in saved:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -125,6 +125,8 @@ class JobSpec(BaseModel):
     params: dict
     resources: dict = Field(default_factory=dict)
     defaults: dict = Field(default_factory=dict)  # reach the job only where its notebook declares them
+    group: str = ""  # the run file's job this one came from (its name, or its notebook's stem)
+    matrix: dict = Field(default_factory=dict)  # this job's values of that job's matrix
 
 
 def resolve_notebook(notebook: str, run_file: Path) -> Path:
@@ -148,7 +150,8 @@ def expand_jobs(run: RunFile, run_file: Path, overrides: dict | None = None) -> 
             name = "-".join([base] + [re.sub(r"[^\w.\-]+", "_", str(v))[:30] for v in combo])
             params = {**job.params, **values, **(overrides or {})}
             specs.append(JobSpec(name=name, notebook=resolve_notebook(job.notebook, run_file),
-                                 params=params, defaults=dict(run.defaults), resources=dict(job.resources)))
+                                 params=params, defaults=dict(run.defaults), resources=dict(job.resources),
+                                 group=base, matrix=values))
     names = [s.name for s in specs]
     for name in names:
         try:
@@ -226,7 +229,8 @@ def check_jobs(specs: list[JobSpec], run_file: Path) -> list[JobSpec]:
                 errors.append(f"{run_file}: job '{spec.name}': parameter '{key}' = {value!r} is a "
                               f"{type(value).__name__}, the notebook expects {declared[key]['type']} "
                               f"(default {declared[key]['default']})")
-        checked.append(JobSpec(name=spec.name, notebook=spec.notebook, params=params, resources=spec.resources))
+        checked.append(JobSpec(name=spec.name, notebook=spec.notebook, params=params, resources=spec.resources,
+                               group=spec.group, matrix=spec.matrix))
     # a default that no job's notebook declares is a typo, not an option: name the closest
     declared_anywhere = {name for params in cache.values() for name in params}
     for key in (specs[0].defaults if specs and cache else {}):

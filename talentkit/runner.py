@@ -202,7 +202,7 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
         "device": _device(), "overrides": overrides or {},
         "small_groups_allowed": any(j.params.get("allow_small_groups") is True for j in jobs),
         "executor": {"kind": "dask", "cluster": cluster} if cluster else {"kind": "local"},
-        "jobs": [{"name": j.name, "notebook": _shown_path(j.notebook),
+        "jobs": [{"name": j.name, "group": j.group, "matrix": j.matrix, "notebook": _shown_path(j.notebook),
                   "output_notebook": j.notebook.name, "parameters": j.params, "status": "pending",
                   "error": None, "duration_s": None} for j in jobs],
     }

@@ -11,12 +11,16 @@ from IPython.display import Markdown, display
 
 from .markup import md_text
 from .privacy import SUPPRESSED, styled
+from .record import record_data
 
 
 def show_warnings(ds) -> None:
     """Display how the data was read (a snapshot's assumptions) and the loader's
     plausibility warnings as notes at the top of a report, escaped; nothing when there are
-    none."""
+    none. Notes the data's name and row counts for the report's header block
+    (:func:`talentkit.record.record_data`)."""
+    summary = ds.summary()
+    record_data(summary["source"], summary["rows"], summary["form"])
     assumptions = getattr(ds, "assumptions", None) or []
     warnings = getattr(ds, "warnings", None) or []
     if assumptions:

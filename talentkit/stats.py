@@ -84,15 +84,21 @@ def blau_index(values: pd.Series) -> float:
     return float(1 - (p**2).sum()) if len(p) else np.nan
 
 
-def corrected_interval(values, n_train: int, n_test: int) -> tuple[float, float, float]:
+def corrected_interval(values, n_train: int, n_test: int,
+                       bounds: tuple[float, float] | None = None) -> tuple[float, float, float]:
     r"""Mean and 95% interval of scores over repeated cross-validation folds, with Nadeau and
     Bengio's (2003) correction for the overlap of training sets:
     :math:`\bar x \pm t_{J-1}\sqrt{(1/J + n_{test}/n_{train})\, s^2}`. The plain
-    :math:`s/\sqrt J` would be too narrow: folds share most of their training rows."""
+    :math:`s/\sqrt J` would be too narrow: folds share most of their training rows.
+    ``bounds``: the score's range (``(0, 1)`` for ROC-AUC, ``(-1, 1)`` for a difference of
+    two); the interval is clipped to it, since the t interval knows none."""
     x = np.asarray(values, dtype=float)
     J = len(x)
     mean = float(x.mean())
     if J < 2:
         return mean, np.nan, np.nan
     half = stats.t.ppf(0.975, J - 1) * np.sqrt((1 / J + n_test / n_train) * x.var(ddof=1))
-    return mean, mean - half, mean + half
+    lo, hi = mean - half, mean + half
+    if bounds is not None:
+        lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
+    return mean, lo, hi

@@ -40,7 +40,9 @@ from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
 
 from .errors import ModelLoadError, TextDataError
+from .labels import format_number
 from .privacy import MIN_GROUP, grouped, not_personal, suppress
+from .record import record_data
 from .stats import add_proportion
 
 TEXT_FILE_SUFFIXES = (".csv", ".csv.gz", ".tsv")  # a file of texts rather than a dataset
@@ -154,6 +156,7 @@ def load_texts(cfg: FinetuneConfig) -> pd.DataFrame:
         if col in df.columns:
             out[col] = df[col].to_numpy()
     out.attrs["positive_label"] = positive
+    record_data(str(source), {"texts": len(out)})
     return out.reset_index(drop=True)
 
 
@@ -435,7 +438,7 @@ class Settings(BaseModel):
         """One row a setting: its value and the reason."""
         values = {"max_length": self.max_length, "epochs": self.epochs, "batch_size": self.batch_size,
                   "learning_rate": self.learning_rate, "warmup": self.warmup}
-        rows = [{"setting": k, "value": f"{v:g}" if isinstance(v, float) else str(v), "why": self.why[k]}
+        rows = [{"setting": k, "value": format_number(v) if isinstance(v, float) else str(v), "why": self.why[k]}
                 for k, v in values.items()]
         return not_personal(pd.DataFrame(rows), "settings of a model, no data")
 
@@ -471,12 +474,12 @@ def learning_rate_for(n_weights: int, lora: bool = False) -> tuple[float, str]:
     few weights and takes a larger step, 4e-4 (Hu et al. 2021, RoBERTa-base on GLUE)."""
     millions = n_weights / 1e6
     if lora:
-        return 4e-4, "LoRA adapters: 4e-4, the step Hu et al. (2021) used for RoBERTa-base"
+        return 4e-4, "LoRA adapters: 0.0004, the step Hu et al. (2021) used for RoBERTa-base"
     if millions < 60:
-        return 5e-5, f"a small model ({millions:.0f} M weights): the top of BERT's range 2e-5-5e-5 (Devlin et al. 2019)"
+        return 5e-5, f"a small model ({millions:.0f} M weights): the top of BERT's range 0.00002–0.00005 (Devlin et al. 2019)"
     if millions < 200:
-        return 3e-5, f"a base-size model ({millions:.0f} M weights): the middle of BERT's range 2e-5-5e-5"
-    return 2e-5, f"a large model ({millions:.0f} M weights): the bottom of BERT's range 2e-5-5e-5"
+        return 3e-5, f"a base-size model ({millions:.0f} M weights): the middle of BERT's range 0.00002–0.00005"
+    return 2e-5, f"a large model ({millions:.0f} M weights): the bottom of BERT's range 0.00002–0.00005"
 
 
 def choose_settings(cfg: FinetuneConfig, tok, model, train_texts) -> Settings:

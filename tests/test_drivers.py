@@ -313,3 +313,14 @@ def test_the_text_score_can_come_from_the_shipped_sentence_encoder():
     assert result.text_model == "minilm" and result.auc("text alone") > 0.6
     with pytest.raises(ModelLoadError, match="could not be loaded|no such folder"):
         drivers.compare_models(people, folds=3, repeats=1, text="no-such-org/no-such-encoder")
+
+
+def test_a_cross_validated_interval_stays_inside_the_scores_range():
+    """Few folds and a wide spread: the t interval would pass 1, which no ROC-AUC can."""
+    from scipy import stats as sps
+
+    folds = np.array([0.55, 0.99, 0.62, 0.97])
+    half = sps.t.ppf(0.975, 3) * np.sqrt((1 / 4 + 25 / 75) * folds.var(ddof=1))  # by hand
+    mean, lo, hi = stats.corrected_interval(folds, 75, 25)
+    assert (lo, hi) == pytest.approx((folds.mean() - half, folds.mean() + half)) and hi > 1
+    assert stats.corrected_interval(folds, 75, 25, (0.0, 1.0)) == pytest.approx((mean, lo, 1.0))

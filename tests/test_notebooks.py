@@ -141,6 +141,24 @@ def test_regions_batch_one_job_per_region_with_suppression(tmp_path):
     assert hidden, "EU has groups under min_group"
     assert all(v is None for row in hidden for v in row[1:-1] if not isinstance(v, str))
     assert "&lt;5" in (run_dir / "case-EU" / "report.html").read_text()
+    # the index compares the matrix's jobs side by side: one column a region, numbers as in results.json
+    from bs4 import BeautifulSoup
+
+    from talentkit import browser
+
+    soup = BeautifulSoup(index, "html.parser")
+    table = soup.find("h2", string=re.compile("side by side by region")).find_next("table")
+    rows = [[c.get_text(strip=True) for c in tr.find_all(["th", "td"])] for tr in table.find_all("tr")]
+    assert rows[0] == ["Result", "US", "CN", "EU", "SG", "IN"]
+    r_row = next(row for row in rows if row[0] == "R, the region")
+    for region, cell in zip(["US", "CN", "EU"], r_row[1:4]):
+        value = results(run_dir, f"case-{region}")["region_R"]
+        assert cell == ("" if value is None else f"{round(value * 100)}\u00a0%" if value >= 0.1 else cell), (region, cell)
+    chart = table.find_next("img")
+    assert chart["src"].startswith("data:image/png;base64,") and "headline numbers by region" in chart["alt"]
+    with browser.chromium() as driver:
+        facts = browser.open_page(driver, run_dir / "index.html")
+    assert facts["scrollWidth"] <= 1280 and not facts["overflow"] and all(facts["images"])
 
 
 def test_network_notebook_matches_the_package(smoke):

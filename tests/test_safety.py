@@ -179,8 +179,12 @@ def dom_findings(dom: str) -> list[str]:
     if soup.title and "PWNED" in soup.title.get_text():
         found.append(f"title changed: {soup.title.get_text()!r}")
     for el in soup.find_all(True):
+        # a figure's text alternative names its groups, as its picture does: text, not markup
+        figure_alt = el.name == "img" and "jp-RenderedImage" in (el.parent.get("class") or [])
         for attr, value in el.attrs.items():
             text = " ".join(value) if isinstance(value, list) else str(value)
+            if figure_alt and attr == "alt":
+                continue
             if attr == "data-pwned" or attr.startswith("on") or "PWNED" in text or "javascript:" in text:
                 found.append(f"<{el.name} {attr}={text[:60]!r}>")
         text = el.get_text().strip()
