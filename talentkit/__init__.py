@@ -19,7 +19,7 @@ __all__ = ["Dataset", "DataError", "load", "md", "md_text", "show_warnings", "sh
 
 _LAZY = {"Dataset": "datasets", "load": "datasets", "DataError": "errors", "md": "markup", "md_text": "markup",
          "show_warnings": "show", "show_table": "show", "show_private": "show"}
-_MODULES = {"browser", "casestudy", "cli", "cluster", "datasets", "errors", "flows", "labels", "markup", "metrics",
+_MODULES = {"browser", "casestudy", "cli", "cluster", "datasets", "errors", "exercises", "flows", "labels", "markup", "metrics",
             "network", "plots", "privacy", "record", "render", "runfile", "runner", "scenarios", "schema", "show",
             "staffing", "stats", "summaries", "synth", "tenure", "textclf", "theme", "timeline", "widgets", "yamlfile"}
 

@@ -62,9 +62,10 @@ def executables() -> tuple[str, str]:
 
 
 @contextlib.contextmanager
-def chromium(width: int = WIDTH, height: int = 900):
+def chromium(width: int = WIDTH, height: int = 900, offline: bool = True):
     """A headless Chromium (Selenium WebDriver) at ``width`` × ``height``, closed afterwards.
-    Started with the network shut: a report must not need it."""
+    ``offline``: every request goes to a closed proxy (a report must not need the network);
+    ``False`` for a page served on this machine (JupyterLab in the tests)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -75,8 +76,11 @@ def chromium(width: int = WIDTH, height: int = 900):
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--disable-dev-shm-usage",
                  "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-quic", f"--user-data-dir={profile}", f"--window-size={width},{height}",
-                 "--force-device-scale-factor=1", "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>"):
+                 "--force-device-scale-factor=1"):
         options.add_argument(flag)
+    if offline:
+        options.add_argument("--proxy-server=http://127.0.0.1:9")  # a closed port: nothing is fetched
+        options.add_argument("--proxy-bypass-list=<-loopback>")
     driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
     try:
         driver.set_window_size(width, height)

@@ -276,20 +276,39 @@ def pr_curves(y, probas: dict[str, np.ndarray], title: str = "Precision–recall
 
 
 def comparison(result):
-    """A ``scenarios.compare`` result: exits, R and total cost a year, one line per scenario."""
+    """A ``scenarios.compare`` result: exits, R and total cost a year, one line per scenario.
+    The baseline is drawn last, dashed, so a scenario equal to it cannot hide it; each axis
+    spans at least a tenth of its values (:func:`honest_limits`), so a flat line looks flat."""
     _gate(result.path, "comparison", None)
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
     path = result.path.assign(scenario=lambda t: t["scenario"].map(value_label))
+    others = path[path["scenario"] != "baseline"]
+    base = path[path["scenario"] == "baseline"]
     for ax, col, title in zip(axes, ["exits", "R", "total_cost"], ["Exits a year", "R (1 − exit rate)",
                                                                     "Total cost a year"]):
-        sns.lineplot(data=path, x="year", y=col, hue="scenario", marker="o", ax=ax, legend=ax is axes[-1])
+        if len(others):
+            sns.lineplot(data=others, x="year", y=col, hue="scenario", marker="o", ax=ax, legend=ax is axes[-1],
+                         palette=theme.PALETTE[1:1 + others["scenario"].nunique()])
+        ax.plot(base["year"], base[col], linestyle="--", marker="s", color="#555555", label="baseline", zorder=5)
         ax.set_title(title)
         ax.set_ylabel("")
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))  # years, not 1.2 or 1.4
         ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}" if col != "R" else "{x:.1%}"))
+        honest_limits(ax, path[col], upper=1.0 if col == "R" else None)
     axes[-1].legend(title="Scenario", fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
     fig.tight_layout()
     return fig
+
+
+def honest_limits(ax, values, share: float = 0.1, upper: float | None = None) -> None:
+    """Widen ``ax``'s y range to at least ``share`` of the values' size around their middle
+    (0.83074 to 0.83086 would make a flat line look steep), within ``upper`` when given."""
+    lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+    middle, span = (lo + hi) / 2, max(hi - lo, share * abs((lo + hi) / 2))
+    bottom, top = middle - span * 0.6, middle + span * 0.6
+    if upper is not None and top > upper:
+        bottom, top = bottom - (top - upper), upper
+    ax.set_ylim(bottom, top)
 
 
 def staffing_plans(plans):

@@ -1,7 +1,7 @@
 """HTML reports that open offline, and the index page of a run.
 
-``report`` style hides code (nbconvert's ``exclude_input``); ``teaching`` keeps it. Jupyter
-Book tags are honoured: ``remove-cell``, ``remove-input``, ``remove-output``. Each report
+``report`` style hides code (nbconvert's ``exclude_input``) and the cells tagged
+``exercise``; ``teaching`` keeps both. Jupyter Book tags are honoured: ``remove-cell``, ``remove-input``, ``remove-output``. Each report
 opens with its title, a header block (what was run, on which data, when, with which kit
 version and parameters; never ids) and a table of contents built from its headings. The
 formulas nbconvert's markdown parser finds become MathML at render time (latex2mathml),
@@ -44,6 +44,7 @@ from .markup import escape_html_text  # noqa: E402
 
 TEMPLATES = Path(__file__).parent / "templates"
 STYLES = ("report", "teaching")
+EXERCISE_TAG = "exercise"  # cells of a workshop's exercises: the teaching style keeps them, the report style not
 
 def latex_mathml(latex: str, display: str) -> str:
     """LaTeX as MathML (``display``: ``block`` or ``inline``); a formula that latex2mathml cannot
@@ -120,7 +121,8 @@ def render_notebook(notebook: str | Path, html_path: str | Path, style: str = "r
                             exclude_input=(style == "report"), exclude_input_prompt=True,
                             exclude_output_prompt=True, embed_images=True)
     exporter.register_preprocessor(TagRemovePreprocessor(
-        remove_cell_tags={"remove-cell"}, remove_input_tags={"remove-input"},
+        remove_cell_tags={"remove-cell"} | ({EXERCISE_TAG} if style == "report" else set()),
+        remove_input_tags={"remove-input"},
         remove_all_outputs_tags={"remove-output"}, enabled=True), enabled=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": Path(notebook).stem},
                                                          "talentkit_css": theme.css()})
@@ -251,16 +253,18 @@ def matrix_comparisons(run_dir: Path, jobs: list[dict], limit: int = 8) -> list[
                 value = r.get(name)
                 value = value["value"] if isinstance(value, dict) and "caption" in value else value
                 cells.append(value if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None)
-            if all(c is None for c in cells) or any(name == b for pair in interval_columns(names).values() for b in pair):
+            if all(c is None for c in cells) or name in members[0]["matrix"] or \
+                    any(name == b for pair in interval_columns(names).values() for b in pair):
                 continue
-            rows.append((label, [("" if c is None else value_label(c) if isinstance(c, str) else format_number(c, unit))
-                                 for c in cells]))
-            if unit in ("%", "score", "ratio") and all(isinstance(c, (int, float)) or c is None for c in cells):
-                numeric[label] = ([c for c in cells], unit)
-            if len(rows) == limit:
-                break
+            varies = len({c for c in cells if c is not None}) > 1
+            rows.append((not varies, label, [("" if c is None else value_label(c) if isinstance(c, str)
+                                              else format_number(c, unit)) for c in cells]))
+            if varies and unit in ("%", "score", "ratio") and all(isinstance(c, (int, float)) or c is None for c in cells):
+                numeric[label] = (cells, unit)
+        # results that differ across the matrix first: a number the same everywhere says little side by side
+        rows = [(label, cells) for _, label, cells in sorted(rows, key=lambda r: r[0])][:limit]
         matrix_keys = ", ".join(members[0]["matrix"])
-        out.append({"group": group, "keys": matrix_keys, "columns": columns, "rows": rows,
+        out.append({"group": group, "by": matrix_keys, "columns": columns, "rows": rows,
                     "chart": _comparison_chart(group, matrix_keys, columns, dict(list(numeric.items())[:4]))})
     return out
 

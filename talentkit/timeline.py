@@ -293,6 +293,13 @@ def shift(day, years: int = 0, months: int = 0) -> pd.Timestamp:
     return pd.Timestamp(day) + pd.DateOffset(years=years, months=months)
 
 
+def trailing(end, months: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The ``months`` whole months that end on ``end`` (inclusive): 12 months to 2025-12-31
+    start on 2025-01-01."""
+    end = pd.Timestamp(end)
+    return shift(end, months=-months) + pd.Timedelta(days=1), end
+
+
 def calendar_year(year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The period 1 January .. 31 December of ``year``."""
     return pd.Timestamp(int(year), 1, 1), pd.Timestamp(int(year), 12, 31)

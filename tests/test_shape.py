@@ -329,7 +329,7 @@ LAYERS = {
     "dataprofile": 4, "metrics": 4, "tenure": 4, "flows": 4, "network": 4, "staffing": 4, "textclf": 4, "cluster": 4,
     "casestudy": 5, "drivers": 5, "ladder": 5, "scenarios": 5, "runner": 5,
     "plots": 6, "summaries": 6, "show": 6,
-    "widgets": 7, "cli": 7,
+    "widgets": 7, "exercises": 7, "cli": 7,
 }
 
 
