@@ -118,8 +118,8 @@ def test_explorer_returns_a_widget():
 
     m = two_units([[0.8, 0.1, 0.1], [0.05, 0.9, 0.05]])
     base = sc.Baseline(0.8, 0.3, 10000, 100000)
-    assert widgets.scenario_explorer(m, base, years=2, show=False) is None  # a batch run builds no widget
-    widget = widgets.scenario_explorer(m, base, years=2)
+    assert widgets.scenario_explorer(m, base, years=2, interactive=False) is None  # a batch run builds no widget
+    widget = widgets.scenario_explorer(m, base, years=2, interactive=True)
     assert isinstance(widget, w.interactive)
     widget.children[0].value = 0.5  # move the exits slider: the comparison is redrawn
     shown = widget.result.set_index("scenario")
