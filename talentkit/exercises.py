@@ -22,9 +22,12 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
+from IPython.display import Markdown, display
+
 from .casestudy import article_case, case_metrics
 from .errors import ParameterError
 from .labels import format_number
+from .markup import md_text
 from .metrics import workforce
 from .network import cross_unit_share, key_person_risk
 from .scenarios import Scenario, compare, pay_raise
@@ -144,14 +147,7 @@ def check(exercise: str, answer=None, solve: bool = False, **context) -> Feedbac
         feedback = Feedback(False, "write your answer in the variable answer, then run the cell again.")
     else:
         feedback = _judge(ex, answer, ex.expected(**context), solve)
-    try:
-        from IPython.display import Markdown, display
-
-        from .markup import md_text
-
-        display(Markdown(md_text("**{exercise}:** {message}", exercise=exercise, message=feedback.message)))
-    except ImportError:  # pragma: no cover - IPython ships with the kit
-        pass
+    display(Markdown(md_text("**{exercise}:** {message}", exercise=exercise, message=feedback.message)))
     return feedback
 
 

@@ -270,21 +270,20 @@ def readable(table: pd.DataFrame, hidden: pd.Series | None = None, min_group: in
         values = table[col]
         unit = units.get(str(col), label_and_unit(col)[1])
         numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-        if numeric and unit == "" and values.dropna().map(lambda v: float(v).is_integer()).all():
-            unit = "count" if not str(col).endswith("_p") else unit
-        if str(col).endswith("_p") and unit == "":
+        if unit == "" and str(col).endswith("_p"):
             unit = "p"
+        elif unit == "" and numeric and values.dropna().map(lambda v: float(v).is_integer()).all():
+            unit = "count"
         header = column_label(col, unit, currency)
         if pd.api.types.is_bool_dtype(values):
             out[_unique(header, out, col)] = ["yes" if v else "no" for v in values]
             continue
+        digits = percent_digits(values) if numeric and unit == "%" else None
         if str(col) in pairs and numeric:
             lo, hi = pairs[str(col)]
-            digits = percent_digits(values) if unit == "%" else None
             text = [format_interval(v, a, b, unit, digits) for v, a, b in zip(values, table[lo], table[hi])]
             header = f"{header} (95 % CI)"
         elif numeric:
-            digits = percent_digits(values) if unit == "%" else None
             text = [format_number(v, unit, digits) for v in values]
         else:  # words, or numbers among words (a table of settings): each number formatted alone
             out[_unique(header, out, col)] = [format_number(v, unit) if isinstance(v, (int, float)) else v

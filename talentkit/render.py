@@ -197,27 +197,40 @@ def with_header_and_contents(page: str, header: str) -> str:
     return str(soup)
 
 
+def scalar_results(results: dict) -> dict:
+    """A job's recorded numbers and words (a captioned entry as its value); tables, lists and
+    booleans left out."""
+    out = {}
+    for name, value in results.items():
+        if isinstance(value, dict) and "value" in value and "caption" in value:
+            value = value["value"]
+        if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+            out[name] = value
+    return out
+
+
+def _shown(value, unit: str) -> str:
+    """A recorded value as the index shows it: a kit key in words, a number by its unit."""
+    return value_label(value) if isinstance(value, str) else format_number(value, unit)
+
+
 def headline(results: dict, limit: int = 6) -> list[tuple[str, str]]:
     """Up to ``limit`` scalar results as (label with unit, shown value) for the index: labels
     from :func:`talentkit.labels.result_label`, an estimate with its ``_lo``/``_hi`` as one
     interval, timings and verdicts left to the report."""
-    values = {name: (v["value"] if isinstance(v, dict) and "value" in v and "caption" in v else v)
-              for name, v in results.items()}
-    bounds = {b for pair in interval_columns(values).values() for b in pair}
+    values = scalar_results(results)
+    pairs = interval_columns(values)
+    bounds = {b for pair in pairs.values() for b in pair}
     items = []
     for name, value in values.items():
-        if name in bounds or name.endswith(("_seconds", "_verdict")) or "_diff_" in name or isinstance(value, bool):
-            continue
-        if not isinstance(value, (int, float, str)) or value is None:
+        if name in bounds or name.endswith(("_seconds", "_verdict")) or "_diff_" in name:
             continue
         label, unit = result_label(name)
-        if isinstance(value, str):
-            shown = value_label(value)
-        elif name in interval_columns(values):
-            lo, hi = interval_columns(values)[name]
+        if name in pairs and not isinstance(value, str):
+            lo, hi = pairs[name]
             shown = format_interval(value, _number(values[lo]), _number(values[hi]), unit)
         else:
-            shown = format_number(value, unit)
+            shown = _shown(value, unit)
         items.append((label[:60], shown[:60]))
         if len(items) == limit:
             break
@@ -241,25 +254,20 @@ def matrix_comparisons(run_dir: Path, jobs: list[dict], limit: int = 8) -> list[
         if len(members) < 2:
             continue
         columns = [", ".join(f"{v}" for v in m["matrix"].values()) for m in members]
-        results = [_read_json(run_dir / m["name"] / "results.json") for m in members]
+        results = [scalar_results(_read_json(run_dir / m["name"] / "results.json")) for m in members]
         names = []
         for r in results:
             names += [n for n in r if n not in names]
+        bounds = {b for pair in interval_columns(names).values() for b in pair}
         rows, numeric = [], {}
         for name in names:
-            label, unit = result_label(name)
-            cells = []
-            for r in results:
-                value = r.get(name)
-                value = value["value"] if isinstance(value, dict) and "caption" in value else value
-                cells.append(value if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None)
-            if all(c is None for c in cells) or name in members[0]["matrix"] or \
-                    any(name == b for pair in interval_columns(names).values() for b in pair):
+            if name in bounds or name in members[0]["matrix"]:
                 continue
+            label, unit = result_label(name)
+            cells = [r.get(name) for r in results]
             varies = len({c for c in cells if c is not None}) > 1
-            rows.append((not varies, label, [("" if c is None else value_label(c) if isinstance(c, str)
-                                              else format_number(c, unit)) for c in cells]))
-            if varies and unit in ("%", "score", "ratio") and all(isinstance(c, (int, float)) or c is None for c in cells):
+            rows.append((not varies, label, ["" if c is None else _shown(c, unit) for c in cells]))
+            if varies and unit in ("%", "score", "ratio") and not any(isinstance(c, str) for c in cells):
                 numeric[label] = (cells, unit)
         # results that differ across the matrix first: a number the same everywhere says little side by side
         rows = [(label, cells) for _, label, cells in sorted(rows, key=lambda r: r[0])][:limit]
