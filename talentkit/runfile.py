@@ -229,8 +229,7 @@ def check_jobs(specs: list[JobSpec], run_file: Path) -> list[JobSpec]:
                 errors.append(f"{run_file}: job '{spec.name}': parameter '{key}' = {value!r} is a "
                               f"{type(value).__name__}, the notebook expects {declared[key]['type']} "
                               f"(default {declared[key]['default']})")
-        checked.append(JobSpec(name=spec.name, notebook=spec.notebook, params=params, resources=spec.resources,
-                               group=spec.group, matrix=spec.matrix))
+        checked.append(spec.model_copy(update={"params": params, "defaults": {}}))  # defaults now in params
     # a default that no job's notebook declares is a typo, not an option: name the closest
     declared_anywhere = {name for params in cache.values() for name in params}
     for key in (specs[0].defaults if specs and cache else {}):
