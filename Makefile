@@ -1,16 +1,29 @@
 # Every target creates .venv when missing, so a fresh clone needs nothing else.
+# requirements.txt is the one list of exact versions: uv installs it in seconds (uv's own
+# version is pinned here, installed from the registry into the venv like any package); pip
+# installs the same file where uv cannot be had. Dask workers install the same file too.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+UV_VERSION := 0.13.9
+# uv reads none of pip's configuration: hand it pip's local wheel folders and index, where set.
+UV_FLAGS := $(foreach d,$(PIP_FIND_LINKS),--find-links $(d)) $(if $(PIP_INDEX_URL),--default-index $(PIP_INDEX_URL))
 
-.PHONY: report test lab clean-venv
+.PHONY: report test test-fast lab clean-venv
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q pip==26.3
-	$(PY) -m pip install -q -r requirements.txt
-	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	@if $(PY) -m pip install -q --disable-pip-version-check uv==$(UV_VERSION); then \
+	    echo "installing requirements.txt with uv $(UV_VERSION)"; \
+	    $(VENV)/bin/uv pip install -q --python $(PY) --compile-bytecode $(UV_FLAGS) -r requirements.txt && \
+	    $(VENV)/bin/uv pip install -q --python $(PY) --no-deps --no-build-isolation -e .; \
+	else \
+	    echo "uv could not be installed; installing requirements.txt with pip (a few minutes)"; \
+	    $(PY) -m pip install -q pip==26.3 && \
+	    $(PY) -m pip install -q -r requirements.txt && \
+	    $(PY) -m pip install -q --no-deps --no-build-isolation -e .; \
+	fi
 	# The project's own kernel, named explicitly by the runner and by `make lab`.
 	$(PY) -m ipykernel install --sys-prefix --name talentkit --display-name "Python (talentkit)" >/dev/null
 	touch $(STAMP)
@@ -18,8 +31,11 @@ $(STAMP): requirements.txt pyproject.toml
 report: $(STAMP)  ## run the default batch on the built-in dataset
 	$(VENV)/bin/talentkit run params/default.yaml --new
 
-test: $(STAMP)  ## unit, bad-input and notebook tests
-	$(PY) -m pytest -q
+test: $(STAMP)  ## the whole suite: unit, bad-input, notebook and browser tests, on every core
+	$(PY) -m pytest -q -n auto --dist loadfile --durations=15
+
+test-fast: $(STAMP)  ## the quick loop: every test not marked slow (no notebook runs)
+	$(PY) -m pytest -q -n auto --dist loadfile -m "not slow"
 
 lab: $(STAMP)  ## JupyterLab on notebooks/ with the project's kernel
 	$(VENV)/bin/jupyter lab notebooks/

@@ -27,10 +27,10 @@ from pathlib import Path
 from .errors import KernelTrouble, RunError
 
 RETRIES = 2  # further tries of a job whose kernel failed to start or died
-# Dask caps the math libraries' threads in its workers; a job's kernel gets the client's
-# settings instead, so a batch gives the same numbers on either executor. The client's
-# TALENTKIT_SALT, when set, goes along too, so pseudonyms agree across hosts.
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+# Dask caps the math libraries' threads in its workers; a job's kernel gets the runner's
+# settings instead (each payload's ``env``), so a batch gives the same numbers on either
+# executor. The client's TALENTKIT_SALT, when set, goes along too, so pseudonyms agree
+# across hosts.
 
 
 def parse_cluster(spec: str) -> tuple[str, int | str]:
@@ -117,9 +117,7 @@ def run_on_dask(spec: str, payloads: list[dict], resources: list[dict], info: di
 
             raise RunError(f"--cluster {where}: cannot reach a Dask scheduler there ({exc}); start one "
                            "(dask scheduler) or check the address") from None
-    env = {k: os.environ.get(k) for k in THREAD_VARIABLES}
-    if os.environ.get("TALENTKIT_SALT"):  # the same pseudonyms on every host of the cluster
-        env["TALENTKIT_SALT"] = os.environ["TALENTKIT_SALT"]
+    salt = {"TALENTKIT_SALT": os.environ["TALENTKIT_SALT"]} if os.environ.get("TALENTKIT_SALT") else {}
     futures = {}
     try:
         for i, (payload, wanted) in enumerate(zip(payloads, resources)):
@@ -129,7 +127,8 @@ def run_on_dask(spec: str, payloads: list[dict], resources: list[dict], info: di
                            f"start one with: dask worker {client.scheduler.address} --resources "
                            f"\"{' '.join(missing)}\""})
                 continue
-            task = {**payload, "notebook_bytes": Path(payload["notebook"]).read_bytes(), "env": env}
+            task = {**payload, "notebook_bytes": Path(payload["notebook"]).read_bytes(),
+                    "env": {**payload.get("env", {}), **salt}}  # the same pseudonyms on every host
             future = client.submit(remote_job, task, resources=wanted or None, retries=RETRIES, pure=False,
                                    key=f"talentkit-{info['run']}-{payload['name']}-{os.urandom(4).hex()}")
             futures[future] = i

@@ -145,7 +145,7 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     if builtin:
         from . import synth
 
-        frames = synth.generate(size=builtin[0], seed=builtin[1], language=builtin[2])
+        frames = synth.generated(size=builtin[0], seed=builtin[1], language=builtin[2])
         raw = {name: (df, f"{name} (built-in)") for name, df in frames.items()}
         problems: list[Problem] = []
         as_of = as_of or synth.AS_OF

@@ -34,13 +34,14 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+from sklearn.model_selection import StratifiedKFold
 
 from .errors import ParameterError, TextDataError
 from .privacy import not_personal
 from .stats import corrected_interval
 from .textclf import (
     FinetuneConfig,
+    GroupedFolds,
     TextClassifier,
     choose_device,
     embed,
@@ -266,7 +267,7 @@ def make_rung(name: str, cfg: LadderConfig) -> BaseRung:
 def dev_cut(df: pd.DataFrame, rows: np.ndarray, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """``rows`` split into fit and dev rows (about ``share`` dev), stratified and grouped."""
     y, groups = df["y"].to_numpy()[rows], df["group"].to_numpy()[rows]
-    splitter = StratifiedGroupKFold(max(2, round(1 / share)), shuffle=True, random_state=seed)
+    splitter = GroupedFolds(max(2, round(1 / share)), shuffle=True, random_state=seed)
     fit, dev = next(splitter.split(rows, y, groups))
     return np.sort(rows[fit]), np.sort(rows[dev])
 
@@ -281,13 +282,13 @@ def fold_indices(df: pd.DataFrame, evaluation: str, folds: int = 5, repeats: int
     out = []
     if evaluation == "cv":
         for r in range(repeats):
-            kind = StratifiedGroupKFold if grouped else StratifiedKFold
+            kind = GroupedFolds if grouped else StratifiedKFold
             splitter = kind(folds, shuffle=True, random_state=seed + r)
             for k, (train, test) in enumerate(splitter.split(np.zeros(len(df)), y, groups if grouped else None)):
                 fit, dev = dev_cut(df, train, dev_size, seed + 100 + r)
                 out.append({"repeat": r, "fold": k, "fit": fit, "dev": dev, "test": np.sort(test)})
     else:
-        splitter = StratifiedGroupKFold(max(2, round(1 / test_size)), shuffle=True, random_state=seed)
+        splitter = GroupedFolds(max(2, round(1 / test_size)), shuffle=True, random_state=seed)
         train, test = next(splitter.split(np.zeros(len(df)), y, groups))
         fit, dev = dev_cut(df, train, dev_size / (1 - test_size), seed + 1)
         out.append({"repeat": 0, "fold": 0, "fit": fit, "dev": dev, "test": np.sort(test)})

@@ -24,7 +24,7 @@ from . import (
     render,  # first: it also skips a slow optional import of nbformat's (see render)
 )
 from .errors import RunError
-from .kernels import ensure_kernel, interrupt_kernels, run_job
+from .kernels import THREAD_VARIABLES, ensure_kernel, interrupt_kernels, run_job, thread_limits
 from .runfile import check_jobs, check_name, expand_jobs, inside, load_run_file
 
 
@@ -111,10 +111,31 @@ def choose_run_dir(out_root: Path, name: str, force: bool, new: bool) -> Path:
                    f"{name}-2 beside it, or --force to replace it")
 
 
-def _run_local(payloads: list[dict], workers: int, info: dict, finish) -> None:
-    """Run the jobs on threads of this process, ``workers`` at once; ``finish(index, result)``
-    as each ends. On Ctrl-C: start nothing new, stop the running cells, keep what they saved,
-    then raise ``KeyboardInterrupt``."""
+def start_order(out_root: Path, run_name: str, names: list[str]) -> list[int]:
+    """The order to start a run's jobs in: longest first, by their times in the latest earlier
+    run of the same name under ``out_root`` (``name`` or ``name-N``), so the long jobs do not
+    start last and leave the other cores idle at the end (longest processing time first, the
+    classic rule for jobs on parallel machines); jobs that run did not finish come first, in
+    run-file order. With no earlier run: the run file's order."""
+    earlier = []
+    for folder in Path(out_root).iterdir() if Path(out_root).is_dir() else []:
+        suffix = folder.name[len(run_name):] if folder.name.startswith(run_name) else None
+        if (suffix == "" or (suffix and suffix[0] == "-" and suffix[1:].isdigit())) and is_run_folder(folder):
+            doc = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+            earlier.append((str(doc.get("started")), doc))
+    if not earlier:
+        return list(range(len(names)))
+    last = max(earlier, key=lambda e: e[0])[1]
+    jobs = last["jobs"] if isinstance(last.get("jobs"), list) else []
+    took = {j.get("name"): j.get("duration_s") for j in jobs if isinstance(j, dict)
+            and j.get("status") == "ok" and isinstance(j.get("duration_s"), (int, float))}
+    return sorted(range(len(names)), key=lambda i: (names[i] in took, -took.get(names[i], 0.0), i))
+
+
+def _run_local(payloads: list[dict], workers: int, info: dict, finish, order: list[int] | None = None) -> None:
+    """Run the jobs on threads of this process, ``workers`` at once, started in ``order``
+    (indices; default: as given); ``finish(index, result)`` as each ends. On Ctrl-C: start
+    nothing new, stop the running cells, keep what they saved, then raise ``KeyboardInterrupt``."""
     # Threads suffice: each job's work runs in its own kernel process; this process
     # only drives kernels and renders, and shares its warm imports across jobs.
     with cf.ThreadPoolExecutor(max_workers=workers) as pool:
@@ -122,7 +143,7 @@ def _run_local(payloads: list[dict], workers: int, info: dict, finish) -> None:
             info["jobs"][i]["status"] = "running"
             return run_job(payload)
 
-        futures = {pool.submit(started, i, p): i for i, p in enumerate(payloads)}
+        futures = {pool.submit(started, i, payloads[i]): i for i in (order or range(len(payloads)))}
         pending = set(futures)
         interrupted = False
         while pending:
@@ -162,6 +183,18 @@ def _sigterm_as_interrupt(info: dict):
     return lambda: signal.signal(signal.SIGTERM, previous)
 
 
+def kernel_threads(cluster: str | None, workers: int) -> dict[str, str | None]:
+    """Each kernel's thread variables: this machine's cores shared among the jobs it runs at
+    once (``workers`` here, or the worker processes of ``local:N``); on a cluster elsewhere,
+    this process's own settings, as Dask's workers cannot be counted from here."""
+    if cluster is None:
+        return thread_limits(workers)
+    from .cluster import parse_cluster
+
+    kind, where = parse_cluster(cluster)
+    return thread_limits(where) if kind == "local" else {k: os.environ.get(k) for k in THREAD_VARIABLES}
+
+
 def execute_run(run_file: str | Path, out_root: str | Path = "outputs", overrides: dict | None = None,
                 jobs_at_once: int | None = None, timeout: int | None = None, force: bool = False,
                 new: bool = False, progress: bool = True, style: str | None = None,
@@ -190,6 +223,7 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
             parse_cluster(cluster)
         except ValueError as err:
             raise RunError(str(err)) from None
+    order = start_order(Path(out_root), run.run, [j.name for j in jobs])  # before --force removes the last run
     run_dir = choose_run_dir(Path(out_root), run.run, force, new)
     run_dir.mkdir(parents=True)
     for j in jobs:
@@ -211,11 +245,14 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
         (run_dir / "run.json").write_text(json.dumps(info, indent=1, default=str), encoding="utf-8")
 
     save()
+    workers = min(jobs_at_once or run.jobs_at_once, len(jobs))
+    env = kernel_threads(cluster, workers)
+    info["threads"] = env
+    info["start_order"] = [jobs[i].name for i in order]
     payloads = [{"name": j.name, "notebook": str(j.notebook), "params": j.params, "out_dir": str(run_dir / j.name),
                  "output_notebook": j.notebook.name, "kernel": kernel, "cwd": str(Path.cwd()),
-                 "timeout": timeout, "style": style, "position": i + 1, "progress": progress}
+                 "timeout": timeout, "style": style, "position": i + 1, "progress": progress, "env": env}
                 for i, j in enumerate(jobs)]
-    workers = min(jobs_at_once or run.jobs_at_once, len(jobs))
     overall = tqdm(total=len(jobs), desc=f"run {run.run}", unit="job", position=0, disable=not progress)
 
     def finish(index: int, result: dict):  # called from the main thread only
@@ -230,7 +267,7 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
 
             run_on_dask(cluster, payloads, [j.resources for j in jobs], info, finish, run_dir)
         else:
-            _run_local(payloads, workers, info, finish)
+            _run_local(payloads, workers, info, finish, order)
         info["status"] = "ok" if all(j["status"] == "ok" for j in info["jobs"]) else "failed"
     except KeyboardInterrupt:
         for j in info["jobs"]:

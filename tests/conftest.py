@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Each pytest-xdist worker gets its share of the cores for the math libraries, as the
+    # runner gives each kernel (kernels.thread_limits), and the kernels its tests start inherit
+    # it. Left unset, two workers on two cores each ran two threads per library and waited on
+    # each other: the ladder's test took 190 s instead of 35.
+    _share = max(1, (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    for _name in THREAD_VARIABLES:
+        os.environ.setdefault(_name, str(_share))
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(_share)  # for a library some plugin loaded already
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -80,19 +94,44 @@ def _salt_file_in_tmp(tmp_path_factory):
     yield
 
 
-@pytest.fixture(scope="session")
-def smoke(tmp_path_factory):
-    """params/smoke.yaml run once by the local executor: every notebook at small size."""
+def once_per_test_run(tmp_path_factory, name: str, make):
+    """``make(folder)`` run once per test run, its result (a path) shared by every pytest-xdist
+    worker: the first worker to ask makes it under a file lock, the others wait for it and
+    reuse it (one that failed is tried again by the next). Without xdist it is simply made."""
+    import json
+    import os
+    import tempfile
+
+    from filelock import FileLock
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return make(tmp_path_factory.mktemp(name))
+    shared = tmp_path_factory.getbasetemp().parent  # the one folder all workers of this run share
+    done = shared / f"{name}.json"
+    with FileLock(str(shared / f"{name}.lock")):
+        if not done.exists():
+            folder = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=shared))
+            done.write_text(json.dumps({"path": str(make(folder))}), encoding="utf-8")
+    return Path(json.loads(done.read_text(encoding="utf-8"))["path"])
+
+
+def run_smoke(out: Path) -> Path:
     import json
 
     from talentkit import runner
 
-    out = tmp_path_factory.mktemp("smoke")
     code, run_dir = runner.execute_run(ROOT / "params" / "smoke.yaml", out_root=out, progress=False)
     info = json.loads((run_dir / "run.json").read_text())
     failed = {j["name"]: j["error"] for j in info["jobs"] if j["status"] != "ok"}
     assert code == 0, failed
     return run_dir
+
+
+@pytest.fixture(scope="session")
+def smoke(tmp_path_factory):
+    """params/smoke.yaml run once per test run by the local executor (every notebook at
+    small size), shared by all workers; no test writes into it."""
+    return once_per_test_run(tmp_path_factory, "smoke", run_smoke)
 
 
 def run_interrupted(run_file, out_root, after: float, **kw):
@@ -113,3 +152,14 @@ def run_interrupted(run_file, out_root, after: float, **kw):
     finally:
         timer.cancel()
     return code, run_dir, time.time() - started
+
+
+BATCH_FIXTURES = {"smoke", "hostile"}  # fixtures that run a whole batch of notebooks
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that reads a whole batch's outputs is slow like the batch: ``make test-fast``
+    (``-m "not slow"``) leaves it out, ``make test`` runs it."""
+    for item in items:
+        if BATCH_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -190,3 +190,24 @@ files: {people: hris_people_export.csv}
     mfile = tmp_path / "map.yaml"
     mfile.write_text(yaml.safe_dump(mapping, allow_unicode=True))
     assert main(["data", "check", str(tmp_path), "--columns", str(mfile), "--encoding", "cp1252"]) == 0
+
+
+def test_the_built_in_company_is_drawn_once_and_kept_exactly(tmp_path, monkeypatch):
+    """synth.generated keeps generate's tables on disk: the second call reads them back with
+    every value and dtype equal; a damaged file is drawn again; "off" keeps nothing."""
+    monkeypatch.setenv(synth.CACHE_ENV, str(tmp_path / "cache"))
+    drawn = synth.generate("small", 5)
+    first = synth.generated("small", 5)
+    files = list((tmp_path / "cache").glob("synthetic-*.pkl"))
+    assert len(files) == 1 and files[0].stat().st_mode & 0o077 == 0
+    again = synth.generated("small", 5)
+    for name, table in drawn.items():
+        for got in (first[name], again[name]):
+            pd.testing.assert_frame_equal(got, table, check_exact=True)
+            assert got.dtypes.equals(table.dtypes) and got.attrs == table.attrs
+    assert synth.generated("small", 6)["people"]["hire_date"].tolist() != drawn["people"]["hire_date"].tolist()
+    files[0].write_bytes(b"not a pickle")
+    pd.testing.assert_frame_equal(synth.generated("small", 5)["people"], drawn["people"], check_exact=True)
+    monkeypatch.setenv(synth.CACHE_ENV, "off")
+    assert synth.cache_folder() is None
+    pd.testing.assert_frame_equal(synth.generated("small", 5)["moves"], drawn["moves"], check_exact=True)

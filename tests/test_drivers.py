@@ -305,6 +305,7 @@ def test_a_real_export_by_a_mapping_file_alone_through_the_notebook(tmp_path):
     assert not re.search(r"\brow-\d", page)  # the export has no ids: its row numbers never reach the report
 
 
+@pytest.mark.slow
 def test_the_text_score_can_come_from_the_shipped_sentence_encoder():
     from talentkit.errors import ModelLoadError
 

@@ -77,6 +77,7 @@ def test_verdicts_come_from_the_interval():
     assert ladder.verdict(np.nan, np.nan) == "no clear difference"
 
 
+@pytest.mark.slow
 def test_every_rung_runs_on_a_small_set_ranks_and_the_winner_scores_back(tmp_path):
     cfg = ladder.LadderConfig(**QUICK, rungs="tfidf,embed,setfit,lora,finetune", folds=2, repeats=1, max_texts=120,
                               setfit_pairs=32)

@@ -173,3 +173,55 @@ def test_ctrl_c_stops_kernels_and_records_what_finished(tmp_path):
     assert [j["status"] for j in info["jobs"]] == ["interrupted", "not run"]
     assert (run_dir / "fixture-1" / "fixture.ipynb").exists()  # the partial notebook is kept
     assert not kernels._LIVE_KERNELS
+
+
+def test_each_kernel_gets_its_share_of_the_cores_and_a_users_setting_wins(tmp_path, monkeypatch):
+    """Two jobs at once on this machine: each kernel's math libraries get cores // 2 threads
+    (at least 1), read inside the kernel itself; a variable the user set goes through as set."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "talentkit", "display_name": "talentkit",
+                                                           "language": "python"}})
+    nb.cells = [nbformat.v4.new_code_cell("x = 0", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("import os\nimport talentkit as tk\n"
+                                          "for k in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS'):\n"
+                                          "    tk.record(k, os.environ.get(k))")]
+    nbformat.write(nb, tmp_path / "env.ipynb")
+    rf = tmp_path / "run.yaml"
+    rf.write_text(f"run: env\njobs_at_once: 2\njobs:\n  - notebook: {tmp_path / 'env.ipynb'}\n    matrix: {{x: [1, 2]}}\n")
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv("MKL_NUM_THREADS", raising=False)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")
+    code, run_dir = runner.execute_run(rf, out_root=tmp_path / "out", progress=False)
+    assert code == 0
+    share = str(max(1, (__import__("os").cpu_count() or 1) // 2))
+    for job in ("env-1", "env-2"):
+        got = json.loads((run_dir / job / "results.json").read_text())
+        assert (got["OMP_NUM_THREADS"], got["MKL_NUM_THREADS"], got["OPENBLAS_NUM_THREADS"]) == (share, share, "3")
+    assert kernels.thread_limits(2, cpus=2)["OMP_NUM_THREADS"] == "1"
+    assert kernels.thread_limits(3, cpus=16)["OMP_NUM_THREADS"] == "5"
+    assert kernels.thread_limits(4, cpus=2)["OMP_NUM_THREADS"] == "1"  # never 0
+    assert json.loads((run_dir / "run.json").read_text())["threads"]["OMP_NUM_THREADS"] == share
+
+
+def test_jobs_start_longest_first_by_the_last_run_of_the_same_name(tmp_path):
+    """With an earlier run of the same name, the jobs start longest first by its times (the
+    ones it did not finish before them, in run-file order); without one, in run-file order."""
+    out = tmp_path / "out"
+    names = ["a", "b", "c", "d", "e"]
+    assert runner.start_order(out, "r", names) == [0, 1, 2, 3, 4]
+    for folder, started, took in [("r", "2026-01-01T00:00:00", {"a": 9, "b": 1}),
+                                  ("r-2", "2026-02-01T00:00:00", {"a": 1.5, "b": 30, "c": 4}),
+                                  ("rx", "2026-03-01T00:00:00", {"a": 99})]:  # another run's name: not read
+        (out / folder).mkdir(parents=True)
+        jobs = [{"name": n, "status": "ok", "duration_s": s} for n, s in took.items()]
+        jobs.append({"name": "d", "status": "failed", "duration_s": 50})
+        (out / folder / "run.json").write_text(json.dumps({"run": "r", "jobs": jobs, "started": started}))
+    # r-2 is the latest: b 30 s, c 4 s, a 1.5 s; d failed and e is new: they go first
+    assert [names[i] for i in runner.start_order(out, "r", names)] == ["d", "e", "b", "c", "a"]
+    # and a real run records the order it used
+    rf = write_run(tmp_path, "run: r\njobs:\n  - notebook: FIXTURE\n    matrix: {x: [1, 2]}\n")
+    (out / "r-2" / "run.json").write_text(json.dumps({"run": "r", "started": "2026-02-01", "jobs": [
+        {"name": "fixture-1", "status": "ok", "duration_s": 1.0}, {"name": "fixture-2", "status": "ok", "duration_s": 2.0}]}))
+    code, run_dir = runner.execute_run(rf, out_root=out, new=True, progress=False)
+    assert code == 0 and json.loads((run_dir / "run.json").read_text())["start_order"] == ["fixture-2", "fixture-1"]

@@ -145,6 +145,7 @@ UNGATED = {
     "stats.add_proportion": "adds columns to a given table",
     "stats.add_rate": "adds columns to a given table",
     "synth.generate": "the built-in data",
+    "synth.generated": "the built-in data, kept on disk",
     "tenure.durations": "per person, for analyses; never shown",
     "tenure.at_horizon": "a selection of a marked table: the mark passes through",
     "textclf.load_texts": "the texts, for training",
@@ -464,23 +465,30 @@ def test_a_repeated_block_with_other_names_is_found(tmp_path):
 # --------------------------------------------------------------------------- recorded results
 
 VOLATILE = {"train_seconds"}  # wall-clock time, not a result (nor is any key ending in _seconds)
-# The fine-tuned model's scores go through torch's CPU kernels, whose last bits may differ
-# between processors; they are compared to 1e-6, everything else exactly.
-TOLERANT_JOBS = {"02_finetune": 1e-6, "06_drivers": 1e-6}  # 06: the boosted model's sums run on threads
+# Floating point's last bits depend on the processor: numpy and OpenBLAS pick their kernels
+# (SIMD width, summation blocks) by what the chip offers, so the same code gives, say,
+# 0.3647512311654739 on one machine and 0.36475123116547387 on another, and a cost that
+# cancels to 0.0 there leaves 1.5e-08 here (a difference of two sums of 26 million). Every
+# number is therefore compared to 1e-9 relative, or 1e-7 absolute near zero; a real change
+# moves far more. The fine-tuned model's scores go through torch's CPU kernels and the boosted
+# model's sums run on threads: those jobs are compared to 1e-6 relative.
+RELATIVE, ABSOLUTE = 1e-9, 1e-7
+TOLERANT_JOBS = {"02_finetune": 1e-6, "06_drivers": 1e-6}
 
 
-def differences(before, after, path: str = "", rel: float = 0.0) -> list[str]:
+def differences(before, after, path: str = "", rel: float = 0.0, abs_: float = 0.0) -> list[str]:
     if isinstance(before, dict) and isinstance(after, dict):
         out = [f"{path}/{k}: only in one" for k in set(before) ^ set(after)]
         for k in sorted(set(before) & set(after)):
-            out += differences(before[k], after[k], f"{path}/{k}", rel)
+            out += differences(before[k], after[k], f"{path}/{k}", rel, abs_)
         return out
     if isinstance(before, list) and isinstance(after, list):
         out = [f"{path}: {len(before)} items, now {len(after)}"] if len(before) != len(after) else []
         for i, (b, a) in enumerate(zip(before, after)):
-            out += differences(b, a, f"{path}[{i}]", rel)
+            out += differences(b, a, f"{path}[{i}]", rel, abs_)
         return out
-    if isinstance(before, float) and isinstance(after, float) and math.isclose(before, after, rel_tol=rel):
+    if isinstance(before, float) and isinstance(after, float) and \
+            math.isclose(before, after, rel_tol=rel, abs_tol=abs_):
         return []
     return [] if before == after else [f"{path}: {before!r}, now {after!r}"]
 
@@ -491,7 +499,7 @@ def check_against_stored(run_dir: Path, run: str, jobs: list[str]) -> None:
     for job in jobs:
         now = json.loads((run_dir / job / "results.json").read_text(encoding="utf-8"))
         now = {k: v for k, v in now.items() if k not in VOLATILE and not k.endswith("_seconds")}
-        found += [f"{job}{d}" for d in differences(stored[job], now, rel=TOLERANT_JOBS.get(job, 0.0))]
+        found += [f"{job}{d}" for d in differences(stored[job], now, rel=TOLERANT_JOBS.get(job, RELATIVE), abs_=ABSOLUTE)]
     assert not found, "recorded results changed:\n" + "\n".join(found[:40])
 
 
@@ -522,3 +530,33 @@ def test_the_default_run_records_what_it_recorded_before(tmp_path):
 def test_the_comparison_can_fail():
     assert differences({"a": [1.0, {"b": 2}]}, {"a": [1.0, {"b": 2.0000001}]}) == ["/a[1]/b: 2, now 2.0000001"]
     assert not differences({"a": 0.1 + 0.2}, {"a": 0.3}, rel=1e-6)
+    # the stored comparison: a processor's last bits pass, a change in the seventh digit does not
+    assert not differences([0.3647512311654739, 0.0], [0.36475123116547387, 1.4901161193847656e-08], rel=RELATIVE,
+                           abs_=ABSOLUTE)
+    assert differences([0.3647512], [0.3647515], rel=RELATIVE, abs_=ABSOLUTE) == ["[0]: 0.3647512, now 0.3647515"]
+    assert differences([0.0], [2e-7], rel=RELATIVE, abs_=ABSOLUTE) == ["[0]: 0.0, now 2e-07"]
+
+
+# --------------------------------------------------------------------------- start-up cost
+
+HEAVY_IMPORTS = ("torch", "transformers", "sentence_transformers", "distributed")
+
+
+@pytest.mark.parametrize("notebook", sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb")
+                                            if not p.name.startswith("02_")))
+def test_a_notebook_without_text_models_imports_no_deep_learning_library(notebook):
+    """The kit's modules that a notebook imports in its set-up cell load neither PyTorch nor
+    transformers (about 4 s a kernel) nor Dask: only 02 needs them, and 06 only when its text
+    score comes from the sentence encoder, which imports them when asked."""
+    import subprocess
+    import sys
+
+    cells = json.loads((ROOT / "notebooks" / notebook).read_text(encoding="utf-8"))["cells"]
+    imports = [line for c in cells if c["cell_type"] == "code" for line in "".join(c["source"]).splitlines()
+               if re.match(r"(from talentkit|import talentkit)", line)]
+    assert imports, notebook
+    code = "\n".join(["import sys", "import talentkit.coverage", *imports,
+                      f"print(sorted(m for m in {HEAVY_IMPORTS!r} if m in sys.modules))"])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]", (notebook, out.stdout)

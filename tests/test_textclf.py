@@ -133,3 +133,32 @@ def test_estimates_by_group_suppressed():
     open_ = textclf.estimates_by_group(frame, "region", min_group=2).set_index("region")
     assert open_.loc["A", "observed_rate"] == pytest.approx(4 / 6)
     assert open_.loc["A", "model_rate"] == pytest.approx(3.5 / 6)
+
+
+def test_grouped_folds_are_scikit_learns_folds_exactly():
+    """GroupedFolds only speeds up StratifiedGroupKFold's search: on random groups, labels
+    (two and three classes, rare and even), fold counts and seeds, every fold holds the same
+    rows as scikit-learn's."""
+    import warnings
+
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    rng = np.random.default_rng(1)
+    compared = 0
+    for trial in range(120):
+        size = int(rng.integers(20, 600))
+        groups = rng.integers(0, int(rng.integers(10, size)), size)
+        y = rng.integers(0, 3, size) if trial % 3 == 0 else (rng.random(size) < rng.uniform(0.05, 0.6)).astype(int)
+        k = int(rng.integers(2, 11))
+        if len(np.unique(groups)) < k or len(np.unique(y)) < 2:
+            continue
+        for seed in (0, 7):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # a class rarer than k: both warn alike
+                theirs = [t.tolist() for _, t in StratifiedGroupKFold(k, shuffle=True, random_state=seed)
+                          .split(np.zeros(size), y, groups)]
+                ours = [t.tolist() for _, t in textclf.GroupedFolds(k, shuffle=True, random_state=seed)
+                        .split(np.zeros(size), y, groups)]
+            assert ours == theirs, (trial, seed)
+            compared += 1
+    assert compared > 150
