@@ -135,22 +135,38 @@ def smoke(tmp_path_factory):
 
 
 def run_interrupted(run_file, out_root, after: float, **kw):
-    """``runner.execute_run`` with Ctrl-C (SIGINT to this process) ``after`` seconds; returns
-    ``(exit status, run folder, seconds taken)``."""
+    """``runner.execute_run`` with Ctrl-C (SIGINT to this process) ``after`` seconds, and, on
+    the local executor, not before a kernel of the run is alive (on a loaded machine, two test
+    workers at once, a kernel can take longer than ``after`` to start); returns ``(exit status,
+    run folder, seconds taken)``. Python's own Ctrl-C handler is in place meanwhile, whatever
+    an earlier test's library left installed."""
     import os
     import signal
     import threading
     import time
 
-    from talentkit import runner
+    from talentkit import kernels, runner
 
-    timer = threading.Timer(after, lambda: os.kill(os.getpid(), signal.SIGINT))
+    cancelled = threading.Event()
+
+    def press_ctrl_c():
+        if cancelled.wait(after):
+            return
+        deadline = time.time() + 60
+        while "cluster" not in kw and not kernels._LIVE_KERNELS and time.time() < deadline:
+            if cancelled.wait(0.2):
+                return
+        os.kill(os.getpid(), signal.SIGINT)
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timer = threading.Thread(target=press_ctrl_c, daemon=True)
     timer.start()
     started = time.time()
     try:
         code, run_dir = runner.execute_run(run_file, out_root=out_root, progress=False, **kw)
     finally:
-        timer.cancel()
+        cancelled.set()
+        signal.signal(signal.SIGINT, previous)
     return code, run_dir, time.time() - started
 
 
