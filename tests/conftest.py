@@ -138,11 +138,9 @@ def run_interrupted(run_file, out_root, after: float, **kw):
     """``runner.execute_run`` with Ctrl-C (SIGINT to this process) ``after`` seconds, and, on
     the local executor, not before a kernel of the run is alive (on a loaded machine, two test
     workers at once, a kernel can take longer than ``after`` to start); returns ``(exit status,
-    run folder, seconds taken)``. Python's own Ctrl-C handler is put in place meanwhile: an
-    earlier test that ran a failing notebook in this process's main thread (nbclient, as
-    ``cluster.remote_job`` is tested) leaves nbclient's asyncio SIGINT handler installed, which
-    swallows Ctrl-C; with the tests spread over workers by file, that test and this one can
-    share a worker with nothing between them."""
+    run folder, seconds taken)``. Python's own Ctrl-C handler is put in place meanwhile,
+    whatever an earlier test's library left installed in this process: under two test workers
+    this test's Ctrl-C was once swallowed (exit 0, the busy cells run to their end)."""
     import os
     import signal
     import threading

@@ -321,6 +321,7 @@ def _free_port() -> int:
 def test_jupyterlab_runs_04_and_a_slider_redraws_its_figure(tmp_path):
     """JupyterLab (the kit's kernel) opens 04 on the small company, runs all cells, a person
     drags the 'exits ×' slider, and the explorer's figure changes."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -348,7 +349,8 @@ def test_jupyterlab_runs_04_and_a_slider_redraws_its_figure(tmp_path):
                 time.sleep(0.5)
         with browser.chromium(1400, 1000, offline=False) as driver:
             driver.get(f"http://127.0.0.1:{port}/lab/tree/04_scenarios.ipynb?token={token}")
-            wait = WebDriverWait(driver, 180, poll_frequency=0.5)
+            # the figure is replaced while it redraws: an image found a moment ago may be gone, so look again
+            wait = WebDriverWait(driver, 180, poll_frequency=0.5, ignored_exceptions=(StaleElementReferenceException,))
             wait.until(lambda d: d.execute_script(
                 "const a = window.jupyterapp; return a && a.shell.currentWidget && "
                 "a.shell.currentWidget.sessionContext && a.shell.currentWidget.sessionContext.session && "
