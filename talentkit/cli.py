@@ -134,6 +134,9 @@ def cmd_run(args) -> int:
                 extra = f"  {j['error']}" if j.get("error") else ""
                 print(f"  {j['status']:<11} {j['name']}{extra}")
             print(f"index: {(run_dir / 'index.html').resolve()}")
+            if info.get("replaced_run_kept"):
+                print(f"the run --force replaced is kept at {info['replaced_run_kept']}, since this one did not "
+                      "end well; remove it when you no longer need it")
             status = max(status, code)
         return status
     except RunError as err:
@@ -162,7 +165,8 @@ def cmd_params(args) -> int:
         return 0
     width = max(len(n) for n in params)
     for name, p in params.items():
-        print(f"{name:<{width}}  {p['type']:<6} = {p['default']:<24}  {p['help']}")
+        allowed = f"  [allowed: {' | '.join(p['allowed'])}]" if p["allowed"] else ""
+        print(f"{name:<{width}}  {p['type']:<6} = {p['default']:<24}  {p['help']}{allowed}")
     return 0
 
 
@@ -173,6 +177,10 @@ def cmd_render(args) -> int:
         index = rerender(args.run_dir, args.style)
     except RunError as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # a full disk, a folder that is not writable: the reports there are left whole
+        print(f"error: {getattr(err, 'filename', '') or args.run_dir}: {err.strerror or err}; the reports already "
+              "there are unchanged. Free space or check permissions, then render again", file=sys.stderr)
         return 2
     print(f"index: {index.resolve()}")
     return 0
@@ -260,8 +268,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; what the kit raises on purpose, and a file or folder that cannot be
+    written or read (a read-only --out, a full disk), end in one line and exit status 2."""
+    from .errors import TalentkitError
+
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except TalentkitError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        where = getattr(err, "filename", None) or getattr(args, "out", None) or ""
+        print(f"error: {where}: {err.strerror or err}; check that the folder exists, that you may write there "
+              "(--out) and that the disk has room", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -23,8 +23,10 @@ import os
 import socket
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .errors import KernelTrouble, RunError
+from .files import write_atomic
 
 RETRIES = 2  # further tries of a job whose kernel failed to start or died
 # Dask caps the math libraries' threads in its workers; a job's kernel gets the runner's
@@ -33,8 +35,15 @@ RETRIES = 2  # further tries of a job whose kernel failed to start or died
 # across hosts.
 
 
+SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")  # Dask's comm protocols
+HANDSHAKE_S = 5.0  # a Dask scheduler greets a new connection at once; anything slower is not one
+WORKER_MEMORY = 1.5e9  # bytes a local worker and its kernel take at the peak of a job (06, 02)
+
+
 def parse_cluster(spec: str) -> tuple[str, int | str]:
-    """``local:N`` -> ("local", N); anything else is a scheduler address."""
+    """``local:N`` -> ("local", N); anything else is a scheduler address, checked for form
+    (``tcp://host:port``, ``host:port``, an IPv6 host in brackets): a ``ValueError`` that says
+    how to write it otherwise."""
     if spec.startswith("local:"):
         count = spec.split(":", 1)[1]
         if not count.isdigit() or int(count) < 1:
@@ -42,7 +51,61 @@ def parse_cluster(spec: str) -> tuple[str, int | str]:
         return "local", int(count)
     if spec == "local":
         return "local", os.cpu_count() or 1
+    scheme, _, rest = spec.rpartition("://")
+    try:
+        parts = urlsplit(f"//{rest}")
+        port = parts.port
+    except ValueError as err:
+        raise ValueError(f"--cluster {spec}: not an address ({err}); write tcp://host:8786, or tcp://[::1]:8786 "
+                         "for an IPv6 host") from None
+    if scheme and scheme not in SCHEMES:
+        raise ValueError(f"--cluster {spec}: '{scheme}://' is not a Dask protocol; use tcp:// (or tls://) with the "
+                         "scheduler's port, usually 8786 (an http:// address is its dashboard, not the scheduler)")
+    if not parts.hostname or port is None:
+        raise ValueError(f"--cluster {spec}: give the scheduler's host and port, e.g. tcp://scheduler:8786")
     return "address", spec
+
+
+def local_workers(asked: int, jobs: int) -> tuple[int, str | None]:
+    """Worker processes for ``local:N``: at most the jobs, the cores and what the free memory
+    holds (:data:`WORKER_MEMORY` each); with the reason when fewer than asked. Beyond that,
+    workers only wait for each other (local:12 on 2 cores peaked at 7.4 GB and finished later)."""
+    import psutil
+
+    cores = os.cpu_count() or 1
+    memory = max(1, int(psutil.virtual_memory().available // WORKER_MEMORY))
+    limit = min(asked, jobs, cores, memory)
+    if limit == asked:
+        return asked, None
+    return limit, (f"local:{asked} runs {limit} worker process{'es' if limit > 1 else ''}: the run has {jobs} "
+                   f"job{'s' if jobs != 1 else ''}, this machine {cores} cores and room in memory for {memory} "
+                   f"(about {WORKER_MEMORY / 1e9:.1f} GB each)")
+
+
+def check_scheduler(address: str, timeout: float = HANDSHAKE_S) -> None:
+    """A ``RunError`` unless a Dask scheduler answers at ``address`` (a plain TCP one): it
+    must accept a connection and send its handshake within ``timeout`` seconds, as Dask's
+    comm layer does on every new connection. A web server there (the dashboard's port, a
+    proxy) accepts and then waits for a request, which is where a client would hang."""
+    scheme, _, rest = address.rpartition("://")
+    if scheme not in ("", "tcp"):
+        return  # TLS and the rest need their own handshake: the client's connect timeout covers them
+    parts = urlsplit(f"//{rest}")
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as conn:
+            conn.settimeout(timeout)
+            head = conn.recv(8)
+    except (socket.timeout, TimeoutError):
+        raise RunError(f"--cluster {address}: not a Dask scheduler at {parts.hostname}:{parts.port} (no Dask "
+                       f"handshake within {timeout:g} s; a web server or another service listens there). Give the "
+                       "scheduler's address, usually tcp://host:8786") from None
+    except OSError as exc:
+        raise RunError(f"--cluster {address}: cannot reach a Dask scheduler there ({exc.strerror or exc}); start "
+                       "one (dask scheduler) or check the address") from None
+    frames = int.from_bytes(head, "little") if len(head) == 8 else 0
+    if not 1 <= frames <= 64:  # Dask frames a message as a count of frames, then their lengths
+        raise RunError(f"--cluster {address}: not a Dask scheduler at {parts.hostname}:{parts.port} (it answered, "
+                       "but not as Dask does). Give the scheduler's address, usually tcp://host:8786")
 
 
 def remote_job(payload: dict) -> dict:
@@ -78,7 +141,7 @@ def write_files(files: dict[str, bytes], job_dir: Path) -> None:
     for rel, data in files.items():
         target = inside(job_dir / rel, job_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        write_atomic(target, data)
 
 
 def missing_resources(client, wanted: dict) -> list[str]:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .coverage import supported
 from .datasets import Dataset
-from .privacy import MIN_GROUP, SUPPRESSED, grouped, mark, not_personal, suppress
+from .privacy import MIN_GROUP, SUPPRESSED, grouped, mark, nested_in, not_personal, suppress
 
 ID_COLUMNS = {"employee_id", "candidate_id", "presenter_id", "session_id"}
 DATE_COLUMNS = ("hire_date", "exit_date", "date", "applied_date")
@@ -66,7 +66,14 @@ def categories(ds: Dataset, top: int = 12, min_group: int = MIN_GROUP) -> pd.Dat
         return mark(pd.DataFrame(columns=["column", "value", "n", "share", SUPPRESSED]), min_group)
     t = pd.concat(parts, ignore_index=True)
     t["share"] = t["n"] / t.groupby("column")["n"].transform("sum")
-    return suppress(t, ["column", "value"], min_group)
+    # column by column: each with the coarser columns it nests in (team in region), as every table does
+    hidden = pd.concat([suppress(part, ["value"], min_group, nesting=nested_in(ds.people, col))[SUPPRESSED]
+                        for col, part in t.groupby("column", sort=False)])
+    out = suppress(t, ["column", "value"], 1)
+    hidden = hidden.reindex(out.index).to_numpy(bool)
+    out.loc[hidden, ["n", "share"]] = np.nan
+    out[SUPPRESSED] = hidden
+    return mark(out, min_group)
 
 
 @grouped

@@ -14,6 +14,8 @@ import pandas as pd
 
 from . import schema, snapshot
 from .errors import DataError, ParameterError, Problem, YAMLFileError
+from .dates import day_problem, parse_day
+from .numbers import DECIMALS
 from .privacy import MIN_GROUP, require_group
 from .yamlfile import read_yaml
 
@@ -138,7 +140,8 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     encoding = encoding or spec.encoding or None
     source_text = str(source)
     as_of = as_of or spec.as_of or None
-    given_as_of = pd.Timestamp(as_of) if as_of else None
+    given_as_of = parse_day(as_of, "as_of") if as_of else None
+    as_of = f"{given_as_of:%Y-%m-%d}" if as_of else as_of
     builtin = parse_builtin(source_text) if isinstance(source, str) else None
     assumptions: list[str] = []
     form = spec.form
@@ -176,7 +179,8 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
             problems.append(Problem(label, "a snapshot export needs the day it describes",
                                     "write as_of: YYYY-MM-DD in the mapping file (or pass as_of)"))
         if not problems:
-            converted, made, found = snapshot.to_people(renamed, snapshot_spec, pd.Timestamp(as_of), label)
+            converted, made, found = snapshot.to_people(renamed, snapshot_spec, pd.Timestamp(as_of), label,
+                                                        decimal=spec.decimal)
             raw["people"] = (converted, label)
             assumptions += made
             problems += found
@@ -186,10 +190,10 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     file_names = {name: label for name, (_, label) in raw.items()}
     kinds: dict[str, dict] = {}
     for name, (df, label) in raw.items():
-        frame, found = schema.validate_table(df, schema.TABLES[name], label, columns)
+        frame, found = schema.validate_table(df, schema.TABLES[name], label, columns, spec.decimal)
         problems += found
         if frame is not None and name == "people":
-            frame, kinds, found = schema.type_attributes(frame, schema.PEOPLE, spec.attributes, label)
+            frame, kinds, found = schema.type_attributes(frame, schema.PEOPLE, spec.attributes, label, spec.decimal)
             problems += found
         if frame is not None:
             typed[name] = frame
@@ -197,11 +201,16 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
         problems += schema.check_references(typed, file_names)
     warnings: list[Problem] = []
     if not problems:
-        found, warnings = plausibility(typed, file_names, given_as_of)
+        warnings += schema.fold_spellings(typed, file_names, [c for c, k in kinds.items() if k["kind"] == "category"])
+        found, more = plausibility(typed, file_names, given_as_of)
+        warnings += more
         problems += found
     if problems:
         raise DataError(problems, source_text)
     tables = {name: df.reset_index(drop=True) for name, df in typed.items()}
+    if "exit_date" not in tables["people"]:  # every analysis reads it: absent, nobody has left
+        tables["people"]["exit_date"] = pd.Series(pd.NaT, index=tables["people"].index, dtype="datetime64[ns]")
+        assumptions.append("The people table has no exit_date column: everyone is counted as still employed.")
     generated = form == "snapshot" and tables["people"]["employee_id"].astype(str).str.startswith(
         snapshot.GENERATED_ID_PREFIX).all()
     ds = Dataset(**tables, source=source_text, warnings=warnings, form=form or "events", assumptions=assumptions,
@@ -230,7 +239,8 @@ def read_mapping_file(path: str | Path) -> dict:
     return doc
 
 
-MAPPING_KEYS = ("columns", "files", "files_outside_folder", "form", "as_of", "snapshot", "attributes", "encoding")
+MAPPING_KEYS = ("columns", "files", "files_outside_folder", "form", "as_of", "snapshot", "attributes", "encoding",
+                "decimal")
 
 
 @dataclass
@@ -246,6 +256,7 @@ class Mapping:
     snapshot: dict | None = None
     attributes: dict | None = None
     encoding: str | None = None
+    decimal: str | dict | None = None  # decimal mark, for every column or per column (talentkit.numbers)
 
 
 def check_mapping(columns, files=None) -> Mapping:
@@ -270,11 +281,16 @@ def check_mapping(columns, files=None) -> Mapping:
         if out.form not in (None, "events", "snapshot"):
             raise DataError([Problem(where, f"form: {out.form!r} is not a form", "write form: events or form: snapshot")])
         if doc.get("as_of") is not None:
-            try:
-                out.as_of = f"{pd.Timestamp(str(doc['as_of'])):%Y-%m-%d}"
-            except ValueError:
-                raise DataError([Problem(where, f"as_of: {doc['as_of']!r} is not a date",
-                                         "write as_of: YYYY-MM-DD")]) from None
+            why = day_problem(doc["as_of"])
+            if why:
+                raise DataError([Problem(where, f"as_of: {str(doc['as_of'])!r} {why}", "write as_of: YYYY-MM-DD")])
+            out.as_of = f"{pd.Timestamp(doc['as_of']):%Y-%m-%d}"
+        out.decimal = doc.get("decimal")
+        if out.decimal is not None and not (out.decimal in DECIMALS or (isinstance(out.decimal, dict) and all(
+                isinstance(k, str) and v in DECIMALS for k, v in out.decimal.items()))):
+            raise DataError([Problem(where, f"decimal: {out.decimal!r} is not a decimal mark",
+                                     'write decimal: "," (every column), or decimal: {Pay: ","} per column '
+                                     '("." where commas separate thousands)')])
         out.snapshot = doc.get("snapshot")
         if out.snapshot is not None and out.form is None:
             out.form = "snapshot"

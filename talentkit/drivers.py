@@ -66,6 +66,7 @@ from .privacy import (
     SUPPRESSED,
     grouped,
     mark,
+    nested_in,
     not_personal,
     pseudonym,
     suppress,
@@ -257,6 +258,9 @@ def prepare(ds: Dataset, attributes: list[str] | None = None, horizon_months: in
             excluded[c] = f"{levels} levels (more than {MAX_LEVELS}): group them into fewer, then name it"
         elif kind != "number" and levels > 0.5 * len(s):
             excluded[c] = "a different value for almost everyone (an id or free text)"
+        elif kind == "number" and _identifier_like(s):
+            excluded[c] = ("a different whole number for everyone (an id such as a badge number): "
+                           "a driver 'per standard deviation' of it would mean nothing")
         else:
             X[c] = s
             kinds[c] = kind
@@ -271,33 +275,52 @@ def prepare(ds: Dataset, attributes: list[str] | None = None, horizon_months: in
         data.notes.append(f"text_task is {text_task!r}, but the data has no texts: the record is modelled alone")
     elif text_task:
         data.text, data.text_task = person_texts(ds, text_task, p["employee_id"]), text_task
-    _drop_separating(data)
     if data.window.sum() == 0 or data.y[data.window].nunique() < 2:
-        raise ParameterError(f"nobody {'left' if not data.y[data.window].any() else 'stayed'} among the "
-                             f"{int(data.window.sum()):,} people of the window: a model of leaving needs both. "
-                             "Choose another as_of or horizon_months")
+        who = "left" if not data.y[data.window].any() else "stayed"
+        if ds.form == "snapshot":  # as_of and the horizon do not move a snapshot's flag
+            raise ParameterError(f"nobody in this snapshot export {who} ({int(data.window.sum()):,} people): its "
+                                 "flag column gives everyone the same value, and a model of leaving needs both. "
+                                 "Check the flag's values (left_values: and stayed_values: in the mapping's "
+                                 "snapshot: section), or use an export that holds leavers and stayers")
+        raise ParameterError(f"nobody {who} among the {int(data.window.sum()):,} people of the window: a model of "
+                             "leaving needs both. Choose another as_of or horizon_months")
+    _drop_separating(data)
     if not kinds:
         raise ParameterError("no usable attribute: " + "; ".join(f"{k}: {v}" for k, v in excluded.items())
                              if excluded else "the people table has no attribute besides ids and dates")
     return data
 
 
+def _identifier_like(values: pd.Series, smallest: int = 20) -> bool:
+    """A number column that is a different whole number on every row (at least ``smallest``
+    rows): a badge or payroll number, not a measurement."""
+    v = values.dropna()
+    return len(v) >= smallest and bool((v % 1 == 0).all()) and v.nunique() == len(v)
+
+
 def _drop_separating(data: DriverData) -> None:
-    """Leave out any attribute that alone predicts leaving almost perfectly (see LEAK_AUC)."""
+    """Leave out any attribute that alone predicts leaving almost perfectly (see LEAK_AUC):
+    by its values, or by where it is blank (a field left empty for leavers, or filled in only
+    at exit, tells them apart as surely as a value does)."""
     y = data.outcome()
     X = data.X[data.window]
     for c in list(data.X.columns):
         x = X[c]
+        blank = (x.isna() if data.kinds[c] == "number" else x.astype(object) == "(missing)").to_numpy(bool)
+        scores = []
+        if 0 < blank.sum() < len(blank):
+            scores.append(("where it is blank", roc_auc_score(y, blank.astype(float))))
         code = x.astype(float) if data.kinds[c] == "number" else _level_rates(x, y)
-        if code.notna().sum() < 2:
-            continue
-        auc = roc_auc_score(y, code.fillna(code.median()))
-        if max(auc, 1 - auc) >= LEAK_AUC:
-            data.excluded[c] = (f"alone it tells leavers from stayers almost perfectly (ROC-AUC "
-                                f"{max(auc, 1 - auc):.2f}): "
-                                "a field filled in at exit looks like this")
-            data.X = data.X.drop(columns=c)
-            del data.kinds[c]
+        if code.notna().sum() >= 2:
+            scores.append(("", roc_auc_score(y, code.fillna(code.median()))))
+        for how, auc in scores:
+            if max(auc, 1 - auc) >= LEAK_AUC:
+                data.excluded[c] = (f"alone it tells leavers from stayers almost perfectly{' ' + how if how else ''} "
+                                    f"(ROC-AUC {max(auc, 1 - auc):.2f}): a field filled in (or emptied) at exit "
+                                    "looks like this")
+                data.X = data.X.drop(columns=c)
+                del data.kinds[c]
+                break
 
 
 def _level_rates(x: pd.Series, y: np.ndarray, smallest: int = 10) -> pd.Series:
@@ -328,7 +351,8 @@ def person_texts(ds: Dataset, task: str, ids: pd.Series) -> pd.Series:
 def binned(x: pd.Series, kind: str) -> pd.Series:
     """An attribute as screening levels: categories as they are; a number with at most
     :data:`FEW_VALUES` values by value, else in quintile bins labelled by the values they
-    hold (``18–29`` for whole numbers; ``lo–hi``, lower end excluded but the first, else)."""
+    hold (``30–39`` for whole numbers; ``lo–hi``, lower end excluded, else), the outer
+    two open (``≤ 29``, ``≥ 60``): see :func:`_bin_labels`."""
     if kind != "number":
         return x.astype(object) if not isinstance(x.dtype, pd.CategoricalDtype) else x
     values = x.dropna().unique()
@@ -345,13 +369,25 @@ def binned(x: pd.Series, kind: str) -> pd.Series:
 
 
 def _bin_labels(edges, x: pd.Series) -> list[str]:
+    """Labels of ``pd.qcut`` bins (right-closed) by the values they hold, with open outer
+    edges: the lowest bin is ``≤ its top`` and the highest ``> its bottom`` (``≥`` for
+    whole numbers), so no label prints the column's smallest or largest value (the top
+    earner's pay, the oldest person's age). Inner edges are quantiles, not one person's."""
     whole = bool((x.dropna() % 1 == 0).all())
     labels = []
+    last = len(edges) - 2
     for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
-        first = x.min() if i == 0 else (np.floor(lo) + 1 if whole else lo)
+        first = np.floor(lo) + 1 if whole else lo
         top = np.floor(hi) if whole else hi
-        dash = " to " if min(first, top) < 0 else "–"
-        labels.append(_number(top) if first == top else f"{_number(first)}{dash}{_number(top)}")
+        if last == 0:
+            labels.append("all values")
+        elif i == 0:
+            labels.append(f"≤ {_number(top)}")
+        elif i == last:
+            labels.append(f"≥ {_number(first)}" if whole else f"> {_number(lo)}")
+        else:
+            dash = " to " if min(first, top) < 0 else "–"
+            labels.append(_number(top) if first == top else f"{_number(first)}{dash}{_number(top)}")
     return labels
 
 
@@ -435,6 +471,7 @@ def screen(data: DriverData, min_group: int = MIN_GROUP) -> Screening:
     y = pd.Series(data.outcome())
     X = data.X[data.window].reset_index(drop=True)
     level_rows, rows = [], []
+    people = data.X.join(data.groups.drop(columns=[c for c in data.groups if c in data.X]))
     for attr in data.attributes:
         levels = pd.Series(binned(X[attr], data.kinds[attr]))
         counts = pd.crosstab(levels, y).reindex(columns=[0, 1], fill_value=0)
@@ -446,7 +483,7 @@ def screen(data: DriverData, min_group: int = MIN_GROUP) -> Screening:
         ref = int(np.argmax(t["n"].to_numpy()))
         a, n = t["leavers"].to_numpy(), t["n"].to_numpy()
         t["odds_ratio"], t["or_lo"], t["or_hi"] = odds_ratio(a, n - a, a[ref], n[ref] - a[ref])
-        t = suppress(t, ["attribute", "level"], min_group)
+        t = suppress(t, ["attribute", "level"], min_group, nesting=nested_in(people, attr))
         t["reference"] = np.arange(len(t)) == ref  # after the gate: a flag, not a measure to hide
         level_rows.append(t)
         shown = t[~t[SUPPRESSED] & ~t["reference"]]
@@ -945,7 +982,7 @@ def risk_by_group(result: ModelComparison, data: DriverData, group_by: str, mode
         n=("left", "size"), leavers=("left", "sum"), expected=("risk", "sum"), mean_risk=("risk", "mean"))
     t = t.reset_index()
     t["observed_over_expected"] = t["leavers"] / t["expected"]
-    return suppress(t, [group_by], min_group)
+    return suppress(t, [group_by], min_group, nesting=nested_in(data.groups, group_by))
 
 
 @grouped
@@ -973,7 +1010,7 @@ def fairness(result: ModelComparison, data: DriverData, protected: str, model: s
                                   mean_risk=("risk", "mean")).reset_index()
     t["leaving_rate"] = t["leavers"] / t["n"]
     t["flag_rate"] = t["flagged"] / t["n"]
-    t = suppress(t, [protected], min_group)
+    t = suppress(t, [protected], min_group, nesting=nested_in(data.groups, protected))
     shown = t.loc[~t[SUPPRESSED], protected].tolist()
     for col in ("flag_ratio", "flag_ratio_lo", "flag_ratio_hi", "leaving_ratio", "leaving_ratio_lo",
                 "leaving_ratio_hi"):

@@ -37,7 +37,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from .errors import ParameterError, TextDataError
-from .privacy import not_personal
+from .privacy import MIN_GROUP, not_personal
 from .stats import corrected_interval
 from .textclf import (
     FinetuneConfig,
@@ -86,6 +86,7 @@ class LadderConfig(FinetuneConfig):
     bootstrap: int = Field(1000, ge=100)  # resamples for the split evaluation's intervals
     setfit_pairs: int = Field(2000, ge=8)  # sentence pairs SetFit trains its encoder on, per fit
     max_texts: int | None = None  # use a stratified sample of this many texts (quick runs); None: all
+    min_group: int = Field(MIN_GROUP, ge=1)  # TF-IDF keeps terms at least this many writers use
 
     @field_validator("max_texts", mode="before")
     @classmethod
@@ -130,7 +131,9 @@ class TfidfRung(BaseRung):
     name, saved = "tfidf", ("pipe", "pipeline.joblib")
 
     def fit(self, train: pd.DataFrame, dev: pd.DataFrame) -> "TfidfRung":
-        self.pipe = tfidf_classifier(train["text"], train["y"], self.cfg.seed)
+        # only terms min_group writers use: the saved model's vocabulary names nobody
+        self.pipe = tfidf_classifier(train["text"], train["y"], self.cfg.seed, groups=train["group"],
+                                     min_writers=self.cfg.min_group)
         return self
 
     def predict_proba(self, texts) -> np.ndarray:
@@ -138,8 +141,14 @@ class TfidfRung(BaseRung):
 
     def settings(self) -> dict[str, tuple[str, str]]:
         if self.pipe[0].analyzer == "char":
-            return {"terms": ("characters 1-3", "the texts are Chinese, written without spaces between words")}
-        return {"terms": ("words and word pairs", "the texts are written with spaces between words")}
+            out = {"terms": ("characters 1-3", "the texts are Chinese, written without spaces between words")}
+        else:
+            out = {"terms": ("words and word pairs", "the texts are written with spaces between words")}
+        if self.pipe.kept_terms:
+            kept, total = self.pipe.kept_terms
+            out["terms kept"] = (f"{kept:,} of {total:,}", f"those used by at least {self.cfg.min_group} writers: a "
+                                 "rarer term (a name, an id number) never enters the model or its saved copy")
+        return out
 
 
 class EmbeddingRung(BaseRung):
@@ -267,9 +276,27 @@ def make_rung(name: str, cfg: LadderConfig) -> BaseRung:
 def dev_cut(df: pd.DataFrame, rows: np.ndarray, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """``rows`` split into fit and dev rows (about ``share`` dev), stratified and grouped."""
     y, groups = df["y"].to_numpy()[rows], df["group"].to_numpy()[rows]
-    splitter = GroupedFolds(max(2, round(1 / share)), shuffle=True, random_state=seed)
+    # a few writers: as many parts as writers (each writer's texts stay on one side)
+    splitter = GroupedFolds(max(2, min(round(1 / share), len(set(groups)))), shuffle=True, random_state=seed)
     fit, dev = next(splitter.split(rows, y, groups))
     return np.sort(rows[fit]), np.sort(rows[dev])
+
+
+def _check_writers(groups: np.ndarray, parts: int, evaluation: str) -> None:
+    """Texts of one writer never go to two folds: there must be more writers than parts (a
+    test part, and dev rows cut from the rest)."""
+    writers = len(set(groups))
+    if writers >= parts + 1:
+        return
+    what = f"{parts} folds" if evaluation == "cv" else "a test split"
+    if writers < 3:
+        raise TextDataError(f"the texts come from {writers} writer{'s' if writers > 1 else ''} (group_column): a "
+                            f"model judged on a writer it was trained on learns the writer, not the outcome, and "
+                            f"{what} needs at least {parts + 1}. Set group_column to the column naming each "
+                            "text's writer (or to another grouping), or add texts of other writers")
+    raise TextDataError(f"the texts come from {writers} writers (group_column), too few for {what} with dev rows "
+                        f"(each writer's texts stay in one part): lower folds to {writers - 1} or fewer, or add "
+                        "texts of other writers")
 
 
 def fold_indices(df: pd.DataFrame, evaluation: str, folds: int = 5, repeats: int = 2, seed: int = 0,
@@ -279,6 +306,7 @@ def fold_indices(df: pd.DataFrame, evaluation: str, folds: int = 5, repeats: int
     Each fold's training rows give up about ``dev_size`` to dev (threshold and epochs)."""
     y, groups = df["y"].to_numpy(), df["group"].to_numpy()
     grouped = len(set(groups)) < len(groups)
+    _check_writers(groups, folds if evaluation == "cv" else max(2, round(1 / test_size)), evaluation)
     out = []
     if evaluation == "cv":
         for r in range(repeats):
@@ -405,6 +433,7 @@ class LadderResult:
     rank_by: str
     saved: Path | None = None
     winner_threshold: float | None = None
+    empty_texts: int = 0  # rows whose text was blank, left out
 
     @property
     def all_yes_f1(self) -> float:
@@ -493,7 +522,7 @@ def run(cfg: LadderConfig, out_dir: str | Path | None = None, df: pd.DataFrame |
 def _run(cfg: LadderConfig, out_dir: str | Path | None, df: pd.DataFrame | None) -> LadderResult:
     started = time.time()
     df = load_texts(cfg) if df is None else df.reset_index(drop=True)
-    positive = df.attrs.get("positive_label", "1")
+    positive, empty = df.attrs.get("positive_label", "1"), int(df.attrs.get("empty_texts", 0))
     if cfg.max_texts and len(df) > cfg.max_texts:
         df = df.groupby("y", group_keys=False).sample(frac=cfg.max_texts / len(df), random_state=cfg.seed)
         df = df.sort_index().reset_index(drop=True)
@@ -544,7 +573,7 @@ def _run(cfg: LadderConfig, out_dir: str | Path | None, df: pd.DataFrame | None)
         table=not_personal(table, "scores of text models, no data"), plan=the_plan, winner=winner,
         evaluation=label, oof=oof, settings=settings, positive_label=positive, n_texts=len(df),
         n_groups=int(df["group"].nunique()), language=language_of(df["text"]),
-        positive_share=share, seconds=0.0, rank_by=cfg.rank_by)
+        positive_share=share, seconds=0.0, rank_by=cfg.rank_by, empty_texts=empty)
     if out_dir is not None:
         result.saved, result.winner_threshold = _save_winner(cfg, df, winner, Path(out_dir) / "winner", positive)
     result.seconds = time.time() - started

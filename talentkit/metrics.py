@@ -26,7 +26,7 @@ import pandas as pd
 
 from .datasets import Dataset
 from .labels import UNITS_ATTR
-from .privacy import MIN_GROUP, SUPPRESSED, grouped, mark, suppress
+from .privacy import MIN_GROUP, SUPPRESSED, grouped, mark, nested_in, suppress
 from .stats import add_proportion, add_rate, blau_index
 from .timeline import (
     GroupCoder,
@@ -232,7 +232,7 @@ def workforce(ds: Dataset, start, end, group_by=None, min_group: int = MIN_GROUP
     group_cols = ([freq] if freq else []) + keys
     if group_cols:
         table = table.sort_values(group_cols, kind="stable", key=lambda c: c.astype(str)).reset_index(drop=True)
-    return suppress(table, group_cols, min_group)
+    return suppress(table, group_cols, min_group, nesting=nested_in(ds.people, group_cols[-1]) if group_cols else None)
 
 
 # --------------------------------------------------------------------------- recruiting funnel
@@ -347,7 +347,7 @@ def sharing(ds: Dataset, start, end, group_by="region", min_group: int = MIN_GRO
     if att is not None:
         add_rate(t, "attendance_per_capita", "attendance", "avg_headcount")
         add_proportion(t, "cross_region_share", "cross_region", "attendance")
-    return suppress(t, group_cols, min_group)
+    return suppress(t, group_cols, min_group, nesting=nested_in(ds.people, group_cols[-1]) if group_cols else None)
 
 
 # --------------------------------------------------------------------------- team building
@@ -380,7 +380,7 @@ def team_composition(ds: Dataset, day=None, start=None, end=None, min_group: int
                      "outside_skill": int(g["employee_id"].isin(crossed).sum())})
     t = pd.DataFrame(rows, columns=["team", "n", "skill_diversity", "origin_diversity", "outside_skill"])
     add_proportion(t, "outside_skill_share", "outside_skill", "n")
-    return suppress(t, ["team"], min_group)
+    return suppress(t, ["team"], min_group, nesting=nested_in(ds.people, "team"))
 
 
 def extremes(table: pd.DataFrame, group_by: str, measure: str) -> tuple[object, object]:

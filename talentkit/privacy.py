@@ -68,12 +68,74 @@ def _check_suppress_threshold(min_group) -> int:
     return int(min_group)
 
 
+def nested_in(people: pd.DataFrame, column: str) -> dict[str, pd.Series]:
+    """The coarser groupings of ``people`` that ``column`` nests in: for each other text
+    column whose value is the same for every person of a ``column`` value (team in region,
+    region in market), the map from ``column``'s values to it. :func:`suppress` uses it so
+    that a table by ``column`` and one by the coarser grouping, published in one run, do not
+    give a hidden group back by subtraction."""
+    if people is None or column not in people or people[column].nunique() < 2:
+        return {}
+    out = {}
+    known = people[people[column].notna()]
+    for other in people.columns:
+        if other == column or other in ("employee_id", "text") or pd.api.types.is_numeric_dtype(people[other]) \
+                or pd.api.types.is_datetime64_any_dtype(people[other]) or pd.api.types.is_bool_dtype(people[other]):
+            continue
+        pairs = known[[column, other]].dropna().astype(str).drop_duplicates()
+        if pairs.empty or pairs[other].nunique() < 2 or pairs[other].nunique() >= pairs[column].nunique():
+            continue
+        if not pairs[column].duplicated().any():  # one parent per value: nested
+            out[str(other)] = pairs.set_index(column)[other]
+    return out
+
+
+def _hide_smallest(small: pd.Series, n: pd.Series, rows) -> bool:
+    visible = n[rows][~small[rows]].sort_values(kind="stable")
+    if visible.empty:
+        return False
+    small[visible.index[0]] = True
+    return True
+
+
+def _complements(small: pd.Series, n: pd.Series, keys: pd.Series, nesting: dict[str, pd.Series],
+                 min_group: int) -> None:
+    """Complementary suppression in one block, to a fixed point: no block, and no parent of a
+    nested grouping, holds exactly one hidden group; and a parent that its own table would
+    hide (fewer than min_group, or its complement) has a hidden group, so its visible parts do
+    not add up to it."""
+    changed = True
+    while changed:
+        changed = False
+        if small.sum() == 1 and len(small) > 1:
+            changed |= _hide_smallest(small, n, small.index)
+        for parent_of in nesting.values():
+            parent = keys.astype(str).map(parent_of)
+            if parent.isna().all():
+                continue
+            for _, rows in parent.groupby(parent, sort=True).groups.items():
+                if small[rows].sum() == 1 and len(rows) > 1:
+                    changed |= _hide_smallest(small, n, rows)
+            parent_n = n.groupby(parent).sum()
+            parent_small = parent_n < min_group
+            if parent_small.sum() == 1 and len(parent_small) > 1:
+                parent_small[parent_n[~parent_small].sort_values(kind="stable").index[0]] = True
+            for value in parent_small[parent_small].index:
+                rows = parent.index[parent == value]
+                if not small[rows].any():
+                    changed |= _hide_smallest(small, n, rows)
+
+
 def suppress(table: pd.DataFrame, group_cols: list[str], min_group: int = MIN_GROUP,
-             n_col: str = "n") -> pd.DataFrame:
+             n_col: str = "n", nesting: dict[str, pd.Series] | None = None) -> pd.DataFrame:
     """Hide the measures of groups with fewer than ``min_group`` people, plus complements.
 
     ``group_cols`` are the keys; every other numeric column is a measure. Blocks for the
-    complementary rule are the rows sharing all keys but the last.
+    complementary rule are the rows sharing all keys but the last. ``nesting``
+    (:func:`nested_in` of the last key) extends the rule across the tables of a run: within
+    each coarser group no single hidden part, and a coarser group its own table hides never
+    wholly visible in its parts (the secondary suppression statistical agencies apply to
+    linked tables; see the README's "Safety").
     """
     min_group = _check_suppress_threshold(min_group)
     out = table.copy()
@@ -83,11 +145,11 @@ def suppress(table: pd.DataFrame, group_cols: list[str], min_group: int = MIN_GR
     small = out[n_col].fillna(0) < min_group
     if group_cols and len(out) > 1:
         blocks = out.groupby(group_cols[:-1], dropna=False, sort=False) if len(group_cols) > 1 else [(None, out)]
+        n = out[n_col].fillna(0)
         for _, block in blocks:
-            hidden = small[block.index]
-            if hidden.sum() == 1 and len(block) > 1:
-                rest = block.loc[~hidden, n_col].sort_values(kind="stable")
-                small[rest.index[0]] = True
+            hidden = small[block.index].copy()
+            _complements(hidden, n[block.index], block[group_cols[-1]], nesting or {}, min_group)
+            small[block.index] = hidden
     measures = [c for c in out.columns if c not in group_cols and pd.api.types.is_numeric_dtype(out[c])]
     out[measures] = out[measures].astype(float)
     out.loc[small, measures] = np.nan

@@ -19,7 +19,10 @@ import re
 import sys
 from pathlib import Path
 
+from .files import write_atomic
+
 ENV_JOB_DIR = "TALENTKIT_JOB_DIR"
+NOTEBOOK_DIR_ENV = "TALENTKIT_NOTEBOOK_DIR"  # the folder of the notebook a batch job runs (its project's files)
 RESULTS_FILE = "results.json"
 DATA_FILE = "data.json"  # the data a job read: its name and row counts, for the report's header
 MAX_TABLE_ROWS = 200  # a recorded table is for the index and for checks, not a data dump
@@ -95,9 +98,7 @@ def record(name: str, value, caption: str | None = None, columns: list[str] | No
         path = out / RESULTS_FILE
         current = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         current[name] = _results[name]
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(current, indent=1, allow_nan=False), encoding="utf-8")
-        tmp.replace(path)
+        write_atomic(path, json.dumps(current, indent=1, allow_nan=False))
     return value
 
 
@@ -123,7 +124,7 @@ def record_data(name: str, rows: dict[str, int], form: str | None = None) -> Non
     if ("/" in shown or "\\" in shown) and not shown.startswith("synthetic"):
         shown = Path(shown.rstrip("/\\")).name
     doc = {"name": shown, "rows": {str(k): int(v) for k, v in rows.items()}, "form": form}
-    (out / DATA_FILE).write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    write_atomic(out / DATA_FILE, json.dumps(doc, indent=1))
 
 
 def record_figure(name: str, fig):

@@ -33,6 +33,7 @@ from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbconvert.preprocessors import TagRemovePreprocessor  # noqa: E402
 
 from . import theme  # noqa: E402
+from .files import write_atomic  # noqa: E402
 from .labels import (  # noqa: E402
     format_interval,
     format_number,
@@ -127,7 +128,7 @@ def render_notebook(notebook: str | Path, html_path: str | Path, style: str = "r
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": Path(notebook).stem},
                                                          "talentkit_css": theme.css()})
     html_path = Path(html_path)
-    html_path.write_text(with_header_and_contents(body, header), encoding="utf-8")
+    write_atomic(html_path, with_header_and_contents(body, header))  # a full disk leaves the old report whole
     return html_path
 
 
@@ -318,6 +319,63 @@ def _read_json(path: Path) -> dict:
     return doc if isinstance(doc, dict) else {}
 
 
+class RunJSONError(ValueError):
+    """A run.json that cannot be read as the runner writes it: the message names the file,
+    the field and the fix."""
+
+
+def _job_fields():
+    from pydantic import BaseModel, ConfigDict
+
+    class JobEntry(BaseModel):  # what the index and a re-render read of each job
+        model_config = ConfigDict(extra="allow")
+        name: str
+        notebook: str
+        output_notebook: str
+        status: str = "pending"
+        error: str | None = None
+        render_error: str | None = None
+        duration_s: float | None = None
+        group: str = ""
+        matrix: dict = {}
+
+    class RunEntry(BaseModel):
+        model_config = ConfigDict(extra="allow")
+        run: str
+        started: str
+        style: str = "report"
+        jobs: list[JobEntry]
+
+    return RunEntry
+
+
+def read_run_json(run_dir: str | Path) -> dict:
+    """``run_dir/run.json`` checked for the fields the index and a re-render read; a
+    :class:`RunJSONError` naming the file, the field and the fix when it is truncated,
+    not JSON, or has a field missing or of the wrong type."""
+    from pydantic import ValidationError
+
+    path = Path(run_dir) / "run.json"
+    fix = "it is not as the runner wrote it: run the batch again (talentkit run <run file> --new)"
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise RunJSONError(f"{path}: not UTF-8 text; {fix}") from None
+    except ValueError as err:
+        raise RunJSONError(f"{path}: not complete JSON ({err}); {fix}") from None
+    except IsADirectoryError:
+        raise RunJSONError(f"{path}: a folder, not a file; {fix}") from None
+    if not isinstance(doc, dict):
+        raise RunJSONError(f"{path}: holds a {type(doc).__name__}, not the runner's record; {fix}")
+    try:
+        _job_fields().model_validate(doc)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise RunJSONError(f"{path}: field '{where}': {first['msg']}; {fix}") from None
+    return doc
+
+
 def render_index(run_dir: str | Path) -> Path:
     """``index.html``: every job with status, time, headline results and links.
 
@@ -325,7 +383,7 @@ def render_index(run_dir: str | Path) -> Path:
     results passes through one escaping path, none is pasted into HTML by string formatting.
     """
     run_dir = Path(run_dir)
-    info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    info = read_run_json(run_dir)
     jobs = []
     for job in info["jobs"]:
         name = job["name"]
@@ -344,7 +402,7 @@ def render_index(run_dir: str | Path) -> Path:
     page = _index_template().render(info=info, jobs=jobs, comparisons=comparisons, css=theme.css(),
                                     versions=info.get("versions") or {})
     out = run_dir / "index.html"
-    out.write_text(page, encoding="utf-8")
+    write_atomic(out, page)
     return out
 
 

@@ -125,6 +125,7 @@ class JobSpec(BaseModel):
     params: dict
     resources: dict = Field(default_factory=dict)
     defaults: dict = Field(default_factory=dict)  # reach the job only where its notebook declares them
+    overrides: dict = Field(default_factory=dict)  # -p values: like defaults, reach jobs that declare them, on top
     group: str = ""  # the run file's job this one came from (its name, or its notebook's stem)
     matrix: dict = Field(default_factory=dict)  # this job's values of that job's matrix
 
@@ -148,10 +149,10 @@ def expand_jobs(run: RunFile, run_file: Path, overrides: dict | None = None) -> 
         for combo in combos:
             values = dict(zip(keys, combo))
             name = "-".join([base] + [re.sub(r"[^\w.\-]+", "_", str(v))[:30] for v in combo])
-            params = {**job.params, **values, **(overrides or {})}
+            params = {**job.params, **values}
             specs.append(JobSpec(name=name, notebook=resolve_notebook(job.notebook, run_file),
                                  params=params, defaults=dict(run.defaults), resources=dict(job.resources),
-                                 group=base, matrix=values))
+                                 overrides=dict(overrides or {}), group=base, matrix=values))
     names = [s.name for s in specs]
     for name in names:
         try:
@@ -164,8 +165,100 @@ def expand_jobs(run: RunFile, run_file: Path, overrides: dict | None = None) -> 
     return specs
 
 
+# --------------------------------------------------------------------------- allowed values
+
+# A parameter's comment (its help text) may end with its allowed values in brackets:
+#   folds = 5  # cross-validation folds [at least 2]
+#   evaluation = "auto"  # how models are judged [auto | cv | split]
+#   as_of = ""  # the date the data describes [date | empty]
+# Items are separated by " | ": a word is a value allowed as written, ``empty`` the empty
+# string, ``date`` a day written YYYY-MM-DD, ``at least 1``, ``more than 0``, ``at most 1``,
+# ``less than 1`` or ``0 to 1`` a range (words, since papermill cannot read a help text with "="). A value is allowed when it matches one item. Papermill keeps the whole comment as
+# the help text; the kit reads the brackets, checks every job before any kernel starts, and
+# shows them in ``talentkit params``.
+ALLOWED_CLAUSE = re.compile(r"\s*\[([^\[\]]+)\]\s*$")
+RANGE_ITEM = re.compile(r"(at least|more than|at most|less than)\s+(-?[\d.]+)|(-?[\d.]+)\s+to\s+(-?[\d.]+)")
+
+
+def split_help(help_text: str) -> tuple[str, list[str]]:
+    """A parameter's help text without its allowed-values clause, and the clause's items."""
+    m = ALLOWED_CLAUSE.search(help_text or "")
+    if not m:
+        return help_text or "", []
+    return help_text[: m.start()].rstrip(), [item.strip() for item in m.group(1).split("|") if item.strip()]
+
+
+def _fits(value, item: str) -> bool:
+    from .dates import day_problem
+
+    if item == "empty":
+        return value == ""
+    if item == "date":
+        return isinstance(value, str) and value != "" and day_problem(value) is None
+    m = RANGE_ITEM.fullmatch(item)
+    if m is None:
+        return isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value) == item
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if m.group(1):
+        bound = float(m.group(2))
+        return {"at least": value >= bound, "more than": value > bound, "at most": value <= bound,
+                "less than": value < bound}[m.group(1)]
+    return float(m.group(3)) <= value <= float(m.group(4))
+
+
+def closest_allowed(value, items: list[str]) -> str:
+    """The allowed value nearest ``value``: the closest spelling of a word, the nearest end of
+    a range, or the form a date takes."""
+    words = [i for i in items if not RANGE_ITEM.fullmatch(i) and i not in ("date", "empty")]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        for item in items:
+            m = RANGE_ITEM.fullmatch(item)
+            if m and m.group(1):  # the bound itself, or just past it
+                bound = float(m.group(2))
+                step = 1 if isinstance(value, int) else 0.01
+                return f"{bound + step if m.group(1) == 'more than' else bound - step if m.group(1) == 'less than' else bound:g}"
+            if m:
+                low, high = float(m.group(3)), float(m.group(4))
+                return f"{min(max(value, low), high):g}"
+    if words:
+        hit = difflib.get_close_matches(str(value), words, n=1, cutoff=0)
+        return hit[0] if hit else words[0]
+    return "a day such as 2024-06-30" if "date" in items else items[0]
+
+
+def value_problem(value, items: list[str]) -> str | None:
+    """Why ``value`` is not among ``items`` (see :data:`ALLOWED_CLAUSE`), or ``None``."""
+    if not items or any(_fits(value, item) for item in items):
+        return None
+    from .dates import day_problem
+
+    why = ""
+    if "date" in items and isinstance(value, str) and value:
+        why = f" ({value!r} {day_problem(value)})"
+    return f"{value!r} is not allowed{why}: allowed {' | '.join(items)}; closest: {closest_allowed(value, items)}"
+
+
+def coerce_value(value, type_name: str):
+    """``value`` as the notebook's type where people type it otherwise: a number or a YAML date
+    for a text parameter (``-p positive_label=0``, ``-p as_of=2024-06-30``) becomes its text; a
+    whole float for a whole-number parameter its int."""
+    import datetime as dt
+
+    base = (type_name or "").split("[")[0].lower()
+    if base == "str":
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+    if base == "int" and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def notebook_parameters(notebook: str | Path) -> dict[str, dict]:
-    """The notebook's ``parameters`` cell: name -> {default, type, help} (papermill's inspection)."""
+    """The notebook's ``parameters`` cell: name -> {default, type, help, allowed} (papermill's
+    inspection; ``allowed``: the items of the help's bracketed clause, see :func:`split_help`)."""
     import papermill
 
     params = papermill.inspect_notebook(str(notebook))
@@ -179,7 +272,8 @@ def notebook_parameters(notebook: str | Path) -> dict[str, dict]:
                 type_name = "None" if value is None else type(value).__name__
             except (ValueError, SyntaxError):
                 type_name = "None"
-        out[name] = {"default": default, "type": type_name, "help": p.get("help", "")}
+        help_text, allowed = split_help(p.get("help", ""))
+        out[name] = {"default": default, "type": type_name, "help": help_text, "allowed": allowed}
     return out
 
 
@@ -201,8 +295,11 @@ def _type_ok(value, type_name: str) -> bool:
 def check_jobs(specs: list[JobSpec], run_file: Path) -> list[JobSpec]:
     """Check every job before any kernel starts; return the jobs with their final parameters.
 
-    Defaults reach a job only where its notebook declares them; a job's own parameter
-    (or a ``-p`` override) that the notebook lacks is an error.
+    Defaults and ``-p`` overrides reach a job only where its notebook declares them (one
+    that no notebook of the run declares is an error); a job's own parameter that its
+    notebook lacks is an error. Values are coerced as people type them
+    (:func:`coerce_value`) and checked against the allowed values of the parameters cell
+    (:func:`split_help`) and the privacy rule on ``min_group``.
     """
     errors, checked, cache = [], [], {}
     for spec in specs:
@@ -219,28 +316,59 @@ def check_jobs(specs: list[JobSpec], run_file: Path) -> list[JobSpec]:
         declared = cache[spec.notebook]
         params = {k: v for k, v in spec.defaults.items() if k in declared}
         params.update(spec.params)
-        for key, value in params.items():
+        params.update({k: v for k, v in spec.overrides.items() if k in declared})
+        for key, value in list(params.items()):
             if key not in declared:
                 close = difflib.get_close_matches(key, list(declared), n=1, cutoff=0.6)
                 hint = f"did you mean '{close[0]}'? " if close else ""
                 errors.append(f"{run_file}: job '{spec.name}': unknown parameter '{key}'; {hint}"
                               f"{spec.notebook.name} takes: {', '.join(declared) or '(none)'}")
-            elif not _type_ok(value, declared[key]["type"]):
+                continue
+            value = params[key] = coerce_value(value, declared[key]["type"])
+            if not _type_ok(value, declared[key]["type"]):
+                quote = " (quote it to pass text)" if declared[key]["type"] == "str" else ""
                 errors.append(f"{run_file}: job '{spec.name}': parameter '{key}' = {value!r} is a "
-                              f"{type(value).__name__}, the notebook expects {declared[key]['type']} "
+                              f"{type(value).__name__}, the notebook expects {declared[key]['type']}{quote} "
                               f"(default {declared[key]['default']})")
-        checked.append(spec.model_copy(update={"params": params, "defaults": {}}))  # defaults now in params
+            elif (why := value_problem(value, declared[key]["allowed"])) is not None:
+                errors.append(f"{run_file}: job '{spec.name}': parameter '{key}' = {why}")
+        errors += _min_group_problems(spec, params, declared, run_file)
+        checked.append(spec.model_copy(update={"params": params, "defaults": {}, "overrides": {}}))  # now in params
     # a default that no job's notebook declares is a typo, not an option: name the closest
     declared_anywhere = {name for params in cache.values() for name in params}
-    for key in (specs[0].defaults if specs and cache else {}):
-        if key not in declared_anywhere:
-            close = difflib.get_close_matches(key, sorted(declared_anywhere), n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'? " if close else ""
-            errors.append(f"{run_file}: key 'defaults.{key}': no notebook of this run takes it; {hint}"
-                          f"remove it or fix its spelling")
+    for where, given, fix in (("defaults", specs[0].defaults if specs and cache else {}, "remove it or fix its spelling"),
+                              ("-p", specs[0].overrides if specs and cache else {},
+                               "`talentkit params <notebook>` lists a notebook's parameters")):
+        for key in given:
+            if key not in declared_anywhere:
+                close = difflib.get_close_matches(key, sorted(declared_anywhere), n=1, cutoff=0.6)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                head = f"{run_file}: key 'defaults.{key}'" if where == "defaults" else f"-p {key}: unknown parameter '{key}'"
+                errors.append(f"{head}: no notebook of this run takes it; {hint}{fix}")
     if errors:
         raise RunError("\n".join(errors))
     return checked
+
+
+def _min_group_problems(spec: JobSpec, params: dict, declared: dict, run_file: Path) -> list[str]:
+    """The privacy rule every notebook applies first (``privacy.check_min_group``), applied
+    before the kernel starts: min_group of 3 or more, 1-2 only with allow_small_groups."""
+    from .privacy import check_min_group
+
+    if "min_group" not in declared:
+        return []
+    def given(name):
+        if name in params:
+            return params[name]
+        try:
+            return ast.literal_eval(declared[name]["default"]) if name in declared else False
+        except (ValueError, SyntaxError):
+            return None
+    try:
+        check_min_group(given("min_group"), bool(given("allow_small_groups")))
+    except ValueError as err:
+        return [f"{run_file}: job '{spec.name}': parameter 'min_group' = {given('min_group')!r}: {err}"]
+    return []
 
 
 # --------------------------------------------------------------------------- execution
@@ -257,7 +385,7 @@ def parse_overrides(pairs: list[str]) -> dict:
         except YAMLFileError as err:
             if "not valid YAML" not in str(err):
                 raise RunError(str(err)) from None
-            out[key.strip()] = value  # not YAML: the text as written
+            out[key.strip()] = value  # not YAML (or no real day, 2024-02-30): the text as written
     return out
 
 

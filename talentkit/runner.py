@@ -16,6 +16,8 @@ import os
 import platform
 import shutil
 import subprocess
+import socket
+import sys
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -24,7 +26,9 @@ from . import (
     render,  # first: it also skips a slow optional import of nbformat's (see render)
 )
 from .errors import RunError
+from .files import write_atomic
 from .kernels import THREAD_VARIABLES, ensure_kernel, interrupt_kernels, run_job, thread_limits
+from .record import NOTEBOOK_DIR_ENV
 from .runfile import check_jobs, check_name, expand_jobs, inside, load_run_file
 
 
@@ -84,9 +88,41 @@ def is_run_folder(path: Path) -> bool:
     return isinstance(doc, dict) and {"run", "jobs", "started"} <= set(doc)
 
 
+def live_writer(folder: Path) -> str | None:
+    """Who is still writing the run in ``folder``, or ``None``: its run.json says ``running``
+    with the process id and host of the runner writing it (a run killed outright leaves a
+    dead process id and counts as over). A run of another host cannot be checked: it counts
+    as live."""
+    try:
+        doc = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict) or doc.get("status") != "running" or not isinstance(doc.get("pid"), int):
+        return None
+    if doc.get("host") != socket.gethostname():
+        return f"a run on host {doc.get('host')!r} (process {doc['pid']}), started {doc.get('started')}"
+    try:
+        os.kill(doc["pid"], 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass  # alive, another user's
+    return f"process {doc['pid']} on this machine, started {doc.get('started')}"
+
+
+def aside_name(target: Path) -> Path:
+    """Where ``--force`` keeps the run it replaces until the new one has finished well."""
+    return target.parent / f".{target.name}.replaced"
+
+
 def choose_run_dir(out_root: Path, name: str, force: bool, new: bool) -> Path:
-    """``out_root/name``; an existing one is refused unless ``force`` (replace, and only a folder
-    that holds the runner's ``run.json``) or ``new`` (suffix). Never a path outside ``out_root``."""
+    """``out_root/name``; an existing one is refused unless ``force`` or ``new`` (suffix). Never
+    a path outside ``out_root``.
+
+    ``force`` replaces only a folder that holds the runner's ``run.json`` and that no live
+    runner is writing (:func:`live_writer`); the old run is moved aside (:func:`aside_name`)
+    and removed only once the new one has ended well (:func:`execute_run`), so a new run that
+    fails or is interrupted loses nothing."""
     out_root = Path(out_root)
     try:
         check_name(name)
@@ -100,7 +136,14 @@ def choose_run_dir(out_root: Path, name: str, force: bool, new: bool) -> Path:
         if not is_run_folder(target):
             raise RunError(f"{target} exists and is not a talentkit run folder (no run.json written by the runner); "
                            "--force replaces only earlier runs. Choose another run name or --out, or remove it yourself")
-        shutil.rmtree(inside(target, out_root))
+        writer = live_writer(target)
+        if writer:
+            raise RunError(f"{target} is still being written by {writer}; --force never replaces a live run. "
+                           "Wait for it to end (or stop it), or pass --new to write beside it")
+        aside = inside(aside_name(target), out_root)
+        if aside.exists() and is_run_folder(aside):
+            shutil.rmtree(aside)  # left by an earlier --force whose new run did not end well
+        inside(target, out_root).rename(aside)
         return target
     if new:
         for k in itertools.count(2):
@@ -216,13 +259,21 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
     jobs = check_jobs(expand_jobs(run, run_file, overrides), run_file)
     if cluster is None and run.executor.kind == "dask":
         cluster = run.executor.address or "local:2"
-    if cluster is not None:
-        from .cluster import parse_cluster
+    capped = None
+    if cluster is not None:  # the address is checked before any folder is made
+        from .cluster import check_scheduler, local_workers, parse_cluster
 
         try:
-            parse_cluster(cluster)
+            kind, where = parse_cluster(cluster)
         except ValueError as err:
             raise RunError(str(err)) from None
+        if kind == "address":
+            check_scheduler(where)
+        else:
+            workers_now, capped = local_workers(where, len(jobs))
+            cluster = f"local:{workers_now}"
+            if capped and progress:
+                print(capped, file=sys.stderr)
     order = start_order(Path(out_root), run.run, [j.name for j in jobs])  # before --force removes the last run
     run_dir = choose_run_dir(Path(out_root), run.run, force, new)
     run_dir.mkdir(parents=True)
@@ -232,17 +283,18 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
     style = style or run.style
     info = {
         "run": run.run, "run_file": str(run_file), "style": style, "started": _now(), "ended": None,
-        "status": "running", "versions": _versions(), "git_commit": _git_commit(run_file.resolve().parent),
+        "status": "running", "pid": os.getpid(), "host": socket.gethostname(), "versions": _versions(), "git_commit": _git_commit(run_file.resolve().parent),
         "device": _device(), "overrides": overrides or {},
         "small_groups_allowed": any(j.params.get("allow_small_groups") is True for j in jobs),
-        "executor": {"kind": "dask", "cluster": cluster} if cluster else {"kind": "local"},
+        "executor": ({"kind": "dask", "cluster": cluster, **({"capped": capped} if capped else {})} if cluster
+                     else {"kind": "local"}),
         "jobs": [{"name": j.name, "group": j.group, "matrix": j.matrix, "notebook": _shown_path(j.notebook),
                   "output_notebook": j.notebook.name, "parameters": j.params, "status": "pending",
                   "error": None, "duration_s": None} for j in jobs],
     }
 
     def save():
-        (run_dir / "run.json").write_text(json.dumps(info, indent=1, default=str), encoding="utf-8")
+        write_atomic(run_dir / "run.json", json.dumps(info, indent=1, default=str))
 
     save()
     workers = min(jobs_at_once or run.jobs_at_once, len(jobs))
@@ -251,7 +303,8 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
     info["start_order"] = [jobs[i].name for i in order]
     payloads = [{"name": j.name, "notebook": str(j.notebook), "params": j.params, "out_dir": str(run_dir / j.name),
                  "output_notebook": j.notebook.name, "kernel": kernel, "cwd": str(Path.cwd()),
-                 "timeout": timeout, "style": style, "position": i + 1, "progress": progress, "env": env}
+                 "timeout": timeout, "style": style, "position": i + 1, "progress": progress,
+                 "env": {**env, NOTEBOOK_DIR_ENV: str(j.notebook.parent)}}  # its project's files, from any folder
                 for i, j in enumerate(jobs)]
     overall = tqdm(total=len(jobs), desc=f"run {run.run}", unit="job", position=0, disable=not progress)
 
@@ -284,6 +337,12 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
         restore_sigterm()
         overall.close()
         info["ended"] = _now()
+        replaced = aside_name(run_dir)
+        if force and replaced.exists():
+            if info["status"] == "ok":
+                shutil.rmtree(inside(replaced, Path(out_root)))
+            else:
+                info["replaced_run_kept"] = str(replaced)
         save()
         render.render_index(run_dir)
     return (0 if info["status"] == "ok" else 130 if info["status"] == "interrupted" else 1), run_dir
@@ -292,18 +351,36 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
 def rerender(run_dir: str | Path, style: str | None = None) -> Path:
     """Re-render every executed job of a run, and its index."""
     run_dir = Path(run_dir)
+    if run_dir.name == "run.json" and run_dir.is_file():
+        run_dir = run_dir.parent  # the run's record named instead of its folder
     info_path = run_dir / "run.json"
     if not info_path.exists():
         raise RunError(f"{run_dir}: no run.json here; give a folder written by 'talentkit run'")
-    if not is_run_folder(run_dir):
-        raise RunError(f"{run_dir}: its run.json is not one the runner wrote; give a folder written by 'talentkit run'")
-    info = json.loads(info_path.read_text(encoding="utf-8"))
+    if run_dir.is_symlink():
+        raise RunError(f"{run_dir}: a symbolic link; give the run folder itself")
+    try:
+        info = render.read_run_json(run_dir)
+    except render.RunJSONError as err:
+        raise RunError(str(err)) from None
+    trouble = []
     for job in info["jobs"]:
         try:
             check_name(job["name"])
         except ValueError as err:
             raise RunError(f"{info_path}: job name {job['name']!r}: {err}") from None
         nb = inside(run_dir / job["name"] / job["output_notebook"], run_dir)
-        if nb.exists():
-            render.render_notebook(nb, nb.parent / "report.html", style or info.get("style", "report"))
-    return render.render_index(run_dir)
+        if nb.is_dir():
+            trouble.append(f"{nb}: a folder, not the job's executed notebook; run the job again")
+        elif nb.exists():
+            try:
+                render.render_notebook(nb, nb.parent / "report.html", style or info.get("style", "report"))
+            except OSError:
+                raise  # a full disk, a folder that is not writable: the CLI says which
+            except Exception as exc:  # nbformat: truncated JSON, not a notebook, fields missing
+                trouble.append(f"{nb}: cannot be read as an executed notebook ({type(exc).__name__}: "
+                               f"{str(exc).splitlines()[0][:120] if str(exc) else ''}); its report is left as it "
+                               "was: run the job again")
+    index = render.render_index(run_dir)
+    if trouble:
+        raise RunError("\n".join(trouble) + f"\nthe other reports and {index} are rendered")
+    return index

@@ -17,11 +17,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from .errors import Problem, problems_by_value, short_text
+from .numbers import ambiguity, decimal_for, read_numbers
 
 MISSING_TOKENS = {"", "na", "n/a", "nan", "null", "none", "nat", "-"}
 TRUE_TOKENS = {"true", "t", "yes", "y", "1", "1.0"}
@@ -232,7 +234,8 @@ def close_match(name: str, candidates: list[str]) -> str | None:
 # --------------------------------------------------------------------------- coercion
 
 
-def _coerce_column(s: pd.Series, kind, file: str, column: str) -> tuple[pd.Series, list[Problem]]:
+def _coerce_column(s: pd.Series, kind, file: str, column: str,
+                   decimal: str | None = None) -> tuple[pd.Series, list[Problem]]:
     missing = _is_missing(s)
     problems: list[Problem] = []
     if kind == "date":
@@ -257,15 +260,30 @@ def _coerce_column(s: pd.Series, kind, file: str, column: str) -> tuple[pd.Serie
             problems.append(Problem(file, "not a true/false value", "use true or false (yes/no and 1/0 also work)",
                                     row, column, value))
         return out, problems
-    if kind == "number":
-        out = pd.to_numeric(s.where(~missing), errors="coerce")
-        for row, value in s[out.isna() & ~missing].items():
-            problems.append(Problem(file, "not a number", "write a plain number such as 12.5", row, column, value))
-        return out, problems
+    if kind == "number":  # thousands separators and decimal commas by talentkit.numbers' rule
+        return coerce_numbers(s.where(~missing), file, column, decimal)
     text = s.astype("string").str.strip()
     if isinstance(kind, tuple):  # categories are matched without regard to case or spaces
         text = text.str.lower().str.replace(r"[\s\-]+", "_", regex=True)
     return text.astype(object).where(~missing, None), problems
+
+
+def coerce_numbers(values: pd.Series, file: str, column: str, decimal: str | None = None,
+                   what: str = "not a number") -> tuple[pd.Series, list[Problem]]:
+    """``values`` read by :func:`talentkit.numbers.read_numbers`, with a problem per value that
+    is not a finite number (blanks are not problems), or one for an ambiguous column that names
+    the mapping line settling it."""
+    reading = read_numbers(values, decimal)
+    if reading.ambiguous:
+        return reading.values, [Problem(file, **ambiguity(values, column, reading))]
+    blank = _is_missing(values)
+    infinite = np.isinf(reading.values.to_numpy(dtype=float, na_value=np.nan))
+    mark = "a decimal comma" if reading.decimal == "," else "a decimal point"
+    problems = [Problem(file, "not a finite number", "write the value as a plain number, or leave it blank",
+                        row, column, value) for row, value in values[infinite].items()]
+    problems += [Problem(file, what, f"write a plain number such as 1234.5 or 1,234.5 (this column reads {mark})",
+                         row, column, value) for row, value in values[reading.values.isna() & ~blank].items()]
+    return reading.values.where(~infinite), problems
 
 
 def _pandera_schema(spec: TableSpec, present: list[str]) -> pa.DataFrameSchema:
@@ -289,9 +307,10 @@ def _fix_for(spec: TableSpec, column: str, check: str) -> tuple[str, str]:
     return f"failed check {check}", "correct the value"
 
 
-def validate_table(raw: pd.DataFrame, spec: TableSpec, file: str,
-                   columns: dict | None = None) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Map, coerce and check one table. Returns the typed frame (or None) and its problems."""
+def validate_table(raw: pd.DataFrame, spec: TableSpec, file: str, columns: dict | None = None,
+                   decimal=None) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Map, coerce and check one table. Returns the typed frame (or None) and its problems.
+    ``decimal``: the mapping's ``decimal:`` (see :func:`talentkit.numbers.decimal_for`)."""
     problems: list[Problem] = []
     mapping = mapping_for(spec.name, columns)
     df = raw.rename(columns={k: v for k, v in mapping.items() if k in raw.columns})
@@ -308,7 +327,7 @@ def validate_table(raw: pd.DataFrame, spec: TableSpec, file: str,
     typed = df.copy()
     present = [c for c in spec.columns if c in df.columns]
     for col in present:
-        typed[col], found = _coerce_column(df[col], spec.columns[col], file, col)
+        typed[col], found = _coerce_column(df[col], spec.columns[col], file, col, decimal_for(decimal, col))
         problems += found
     try:
         _pandera_schema(spec, present).validate(typed[present], lazy=True)
@@ -346,23 +365,85 @@ def check_references(tables: dict[str, pd.DataFrame], files: dict[str, str]) -> 
     return problems
 
 
+# --------------------------------------------------------------------------- spellings
+
+# Columns holding the same kind of value across tables: one spelling per value for all of them.
+SPELLING_FAMILIES = {
+    "region": [("people", "region"), ("moves", "from_region"), ("moves", "to_region"), ("sessions", "region"),
+               ("candidates", "region")],
+    "team": [("people", "team"), ("moves", "from_team"), ("moves", "to_team")],
+    "skill": [("people", "skill"), ("candidates", "skill")],
+    "channel": [("people", "channel"), ("candidates", "channel")],
+    "level": [("people", "level")],
+    "topic": [("sessions", "topic")],
+    "label": [("texts", "label")],
+}
+
+
+def _spelling_key(values: pd.Series) -> pd.Series:
+    return values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.casefold()
+
+
+def fold_spellings(tables: dict[str, pd.DataFrame], files: dict[str, str],
+                   categories: list[str] = ()) -> list[Problem]:
+    """Give each category value one spelling where the data writes it several ways (``US`` and
+    ``us``, ``Data Science`` and ``data  science``): without it they are two groups, and the
+    smaller one is suppressed, splitting the counts. The spelling kept is the most common
+    (ties: the first in sort order), the same in every column of a family (a region in
+    ``people`` and in ``moves.to_region``). ``categories``: the people table's extra
+    category columns, each a family of its own. Changes ``tables`` in place; returns one
+    warning per value merged, naming the spellings and their rows."""
+    families = dict(SPELLING_FAMILIES)
+    families.update({c: [("people", c)] for c in categories})
+    warnings = []
+    for members in families.values():
+        present = [(t, c) for t, c in members if t in tables and c in tables[t].columns]
+        if not present:
+            continue
+        stacked = pd.concat([tables[t][c].dropna().astype(str) for t, c in present], ignore_index=True)
+        if stacked.empty:
+            continue
+        counts = stacked.value_counts()
+        key = _spelling_key(pd.Series(counts.index, index=counts.index))
+        frame = pd.DataFrame({"spelling": counts.index, "n": counts.to_numpy(), "key": key.to_numpy()})
+        frame = frame.sort_values(["key", "n", "spelling"], ascending=[True, False, True], kind="stable")
+        several = frame[frame.duplicated("key", keep=False)]
+        if several.empty:
+            continue
+        kept = several.drop_duplicates("key").set_index("key")["spelling"]
+        to = {row.spelling: kept[row.key] for row in several.itertuples() if row.spelling != kept[row.key]}
+        for k, group in several.groupby("key", sort=True):
+            others = group[group["spelling"] != kept[k]]
+            t, c = next((t, c) for t, c in present if tables[t][c].isin(others["spelling"]).any())
+            row = tables[t].index[tables[t][c].isin(others["spelling"]).to_numpy(bool)][0]
+            spellings = ", ".join(f"'{r.spelling}' ({r.n:,} rows)" for r in group.itertuples())
+            warnings.append(Problem(files[t], f"one value written {len(group)} ways ({spellings}): read as "
+                                    f"'{kept[k]}', the most common", "write it one way in the export to silence this",
+                                    int(row), c, None))
+        for t, c in present:
+            tables[t][c] = tables[t][c].map(lambda v: to.get(v, v) if isinstance(v, str) else v)
+    return warnings
+
+
 # --------------------------------------------------------------------------- extra columns
 
 ATTRIBUTE_KINDS = ("number", "category", "boolean", "ordinal")
 
 
-def _attribute_kind(values: pd.Series, missing: pd.Series) -> str:
-    """The kind of an extra column, inferred: boolean (yes/no values), number, else category."""
+def _attribute_kind(values: pd.Series, missing: pd.Series, decimal: str | None = None) -> str:
+    """The kind of an extra column, inferred: boolean (yes/no values), number (thousands
+    separators and decimal commas included, see :mod:`talentkit.numbers`), else category."""
     text = values[~missing].astype("string").str.strip()
     if len(text) and text.str.lower().isin(TRUE_TOKENS | FALSE_TOKENS).all() and text.str.lower().nunique() <= 2:
         return "boolean"
-    if len(text) and pd.to_numeric(text, errors="coerce").notna().all():
+    reading = read_numbers(text, decimal) if len(text) else None
+    if reading is not None and (reading.values.notna().all() or reading.ambiguous):
         return "number"
     return "category"
 
 
 def type_attributes(df: pd.DataFrame, spec: TableSpec, attributes: dict | None,
-                    file: str) -> tuple[pd.DataFrame, dict[str, dict], list[Problem]]:
+                    file: str, decimal=None) -> tuple[pd.DataFrame, dict[str, dict], list[Problem]]:
     """Type the columns of ``df`` that the contract does not name (an export's own columns:
     overtime, pay, satisfaction, department...). ``attributes`` (the mapping's
     ``attributes:``) names a kind per column (``number``, ``category``, ``boolean``, or
@@ -389,7 +470,7 @@ def type_attributes(df: pd.DataFrame, spec: TableSpec, attributes: dict | None,
                 continue
         missing = _is_missing(values)
         if given is None:
-            kind, order = _attribute_kind(values, missing), None
+            kind, order = _attribute_kind(values, missing, decimal_for(decimal, str(col))), None
         elif isinstance(given, str) and given in ("number", "category", "boolean"):
             kind, order = given, None
         elif isinstance(given, dict) and isinstance(given.get("ordinal"), list) and given["ordinal"]:
@@ -399,7 +480,7 @@ def type_attributes(df: pd.DataFrame, spec: TableSpec, attributes: dict | None,
                                     "write number, category, boolean, or {ordinal: [low, ..., high]}", column=str(col)))
             continue
         if kind == "number":
-            out[col], found = _coerce_column(values, "number", file, col)
+            out[col], found = _coerce_column(values, "number", file, col, decimal_for(decimal, str(col)))
         elif kind == "boolean":
             out[col], found = _coerce_column(values, "bool", file, col)
         else:

@@ -30,11 +30,14 @@ export's own durations, not dates rounded to days.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .errors import Problem, problems_by_value
+from .numbers import ambiguity, decimal_for, read_numbers
 
 DAYS_PER_MONTH = 30.4375
+MAX_YEARS = 80  # a tenure or time since exit longer than a working life is a unit or typing mistake
 UNIT_MONTHS = {"years": 12.0, "year": 12.0, "months": 1.0, "month": 1.0, "days": 1 / DAYS_PER_MONTH,
                "day": 1 / DAYS_PER_MONTH}
 LEFT_TOKENS = {"yes", "y", "true", "t", "1", "1.0", "left", "leaver", "terminated", "exited", "former", "attrited"}
@@ -121,17 +124,34 @@ def _column(df: pd.DataFrame, name, file: str, role: str) -> tuple[pd.Series | N
                           column=str(name))]
 
 
-def _numbers(values: pd.Series, file: str, column: str, what: str) -> tuple[pd.Series, list[Problem]]:
-    text = values.astype("string").str.strip().str.replace(",", ".", regex=False)
-    out = pd.to_numeric(text, errors="coerce")
-    problems = [Problem(file, f"{what} is not a number", "write a plain number such as 3 or 2.5", row, column, value)
-                for row, value in values[out.isna() & values.notna() & (text != "")].items()]
-    problems += [Problem(file, f"{what} is negative", "correct it", row, column, value)
-                 for row, value in values[out < 0].items()]
-    return out, problems
+def _numbers(values: pd.Series, file: str, column: str, what: str, unit: str = "years",
+             decimal: str | None = None, required: bool = False) -> tuple[pd.Series, list[Problem]]:
+    """A duration column read as numbers (thousands separators and decimal commas by
+    :mod:`talentkit.numbers`' rule), with a problem on the export's own column for a value
+    that is not a finite number, is negative, is longer than a working life (a unit mix-up:
+    days read as years), or, when ``required``, is blank."""
+    reading = read_numbers(values, decimal)
+    if reading.ambiguous:
+        return reading.values, [Problem(file, **ambiguity(values, column, reading))]
+    out = reading.values
+    text = values.astype("string").str.strip()
+    blank = values.isna() | (text == "").fillna(True)
+    finite = pd.Series(np.isfinite(out.to_numpy(dtype=float, na_value=np.nan)), index=out.index)
+    problems = problems_by_value(values[~finite & ~blank], file, column, f"{what} is not a finite number",
+                                 "write a plain number such as 3 or 2.5 (1,234 and 2,5 are read too)")
+    if required:
+        problems += problems_by_value(values[blank], file, column, f"{what} is blank",
+                                      "fill it in, or drop the row (every person of a snapshot needs a tenure)")
+    problems += problems_by_value(values[finite & (out < 0)], file, column, f"{what} is negative", "correct it")
+    years = out * UNIT_MONTHS[unit] / 12
+    too_long = finite & (years > MAX_YEARS)
+    problems += problems_by_value(values[too_long], file, column,
+                                  f"{what} is over {MAX_YEARS} years when read in {unit}",
+                                  f"correct it, or set tenure_unit: (months, days) if the column is not in {unit}")
+    return out.where(finite & ~too_long), problems
 
 
-def to_people(df: pd.DataFrame, spec: dict, as_of: pd.Timestamp, file: str) -> tuple[pd.DataFrame, list[str],
+def to_people(df: pd.DataFrame, spec: dict, as_of: pd.Timestamp, file: str, decimal=None) -> tuple[pd.DataFrame, list[str],
                                                                                          list[Problem]]:
     """The people table (contract columns as text, extras kept) from a snapshot export whose
     columns are already renamed by the mapping; the assumptions made; the problems found
@@ -174,7 +194,8 @@ def to_people(df: pd.DataFrame, spec: dict, as_of: pd.Timestamp, file: str) -> t
         assumptions.append(f"Tenure comes in bands ({tenure_col}); each band counts as its midpoint, so tenure "
                            "curves are step-wise approximations.")
     elif tenure_raw is not None:
-        number, found = _numbers(tenure_raw, file, str(tenure_col), "tenure")
+        number, found = _numbers(tenure_raw, file, str(tenure_col), "tenure", unit,
+                                 decimal_for(decimal, str(tenure_col)), required=True)
         problems += found
         months = number * UNIT_MONTHS[unit]
     else:
@@ -193,7 +214,8 @@ def to_people(df: pd.DataFrame, spec: dict, as_of: pd.Timestamp, file: str) -> t
         since, found = _column(df, spec["time_since_exit"], file, "time since exit")
         problems += found
         if since is not None:
-            number, found = _numbers(since, file, str(spec["time_since_exit"]), "time since exit")
+            number, found = _numbers(since, file, str(spec["time_since_exit"]), "time since exit", unit,
+                                     decimal_for(decimal, str(spec["time_since_exit"])))
             problems += found
             exit_day = as_of - pd.to_timedelta((number * UNIT_MONTHS[unit] * DAYS_PER_MONTH).round(), unit="D")
     placed = left & exit_day.isna()

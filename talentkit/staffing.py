@@ -10,6 +10,7 @@ plans several scenarios and returns a :class:`StaffingPlans` result for the note
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from .errors import ParameterError, YAMLFileError
 from .privacy import not_personal
+from .record import NOTEBOOK_DIR_ENV
 from .timeline import employed_on
 from .yamlfile import read_yaml
 
@@ -151,12 +153,17 @@ def plan_staffing(app: ApplicationScenario, channels: list[Channel], internal: d
 def find_application(name: str, folder: str | Path | None = None) -> Path:
     """The file of application scenario ``name``: ``<folder>/<name>.yaml``, by default
     ``params/scenarios`` in the working folder or the nearest folder above it (a notebook
-    run in JupyterLab works in ``notebooks/``, a batch job in the project)."""
+    run in JupyterLab works in ``notebooks/``, a batch job in the project), else in the
+    project of the notebook a batch job runs (``TALENTKIT_NOTEBOOK_DIR``, set by the runner)."""
     if folder is not None:
         candidates = [Path(folder)]
-    else:
+    else:  # the working folder and up, then the notebook's own project (a batch run from elsewhere)
         here = Path.cwd()
-        candidates = [base / SCENARIO_FOLDER for base in (here, *here.parents)]
+        bases = [here, *here.parents]
+        if os.environ.get(NOTEBOOK_DIR_ENV):
+            notebook_dir = Path(os.environ[NOTEBOOK_DIR_ENV])
+            bases += [notebook_dir, *notebook_dir.parents]
+        candidates = list(dict.fromkeys(base / SCENARIO_FOLDER for base in bases))
     for base in candidates:
         path = base / f"{name}.yaml"
         if path.is_file():

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .markup import md, percent
 from .metrics import extremes
-from .privacy import SUPPRESSED
+from .privacy import SUPPRESSED, marked_min_group
 from .timeline import months_between, period_label
 
 
@@ -67,11 +67,14 @@ def ladder_setup(result) -> str:
             "inside each training fold. Models run: {ran}.")
     if len(skipped):
         line += " Not run: {skipped}."
+    if result.empty_texts:
+        line += " Left out: {empty:,} empty texts of {read:,} rows."
     language = "Chinese (characters as terms)" if result.language == "zh" else "words as terms"
     return md(line, n=result.n_texts, groups=result.n_groups, positive=result.positive_label,
               share=percent(result.positive_share),
               language=language, evaluation=result.evaluation, ran=", ".join(ran["model"]),
-              skipped="; ".join(f"{m} ({w})" for m, w in zip(skipped["model"], skipped["why"])))
+              skipped="; ".join(f"{m} ({w})" for m, w in zip(skipped["model"], skipped["why"])),
+              empty=result.empty_texts, read=result.n_texts + result.empty_texts)
 
 
 def ladder_summary(result, by_group: pd.DataFrame | None = None) -> str:
@@ -297,7 +300,12 @@ def drivers_summary(data, screening, cox, comparison, fair, protected: str):
                           both=t.loc["logistic + text", "roc_auc"], text_model=comparison.text_model)
             lines.append("* On the same folds: the HR record alone {record:.3f}, the text alone ({text_model}) "
                          "{text:.3f}, both {both:.3f}.")
-    if fair is not None:
+    if fair is not None and (~fair["suppressed"]).sum() < 2:  # no ratio, so no verdict either way
+        values.update(protected=protected, groups=int((~fair["suppressed"]).sum()),
+                      min_group=marked_min_group(fair))
+        lines.append("* By {protected}: not assessed: fewer than two groups of at least {min_group} people "
+                     "({groups} shown), so no flag-rate ratio can be formed.")
+    elif fair is not None:
         shown = fair[~fair["suppressed"]]
         low = shown[shown["four_fifths"]]
         values.update(protected=protected, lo_ratio=shown["flag_ratio"].min(), groups=len(shown),

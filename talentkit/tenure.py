@@ -17,7 +17,7 @@ from lifelines.statistics import multivariate_logrank_test
 
 from .datasets import Dataset
 from .markup import plot_label
-from .privacy import MIN_GROUP, SUPPRESSED, grouped, suppress
+from .privacy import MIN_GROUP, SUPPRESSED, grouped, nested_in, suppress
 from .timeline import unit_at
 
 DAYS_PER_MONTH = 30.4375
@@ -100,7 +100,8 @@ def km_curves(ds: Dataset, group_by: str | None = None, as_of=None, start=None, 
 def _group_sizes(groups, group_by: str | None, min_group: int) -> pd.DataFrame:
     key = group_by or "group"
     sizes = pd.DataFrame({key: [name for name, _ in groups], "n": [len(g) for _, g in groups]})
-    return suppress(sizes, [key], min_group)
+    people = pd.concat([g for _, g in groups]) if group_by and len(groups) else None
+    return suppress(sizes, [key], min_group, nesting=nested_in(people, group_by) if people is not None else None)
 
 
 def visible_groups(groups, group_by: str | None, min_group: int) -> set:
@@ -134,7 +135,7 @@ def retention_table(ds: Dataset, group_by: str | None = None, horizons=HORIZONS,
                 row[f"retention_{h}m_lo"], row[f"retention_{h}m_hi"] = (float(v) for v in ci.loc[at])
         rows.append(row)
     t = pd.DataFrame(rows).rename(columns={"group": group_by or "group"})
-    return suppress(t, [group_by or "group"], min_group)
+    return suppress(t, [group_by or "group"], min_group, nesting=nested_in(d, group_by) if group_by else None)
 
 
 @dataclass

@@ -132,7 +132,7 @@ def load_texts(cfg: FinetuneConfig) -> pd.DataFrame:
     keep = text.notna() & (text != "")
     if not keep.any():
         raise TextDataError(f"{name}: column '{cfg.text_column}' holds no text")
-    df, text = df[keep], text[keep]
+    df, text, empty = df[keep], text[keep], int((~keep).sum())
     labels = df[cfg.label_column].astype("string").str.strip()
     values = sorted(labels.dropna().unique())
     if len(values) < 2:
@@ -156,7 +156,8 @@ def load_texts(cfg: FinetuneConfig) -> pd.DataFrame:
         if col in df.columns:
             out[col] = df[col].to_numpy()
     out.attrs["positive_label"] = positive
-    record_data(str(source), {"texts": len(out)})
+    out.attrs["empty_texts"] = empty  # left out: said in the report's first lines (summaries.ladder_setup)
+    record_data(str(source), {"texts": len(out), "empty_texts_left_out": empty})
     return out.reset_index(drop=True)
 
 
@@ -262,11 +263,41 @@ def tfidf_vectorizer(min_df: int = 1, language: str = "en") -> TfidfVectorizer:
     return TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True)
 
 
-def tfidf_classifier(texts, y, seed: int = 0) -> Pipeline:
+def shared_terms(texts, groups, min_writers: int, language: str = "en") -> tuple[list[str], int]:
+    """The terms of :func:`tfidf_vectorizer` that at least ``min_writers`` writers use (a
+    writer is a value of ``groups``), and how many terms there were. A term fewer people write
+    (a colleague's full name, an id number, a rare misspelling) would point at them from
+    inside a saved model's vocabulary."""
+    from scipy import sparse
+
+    vec = tfidf_vectorizer(language=language)
+    used = vec.fit_transform(list(texts)) > 0
+    codes, _ = pd.factorize(pd.Series(list(groups)).astype(str))
+    by_writer = sparse.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))),
+                                  shape=(codes.max() + 1, len(codes)))
+    writers = np.asarray(((by_writer @ used.astype(float)) > 0).sum(axis=0)).ravel()
+    terms = vec.get_feature_names_out()
+    return [str(t) for t in terms[writers >= min_writers]], len(terms)
+
+
+def tfidf_classifier(texts, y, seed: int = 0, groups=None, min_writers: int = 1) -> Pipeline:
     """TF-IDF (:func:`tfidf_vectorizer`, in the texts' language) + logistic regression with
-    balanced classes, fitted on ``texts`` and ``y``."""
+    balanced classes, fitted on ``texts`` and ``y``; with ``groups``, on the terms at least
+    ``min_writers`` writers use (:func:`shared_terms`). The pipeline's ``kept_terms`` says how
+    many terms of how many were kept."""
+    language = language_of(texts)
+    vec, kept = tfidf_vectorizer(language=language), None
+    if groups is not None and min_writers > 1:
+        terms, total = shared_terms(texts, groups, min_writers, language)
+        if not terms:
+            raise TextDataError(f"no term of the texts is used by {min_writers} writers or more: a model could only "
+                                "learn words that point at a few people. Add texts, or lower min_group")
+        vec.set_params(vocabulary=terms)
+        kept = (len(terms), total)
     clf = LogisticRegression(max_iter=2000, class_weight="balanced", random_state=seed)
-    return make_pipeline(tfidf_vectorizer(language=language_of(texts)), clf).fit(list(texts), y)
+    pipe = make_pipeline(vec, clf).fit(list(texts), y)
+    pipe.kept_terms = kept
+    return pipe
 
 
 def tfidf_baseline(parts: dict[str, pd.DataFrame], rule: str = "f1", seed: int = 0) -> dict:

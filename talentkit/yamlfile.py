@@ -60,6 +60,9 @@ def parse_yaml(text: str, where: str = "<text>", max_nodes: int = MAX_NODES):
         line = f":{mark.line + 1}" if mark else ""
         raise YAMLFileError(f"{where}{line}: not valid YAML ({getattr(exc, 'problem', None) or exc}); "
                             "check indentation and quoting") from None
+    except ValueError as exc:  # YAML's date reader on a day that does not exist (2024-02-30, 2023-13-01)
+        raise YAMLFileError(f"{where}: not valid YAML (a date that does not exist: {exc}); write a real day as "
+                            "YYYY-MM-DD, or quote the value to keep it as text") from None
     except RecursionError:
         raise YAMLFileError(f"{where}: the YAML is nested too deeply to be a run file or mapping; "
                             "check the file") from None

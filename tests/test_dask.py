@@ -151,14 +151,13 @@ def test_a_kernel_that_died_is_retried_and_a_failing_notebook_is_not(monkeypatch
     assert cluster.remote_job(payload)["result"]["status"] == "failed"  # reported, not retried
 
 
-def test_an_unreachable_scheduler_is_a_clear_error_and_run_json_ends_final(tmp_path):
+def test_an_unreachable_scheduler_is_a_clear_error_before_any_folder_is_made(tmp_path):
     rf = write_run(tmp_path, "run: nowhere\njobs:\n  - notebook: FIXTURE\n")
     out = subprocess.run([str(Path(sys.executable).with_name("talentkit")), "run", str(rf), "--out",
                           str(tmp_path / "out"), "--cluster", "tcp://127.0.0.1:9", "--quiet"],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "cannot reach a Dask scheduler" in out.stderr and "Traceback" not in out.stderr
-    info = json.loads((tmp_path / "out" / "nowhere" / "run.json").read_text())
-    assert info["status"] == "failed" and info["ended"] and info["jobs"][0]["status"] == "not run"
+    assert not (tmp_path / "out").exists(), "the address is checked before any folder is made"
     with pytest.raises(runner.RunError, match="local:N"):
         runner.execute_run(rf, out_root=tmp_path / "x", progress=False, cluster="local:zero")
     assert not (tmp_path / "x").exists(), "refused before any folder is made"

@@ -348,6 +348,9 @@ def test_jupyterlab_runs_04_and_a_slider_redraws_its_figure(tmp_path):
             except OSError:
                 time.sleep(0.5)
         with browser.chromium(1400, 1000, offline=False) as driver:
+            # headless Chromium (150 and later) gives the page no focus, and JupyterLab then tracks no
+            # current notebook (shell.currentWidget stays null, run-all-cells acts on nothing)
+            driver.execute_cdp_cmd("Emulation.setFocusEmulationEnabled", {"enabled": True})
             driver.get(f"http://127.0.0.1:{port}/lab/tree/04_scenarios.ipynb?token={token}")
             # the figure is replaced while it redraws: an image found a moment ago may be gone, so look again
             wait = WebDriverWait(driver, 180, poll_frequency=0.5, ignored_exceptions=(StaleElementReferenceException,))
