@@ -512,3 +512,71 @@ def test_atomic_write_keeps_the_file_mode_a_plain_open_gives(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert (path.stat().st_mode & 0o777) == 0o666 & ~umask
+
+
+# --------------------------------------------------------------------------- beyond the examples
+
+def _load_people(tmp_path, frame, **kw):
+    return datasets.load(people_csv(tmp_path / "d", frame), **kw)
+
+
+def test_more_ways_of_writing_numbers_and_names(tmp_path):
+    people = pd.DataFrame({"employee_id": [f"e{i}" for i in range(60)], "hire_date": "2020-01-01",
+                           "pay": [f"{10_000 + i:,}".replace(",", "\u00a0") for i in range(60)],  # Excel's French export
+                           "rate": [f"1.{i:03d},5" for i in range(60)],
+                           "team": ["Data Science"] * 50 + [" data  science "] * 10})
+    ds = _load_people(tmp_path, people)
+    assert ds.people["pay"].iloc[0] == 10_000 and ds.people["rate"].iloc[1] == 1001.5
+    assert set(ds.people["team"]) == {"Data Science"}
+    folder = tmp_path / "mv"
+    people_csv(folder, pd.DataFrame({"employee_id": [f"e{i}" for i in range(60)], "hire_date": "2020-01-01",
+                                     "region": ["US"] * 40 + ["CN"] * 20}))
+    pd.DataFrame({"employee_id": ["e41"], "date": "2021-01-01", "from_region": "CN", "to_region": "us"}).to_csv(
+        folder / "moves.csv", index=False)
+    assert datasets.load(folder).moves["to_region"].tolist() == ["US"]  # one spelling across tables
+
+
+@pytest.mark.parametrize("tenure,mapping,said", [
+    ("-inf", "", "not a finite number"),
+    ("1e308", "tenure_unit: months", "over 80 years"),
+    ("3 years", "", "not a finite number"),
+])
+def test_more_impossible_tenures(tmp_path, tenure, mapping, said):
+    folder = snapshot(tmp_path / "d", ["3"] * 19 + [tenure])
+    spec = tmp_path / "m.yaml"
+    spec.write_text("form: snapshot\nas_of: 2024-06-30\nsnapshot:\n  left: Attrition\n  tenure: YearsAtCompany\n"
+                    + (f"  {mapping}\n" if mapping else ""))
+    with pytest.raises(DataError, match=said):
+        datasets.load(folder, mapping=spec)
+
+
+def test_more_bad_days_addresses_and_records(tmp_path, capsys):
+    bad_day = tmp_path / "m.yaml"
+    bad_day.write_text("as_of: 2023-13-01\n")
+    with pytest.raises(DataError, match="a date that does not exist"):
+        datasets.load("synthetic:small", mapping=bad_day)
+    with pytest.raises(ValueError, match="Port out of range"):
+        cluster.parse_cluster("tcp://localhost:99999")
+    assert cluster.local_workers(200, 7)[0] <= min(7, os.cpu_count())
+    (tmp_path / "run.json").write_bytes(b"\xff\xfe\x00")
+    assert main(["render", str(tmp_path)]) == 2 and "not UTF-8" in capsys.readouterr().err
+    (tmp_path / "run.json").write_text('{"run": "x", "started": "t", "jobs": "abc"}')
+    assert main(["render", str(tmp_path)]) == 2 and "field 'jobs'" in capsys.readouterr().err
+
+
+def test_a_snapshot_where_nobody_left_says_so(tmp_path):
+    ds = datasets.load(snapshot(tmp_path / "d", [str(v) for v in range(1, 41)], ["No"] * 40), as_of="2024-06-30")
+    with pytest.raises(ParameterError, match="nobody in this snapshot export left"):
+        drivers.prepare(ds)
+
+
+@pytest.mark.parametrize("override,said", [
+    ({"rank_by": "auc"}, "closest: roc_auc"), ({"device": "gpu"}, "allowed auto | cpu | cuda"),
+    ({"internal_available_share": 1.5}, "allowed 0 to 1; closest: 1"), ({"top_k": 0}, "at least 1"),
+    ({"task": "retain"}, "closest: retention"), ({"min_group": 2.5}, "whole number"),
+    ({"as_of": "June 2024"}, "not a date written YYYY-MM-DD"), ({"year": -1}, "at least 0"),
+])
+def test_more_values_check_refuses(override, said):
+    run_file = ROOT / "params" / "default.yaml"
+    with pytest.raises(RunError, match=said.replace("|", r"\|")):
+        runfile.check_jobs(runfile.expand_jobs(runfile.load_run_file(run_file), run_file, override), run_file)
