@@ -15,8 +15,8 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import socket
+import subprocess
 import sys
 from datetime import datetime, timezone
 from importlib import metadata
@@ -110,6 +110,14 @@ def live_writer(folder: Path) -> str | None:
     return f"process {doc['pid']} on this machine, started {doc.get('started')}"
 
 
+def _status(folder: Path) -> str | None:
+    try:
+        doc = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return doc.get("status") if isinstance(doc, dict) else None
+
+
 def aside_name(target: Path) -> Path:
     """Where ``--force`` keeps the run it replaces until the new one has finished well."""
     return target.parent / f".{target.name}.replaced"
@@ -141,8 +149,12 @@ def choose_run_dir(out_root: Path, name: str, force: bool, new: bool) -> Path:
             raise RunError(f"{target} is still being written by {writer}; --force never replaces a live run. "
                            "Wait for it to end (or stop it), or pass --new to write beside it")
         aside = inside(aside_name(target), out_root)
-        if aside.exists() and is_run_folder(aside):
-            shutil.rmtree(aside)  # left by an earlier --force whose new run did not end well
+        if aside.exists() and is_run_folder(aside):  # an earlier --force whose new run did not end well
+            if _status(target) == "ok":
+                shutil.rmtree(aside)  # the run there now is the better one to keep
+            else:
+                shutil.rmtree(inside(target, out_root))  # a failed run; the last good one stays aside
+                return target
         inside(target, out_root).rename(aside)
         return target
     if new:
@@ -283,7 +295,8 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
     style = style or run.style
     info = {
         "run": run.run, "run_file": str(run_file), "style": style, "started": _now(), "ended": None,
-        "status": "running", "pid": os.getpid(), "host": socket.gethostname(), "versions": _versions(), "git_commit": _git_commit(run_file.resolve().parent),
+        "status": "running", "pid": os.getpid(), "host": socket.gethostname(),  # who writes it (live_writer)
+        "versions": _versions(), "git_commit": _git_commit(run_file.resolve().parent),
         "device": _device(), "overrides": overrides or {},
         "small_groups_allowed": any(j.params.get("allow_small_groups") is True for j in jobs),
         "executor": ({"kind": "dask", "cluster": cluster, **({"capped": capped} if capped else {})} if cluster

@@ -340,6 +340,9 @@ def test_a_forced_run_that_fails_keeps_the_run_it_replaced(tmp_path, batch_fixtu
     info = json.loads((run_dir / "run.json").read_text())
     assert code == 1 and info["replaced_run_kept"].endswith(".r.replaced")
     assert (Path(info["replaced_run_kept"]) / "keep.txt").read_text() == "earlier results"
+    # forced again, failing again: the failed run goes, the last good one stays aside
+    code, run_dir = runner.execute_run(rf, out_root=tmp_path / "out", force=True, progress=False)
+    assert code == 1 and (runner.aside_name(run_dir) / "keep.txt").read_text() == "earlier results"
 
 
 @pytest.fixture
