@@ -10,6 +10,7 @@ for batch runs.
 """
 
 from importlib import import_module
+from importlib.util import find_spec
 
 from .record import record, record_each, record_figure, results
 
@@ -19,15 +20,13 @@ __all__ = ["Dataset", "DataError", "load", "md", "md_text", "show_warnings", "sh
 
 _LAZY = {"Dataset": "datasets", "load": "datasets", "DataError": "errors", "md": "markup", "md_text": "markup",
          "show_warnings": "show", "show_table": "show", "show_private": "show"}
-_MODULES = {"browser", "casestudy", "cli", "cluster", "datasets", "errors", "exercises", "flows", "labels", "markup", "metrics",
-            "network", "plots", "privacy", "record", "render", "runfile", "runner", "scenarios", "schema", "show",
-            "staffing", "stats", "summaries", "synth", "tenure", "textclf", "theme", "timeline", "widgets", "yamlfile"}
 
 
 def __getattr__(name):
-    # Imported on first use, so `import talentkit` in a kernel stays quick.
+    # Imported on first use, so `import talentkit` in a kernel stays quick; every module of the
+    # package is reachable as tk.<module> (tk.drivers, tk.dataprofile ...), imported or not.
     if name in _LAZY:
         return getattr(import_module(f".{_LAZY[name]}", __name__), name)
-    if name in _MODULES:
+    if name.isidentifier() and not name.startswith("_") and find_spec(f"{__name__}.{name}") is not None:
         return import_module(f".{name}", __name__)
     raise AttributeError(f"module 'talentkit' has no attribute {name!r}")

@@ -562,3 +562,14 @@ def test_a_notebook_without_text_models_imports_no_deep_learning_library(noteboo
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]", (notebook, out.stdout)
+
+
+def test_every_module_is_reachable_as_an_attribute_of_the_package():
+    """``tk.drivers`` works in a fresh interpreter that imported nothing else (it raised
+    AttributeError until something imported the module)."""
+    import subprocess
+    import sys
+
+    names = ", ".join(f"tk.{name}" for name in MODULES)
+    done = subprocess.run([sys.executable, "-c", f"import talentkit as tk; {names}"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
