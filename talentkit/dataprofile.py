@@ -67,13 +67,8 @@ def categories(ds: Dataset, top: int = 12, min_group: int = MIN_GROUP) -> pd.Dat
     t = pd.concat(parts, ignore_index=True)
     t["share"] = t["n"] / t.groupby("column")["n"].transform("sum")
     # column by column: each with the coarser columns it nests in (team in region), as every table does
-    hidden = pd.concat([suppress(part, ["value"], min_group, nesting=nested_in(ds.people, col))[SUPPRESSED]
-                        for col, part in t.groupby("column", sort=False)])
-    out = suppress(t, ["column", "value"], 1)
-    hidden = hidden.reindex(out.index).to_numpy(bool)
-    out.loc[hidden, ["n", "share"]] = np.nan
-    out[SUPPRESSED] = hidden
-    return mark(out, min_group)
+    return mark(pd.concat([suppress(part, ["value"], min_group, nesting=nested_in(ds.people, col))
+                           for col, part in t.groupby("column", sort=False)]), min_group)
 
 
 @grouped

@@ -39,6 +39,7 @@ class NumberReading:
     values: pd.Series
     decimal: str
     ambiguous: tuple[str, str] | None = None  # (a decimal-comma value, a value that reads otherwise)
+    ambiguous_row: object = None  # the index label (file line) of that decimal-comma value
 
 
 def read_numbers(values: pd.Series, decimal: str | None = None) -> NumberReading:
@@ -54,13 +55,13 @@ def read_numbers(values: pd.Series, decimal: str | None = None) -> NumberReading
     comma_decimal = text.str.fullmatch(DECIMAL_COMMA).fillna(False).astype(bool)
     thousands = text.str.fullmatch(THOUSANDS_COMMA).fillna(False).astype(bool)
     point_thousands = text.str.fullmatch(THOUSANDS_POINT).fillna(False).astype(bool)
-    ambiguous = None
+    ambiguous = row = None
     if decimal is None:
         # "1,234" reads as 1234 with thousands commas; "2,5" only as 2.5. Both in one column: say so.
         comma_only = comma_decimal & ~thousands
         other = thousands | point_thousands
         if comma_only.any() and other.any():
-            ambiguous = (str(text[comma_only].iloc[0]), str(text[other].iloc[0]))
+            ambiguous, row = (str(text[comma_only].iloc[0]), str(text[other].iloc[0])), text.index[comma_only][0]
         decimal = "," if comma_only.any() and not other.any() else "."
     if decimal == ",":
         converted = text.where(~(comma_decimal | point_thousands),
@@ -69,7 +70,7 @@ def read_numbers(values: pd.Series, decimal: str | None = None) -> NumberReading
     else:
         converted = text.where(~thousands, text.str.replace(",", "", regex=False))
     number = pd.to_numeric(converted, errors="coerce").astype(float)
-    return NumberReading(number, decimal, ambiguous)
+    return NumberReading(number, decimal, ambiguous, row)
 
 
 def decimal_for(decimal, column: str) -> str | None:
@@ -80,14 +81,13 @@ def decimal_for(decimal, column: str) -> str | None:
     return decimal or None
 
 
-def ambiguity(values: pd.Series, column: str, reading: NumberReading) -> dict:
+def ambiguity(column: str, reading: NumberReading) -> dict:
     """An ambiguous column's problem, as keyword arguments of
     :class:`~talentkit.errors.Problem`: what is wrong, the mapping line that settles it, and
     the first line holding a decimal comma."""
     comma, other = reading.ambiguous
-    text = values.astype("string").str.strip().str.replace(SPACES, "", regex=True)
     return {"what": f"the column mixes a decimal comma ('{comma}') with a thousands separator ('{other}'), so "
                     f"'{other}' could be read two ways",
             "fix": f"add to the mapping file decimal: {{{column}: \",\"}} if '{comma}' means "
                    f"{comma.replace(',', '.')}, or decimal: {{{column}: \".\"}} if commas separate thousands",
-            "row": int(text.index[(text == comma).fillna(False).to_numpy(bool)][0]), "column": column, "value": comma}
+            "row": int(reading.ambiguous_row), "column": column, "value": comma}

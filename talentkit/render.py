@@ -15,6 +15,7 @@ each report at 1280 px (:mod:`talentkit.browser`).
 from __future__ import annotations
 
 import argparse
+import functools
 import html
 import json
 import sys
@@ -324,7 +325,10 @@ class RunJSONError(ValueError):
     the field and the fix."""
 
 
-def _job_fields():
+@functools.cache
+def _run_model():
+    """The pydantic model of what the index and a re-render read of run.json, built once
+    (pydantic imported on first use)."""
     from pydantic import BaseModel, ConfigDict
 
     class JobEntry(BaseModel):  # what the index and a re-render read of each job
@@ -368,7 +372,7 @@ def read_run_json(run_dir: str | Path) -> dict:
     if not isinstance(doc, dict):
         raise RunJSONError(f"{path}: holds a {type(doc).__name__}, not the runner's record; {fix}")
     try:
-        _job_fields().model_validate(doc)
+        _run_model().model_validate(doc)
     except ValidationError as err:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

@@ -28,6 +28,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .dates import day_problem
 from .errors import RunError
 from .yamlfile import YAMLFileError, parse_yaml, read_yaml
 
@@ -173,7 +174,8 @@ def expand_jobs(run: RunFile, run_file: Path, overrides: dict | None = None) -> 
 #   as_of = ""  # the date the data describes [date | empty]
 # Items are separated by " | ": a word is a value allowed as written, ``empty`` the empty
 # string, ``date`` a day written YYYY-MM-DD, ``at least 1``, ``more than 0``, ``at most 1``,
-# ``less than 1`` or ``0 to 1`` a range (words, since papermill cannot read a help text with "="). A value is allowed when it matches one item. Papermill keeps the whole comment as
+# ``less than 1`` or ``0 to 1`` a range (words, since papermill cannot read a help text with
+# "="). A value is allowed when it matches one item. Papermill keeps the whole comment as
 # the help text; the kit reads the brackets, checks every job before any kernel starts, and
 # shows them in ``talentkit params``.
 ALLOWED_CLAUSE = re.compile(r"\s*\[([^\[\]]+)\]\s*$")
@@ -189,8 +191,6 @@ def split_help(help_text: str) -> tuple[str, list[str]]:
 
 
 def _fits(value, item: str) -> bool:
-    from .dates import day_problem
-
     if item == "empty":
         return value == ""
     if item == "date":
@@ -215,9 +215,9 @@ def closest_allowed(value, items: list[str]) -> str:
         for item in items:
             m = RANGE_ITEM.fullmatch(item)
             if m and m.group(1):  # the bound itself, or just past it
-                bound = float(m.group(2))
-                step = 1 if isinstance(value, int) else 0.01
-                return f"{bound + step if m.group(1) == 'more than' else bound - step if m.group(1) == 'less than' else bound:g}"
+                bound, step = float(m.group(2)), 1 if isinstance(value, int) else 0.01
+                nearest = {"more than": bound + step, "less than": bound - step}.get(m.group(1), bound)
+                return f"{nearest:g}"
             if m:
                 low, high = float(m.group(3)), float(m.group(4))
                 return f"{min(max(value, low), high):g}"
@@ -231,8 +231,6 @@ def value_problem(value, items: list[str]) -> str | None:
     """Why ``value`` is not among ``items`` (see :data:`ALLOWED_CLAUSE`), or ``None``."""
     if not items or any(_fits(value, item) for item in items):
         return None
-    from .dates import day_problem
-
     why = ""
     if "date" in items and isinstance(value, str) and value:
         why = f" ({value!r} {day_problem(value)})"

@@ -275,7 +275,7 @@ def coerce_numbers(values: pd.Series, file: str, column: str, decimal: str | Non
     the mapping line settling it."""
     reading = read_numbers(values, decimal)
     if reading.ambiguous:
-        return reading.values, [Problem(file, **ambiguity(values, column, reading))]
+        return reading.values, [Problem(file, **ambiguity(column, reading))]
     blank = _is_missing(values)
     infinite = np.isinf(reading.values.to_numpy(dtype=float, na_value=np.nan))
     mark = "a decimal comma" if reading.decimal == "," else "a decimal point"

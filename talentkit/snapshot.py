@@ -132,7 +132,7 @@ def _numbers(values: pd.Series, file: str, column: str, what: str, unit: str = "
     days read as years), or, when ``required``, is blank."""
     reading = read_numbers(values, decimal)
     if reading.ambiguous:
-        return reading.values, [Problem(file, **ambiguity(values, column, reading))]
+        return reading.values, [Problem(file, **ambiguity(column, reading))]
     out = reading.values
     text = values.astype("string").str.strip()
     blank = values.isna() | (text == "").fillna(True)
@@ -151,8 +151,8 @@ def _numbers(values: pd.Series, file: str, column: str, what: str, unit: str = "
     return out.where(finite & ~too_long), problems
 
 
-def to_people(df: pd.DataFrame, spec: dict, as_of: pd.Timestamp, file: str, decimal=None) -> tuple[pd.DataFrame, list[str],
-                                                                                         list[Problem]]:
+def to_people(df: pd.DataFrame, spec: dict, as_of: pd.Timestamp, file: str,
+              decimal=None) -> tuple[pd.DataFrame, list[str], list[Problem]]:
     """The people table (contract columns as text, extras kept) from a snapshot export whose
     columns are already renamed by the mapping; the assumptions made; the problems found
     (each with its file, line, column and value)."""
