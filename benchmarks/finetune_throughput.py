@@ -62,9 +62,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         # talentkit's Trainer
         tok, model = fresh()
-        ds = textclf._Encoded(tok, texts, labels, args.max_length)
+        ds = textclf.EncodedTexts(tok, texts, labels, args.max_length)
         # its evaluation and checkpoint at the (partial) epoch's end are part of its cost: a small dev split
-        dev = textclf._Encoded(tok, parts["dev"]["text"][:64], parts["dev"]["y"][:64], args.max_length)
+        dev = textclf.EncodedTexts(tok, parts["dev"]["text"][:64], parts["dev"]["y"][:64], args.max_length)
         tr = textclf.make_trainer(cfg, model, tok, ds, dev, None, tmp, device, bf16, max_steps=3)
         tr.train()  # warm-up
         tr = textclf.make_trainer(cfg, model, tok, ds, dev, None, tmp, device, bf16, max_steps=args.steps)

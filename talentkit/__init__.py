@@ -1,12 +1,12 @@
 """talentkit: analyses of an AI company's global talent network, for notebooks and batch runs.
 
 Every computation the notebooks show lives here, so it can be tested. The layers, and what
-may import what, are in ARCHITECTURE.md; in short: ``errors``, ``stats``, ``markup``,
-``yamlfile`` and ``record`` at the bottom; ``privacy`` and ``schema``; ``datasets`` and
-``synth``; ``timeline``; the analyses (``metrics``, ``tenure``, ``casestudy``, ``flows``,
-``scenarios``, ``staffing``, ``network``, ``textclf``); then ``plots``, ``summaries`` and
-``widgets`` for notebooks, and ``runfile``, ``runner``, ``cluster``, ``render`` and ``cli``
-for batch runs.
+may import what, are in ARCHITECTURE.md; in short, from the bottom: ``errors``; numbers,
+dates, statistics and the built-in company; privacy, the data contract and the run record;
+datasets, records, run files and reports; timelines and kernels; tenure spells; the analyses
+(``metrics``, ``tenure``, ``flows``, ``network``, ``staffing``, the ``textclf`` package ...);
+analyses on analyses (the ``drivers`` package, ``ladder``, ``scenarios``) and the runner;
+figures and sentences; widgets, exercises and the command line (``python -m talentkit``).
 """
 
 from importlib import import_module

@@ -42,7 +42,7 @@ def article_case(moved_internally: int = 30, offers_declined: int = 25, seed: in
     offers stand beside the 100 accepted ones (an assumption: the article gives none).
     """
     if not 0 <= moved_internally <= 50:
-        raise ValueError("moved_internally counts part of the article's 50 movers: 0 to 50")
+        raise ParameterError("moved_internally counts part of the article's 50 movers: 0 to 50")
     rng = np.random.default_rng(seed)
     n = 100
     hire = CASE_START + pd.to_timedelta(rng.integers(0, 365, n), unit="D")
@@ -207,4 +207,3 @@ def sharing_by_team(ds: Dataset, region: str, start, end, min_group: int = MIN_G
     columns = ["team", "n", "sessions", "recorded_share", "sessions_per_capita"]
     columns += [c for c in ("attendance_per_capita", "cross_region_share") if c in t]
     return t.loc[t["region"] == region, columns + [SUPPRESSED]].reset_index(drop=True)
-

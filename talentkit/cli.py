@@ -7,7 +7,6 @@ and turns the kit's errors into a message and an exit status (2: bad input).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -93,20 +92,27 @@ def cmd_data_profile(args) -> int:
         except RunError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
-    info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
-    job = info["jobs"][0]
+    from .runrecord import RunRecord
+
+    job = RunRecord.load(run_dir).model_dump(mode="json")["jobs"][0]
     if job["status"] != "ok":
         print(f"error: {job['error']}", file=sys.stderr)
     print(f"report: {(run_dir / job['name'] / 'report.html').resolve()}")
     return code
 
 
-def positive_int(text: str) -> int:
-    """An argparse type: a whole number of at least 1, or a message saying so."""
+def whole_number(text: str) -> int:
+    """An argparse type: a whole number, or a message saying so (the range is the command's to
+    check: ``--jobs`` by the run file's rule, :func:`talentkit.runfile.check_jobs_at_once`)."""
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number; give 1 or more") from None
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1, or a message saying so."""
+    value = whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is not allowed; give 1 or more")
     return value
@@ -115,6 +121,7 @@ def positive_int(text: str) -> int:
 def cmd_run(args) -> int:
     from .runfile import check_jobs, expand_jobs, load_run_file, parse_overrides
     from .runner import execute_run
+    from .runrecord import RunRecord
 
     try:
         overrides = parse_overrides(args.p)
@@ -129,7 +136,7 @@ def cmd_run(args) -> int:
             code, run_dir = execute_run(rf, out_root=args.out, overrides=overrides, jobs_at_once=args.jobs,
                                         timeout=args.timeout, force=args.force, new=args.new,
                                         progress=not args.quiet, style=args.style, cluster=args.cluster)
-            info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+            info = RunRecord.load(run_dir).model_dump(mode="json")
             for j in info["jobs"]:
                 extra = f"  {j['error']}" if j.get("error") else ""
                 print(f"  {j['status']:<11} {j['name']}{extra}")
@@ -191,7 +198,7 @@ def add_run_commands(sub) -> None:
     run.add_argument("run_files", nargs="+", help="YAML run files, e.g. params/default.yaml")
     run.add_argument("--check", action="store_true", help="only check parameters against the notebooks")
     run.add_argument("-p", action="append", metavar="KEY=VALUE", help="override a parameter in every job")
-    run.add_argument("--jobs", type=positive_int, help="jobs at once (overrides the run file's jobs_at_once)")
+    run.add_argument("--jobs", type=whole_number, help="jobs at once, 1 to 64 (overrides the run file's jobs_at_once)")
     run.add_argument("--timeout", type=positive_int, help="seconds a cell may run before the job fails")
     run.add_argument("--out", default="outputs", help="where runs are written (default: outputs)")
     run.add_argument("--style", choices=["report", "teaching"], help="override the run file's style")

@@ -42,12 +42,12 @@ WORKER_MEMORY = 1.5e9  # bytes a local worker and its kernel take at the peak of
 
 def parse_cluster(spec: str) -> tuple[str, int | str]:
     """``local:N`` -> ("local", N); anything else is a scheduler address, checked for form
-    (``tcp://host:port``, ``host:port``, an IPv6 host in brackets): a ``ValueError`` that says
+    (``tcp://host:port``, ``host:port``, an IPv6 host in brackets): a ``RunError`` that says
     how to write it otherwise."""
     if spec.startswith("local:"):
         count = spec.split(":", 1)[1]
         if not count.isdigit() or int(count) < 1:
-            raise ValueError(f"--cluster {spec}: write local:N with N worker processes, e.g. local:2")
+            raise RunError(f"--cluster {spec}: write local:N with N worker processes, e.g. local:2")
         return "local", int(count)
     if spec == "local":
         return "local", os.cpu_count() or 1
@@ -56,13 +56,13 @@ def parse_cluster(spec: str) -> tuple[str, int | str]:
         parts = urlsplit(f"//{rest}")
         port = parts.port
     except ValueError as err:
-        raise ValueError(f"--cluster {spec}: not an address ({err}); write tcp://host:8786, or tcp://[::1]:8786 "
-                         "for an IPv6 host") from None
+        raise RunError(f"--cluster {spec}: not an address ({err}); write tcp://host:8786, or tcp://[::1]:8786 "
+                       "for an IPv6 host") from None
     if scheme and scheme not in SCHEMES:
-        raise ValueError(f"--cluster {spec}: '{scheme}://' is not a Dask protocol; use tcp:// (or tls://) with the "
-                         "scheduler's port, usually 8786 (an http:// address is its dashboard, not the scheduler)")
+        raise RunError(f"--cluster {spec}: '{scheme}://' is not a Dask protocol; use tcp:// (or tls://) with the "
+                       "scheduler's port, usually 8786 (an http:// address is its dashboard, not the scheduler)")
     if not parts.hostname or port is None:
-        raise ValueError(f"--cluster {spec}: give the scheduler's host and port, e.g. tcp://scheduler:8786")
+        raise RunError(f"--cluster {spec}: give the scheduler's host and port, e.g. tcp://scheduler:8786")
     return "address", spec
 
 
@@ -161,8 +161,11 @@ def executing_keys(client) -> set:
         return set()
 
 
-def run_on_dask(spec: str, payloads: list[dict], resources: list[dict], info: dict, finish, run_dir: Path) -> None:
-    """Submit every job to the cluster ``spec``; call ``finish(index, result)`` as each ends.
+def run_on_dask(spec: str, payloads: list[dict], resources: list[dict], run_name: str, status, finish,
+                run_dir: Path) -> None:
+    """Submit every job to the cluster ``spec``; call ``status(index, status)`` as a job is
+    submitted (and, when interrupted, as it was found: ``running`` or ``pending``) and
+    ``finish(index, result)`` as each ends.
 
     Raises ``KeyboardInterrupt`` after cancelling the cluster's tasks when interrupted.
     """
@@ -193,9 +196,9 @@ def run_on_dask(spec: str, payloads: list[dict], resources: list[dict], info: di
             task = {**payload, "notebook_bytes": Path(payload["notebook"]).read_bytes(),
                     "env": {**payload.get("env", {}), **salt}}  # the same pseudonyms on every host
             future = client.submit(remote_job, task, resources=wanted or None, retries=RETRIES, pure=False,
-                                   key=f"talentkit-{info['run']}-{payload['name']}-{os.urandom(4).hex()}")
+                                   key=f"talentkit-{run_name}-{payload['name']}-{os.urandom(4).hex()}")
             futures[future] = i
-            info["jobs"][i]["status"] = "submitted"
+            status(i, "submitted")
         try:
             for future in as_completed(list(futures)):
                 i = futures.pop(future)
@@ -210,7 +213,7 @@ def run_on_dask(spec: str, payloads: list[dict], resources: list[dict], info: di
         except KeyboardInterrupt:
             running = executing_keys(client)
             for future, i in futures.items():
-                info["jobs"][i]["status"] = "running" if future.key in running else "pending"
+                status(i, "running" if future.key in running else "pending")
             client.cancel(list(futures), force=True)
             raise
     finally:

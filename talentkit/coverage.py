@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from .datasets import load
+from .errors import ParameterError
 from .markup import md_text
 from .privacy import not_personal
 from .schema import read_table_file
@@ -145,7 +146,7 @@ def section(line: str, cell: str, shell) -> None:
 
     key = line.strip()
     if key not in SECTIONS:
-        raise KeyError(f"%%section {key!r}: not a section; known: {', '.join(SECTIONS)}")
+        raise ParameterError(f"%%section {key!r}: not a section; known: {', '.join(SECTIONS)}")
     ns = shell.user_ns
     needs = SECTIONS[key].needs
     ds = ns.get("ds")

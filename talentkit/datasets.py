@@ -143,7 +143,7 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     given_as_of = parse_day(as_of, "as_of") if as_of else None
     as_of = f"{given_as_of:%Y-%m-%d}" if as_of else as_of
     builtin = parse_builtin(source_text) if isinstance(source, str) else None
-    assumptions: list[str] = []
+    assumptions: list[str] = []  # what the reading assumed, shown atop reports
     form = spec.form
     if builtin:
         from . import synth
@@ -157,6 +157,41 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
         if folder.is_file():  # one file: the people table (an HRIS or survey export)
             folder, files_given = folder.parent, {**(spec.files or {}), "people": folder.name}
         raw, problems = _read_folder(folder, files_given, encoding, spec.outside_ok)
+    form = _read_as_snapshot(raw, spec, form, as_of, assumptions, problems, source_text)
+    typed, file_names, kinds = _typed_tables(raw, spec, problems)
+    if not problems:
+        problems += schema.check_references(typed, file_names)
+    warnings: list[Problem] = []
+    if not problems:
+        warnings += schema.fold_spellings(typed, file_names, [c for c, k in kinds.items() if k["kind"] == "category"])
+        found, more = plausibility(typed, file_names, given_as_of)
+        warnings += more
+        problems += found
+    if problems:
+        raise DataError(problems, source_text)
+    tables = {name: df.reset_index(drop=True) for name, df in typed.items()}
+    if "exit_date" not in tables["people"]:  # every analysis reads it: absent, nobody has left
+        tables["people"]["exit_date"] = pd.Series(pd.NaT, index=tables["people"].index, dtype="datetime64[ns]")
+        assumptions.append("The people table has no exit_date column: everyone is counted as still employed.")
+    generated = form == "snapshot" and tables["people"]["employee_id"].astype(str).str.startswith(
+        snapshot.GENERATED_ID_PREFIX).all()
+    ds = Dataset(**tables, source=source_text, warnings=warnings, form=form or "events", assumptions=assumptions,
+                 generated_ids=bool(generated), attributes=kinds)
+    ds.as_of = pd.Timestamp(as_of) if as_of else _latest_date(ds)
+    if ds.form == "events":
+        ds.warnings += _empty_period_warning(ds, file_names)
+    if regions:
+        ds = subset(ds, regions)
+        require_group(len(ds.people), min_group, "the selected regions")
+    return ds
+
+
+def _read_as_snapshot(raw: dict, spec, form: str | None, as_of, assumptions: list[str], problems: list[Problem],
+                      source_text: str) -> str | None:
+    """The people table read as a snapshot export when the mapping says so or its columns
+    show it (no hire dates; tenure and a leaver flag): ``raw["people"]`` replaced by the
+    people it describes, what was assumed added to ``assumptions``. Returns the form; a
+    snapshot that cannot be read raises its problems at once."""
     columns = spec.columns
     snapshot_spec = spec.snapshot
     renamed = raw["people"][0].rename(columns=schema.mapping_for("people", columns)) if "people" in raw else None
@@ -186,42 +221,24 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
             problems += found
         if problems:  # the people table could not be read as a snapshot: nothing after this would help
             raise DataError(problems, source_text)
+    return form
+
+
+def _typed_tables(raw: dict, spec, problems: list[Problem]) -> tuple[dict, dict, dict]:
+    """Every table validated and typed by the contract (problems added to ``problems``): the
+    typed tables, each table's file label, and the kinds of the people table's own columns."""
     typed: dict[str, pd.DataFrame] = {}
     file_names = {name: label for name, (_, label) in raw.items()}
     kinds: dict[str, dict] = {}
     for name, (df, label) in raw.items():
-        frame, found = schema.validate_table(df, schema.TABLES[name], label, columns, spec.decimal)
+        frame, found = schema.validate_table(df, schema.TABLES[name], label, spec.columns, spec.decimal)
         problems += found
         if frame is not None and name == "people":
             frame, kinds, found = schema.type_attributes(frame, schema.PEOPLE, spec.attributes, label, spec.decimal)
             problems += found
         if frame is not None:
             typed[name] = frame
-    if not problems:
-        problems += schema.check_references(typed, file_names)
-    warnings: list[Problem] = []
-    if not problems:
-        warnings += schema.fold_spellings(typed, file_names, [c for c, k in kinds.items() if k["kind"] == "category"])
-        found, more = plausibility(typed, file_names, given_as_of)
-        warnings += more
-        problems += found
-    if problems:
-        raise DataError(problems, source_text)
-    tables = {name: df.reset_index(drop=True) for name, df in typed.items()}
-    if "exit_date" not in tables["people"]:  # every analysis reads it: absent, nobody has left
-        tables["people"]["exit_date"] = pd.Series(pd.NaT, index=tables["people"].index, dtype="datetime64[ns]")
-        assumptions.append("The people table has no exit_date column: everyone is counted as still employed.")
-    generated = form == "snapshot" and tables["people"]["employee_id"].astype(str).str.startswith(
-        snapshot.GENERATED_ID_PREFIX).all()
-    ds = Dataset(**tables, source=source_text, warnings=warnings, form=form or "events", assumptions=assumptions,
-                 generated_ids=bool(generated), attributes=kinds)
-    ds.as_of = pd.Timestamp(as_of) if as_of else _latest_date(ds)
-    if ds.form == "events":
-        ds.warnings += _empty_period_warning(ds, file_names)
-    if regions:
-        ds = subset(ds, regions)
-        require_group(len(ds.people), min_group, "the selected regions")
-    return ds
+    return typed, file_names, kinds
 
 
 def read_mapping_file(path: str | Path) -> dict:

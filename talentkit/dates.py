@@ -14,6 +14,7 @@ import pandas as pd
 
 from .errors import ParameterError
 
+DAYS_PER_MONTH = 30.4375  # 365.25 / 12: a month of tenure, everywhere days become months
 ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
 

@@ -110,6 +110,11 @@ class RunError(TalentkitError):
     """A run file or its jobs cannot run as written; the message says where and how to fix."""
 
 
+class RunJSONError(TalentkitError, ValueError):
+    """A run.json that cannot be read as the runner writes it: the message names the file,
+    the field and the fix."""
+
+
 class KernelTrouble(TalentkitError, RuntimeError):
     """A job's kernel failed to start or died: worth another try, perhaps on another worker."""
 

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .datasets import Dataset
+from .errors import ParameterError
 from .privacy import MIN_GROUP, grouped, mark, suppress, suppress_matrix_values
 from .stats import wilson_interval
 from .timeline import employed_on, unit_at
@@ -43,7 +44,7 @@ def units_on(ds: Dataset, day, unit: str = "region") -> pd.Series:
     elif unit == "region":
         label = region
     else:
-        raise ValueError(f"unit must be region or region_level, not {unit!r}")
+        raise ParameterError(f"unit must be region or region_level, not {unit!r}")
     return pd.Series(np.where(employed, label, None), index=p.index, dtype=object)
 
 
@@ -69,7 +70,7 @@ class FlowModel:
 
     def __init__(self, unit: str = "region"):
         if unit not in ("region", "region_level"):
-            raise ValueError(f"unit must be region or region_level, not {unit!r}")
+            raise ParameterError(f"unit must be region or region_level, not {unit!r}")
         self.unit = unit
         self.units: list[str] = []
         self.counts = np.zeros((0, 1))

@@ -38,7 +38,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from .errors import ParameterError, TextDataError
 from .privacy import MIN_GROUP, not_personal
-from .stats import corrected_interval
+from .stats import corrected_interval, percentile_bootstrap
 from .textclf import (
     FinetuneConfig,
     GroupedFolds,
@@ -486,27 +486,27 @@ def _bootstrap_table(folds: pd.DataFrame, names: list[str], y: np.ndarray, proba
                      resamples: int, seed: int) -> pd.DataFrame:
     """Split evaluation: percentile intervals from a paired bootstrap of the test texts (the
     same resampled texts for every rung)."""
-    rng = np.random.default_rng(seed)
-    draws = {name: {m: [] for m in METRICS} for name in names}
-    for _ in range(resamples):
-        idx = rng.integers(0, len(y), len(y))
+    columns = [(name, m) for name in names for m in METRICS]
+
+    def scored(idx):  # every rung's scores on one resample of the test texts; one class only: unusable
         if len(np.unique(y[idx])) < 2:
-            continue
-        for name in names:
-            s = scores(y[idx], probas[name][idx], thresholds[name])
-            for m in METRICS:
-                draws[name][m].append(s[m])
+            return None
+        by_rung = {name: scores(y[idx], probas[name][idx], thresholds[name]) for name in names}
+        return [by_rung[name][m] for name, m in columns]
+
+    lo, hi, draws = percentile_bootstrap(scored, len(y), resamples, seed)
+    at = {c: k for k, c in enumerate(columns)}
     rows = []
     for name in names:
         f = folds[folds["rung"] == name].iloc[0]
         row = {"rung": name, "model": RUNGS[name], "seconds": float(f["seconds"])}
         for m in METRICS:
             row[m] = float(f[m])
-            row[f"{m}_lo"], row[f"{m}_hi"] = np.percentile(draws[name][m], [2.5, 97.5])
+            row[f"{m}_lo"], row[f"{m}_hi"] = lo[at[name, m]], hi[at[name, m]]
         for m in ("f1", "roc_auc"):
-            diff = np.asarray(draws[name][m]) - np.asarray(draws[BASELINE][m])
+            diff = draws[:, at[name, m]] - draws[:, at[BASELINE, m]]
             row[f"diff_{m}"] = float(f[m] - folds[folds["rung"] == BASELINE].iloc[0][m])
-            row[f"diff_{m}_lo"], row[f"diff_{m}_hi"] = np.percentile(diff, [2.5, 97.5])
+            row[f"diff_{m}_lo"], row[f"diff_{m}_hi"] = np.nanpercentile(diff, [2.5, 97.5])
         rows.append(row)
     return pd.DataFrame(rows)
 

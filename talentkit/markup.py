@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 import string
 
+from .errors import ParameterError
+
 MAX_LABEL = 60  # characters of a label shown in a table or figure
 
 _PUNCTUATION = set(string.punctuation)
@@ -50,7 +52,7 @@ class _EscapingFormatter(string.Formatter):
 
     def get_field(self, field_name, args, kwargs):
         if not field_name.isidentifier():  # no attribute or index look-ups: compute values first
-            raise ValueError(f"md(): use plain names in the template, not '{field_name}'")
+            raise ParameterError(f"md(): use plain names in the template, not '{field_name}'")
         return super().get_field(field_name, args, kwargs)
 
 

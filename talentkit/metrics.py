@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .datasets import Dataset
+from .errors import ParameterError
 from .labels import UNITS_ATTR
 from .privacy import MIN_GROUP, SUPPRESSED, grouped, mark, nested_in, suppress
 from .stats import add_proportion, add_rate, blau_index
@@ -139,7 +140,7 @@ def _no_invented_dates(ds: Dataset, freq: str | None) -> None:
     """A snapshot's dates are made from tenure (and leavers placed at as_of): splitting them by
     quarter or year would report invented timing."""
     if freq and ds.form == "snapshot":
-        raise ValueError(f"a snapshot export has no dates to split by {freq}: its hire dates come from tenure and "
+        raise ParameterError(f"a snapshot export has no dates to split by {freq}: its hire dates come from tenure and "
                          "its leavers are placed at as_of. Group by people's attributes, over the year to as_of")
 
 
@@ -207,12 +208,21 @@ def workforce(ds: Dataset, start, end, group_by=None, min_group: int = MIN_GROUP
             t.insert(0, freq, label)
         t["months"] = months_between(s, e)
         rows.append(t)
-    table = pd.concat(rows, ignore_index=True)
-    if "origin" not in p:  # no origin column: the international share is unknown, not zero
+    table = _workforce_rates(pd.concat(rows, ignore_index=True), ds)
+    group_cols = ([freq] if freq else []) + keys
+    if group_cols:
+        table = table.sort_values(group_cols, kind="stable", key=lambda c: c.astype(str)).reset_index(drop=True)
+    return suppress(table, group_cols, min_group, nesting=nested_in(ds.people, group_cols[-1]) if group_cols else None)
+
+
+def _workforce_rates(table: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
+    """:func:`workforce`'s rates and shares from its counts, with their intervals; a measure
+    whose column the data lacks (origin, exit type, moves) is unknown, not zero."""
+    if "origin" not in ds.people:  # no origin column: the international share is unknown, not zero
         table["international_hires"] = np.nan
-    if "exit_type" not in p:  # nor is the voluntary share of exits without exit types
+    if "exit_type" not in ds.people:  # nor is the voluntary share of exits without exit types
         table[["voluntary", "involuntary"]] = np.nan
-    if "regretted" not in p:
+    if "regretted" not in ds.people:
         table["regretted"] = np.nan
     table["avg_headcount"] = (table["headcount_start"] + table["headcount_end"]) / 2
     annual = 12 / table["months"]
@@ -229,10 +239,7 @@ def workforce(ds: Dataset, start, end, group_by=None, min_group: int = MIN_GROUP
     if ds.moves is None:  # no moves table: mobility is unknown, not zero
         unknown = [c for c in table.columns if c.startswith(("moves", "mobility", "internal_fill"))]
         table[unknown] = np.nan
-    group_cols = ([freq] if freq else []) + keys
-    if group_cols:
-        table = table.sort_values(group_cols, kind="stable", key=lambda c: c.astype(str)).reset_index(drop=True)
-    return suppress(table, group_cols, min_group, nesting=nested_in(ds.people, group_cols[-1]) if group_cols else None)
+    return table
 
 
 # --------------------------------------------------------------------------- recruiting funnel
@@ -257,7 +264,7 @@ def funnel(ds: Dataset, start=None, end=None, group_by="channel", min_group: int
     if start is not None and "applied_date" in c.columns:
         c = c[c["applied_date"].between(pd.Timestamp(start), pd.Timestamp(end))]
     if "reached" not in c.columns:
-        raise ValueError("candidates has no 'reached' column; the funnel needs each candidate's last stage")
+        raise ParameterError("candidates has no 'reached' column; the funnel needs each candidate's last stage")
     rank = c["reached"].map({s: i for i, s in enumerate(FUNNEL_STAGES)})
     def count(mask=None):
         f = c if mask is None else c[mask]

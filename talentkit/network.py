@@ -324,4 +324,3 @@ def key_people(g: nx.DiGraph, f: pd.DataFrame, ds: Dataset, unit: str = "region"
     sole = int(people["sole_reach"].sum()) if len(people) else 0
     return KeyPeople(shown, flow_lost_by_topic(people, f, min_group), top_k, risk.top_k_share, risk.presenters,
                      shown_count(sole, min_group), min_group)
-

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import PrivacyError, SmallGroupError
+from .errors import ParameterError, PrivacyError, SmallGroupError
 from .labels import NUMBER_COLUMNS, readable
 from .markup import short
 
@@ -47,7 +47,7 @@ def check_min_group(min_group, allow_small_groups: bool = False) -> int:
     notebook calls this on its parameters before it shows a number."""
     min_group = _check_suppress_threshold(min_group)
     if min_group < SMALLEST_WITHOUT_CONSENT and not allow_small_groups:
-        raise ValueError(f"min_group = {min_group} shows groups of {min_group} people, which can identify them; "
+        raise ParameterError(f"min_group = {min_group} shows groups of {min_group} people, which can identify them; "
                          f"use at least {SMALLEST_WITHOUT_CONSENT}, or set allow_small_groups: true where the "
                          "readers may see individual-level data (the report then says so at the top)")
     return int(min_group)
@@ -63,7 +63,7 @@ def require_group(n: int, min_group: int, what: str) -> None:
 
 def _check_suppress_threshold(min_group) -> int:
     if isinstance(min_group, bool) or not isinstance(min_group, (int, np.integer)) or min_group < 1:
-        raise ValueError(f"min_group must be a whole number of at least 1, not {min_group!r} "
+        raise ParameterError(f"min_group must be a whole number of at least 1, not {min_group!r} "
                          "(0 or less would silently turn suppression off)")
     return int(min_group)
 
@@ -327,7 +327,7 @@ def pseudonym(ids: pd.Series, salt: str | None = None) -> pd.Series:
     """
     key = salt if salt is not None else secret_salt()
     if not key:
-        raise ValueError("a pseudonym needs a non-empty secret salt")
+        raise ParameterError("a pseudonym needs a non-empty secret salt")
     return ids.astype(str).map(lambda v: "P-" + hashlib.sha256(f"{key}:{v}".encode()).hexdigest()[:10])
 
 
@@ -365,4 +365,3 @@ def styled(table: pd.DataFrame, min_group: int | None = None, currency: str = ""
              .set_table_styles([{"selector": f"th.col{i}", "props": "text-align: left"}
                                 for i, c in enumerate(shown.columns) if c in words], overwrite=False))
     return style.hide(axis="index") if isinstance(shown.index, pd.RangeIndex) else style
-

@@ -19,6 +19,7 @@ import re
 import sys
 from pathlib import Path
 
+from .errors import ParameterError
 from .files import write_atomic
 
 ENV_JOB_DIR = "TALENTKIT_JOB_DIR"
@@ -48,7 +49,7 @@ def to_jsonable(value):
     np = sys.modules.get("numpy", _Absent)
     if isinstance(value, pd.DataFrame):
         if len(value) > MAX_TABLE_ROWS:
-            raise ValueError(f"a recorded table holds at most {MAX_TABLE_ROWS} rows, this one {len(value)}; "
+            raise ParameterError(f"a recorded table holds at most {MAX_TABLE_ROWS} rows, this one {len(value)}; "
                              "record a summary instead")
         frame = value.reset_index() if not isinstance(value.index, pd.RangeIndex) else value
         return {"columns": [str(c) for c in frame.columns],
@@ -85,7 +86,7 @@ def record(name: str, value, caption: str | None = None, columns: list[str] | No
     if columns is not None and shown is not None:
         shown = shown[list(columns)]
     if not re.fullmatch(r"[A-Za-z_][\w.\-]*", name):
-        raise ValueError(f"result name {name!r}: use letters, digits, '_', '.' or '-'")
+        raise ParameterError(f"result name {name!r}: use letters, digits, '_', '.' or '-'")
     pd = sys.modules.get("pandas", _Absent)
     if isinstance(shown, (pd.DataFrame, pd.Series)):
         from .privacy import require_marked

@@ -15,7 +15,6 @@ each report at 1280 px (:mod:`talentkit.browser`).
 from __future__ import annotations
 
 import argparse
-import functools
 import html
 import json
 import sys
@@ -34,6 +33,7 @@ from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbconvert.preprocessors import TagRemovePreprocessor  # noqa: E402
 
 from . import theme  # noqa: E402
+from .errors import ParameterError  # noqa: E402
 from .files import write_atomic  # noqa: E402
 from .labels import (  # noqa: E402
     format_interval,
@@ -115,7 +115,7 @@ def render_notebook(notebook: str | Path, html_path: str | Path, style: str = "r
     """Write ``notebook`` (executed) as a single-file HTML report: header block, table of
     contents, the kit's theme."""
     if style not in STYLES:
-        raise ValueError(f"style must be one of {STYLES}, not {style!r}")
+        raise ParameterError(f"style must be one of {STYLES}, not {style!r}")
     raw = nbformat.read(str(notebook), as_version=4)
     header = header_block(raw, Path(notebook))
     nb = prepare(raw)
@@ -320,74 +320,16 @@ def _read_json(path: Path) -> dict:
     return doc if isinstance(doc, dict) else {}
 
 
-class RunJSONError(ValueError):
-    """A run.json that cannot be read as the runner writes it: the message names the file,
-    the field and the fix."""
-
-
-@functools.cache
-def _run_model():
-    """The pydantic model of what the index and a re-render read of run.json, built once
-    (pydantic imported on first use)."""
-    from pydantic import BaseModel, ConfigDict
-
-    class JobEntry(BaseModel):  # what the index and a re-render read of each job
-        model_config = ConfigDict(extra="allow")
-        name: str
-        notebook: str
-        output_notebook: str
-        status: str = "pending"
-        error: str | None = None
-        render_error: str | None = None
-        duration_s: float | None = None
-        group: str = ""
-        matrix: dict = {}
-
-    class RunEntry(BaseModel):
-        model_config = ConfigDict(extra="allow")
-        run: str
-        started: str
-        style: str = "report"
-        jobs: list[JobEntry]
-
-    return RunEntry
-
-
-def read_run_json(run_dir: str | Path) -> dict:
-    """``run_dir/run.json`` checked for the fields the index and a re-render read; a
-    :class:`RunJSONError` naming the file, the field and the fix when it is truncated,
-    not JSON, or has a field missing or of the wrong type."""
-    from pydantic import ValidationError
-
-    path = Path(run_dir) / "run.json"
-    fix = "it is not as the runner wrote it: run the batch again (talentkit run <run file> --new)"
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise RunJSONError(f"{path}: not UTF-8 text; {fix}") from None
-    except ValueError as err:
-        raise RunJSONError(f"{path}: not complete JSON ({err}); {fix}") from None
-    except IsADirectoryError:
-        raise RunJSONError(f"{path}: a folder, not a file; {fix}") from None
-    if not isinstance(doc, dict):
-        raise RunJSONError(f"{path}: holds a {type(doc).__name__}, not the runner's record; {fix}")
-    try:
-        _run_model().model_validate(doc)
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise RunJSONError(f"{path}: field '{where}': {first['msg']}; {fix}") from None
-    return doc
-
-
 def render_index(run_dir: str | Path) -> Path:
     """``index.html``: every job with status, time, headline results and links.
 
     Built from a Jinja2 template with autoescaping: every value from run.json and the
     results passes through one escaping path, none is pasted into HTML by string formatting.
     """
+    from .runrecord import RunRecord  # pydantic on first use: a kernel importing render stays quick
+
     run_dir = Path(run_dir)
-    info = read_run_json(run_dir)
+    info = RunRecord.load(run_dir).model_dump(mode="json")
     jobs = []
     for job in info["jobs"]:
         name = job["name"]

@@ -24,12 +24,12 @@ import difflib
 import itertools
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .dates import day_problem
-from .errors import RunError
+from .errors import ParameterError, RunError
 from .yamlfile import YAMLFileError, parse_yaml, read_yaml
 
 # A run or job name becomes a folder under --out: a plain name, never ".", ".." or a path.
@@ -40,7 +40,7 @@ def check_name(name: str) -> str:
     """``name`` when it is a plain folder name (letters, digits, ``_ . -``; not starting with
     a dot; at most 100 characters), else ``ValueError`` saying how to fix it."""
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name) or set(name) <= {"."}:
-        raise ValueError("use a plain name of letters, digits, '_', '.' or '-' that starts with a letter or "
+        raise ParameterError("use a plain name of letters, digits, '_', '.' or '-' that starts with a letter or "
                          "digit (it becomes a folder name: no '/', no '..', at most 100 characters)")
     return name
 
@@ -71,11 +71,25 @@ class Executor(BaseModel):
     address: str | None = None
 
 
+MAX_JOBS_AT_ONCE = 64  # kernels one runner drives at once; more is a typo, not a plan
+JobsAtOnce = Annotated[int, Field(ge=1, le=MAX_JOBS_AT_ONCE)]
+
+
+def check_jobs_at_once(value) -> int | None:
+    """``--jobs`` (or ``jobs_at_once=``) checked by the run file's own rule: a whole number
+    from 1 to :data:`MAX_JOBS_AT_ONCE`; ``None`` means the run file's value."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_JOBS_AT_ONCE:
+        raise RunError(f"jobs at once: {value!r} is not allowed; give 1 or more, at most {MAX_JOBS_AT_ONCE}")
+    return value
+
+
 class RunFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     run: str
     style: Literal["report", "teaching"] = "report"
-    jobs_at_once: int = Field(1, ge=1, le=64)
+    jobs_at_once: JobsAtOnce = 1
     executor: Executor = Field(default_factory=Executor)
     defaults: dict = Field(default_factory=dict)
     jobs: list[Job] = Field(min_length=1)

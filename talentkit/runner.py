@@ -25,11 +25,12 @@ from pathlib import Path
 from . import (
     render,  # first: it also skips a slow optional import of nbformat's (see render)
 )
-from .errors import RunError
+from .errors import RunError, RunJSONError
 from .files import write_atomic
 from .kernels import THREAD_VARIABLES, ensure_kernel, interrupt_kernels, run_job, thread_limits
 from .record import NOTEBOOK_DIR_ENV
-from .runfile import check_jobs, check_name, expand_jobs, inside, load_run_file
+from .runfile import check_jobs, check_jobs_at_once, check_name, expand_jobs, inside, load_run_file
+from .runrecord import JobRecord, RunRecord
 
 
 def _versions() -> dict:
@@ -187,15 +188,16 @@ def start_order(out_root: Path, run_name: str, names: list[str]) -> list[int]:
     return sorted(range(len(names)), key=lambda i: (names[i] in took, -took.get(names[i], 0.0), i))
 
 
-def _run_local(payloads: list[dict], workers: int, info: dict, finish, order: list[int] | None = None) -> None:
+def _run_local(payloads: list[dict], workers: int, status, finish, order: list[int] | None = None) -> None:
     """Run the jobs on threads of this process, ``workers`` at once, started in ``order``
-    (indices; default: as given); ``finish(index, result)`` as each ends. On Ctrl-C: start
-    nothing new, stop the running cells, keep what they saved, then raise ``KeyboardInterrupt``."""
+    (indices; default: as given); ``status(index, "running")`` as each starts and
+    ``finish(index, result)`` as each ends. On Ctrl-C: start nothing new, stop the running
+    cells, keep what they saved, then raise ``KeyboardInterrupt``."""
     # Threads suffice: each job's work runs in its own kernel process; this process
     # only drives kernels and renders, and shares its warm imports across jobs.
     with cf.ThreadPoolExecutor(max_workers=workers) as pool:
-        def started(i, payload):  # the one key a worker thread writes: run.json can tell what was in flight
-            info["jobs"][i]["status"] = "running"
+        def started(i, payload):  # the one change a worker thread makes: run.json can tell what was in flight
+            status(i, "running")
             return run_job(payload)
 
         futures = {pool.submit(started, i, payloads[i]): i for i in (order or range(len(payloads)))}
@@ -207,10 +209,11 @@ def _run_local(payloads: list[dict], workers: int, info: dict, finish, order: li
                     pending.discard(fut)
                     i = futures[fut]
                     try:
-                        finish(i, fut.result())
+                        result = fut.result()
                     except Exception as exc:  # a bug in the runner itself: the job fails, the run goes on
-                        finish(i, {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[:500]})
-                    if info["jobs"][i]["status"] == "interrupted" and not interrupted:
+                        result = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[:500]}
+                    finish(i, result)
+                    if result.get("status") == "interrupted" and not interrupted:
                         raise KeyboardInterrupt
             except KeyboardInterrupt:
                 interrupted = True
@@ -220,7 +223,7 @@ def _run_local(payloads: list[dict], workers: int, info: dict, finish, order: li
             raise KeyboardInterrupt
 
 
-def _sigterm_as_interrupt(info: dict):
+def _sigterm_as_interrupt(record: RunRecord):
     """Treat SIGTERM (a scheduler's stop, ``kill``) like Ctrl-C: running cells are interrupted,
     partial notebooks kept, ``run.json`` made final. Returns a function that restores the
     previous handler. Only the main thread can install signal handlers; elsewhere a no-op."""
@@ -231,7 +234,7 @@ def _sigterm_as_interrupt(info: dict):
         return lambda: None
 
     def on_term(signum, frame):
-        info["signal"] = "SIGTERM"
+        record.signal = "SIGTERM"
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, on_term)
@@ -256,15 +259,62 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
                 cluster: str | None = None) -> tuple[int, Path]:
     """Check, then execute every job; write reports, ``run.json`` and ``index.html``.
 
-    ``cluster``: run the jobs on Dask (``local:N`` or a scheduler address; see
-    :mod:`talentkit.cluster`) instead of the run file's executor. Returns
-    ``(exit_status, run_dir)``: 0 when every job succeeded, 130 when interrupted, 1 otherwise.
-    """
-    from tqdm.auto import tqdm
+    The steps, in order: check the run file, its jobs and the cluster (:func:`check_run`);
+    choose the folder (:func:`choose_run_dir`); start the record (:func:`start_record`);
+    dispatch the jobs to the executor (:func:`dispatch`); finish the record; render the index.
 
-    run_file = Path(run_file)
-    if jobs_at_once is not None and (not isinstance(jobs_at_once, int) or jobs_at_once < 1):
-        raise RunError(f"jobs at once must be a whole number of at least 1, not {jobs_at_once!r}")
+    Parameters
+    ----------
+    run_file : path
+        A YAML run file (:mod:`talentkit.runfile`).
+    out_root : path
+        Where run folders are written.
+    overrides : dict, optional
+        ``-p`` values, for the jobs whose notebooks declare them.
+    jobs_at_once, timeout : int, optional
+        Jobs in parallel (default the run file's); seconds a cell may run.
+    force, new : bool
+        Replace an earlier run of the name (kept aside until this one ends well), or write
+        ``<run>-2`` beside it.
+    progress : bool
+        Progress bars.
+    style : str, optional
+        ``report`` or ``teaching``; default the run file's.
+    cluster : str, optional
+        Run the jobs on Dask (``local:N`` or a scheduler address; :mod:`talentkit.cluster`)
+        instead of the run file's executor.
+
+    Returns
+    -------
+    (int, Path)
+        The exit status (0 when every job succeeded, 130 when interrupted, 1 otherwise) and
+        the run folder.
+    """
+    run, jobs, cluster, capped = check_run(Path(run_file), overrides, jobs_at_once, timeout, cluster, progress)
+    order = start_order(Path(out_root), run.run, [j.name for j in jobs])  # before --force moves the last run
+    run_dir = choose_run_dir(Path(out_root), run.run, force, new)
+    run_dir.mkdir(parents=True)
+    for j in jobs:
+        inside(run_dir / j.name, run_dir)
+    record = start_record(run, Path(run_file), jobs, style or run.style, overrides, cluster, capped)
+    record.save(run_dir)
+    workers = min(jobs_at_once or run.jobs_at_once, len(jobs))
+    record.threads = kernel_threads(cluster, workers)
+    record.start_order = [jobs[i].name for i in order]
+    try:
+        dispatch(record, jobs, run_dir, workers, order, cluster, timeout, progress)
+    finally:
+        _finish_record(record, run_dir, Path(out_root), force)
+        render.render_index(run_dir)
+    return (0 if record.status == "ok" else 130 if record.status == "interrupted" else 1), run_dir
+
+
+def check_run(run_file: Path, overrides: dict | None, jobs_at_once, timeout, cluster: str | None,
+              progress: bool) -> tuple:
+    """The run file, its checked jobs, the cluster to use (``None``: threads here) and, for
+    ``local:N``, the note when N was capped to what the machine holds. Nothing is written
+    before this has passed."""
+    check_jobs_at_once(jobs_at_once)
     if timeout is not None and (not isinstance(timeout, int) or timeout < 1):
         raise RunError(f"timeout must be a whole number of seconds, at least 1, not {timeout!r}")
     run = load_run_file(run_file)
@@ -275,10 +325,7 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
     if cluster is not None:  # the address is checked before any folder is made
         from .cluster import check_scheduler, local_workers, parse_cluster
 
-        try:
-            kind, where = parse_cluster(cluster)
-        except ValueError as err:
-            raise RunError(str(err)) from None
+        kind, where = parse_cluster(cluster)
         if kind == "address":
             check_scheduler(where)
         else:
@@ -286,79 +333,86 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
             cluster = f"local:{workers_now}"
             if capped and progress:
                 print(capped, file=sys.stderr)
-    order = start_order(Path(out_root), run.run, [j.name for j in jobs])  # before --force removes the last run
-    run_dir = choose_run_dir(Path(out_root), run.run, force, new)
-    run_dir.mkdir(parents=True)
-    for j in jobs:
-        inside(run_dir / j.name, run_dir)
-    kernel = ensure_kernel()
-    style = style or run.style
-    info = {
-        "run": run.run, "run_file": str(run_file), "style": style, "started": _now(), "ended": None,
-        "status": "running", "pid": os.getpid(), "host": socket.gethostname(),  # who writes it (live_writer)
-        "versions": _versions(), "git_commit": _git_commit(run_file.resolve().parent),
-        "device": _device(), "overrides": overrides or {},
-        "small_groups_allowed": any(j.params.get("allow_small_groups") is True for j in jobs),
-        "executor": ({"kind": "dask", "cluster": cluster, **({"capped": capped} if capped else {})} if cluster
-                     else {"kind": "local"}),
-        "jobs": [{"name": j.name, "group": j.group, "matrix": j.matrix, "notebook": _shown_path(j.notebook),
-                  "output_notebook": j.notebook.name, "parameters": j.params, "status": "pending",
-                  "error": None, "duration_s": None} for j in jobs],
-    }
+    return run, jobs, cluster, capped
 
-    def save():
-        write_atomic(run_dir / "run.json", json.dumps(info, indent=1, default=str))
 
-    save()
-    workers = min(jobs_at_once or run.jobs_at_once, len(jobs))
-    env = kernel_threads(cluster, workers)
-    info["threads"] = env
-    info["start_order"] = [jobs[i].name for i in order]
-    payloads = [{"name": j.name, "notebook": str(j.notebook), "params": j.params, "out_dir": str(run_dir / j.name),
-                 "output_notebook": j.notebook.name, "kernel": kernel, "cwd": str(Path.cwd()),
-                 "timeout": timeout, "style": style, "position": i + 1, "progress": progress,
-                 "env": {**env, NOTEBOOK_DIR_ENV: str(j.notebook.parent)}}  # its project's files, from any folder
-                for i, j in enumerate(jobs)]
-    overall = tqdm(total=len(jobs), desc=f"run {run.run}", unit="job", position=0, disable=not progress)
+def start_record(run, run_file: Path, jobs: list, style: str, overrides: dict | None, cluster: str | None,
+                 capped: str | None) -> RunRecord:
+    """The record of a run about to start: who writes it (``pid``, ``host``: :func:`live_writer`),
+    the versions, commit and device, the executor, and every job ``pending``."""
+    return RunRecord(
+        run=run.run, run_file=str(run_file), style=style, started=_now(), status="running", pid=os.getpid(),
+        host=socket.gethostname(), versions=_versions(), git_commit=_git_commit(run_file.resolve().parent),
+        device=_device(), overrides=overrides or {},
+        small_groups_allowed=any(j.params.get("allow_small_groups") is True for j in jobs),
+        executor=({"kind": "dask", "cluster": cluster, **({"capped": capped} if capped else {})} if cluster
+                  else {"kind": "local"}),
+        jobs=[JobRecord(name=j.name, group=j.group, matrix=j.matrix, notebook=_shown_path(j.notebook),
+                        output_notebook=j.notebook.name, parameters=j.params) for j in jobs])
+
+
+def dispatch(record: RunRecord, jobs: list, run_dir: Path, workers: int, order: list[int], cluster: str | None,
+             timeout: int | None, progress: bool) -> None:
+    """Run every job on the executor, saving the record as each ends; the record's status
+    says how the run ended (``ok``, ``failed``, ``interrupted``). Ctrl-C and SIGTERM end it
+    as interrupted; an error of the executor itself ends it as failed, and is raised."""
+    from tqdm.auto import tqdm
+
+    restore_sigterm = _sigterm_as_interrupt(record)
+    overall = tqdm(total=len(jobs), desc=f"run {record.run}", unit="job", position=0, disable=not progress)
 
     def finish(index: int, result: dict):  # called from the main thread only
-        info["jobs"][index].update(result)
+        record.finish_job(index, result)
         overall.update(1)
-        save()
+        record.save(run_dir)
 
-    restore_sigterm = _sigterm_as_interrupt(info)
     try:
-        if cluster is not None:
-            from .cluster import run_on_dask
-
-            run_on_dask(cluster, payloads, [j.resources for j in jobs], info, finish, run_dir)
-        else:
-            _run_local(payloads, workers, info, finish, order)
-        info["status"] = "ok" if all(j["status"] == "ok" for j in info["jobs"]) else "failed"
+        _dispatch_to(record, _payloads(record, jobs, run_dir, timeout, progress), jobs, run_dir, workers, order,
+                     cluster, finish)
+        record.status = "ok" if all(j.status == "ok" for j in record.jobs) else "failed"
     except KeyboardInterrupt:
-        for j in info["jobs"]:
-            if j["status"] in ("pending", "running", "submitted"):
-                j["status"] = "interrupted" if j["status"] == "running" else "not run"
-        info["status"] = "interrupted"
+        record.end_unfinished(interrupted=True)
+        record.status = "interrupted"
     except Exception as exc:  # e.g. no cluster at the address: run.json still ends final
-        for j in info["jobs"]:
-            if j["status"] in ("pending", "running", "submitted"):
-                j["status"] = "not run"
-        info.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:500])
+        record.end_unfinished(interrupted=False)
+        record.status, record.error = "failed", f"{type(exc).__name__}: {exc}"[:500]
         raise
     finally:
         restore_sigterm()
         overall.close()
-        info["ended"] = _now()
-        replaced = aside_name(run_dir)
-        if force and replaced.exists():
-            if info["status"] == "ok":
-                shutil.rmtree(inside(replaced, Path(out_root)))
-            else:
-                info["replaced_run_kept"] = str(replaced)
-        save()
-        render.render_index(run_dir)
-    return (0 if info["status"] == "ok" else 130 if info["status"] == "interrupted" else 1), run_dir
+
+
+def _payloads(record: RunRecord, jobs: list, run_dir: Path, timeout: int | None, progress: bool) -> list[dict]:
+    """What each job's kernel is given: its notebook, parameters, folder and environment."""
+    kernel = ensure_kernel()
+    return [{"name": j.name, "notebook": str(j.notebook), "params": j.params, "out_dir": str(run_dir / j.name),
+             "output_notebook": j.notebook.name, "kernel": kernel, "cwd": str(Path.cwd()),
+             "timeout": timeout, "style": record.style, "position": i + 1, "progress": progress,
+             "env": {**record.threads, NOTEBOOK_DIR_ENV: str(j.notebook.parent)}}  # its project's files
+            for i, j in enumerate(jobs)]
+
+
+def _dispatch_to(record: RunRecord, payloads: list[dict], jobs: list, run_dir: Path, workers: int,
+                 order: list[int], cluster: str | None, finish) -> None:
+    if cluster is not None:
+        from .cluster import run_on_dask
+
+        run_on_dask(cluster, payloads, [j.resources for j in jobs], record.run, record.set_status, finish, run_dir)
+    else:
+        _run_local(payloads, workers, record.set_status, finish, order)
+
+
+def _finish_record(record: RunRecord, run_dir: Path, out_root: Path, force: bool) -> None:
+    """The end time, the run --force replaced removed if this one ended well (else kept, and
+    said where), and the record saved a last time."""
+    record.ended = _now()
+    replaced = aside_name(run_dir)
+    if force and replaced.exists():
+        if record.status == "ok":
+            shutil.rmtree(inside(replaced, out_root))
+        else:
+            record.replaced_run_kept = str(replaced)
+    record.save(run_dir)
 
 
 def rerender(run_dir: str | Path, style: str | None = None) -> Path:
@@ -372,8 +426,8 @@ def rerender(run_dir: str | Path, style: str | None = None) -> Path:
     if run_dir.is_symlink():
         raise RunError(f"{run_dir}: a symbolic link; give the run folder itself")
     try:
-        info = render.read_run_json(run_dir)
-    except render.RunJSONError as err:
+        info = RunRecord.load(run_dir).model_dump(mode="json")
+    except RunJSONError as err:
         raise RunError(str(err)) from None
     trouble = []
     for job in info["jobs"]:

@@ -124,7 +124,7 @@ class HiringMix(Lever):
     def __post_init__(self):
         total = sum(self.channel_shares.values())
         if not np.isclose(total, 1.0):
-            raise ValueError(f"{self.name}: channel shares sum to {total:.3f}; they must sum to 1")
+            raise ParameterError(f"{self.name}: channel shares sum to {total:.3f}; they must sum to 1")
 
     @property
     def hiring_international_share(self) -> float:

@@ -495,4 +495,3 @@ def type_attributes(df: pd.DataFrame, spec: TableSpec, attributes: dict | None,
         problems += found
         kinds[str(col)] = {"kind": kind, **({"order": order} if order else {})}
     return out, kinds, problems
-

@@ -33,10 +33,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .dates import DAYS_PER_MONTH
 from .errors import Problem, problems_by_value
 from .numbers import ambiguity, decimal_for, read_numbers
 
-DAYS_PER_MONTH = 30.4375
 MAX_YEARS = 80  # a tenure or time since exit longer than a working life is a unit or typing mistake
 UNIT_MONTHS = {"years": 12.0, "year": 12.0, "months": 1.0, "month": 1.0, "days": 1 / DAYS_PER_MONTH,
                "day": 1 / DAYS_PER_MONTH}
@@ -151,6 +151,56 @@ def _numbers(values: pd.Series, file: str, column: str, what: str, unit: str = "
     return out.where(finite & ~too_long), problems
 
 
+def _tenure_months(tenure_raw, spec: dict, file: str, decimal, problems: list[Problem],
+                   assumptions: list[str]) -> pd.Series | None:
+    """Each row's tenure in months, from bands (their midpoints) or numbers in the
+    spec's unit; ``None`` without a tenure column (hire dates given instead)."""
+    tenure_col = spec.get("tenure")
+    unit = spec.get("tenure_unit", "years")
+    if tenure_raw is not None and spec.get("tenure_bands"):
+        bands = {str(k).strip().lower(): float(v) for k, v in spec["tenure_bands"].items()}
+        key = tenure_raw.astype("string").str.strip().str.lower()
+        years = key.map(bands)
+        problems += problems_by_value(tenure_raw[years.isna()], file, str(tenure_col), "not one of the tenure bands",
+                              f"add it to tenure_bands (known: {', '.join(list(spec['tenure_bands'])[:8])})")
+        months = years.astype(float) * 12
+        assumptions.append(f"Tenure comes in bands ({tenure_col}); each band counts as its midpoint, so tenure "
+                           "curves are step-wise approximations.")
+    elif tenure_raw is not None:
+        number, found = _numbers(tenure_raw, file, str(tenure_col), "tenure", unit,
+                                 decimal_for(decimal, str(tenure_col)), required=True)
+        problems += found
+        months = number * UNIT_MONTHS[unit]
+    else:
+        months = None
+    return months
+
+
+def _exit_days(df: pd.DataFrame, spec: dict, file: str, decimal, as_of: pd.Timestamp,
+               problems: list[Problem]) -> pd.Series:
+    """Each row's exit day where the export gives one: a date column, or the time since exit
+    counted back from ``as_of``; missing otherwise."""
+    unit = spec.get("tenure_unit", "years")
+    exit_day = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    if spec.get("exit_date"):
+        given, found = _column(df, spec["exit_date"], file, "exit date")
+        problems += found
+        if given is not None:
+            exit_day = pd.to_datetime(given.astype("string").str.strip(), format="ISO8601", errors="coerce")
+            bad = exit_day.isna() & given.notna() & (given.astype("string").str.strip() != "")
+            problems += [Problem(file, "not a date", "write dates as YYYY-MM-DD", row, str(spec["exit_date"]), v)
+                         for row, v in given[bad].items()]
+    elif spec.get("time_since_exit"):
+        since, found = _column(df, spec["time_since_exit"], file, "time since exit")
+        problems += found
+        if since is not None:
+            number, found = _numbers(since, file, str(spec["time_since_exit"]), "time since exit", unit,
+                                     decimal_for(decimal, str(spec["time_since_exit"])))
+            problems += found
+            exit_day = as_of - pd.to_timedelta((number * UNIT_MONTHS[unit] * DAYS_PER_MONTH).round(), unit="D")
+    return exit_day
+
+
 def to_people(df: pd.DataFrame, spec: dict, as_of: pd.Timestamp, file: str,
               decimal=None) -> tuple[pd.DataFrame, list[str], list[Problem]]:
     """The people table (contract columns as text, extras kept) from a snapshot export whose
@@ -183,41 +233,8 @@ def to_people(df: pd.DataFrame, spec: dict, as_of: pd.Timestamp, file: str,
     problems += problems_by_value(flag[unknown], file, str(spec["left"]), "neither a 'left' nor a 'stayed' value",
                           "list it under left_values: or stayed_values: in the mapping's snapshot: section")
 
-    unit = spec.get("tenure_unit", "years")
-    if tenure_raw is not None and spec.get("tenure_bands"):
-        bands = {str(k).strip().lower(): float(v) for k, v in spec["tenure_bands"].items()}
-        key = tenure_raw.astype("string").str.strip().str.lower()
-        years = key.map(bands)
-        problems += problems_by_value(tenure_raw[years.isna()], file, str(tenure_col), "not one of the tenure bands",
-                              f"add it to tenure_bands (known: {', '.join(list(spec['tenure_bands'])[:8])})")
-        months = years.astype(float) * 12
-        assumptions.append(f"Tenure comes in bands ({tenure_col}); each band counts as its midpoint, so tenure "
-                           "curves are step-wise approximations.")
-    elif tenure_raw is not None:
-        number, found = _numbers(tenure_raw, file, str(tenure_col), "tenure", unit,
-                                 decimal_for(decimal, str(tenure_col)), required=True)
-        problems += found
-        months = number * UNIT_MONTHS[unit]
-    else:
-        months = None
-
-    exit_day = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
-    if spec.get("exit_date"):
-        given, found = _column(df, spec["exit_date"], file, "exit date")
-        problems += found
-        if given is not None:
-            exit_day = pd.to_datetime(given.astype("string").str.strip(), format="ISO8601", errors="coerce")
-            bad = exit_day.isna() & given.notna() & (given.astype("string").str.strip() != "")
-            problems += [Problem(file, "not a date", "write dates as YYYY-MM-DD", row, str(spec["exit_date"]), v)
-                         for row, v in given[bad].items()]
-    elif spec.get("time_since_exit"):
-        since, found = _column(df, spec["time_since_exit"], file, "time since exit")
-        problems += found
-        if since is not None:
-            number, found = _numbers(since, file, str(spec["time_since_exit"]), "time since exit", unit,
-                                     decimal_for(decimal, str(spec["time_since_exit"])))
-            problems += found
-            exit_day = as_of - pd.to_timedelta((number * UNIT_MONTHS[unit] * DAYS_PER_MONTH).round(), unit="D")
+    months = _tenure_months(tenure_raw, spec, file, decimal, problems, assumptions)
+    exit_day = _exit_days(df, spec, file, decimal, as_of, problems)
     placed = left & exit_day.isna()
     if placed.any():
         assumptions.append(f"The export gives no exit date for {int(placed.sum()):,} leavers: they are placed at "

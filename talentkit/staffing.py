@@ -131,7 +131,7 @@ def plan_staffing(app: ApplicationScenario, channels: list[Channel], internal: d
     res = milp(cost, constraints=LinearConstraint(np.array(rows), lo, hi), integrality=np.ones(len(var)),
                bounds=Bounds(np.zeros(len(var)), ub))
     if res.x is None:  # cannot happen with the unmet slack; kept as a clear failure
-        raise RuntimeError(f"{app.name}: the solver found no plan ({res.message})")
+        raise ParameterError(f"{app.name}: the solver found no plan ({res.message})")
     x = np.round(res.x).astype(int)
     plan = []
     for (k, s, c, q), i in idx.items():
@@ -211,4 +211,3 @@ def plan_applications(ds, names: list[str], cost_per_hire: dict[str, float], hir
     return StaffingPlans(not_personal(pd.DataFrame(rows), why),
                          not_personal(pd.DataFrame(bars, columns=["scenario", "skill", "source", "start", "arrival",
                                                                   "people"]), why))
-

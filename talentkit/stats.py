@@ -4,9 +4,13 @@ diversity. Pure functions of numbers and tables; nothing here knows the data con
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from .errors import ParameterError
 
 Z95 = stats.norm.ppf(0.975)
 
@@ -71,7 +75,7 @@ def sample_size_two_proportions(p1: float, p2: float, alpha: float = 0.05, power
     without continuity correction), rounded up.
     """
     if p1 == p2:
-        raise ValueError("the two proportions must differ")
+        raise ParameterError("the two proportions must differ")
     za, zb = stats.norm.ppf(1 - alpha / 2), stats.norm.ppf(power)
     pbar = (p1 + p2) / 2
     n = (za * np.sqrt(2 * pbar * (1 - pbar)) + zb * np.sqrt(p1 * (1 - p1) + p2 * (1 - p2))) ** 2 / (p1 - p2) ** 2
@@ -102,3 +106,43 @@ def corrected_interval(values, n_train: int, n_test: int,
     if bounds is not None:
         lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
     return mean, lo, hi
+
+
+def percentile_bootstrap(statistic, n: int, resamples: int, seed: int = 0,
+                         level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Percentile bootstrap interval (Efron and Tibshirani, *An Introduction to the
+    Bootstrap*, 1993, ch. 13) of a statistic of ``n`` rows.
+
+    Parameters
+    ----------
+    statistic : callable
+        ``statistic(rows)`` of an array of ``n`` row numbers drawn with replacement; returns
+        a number or an array of them, or ``None`` where the resample cannot be used (one
+        class only, say): that resample counts as missing.
+    n : int
+        Rows to resample.
+    resamples : int
+        How many resamples, drawn in turn from ``numpy.random.default_rng(seed)``.
+    seed : int
+        The generator's seed: the same seed gives the same resamples.
+    level : float
+        The interval's coverage.
+
+    Returns
+    -------
+    lo, hi, draws : numpy arrays
+        The :math:`(1-\text{level})/2` and :math:`(1+\text{level})/2` percentiles of the
+        draws (missing ones left out, per component), and the draws, one row a resample.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for _ in range(resamples):
+        value = statistic(rng.integers(0, n, n))
+        rows.append(None if value is None else np.atleast_1d(np.asarray(value, dtype=float)))
+    width = max((len(r) for r in rows if r is not None), default=1)
+    draws = np.vstack([r if r is not None else np.full(width, np.nan) for r in rows]) if rows else np.empty((0, width))
+    tail = 100 * (1 - level) / 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a component missing in every resample: nan
+        lo, hi = np.nanpercentile(draws, [tail, 100 - tail], axis=0)
+    return lo, hi, draws

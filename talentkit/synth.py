@@ -28,6 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .errors import ParameterError
+
 START = pd.Timestamp("2021-01-01")
 MONTHS = 60  # five years: 2021-01 .. 2025-12
 AS_OF = START + pd.DateOffset(months=MONTHS) - pd.Timedelta(days=1)
@@ -208,9 +210,9 @@ def generate(size: str = "default", seed: int = 0, language: str = "en") -> dict
     """Generate the six tables of a talent network. Same ``size`` and ``seed``, same tables.
     ``language="zh"`` writes the texts in Chinese (same writers, labels and draws)."""
     if language not in ("en", "zh"):
-        raise ValueError(f"language must be en or zh, not {language!r}")
+        raise ParameterError(f"language must be en or zh, not {language!r}")
     if size not in SIZES:
-        raise ValueError(f"size must be one of {sorted(SIZES)}, not {size!r}")
+        raise ParameterError(f"size must be one of {sorted(SIZES)}, not {size!r}")
     rng = np.random.default_rng(seed)
     n_start, n_hires, n_ret_texts, n_att_texts = SIZES[size]
     regions = list(REGIONS)
@@ -243,6 +245,56 @@ def generate(size: str = "default", seed: int = 0, language: str = "en") -> dict
     pay_band = np.array(PAY_BANDS)[rng.choice(3, n, p=PAY_MIX)]
 
     # --- months 0..MONTHS-1: exits and moves for everyone employed
+    exit_month, exit_type, moves = _careers(rng, hire_month, region_idx, team_idx, level_idx, skill, pay_band,
+                                            regions, team_region, team_names, manager_quality)
+
+    ids = np.array([f"E{k:05d}" for k in rng.permutation(n) + 1])
+    hire_dates = _month_date(rng, hire_month)
+    exited = exit_month >= 0
+    exit_dates = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+    exit_dates[exited] = _month_date(rng, exit_month[exited])
+    # an exit in the month of hire can fall before the hire day: keep it after
+    exit_dates[exited] = np.maximum(exit_dates[exited].to_numpy(), (hire_dates[exited] + pd.Timedelta(days=14)).to_numpy())
+    regretted = pd.Series(pd.NA, index=range(n), dtype="boolean")
+    vol_idx = np.flatnonzero(exit_type == "voluntary")
+    regretted[vol_idx] = rng.random(len(vol_idx)) < 0.25 + 0.1 * level_idx[vol_idx]
+    regretted[np.flatnonzero(exit_type == "involuntary")] = False
+    people = pd.DataFrame({
+        "employee_id": ids, "hire_date": hire_dates, "exit_date": exit_dates,
+        "exit_type": pd.Series(exit_type).replace("", None), "regretted": regretted,
+        "region": team_region[team_idx], "team": np.array(team_names)[team_idx],
+        "level": np.array(LEVELS)[level_idx], "skill": skill, "origin": origin, "channel": channel,
+        "pay_band": pay_band,
+    })
+
+    move_rows = pd.DataFrame(moves, columns=["idx", "month", "from_region", "to_region", "from_team", "to_team", "kind"])
+    move_dates = _month_date(rng, move_rows["month"].to_numpy())
+    move_dates = np.maximum(move_dates.to_numpy(), (hire_dates[move_rows["idx"]] + pd.Timedelta(days=30)).to_numpy())
+    moves_df = pd.DataFrame({"employee_id": ids[move_rows["idx"]], "date": move_dates}).join(
+        move_rows[["from_region", "to_region", "from_team", "to_team", "kind"]])
+    # a move dated after the person's exit (same month) would be impossible: drop it
+    ex = people.set_index("employee_id")["exit_date"]
+    moves_df = moves_df[~(moves_df["date"] >= moves_df["employee_id"].map(ex))]
+
+    sessions, attendance = _sessions(rng, people, hire_month, exit_month)
+    candidates = _candidates(rng, people.iloc[n_start:])
+    texts = _texts(rng, people, n_ret_texts, n_att_texts, candidates, language)
+    # a generator of its own, so every table above stays as it was before pulse comments
+    texts = pd.concat([texts, _pulse(np.random.default_rng([seed, 1]), people, hire_month, exit_month, language)],
+                      ignore_index=True)
+    people = people.sort_values("employee_id").reset_index(drop=True)
+    moves_df = moves_df.sort_values(["date", "employee_id"], kind="stable").reset_index(drop=True)
+    return {"people": people, "moves": moves_df, "sessions": sessions, "attendance": attendance,
+            "candidates": candidates, "texts": texts}
+
+
+def _careers(rng, hire_month, region_idx, team_idx, level_idx, skill, pay_band, regions, team_region, team_names,
+             manager_quality):
+    """Month by month, who leaves (voluntary or not, by the hazards above) and who moves
+    (promotion, transfer, relocation); ``region_idx``, ``team_idx`` and ``level_idx`` are
+    updated in place as people move. Returns exit months (-1: still employed), exit types
+    and the moves."""
+    n = len(hire_month)
     exit_month = np.full(n, -1)
     exit_type = np.full(n, "", dtype=object)
     moves = []
@@ -285,45 +337,7 @@ def generate(size: str = "default", seed: int = 0, language: str = "en") -> dict
                           team_names[new_team], kind))
             team_idx[i] = new_team
             region_idx[i] = regions.index(team_region[new_team])
-
-    ids = np.array([f"E{k:05d}" for k in rng.permutation(n) + 1])
-    hire_dates = _month_date(rng, hire_month)
-    exited = exit_month >= 0
-    exit_dates = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
-    exit_dates[exited] = _month_date(rng, exit_month[exited])
-    # an exit in the month of hire can fall before the hire day: keep it after
-    exit_dates[exited] = np.maximum(exit_dates[exited].to_numpy(), (hire_dates[exited] + pd.Timedelta(days=14)).to_numpy())
-    regretted = pd.Series(pd.NA, index=range(n), dtype="boolean")
-    vol_idx = np.flatnonzero(exit_type == "voluntary")
-    regretted[vol_idx] = rng.random(len(vol_idx)) < 0.25 + 0.1 * level_idx[vol_idx]
-    regretted[np.flatnonzero(exit_type == "involuntary")] = False
-    people = pd.DataFrame({
-        "employee_id": ids, "hire_date": hire_dates, "exit_date": exit_dates,
-        "exit_type": pd.Series(exit_type).replace("", None), "regretted": regretted,
-        "region": team_region[team_idx], "team": np.array(team_names)[team_idx],
-        "level": np.array(LEVELS)[level_idx], "skill": skill, "origin": origin, "channel": channel,
-        "pay_band": pay_band,
-    })
-
-    move_rows = pd.DataFrame(moves, columns=["idx", "month", "from_region", "to_region", "from_team", "to_team", "kind"])
-    move_dates = _month_date(rng, move_rows["month"].to_numpy())
-    move_dates = np.maximum(move_dates.to_numpy(), (hire_dates[move_rows["idx"]] + pd.Timedelta(days=30)).to_numpy())
-    moves_df = pd.DataFrame({"employee_id": ids[move_rows["idx"]], "date": move_dates}).join(
-        move_rows[["from_region", "to_region", "from_team", "to_team", "kind"]])
-    # a move dated after the person's exit (same month) would be impossible: drop it
-    ex = people.set_index("employee_id")["exit_date"]
-    moves_df = moves_df[~(moves_df["date"] >= moves_df["employee_id"].map(ex))]
-
-    sessions, attendance = _sessions(rng, people, hire_month, exit_month)
-    candidates = _candidates(rng, people.iloc[n_start:])
-    texts = _texts(rng, people, n_ret_texts, n_att_texts, candidates, language)
-    # a generator of its own, so every table above stays as it was before pulse comments
-    texts = pd.concat([texts, _pulse(np.random.default_rng([seed, 1]), people, hire_month, exit_month, language)],
-                      ignore_index=True)
-    people = people.sort_values("employee_id").reset_index(drop=True)
-    moves_df = moves_df.sort_values(["date", "employee_id"], kind="stable").reset_index(drop=True)
-    return {"people": people, "moves": moves_df, "sessions": sessions, "attendance": attendance,
-            "candidates": candidates, "texts": texts}
+    return exit_month, exit_type, moves
 
 
 def _sessions(rng, people, hire_month, exit_month):

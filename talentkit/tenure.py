@@ -1,8 +1,9 @@
 r"""Tenure curves: Kaplan–Meier with right-censoring at the as-of date (lifelines).
 
-Duration is months from hire to exit (``days / 30.4375``); people still employed on the
-as-of date are censored there; people hired after it are left out. Retention at a horizon
-is the KM survival :math:`\hat S(t) = \prod_{t_i \le t} (1 - d_i / n_i)` with its
+The spells are :func:`talentkit.spells.spells`: months from hire to exit (``days /
+30.4375``); people still employed on the as-of date are censored there; people hired after
+it are left out. The curves count every spell from hire (``entry`` is not used here).
+Retention at a horizon is the KM survival :math:`\hat S(t) = \prod_{t_i \le t} (1 - d_i / n_i)` with its
 exponential Greenwood 95% interval (lifelines' default).
 """
 
@@ -13,36 +14,27 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
-from lifelines.statistics import multivariate_logrank_test
 
 from .datasets import Dataset
-from .markup import plot_label
+from .errors import ParameterError
 from .privacy import MIN_GROUP, SUPPRESSED, grouped, nested_in, suppress
-from .timeline import unit_at
+from .spells import km_fitters, level_sizes, logrank_test, spells, visible_levels
 
-DAYS_PER_MONTH = 30.4375
 HORIZONS = (6, 12, 24)
 
 
 def durations(ds: Dataset, as_of=None, start=None, end=None, region: str | None = None) -> pd.DataFrame:
     """One row per person hired on or before ``as_of`` (and in ``start`` .. ``end``, and into
     ``region``, if given): ``months`` of tenure and ``left`` (False = censored at ``as_of``),
-    with the person's attributes (region and team as at hire)."""
-    as_of = pd.Timestamp(as_of) if as_of is not None else ds.as_of
-    p = ds.people
-    keep = p["hire_date"] <= as_of
+    with the person's attributes (region and team as at hire); :func:`talentkit.spells.spells`."""
+    s = spells(ds, as_of, ds.group_keys())
+    keep = pd.Series(True, index=s.months.index)
+    hired = ds.people.loc[keep.index, "hire_date"]
     if start is not None:
-        keep &= p["hire_date"] >= pd.Timestamp(start)
+        keep &= hired >= pd.Timestamp(start)
     if end is not None:
-        keep &= p["hire_date"] <= pd.Timestamp(end)
-    left = p["exit_date"].notna() & (p["exit_date"] <= as_of)
-    last_day = p["exit_date"].where(left, as_of)
-    months = (last_day - p["hire_date"]).dt.days / DAYS_PER_MONTH
-    if ds.form == "snapshot" and as_of == ds.as_of and "tenure_months" in p:
-        months = p["tenure_months"].astype(float)  # the export's own tenure, not dates rounded to days
-    out = pd.DataFrame({"months": months, "left": left})
-    for k in ds.group_keys():
-        out[k] = unit_at(ds, k, p["hire_date"]) if k in ("region", "team") else p[k]
+        keep &= hired <= pd.Timestamp(end)
+    out = s.frame()
     if region is not None:
         keep &= out["region"] == region
     return out[keep].reset_index(drop=True)
@@ -52,7 +44,7 @@ def _groups(d: pd.DataFrame, group_by: str | None):
     if group_by is None:
         return [("all", d)]
     if group_by not in d.columns:
-        raise ValueError(f"cannot group tenure by {group_by!r}; choose from {', '.join(d.columns[2:])}")
+        raise ParameterError(f"cannot group tenure by {group_by!r}; choose from {', '.join(d.columns[2:])}")
     return list(d.groupby(group_by, dropna=True, observed=True))
 
 
@@ -85,30 +77,43 @@ def km_curves(ds: Dataset, group_by: str | None = None, as_of=None, start=None, 
               min_group: int = MIN_GROUP, region: str | None = None, max_groups: int = 8) -> TenureCurves:
     """Kaplan–Meier curves per group, for the groups the privacy gate shows (the same groups
     as :func:`retention_table` shows, complements hidden too). A key with more than
-    ``max_groups`` values (teams, say) gets one curve for everyone: more would not read."""
+    ``max_groups`` values (teams, say) gets one curve for everyone: more would not read.
+
+    Parameters
+    ----------
+    ds : Dataset
+        Any form (:func:`talentkit.spells.spells`).
+    group_by : str, optional
+        A people column; region and team as at hire.
+    as_of, start, end : date, optional
+        Censoring day (default the data's); the hiring cohort.
+    min_group : int
+        Groups with fewer people are hidden, with their complements.
+    region : str, optional
+        Only the people hired into it.
+    max_groups : int
+        More groups than this give one curve for everyone.
+
+    Returns
+    -------
+    TenureCurves
+        A lifelines ``KaplanMeierFitter`` per group shown and every group's size.
+    """
     d = durations(ds, as_of, start, end, region)
     if group_by is not None and group_by in d and d[group_by].nunique() > max_groups:
         group_by = None
-    groups = _groups(d, group_by)
-    sizes = _group_sizes(groups, group_by, min_group)
-    shown = set(sizes.loc[~sizes[SUPPRESSED], group_by or "group"])
-    fitters = {str(name): KaplanMeierFitter(label=plot_label(name)).fit(g["months"], g["left"])
-               for name, g in groups if name in shown and len(g)}
+    _groups(d, group_by)  # an unknown key is refused here
+    levels = d[group_by] if group_by else pd.Series("all", index=d.index)
+    sizes = _group_sizes(d, group_by, min_group)
+    fitters = km_fitters(d["months"], d["left"], levels, visible_levels(sizes))
     return TenureCurves(fitters, sizes, min_group, group_by, start, end)
 
 
-def _group_sizes(groups, group_by: str | None, min_group: int) -> pd.DataFrame:
-    key = group_by or "group"
-    sizes = pd.DataFrame({key: [name for name, _ in groups], "n": [len(g) for _, g in groups]})
-    people = pd.concat([g for _, g in groups]) if group_by and len(groups) else None
-    return suppress(sizes, [key], min_group, nesting=nested_in(people, group_by) if people is not None else None)
-
-
-def visible_groups(groups, group_by: str | None, min_group: int) -> set:
-    """The groups that the privacy gate shows (at least ``min_group`` people, and not hidden as
-    a complement): figures and tests draw exactly what the table beside them shows."""
-    sizes = _group_sizes(groups, group_by, min_group)
-    return set(sizes.loc[~sizes[SUPPRESSED], group_by or "group"])
+def _group_sizes(d: pd.DataFrame, group_by: str | None, min_group: int) -> pd.DataFrame:
+    """The spells per group through the gate (:func:`talentkit.spells.level_sizes`)."""
+    if group_by is None:
+        return suppress(pd.DataFrame({"group": ["all"], "n": [len(d)]}), ["group"], min_group)
+    return level_sizes(d[group_by], min_group, nested_in(d, group_by), group_by)
 
 
 @grouped
@@ -116,7 +121,21 @@ def retention_table(ds: Dataset, group_by: str | None = None, horizons=HORIZONS,
                     start=None, end=None, min_group: int = MIN_GROUP,
                     region: str | None = None) -> pd.DataFrame:
     """Per group: ``n``, ``exits``, median tenure (months; missing while over half remain) and
-    KM retention at each horizon with its 95% interval (``retention_12m``, ``_lo``, ``_hi``)."""
+    KM retention at each horizon with its 95% interval (``retention_12m``, ``_lo``, ``_hi``).
+
+    Parameters
+    ----------
+    ds, group_by, as_of, start, end, min_group, region
+        As for :func:`km_curves`: the data, the grouping, the censoring day and the hiring
+        cohort, the gate's threshold, one region's hires.
+    horizons : sequence of int
+        Months at which retention is read.
+
+    Returns
+    -------
+    DataFrame
+        Per group ``n``, ``exits``, ``median_tenure_months``, ``retention_<h>m`` with intervals.
+    """
     d = durations(ds, as_of, start, end, region)
     rows = []
     for name, g in _groups(d, group_by):
@@ -151,22 +170,49 @@ class LogRank:
 def logrank(ds: Dataset, group_by: str, as_of=None, start=None, end=None,
             min_group: int = MIN_GROUP) -> LogRank:
     """Log-rank test of equal tenure curves across the groups the privacy gate shows
-    (lifelines' ``multivariate_logrank_test``)."""
+    (lifelines' ``multivariate_logrank_test``).
+
+    Parameters
+    ----------
+    ds : Dataset
+        Any form of data.
+    group_by : str
+        A people column; each group's curve is compared with the others'.
+    as_of, start, end : date, optional
+        The day spells are censored on (default the data's), and the hiring cohort.
+    min_group : int
+        Only the groups the gate shows are compared (:func:`talentkit.spells.level_sizes`).
+
+    Returns
+    -------
+    LogRank
+        The groups compared, the chi-square statistic and the p-value.
+    """
     d = durations(ds, as_of, start, end)
-    d = d[d[group_by].isin(visible_groups(_groups(d, group_by), group_by, min_group))]
-    groups = int(d[group_by].nunique())
-    if groups < 2:
-        return LogRank(groups, np.nan, np.nan)
-    r = multivariate_logrank_test(d["months"], d[group_by], d["left"])
-    return LogRank(groups, float(r.test_statistic), float(r.p_value))
+    _groups(d, group_by)  # an unknown key is refused here
+    groups, statistic, p_value = logrank_test(d["months"], d["left"], d[group_by],
+                                              visible_levels(_group_sizes(d, group_by, min_group)))
+    return LogRank(groups, statistic, p_value)
 
 
 def at_horizon(table: pd.DataFrame, horizon_months: int) -> pd.DataFrame:
     """A :func:`retention_table` with only the retention at ``horizon_months`` (and its
-    interval) beside ``n`` and ``exits``; without that horizon, just ``n`` and ``exits``."""
+    interval) beside ``n`` and ``exits``; without that horizon, just ``n`` and ``exits``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`retention_table`.
+    horizon_months : int
+        The horizon to keep.
+
+    Returns
+    -------
+    DataFrame
+        The table's key, ``n``, ``exits`` and that horizon's retention with its interval.
+    """
     measure = f"retention_{horizon_months}m"
     keep = [table.columns[0], "n", "exits"]
     if measure in table:
         keep += [measure, f"{measure}_lo", f"{measure}_hi"]
     return table[keep + [SUPPRESSED]]
-

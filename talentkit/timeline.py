@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from .datasets import Dataset
+from .dates import DAYS_PER_MONTH
+from .errors import ParameterError
 from .schema import PERSON_KEYS
 
 TIME_KEYS = ("quarter", "year")
@@ -23,18 +25,18 @@ MOVABLE = ("region", "team")  # rebuilt from moves as of a date
 
 def months_between(start, end) -> float:
     """Months in the period ``start`` .. ``end`` inclusive: calendar months when it runs from a
-    month's first day to a month's last day, else days / 30.4375."""
+    month's first day to a month's last day, else days / :data:`~talentkit.dates.DAYS_PER_MONTH`."""
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     if start.day == 1 and (end + pd.Timedelta(days=1)).day == 1:
         return float((end.year - start.year) * 12 + end.month - start.month + 1)
-    return ((end - start).days + 1) / 30.4375
+    return ((end - start).days + 1) / DAYS_PER_MONTH
 
 
 def buckets(start, end, freq: str | None) -> list[tuple[str, pd.Timestamp, pd.Timestamp]]:
     """The period, or its calendar quarters / years clipped to it: ``(label, start, end)``."""
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     if end < start:
-        raise ValueError(f"the period ends ({end:%Y-%m-%d}) before it starts ({start:%Y-%m-%d})")
+        raise ParameterError(f"the period ends ({end:%Y-%m-%d}) before it starts ({start:%Y-%m-%d})")
     if freq is None:
         return [("all", start, end)]
     code = {"quarter": "Q", "year": "Y"}[freq]
@@ -53,11 +55,11 @@ def split_group_keys(group_by, ds: Dataset | None = None) -> tuple[list[str], st
     allowed = list(GROUP_KEYS) if ds is None else ds.group_keys() + list(TIME_KEYS)
     unknown = [k for k in keys if k not in allowed]
     if unknown:
-        raise ValueError(f"cannot group by {unknown}: not a column of this dataset's people (or empty); "
+        raise ParameterError(f"cannot group by {unknown}: not a column of this dataset's people (or empty); "
                          f"choose from {', '.join(allowed)}")
     time_keys = [k for k in keys if k in TIME_KEYS]
     if len(time_keys) > 1:
-        raise ValueError("group by quarter or by year, not both")
+        raise ParameterError("group by quarter or by year, not both")
     return [k for k in keys if k not in TIME_KEYS], (time_keys[0] if time_keys else None)
 
 
@@ -267,7 +269,7 @@ def period(start=None, end=None, as_of=None) -> tuple[pd.Timestamp, pd.Timestamp
     end = pd.Timestamp(end) if end else pd.Timestamp(as_of)
     start = pd.Timestamp(start) if start else end - pd.DateOffset(years=1) + pd.Timedelta(days=1)
     if end < start:
-        raise ValueError(f"the period ends ({end:%Y-%m-%d}) before it starts ({start:%Y-%m-%d})")
+        raise ParameterError(f"the period ends ({end:%Y-%m-%d}) before it starts ({start:%Y-%m-%d})")
     return start, end
 
 
@@ -303,4 +305,3 @@ def trailing(end, months: int) -> tuple[pd.Timestamp, pd.Timestamp]:
 def calendar_year(year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The period 1 January .. 31 December of ``year``."""
     return pd.Timestamp(int(year), 1, 1), pd.Timestamp(int(year), 12, 31)
-

@@ -19,6 +19,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold, cross_val_score
 import talentkit as tk
 from talentkit import drivers, privacy, stats, synth
 from talentkit.errors import ParameterError
+from talentkit.spells import Spells
 
 AS_OF = "2024-06-30"
 ROOT = Path(__file__).resolve().parents[1]
@@ -223,9 +224,10 @@ def test_an_export_without_ids_never_lists_row_numbers(people):
 def test_hazard_by_tenure_counts_time_from_entry():
     """Two spells by hand: one hired before the history starts (enters at 24 months, leaves at
     30), one from hire to 10 months, censored."""
+    spells = Spells(months=pd.Series([30.0, 10.0]), left=pd.Series([True, False]), entry=pd.Series([24.0, 0.0]),
+                    groups=pd.DataFrame(index=range(2)), as_of=pd.Timestamp(AS_OF), form="events")
     data = drivers.DriverData(
-        X=pd.DataFrame({"a": ["x", "y"]}), months=pd.Series([30.0, 10.0]), left=pd.Series([True, False]),
-        entry=pd.Series([24.0, 0.0]), window=pd.Series([True, True]), y=pd.Series([True, False]),
+        X=pd.DataFrame({"a": ["x", "y"]}), spells=spells, window=pd.Series([True, True]), y=pd.Series([True, False]),
         tenure_at_start=pd.Series([18.0, 0.0]), ids=pd.Series(["a", "b"]), kinds={"a": "category"}, excluded={},
         form="events", as_of=pd.Timestamp(AS_OF), horizon_months=12)
     t = drivers.hazard_by_tenure(data, bands_months=(0, 12, 36), min_group=1).set_index("tenure")

@@ -18,6 +18,7 @@ from lifelines import KaplanMeierFitter
 
 import talentkit as tk
 from talentkit import coverage, metrics, runner, snapshot, tenure
+from talentkit.errors import ParameterError
 
 ROOT = Path(__file__).resolve().parents[1]
 ROW_ID = re.compile(r"\brow-\d+")
@@ -257,7 +258,7 @@ def test_the_section_magic_runs_or_skips_a_cell(tmp_path, capsys):
     assert shell.user_ns["kpi"] == 42
     with pytest.raises(ZeroDivisionError):  # the notebook's own errors still fail
         shell.run_cell_magic("section", "01.workforce", "kpi = 1 / 0\n")
-    with pytest.raises(KeyError, match="not a section"):
+    with pytest.raises(ParameterError, match="not a section"):
         shell.run_cell_magic("section", "01.nothing", "x = 1\n")
 
 

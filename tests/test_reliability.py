@@ -558,7 +558,7 @@ def test_more_bad_days_addresses_and_records(tmp_path, capsys):
     bad_day.write_text("as_of: 2023-13-01\n")
     with pytest.raises(DataError, match="a date that does not exist"):
         datasets.load("synthetic:small", mapping=bad_day)
-    with pytest.raises(ValueError, match="Port out of range"):
+    with pytest.raises(RunError, match="Port out of range"):
         cluster.parse_cluster("tcp://localhost:99999")
     assert cluster.local_workers(200, 7)[0] <= min(7, os.cpu_count())
     (tmp_path / "run.json").write_bytes(b"\xff\xfe\x00")

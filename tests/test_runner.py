@@ -225,3 +225,17 @@ def test_jobs_start_longest_first_by_the_last_run_of_the_same_name(tmp_path):
         {"name": "fixture-1", "status": "ok", "duration_s": 1.0}, {"name": "fixture-2", "status": "ok", "duration_s": 2.0}]}))
     code, run_dir = runner.execute_run(rf, out_root=out, new=True, progress=False)
     assert code == 0 and json.loads((run_dir / "run.json").read_text())["start_order"] == ["fixture-2", "fixture-1"]
+
+
+@pytest.mark.parametrize("jobs", [0, 65, 100, True])
+def test_jobs_at_once_is_checked_by_the_run_files_own_rule_before_anything_is_written(tmp_path, jobs):
+    """--jobs 100 once passed although a run file's jobs_at_once stops at 64."""
+    rf = tmp_path / "run.yaml"
+    rf.write_text(f"run: r\njobs:\n  - notebook: {FIXTURE}\n")
+    with pytest.raises(runner.RunError, match="give 1 or more, at most 64"):
+        runner.execute_run(rf, out_root=tmp_path / "out", jobs_at_once=jobs, progress=False)
+    assert not (tmp_path / "out").exists()
+    rf.write_text(f"run: r\njobs_at_once: 65\njobs:\n  - notebook: {FIXTURE}\n")
+    with pytest.raises(runner.RunError, match="less than or equal to 64"):
+        runfile.load_run_file(rf)
+    assert runfile.check_jobs_at_once(64) == 64 and runfile.check_jobs_at_once(None) is None

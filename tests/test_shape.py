@@ -25,7 +25,21 @@ from talentkit.errors import PrivacyError
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "talentkit"
-MODULES = sorted(m.name for m in pkgutil.iter_modules([str(PACKAGE)]))
+MODULES = sorted(m.name for m in pkgutil.iter_modules([str(PACKAGE)]))  # modules and packages at the top
+FILES = sorted(PACKAGE.rglob("*.py"))  # every module, inside packages too
+
+
+def module_of(path: Path) -> str:
+    """``talentkit/drivers/_screening.py`` -> ``talentkit.drivers._screening``; a package's
+    ``__init__.py`` -> the package."""
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def face_of(module: str) -> str:
+    """The name a module's objects go by: ``talentkit.drivers._screening`` -> ``drivers``
+    (a package's private modules stand behind its one face)."""
+    return ".".join(p for p in module.removeprefix("talentkit.").split(".") if not p.startswith("_"))
 
 # --------------------------------------------------------------------------- thin notebooks
 
@@ -149,6 +163,10 @@ UNGATED = {
     "synth.generate": "the built-in data",
     "synth.generated": "the built-in data, kept on disk",
     "tenure.durations": "per person, for analyses; never shown",
+    "spells.spells": "per person, for analyses; never shown",
+    "spells.Spells.from_hire": "per person, for analyses; never shown",
+    "spells.Spells.subset": "per person, for analyses; never shown",
+    "spells.Spells.frame": "per person, for analyses; never shown",
     "tenure.at_horizon": "a selection of a marked table: the mark passes through",
     "textclf.load_texts": "the texts, for training",
     "textclf.split": "the texts, for training",
@@ -175,16 +193,17 @@ UNGATED = {
     "ladder.LadderResult.examples": "texts and scores, shown only through show_private",
     "ladder.LadderResult.settings_table": "settings of models, marked not personal",
 }
-ANALYSIS_MODULES = ["casestudy", "drivers", "flows", "ladder", "metrics", "network", "scenarios", "staffing", "stats",
-                    "tenure", "textclf", "timeline"]
-TABLE_TYPES = re.compile(r"DataFrame|Series|TenureCurves|KeyPeople|PersonRisk|Comparison|StaffingPlans|Communities|"
+ANALYSIS_MODULES = ["casestudy", "drivers", "flows", "ladder", "metrics", "network", "scenarios", "spells", "staffing",
+                    "stats", "tenure", "textclf", "timeline"]
+TABLE_TYPES = re.compile(r"DataFrame|Series|Spells|TenureCurves|KeyPeople|PersonRisk|Comparison|StaffingPlans|Communities|"
                          r"DriverData|Screening|CoxResult|LadderResult")
 
 
 def public_functions(module_name: str):
     module = importlib.import_module(f"talentkit.{module_name}")
     for name, obj in vars(module).items():
-        if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
+        home = getattr(obj, "__module__", None) or ""
+        if name.startswith("_") or (home != module.__name__ and not home.startswith(module.__name__ + "._")):
             continue
         if inspect.isfunction(obj):
             yield f"{module_name}.{name}", obj
@@ -195,7 +214,7 @@ def public_functions(module_name: str):
 
 
 def gated_names() -> set[str]:
-    return {f"{f.__module__.removeprefix('talentkit.')}.{f.__qualname__}" for f in privacy.GROUPED}
+    return {f"{face_of(f.__module__)}.{f.__qualname__}" for f in privacy.GROUPED}
 
 
 def test_every_public_table_function_is_gated_or_named_with_a_reason():
@@ -232,6 +251,7 @@ def _gated_calls(ds, tmp_path):
         flows,
         metrics,
         network,
+        spells,
         tenure,
         textclf,
     )
@@ -263,6 +283,7 @@ def _gated_calls(ds, tmp_path):
         "metrics.team_composition": lambda: metrics.team_composition(ds),
         "tenure.km_curves": lambda: tenure.km_curves(ds, "region"),
         "tenure.retention_table": lambda: tenure.retention_table(ds, "region"),
+        "spells.level_sizes": lambda: spells.level_sizes(ds.people["region"], privacy.MIN_GROUP),
         "casestudy.movers_and_leavers": lambda: casestudy.movers_and_leavers(ds, start, end, "US"),
         "casestudy.destinations": lambda: casestudy.destinations(ds, start, end, "US"),
         "casestudy.sharing_by_team": lambda: casestudy.sharing_by_team(ds, "US", start, end),
@@ -325,62 +346,157 @@ def test_record_styled_and_plots_refuse_an_unmarked_grouped_table():
 
 # Each module may import modules of lower layers only (ARCHITECTURE.md draws them).
 LAYERS = {
-    "errors": 0, "files": 0, "labels": 0, "markup": 0, "numbers": 0, "stats": 0, "synth": 0, "theme": 0,
-    "browser": 1, "dates": 1, "yamlfile": 1, "privacy": 1, "schema": 1, "snapshot": 1,
-    "datasets": 2, "record": 2, "runfile": 2, "render": 2,
-    "timeline": 3, "kernels": 3, "coverage": 3,
-    "dataprofile": 4, "metrics": 4, "tenure": 4, "flows": 4, "network": 4, "staffing": 4, "textclf": 4, "cluster": 4,
-    "casestudy": 5, "drivers": 5, "ladder": 5, "scenarios": 5, "runner": 5,
-    "plots": 6, "summaries": 6, "show": 6,
-    "widgets": 7, "exercises": 7, "cli": 7,
+    "errors": 0,
+    "dates": 1, "files": 1, "labels": 1, "markup": 1, "numbers": 1, "stats": 1, "synth": 1, "theme": 1,
+    "browser": 2, "yamlfile": 2, "privacy": 2, "runrecord": 2, "schema": 2, "snapshot": 2,
+    "datasets": 3, "record": 3, "runfile": 3, "render": 3,
+    "timeline": 4, "kernels": 4, "coverage": 4,
+    "spells": 5,
+    "dataprofile": 6, "metrics": 6, "tenure": 6, "flows": 6, "network": 6, "staffing": 6, "textclf": 6, "cluster": 6,
+    "casestudy": 7, "drivers": 7, "ladder": 7, "scenarios": 7, "runner": 7,
+    "plots": 8, "summaries": 8, "show": 8,
+    "widgets": 9, "exercises": 9, "cli": 9,
+    "__main__": 10,
 }
 
 
-def _main_guard(node: ast.AST) -> bool:
-    return isinstance(node, ast.If) and "__main__" in ast.unparse(node.test)
-
-
 def package_imports(path: Path) -> list[tuple[str, list[str], int]]:
-    """``(module, names, line)`` of each import from the package (relative or absolute), outside
-    an ``if __name__ == "__main__"`` block."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    guarded = {id(n) for top in tree.body if _main_guard(top) for n in ast.walk(top)}
+    """``(module, names, line)`` of each import from the package in ``path``, relative or
+    absolute, anywhere in the file (``if __name__ == "__main__"`` blocks and function bodies
+    too), ``module`` resolved to its full name (``talentkit.drivers._population``)."""
+    here = module_of(path).split(".")
+    package = here if path.name == "__init__.py" else here[:-1]
     out = []
-    for node in ast.walk(tree):
-        if id(node) in guarded or not isinstance(node, ast.ImportFrom):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out += [(a.name, [], node.lineno) for a in node.names if a.name.split(".")[0] == "talentkit"]
+        if not isinstance(node, ast.ImportFrom):
             continue
-        if node.level == 1 and node.module:
-            out.append((node.module.split(".")[0], [a.name for a in node.names], node.lineno))
-        elif node.level == 1:
-            out += [(a.name, [], node.lineno) for a in node.names]
-        elif node.module and node.module.split(".")[0] == "talentkit" and "." in node.module:
-            out.append((node.module.split(".")[1], [a.name for a in node.names], node.lineno))
-    return out
+        if node.level:
+            base = ".".join(package[:len(package) - node.level + 1])
+            if node.module:
+                out.append((f"{base}.{node.module}", [a.name for a in node.names], node.lineno))
+            else:  # from . import render: each name is a module of that package
+                out += [(f"{base}.{a.name}", [], node.lineno) for a in node.names]
+        elif node.module and node.module.split(".")[0] == "talentkit":
+            out.append((node.module, [a.name for a in node.names], node.lineno))
+    # `from talentkit import plots` / `from .. import x`: each name is a module of the package
+    return [entry for target, names, line in out
+            for entry in ([(f"{target}.{n}", [], line) for n in names] if target == "talentkit" else
+                          [(target, names, line)])]
+
+
+def top_module(module: str) -> str:
+    """``talentkit.drivers._population`` -> ``drivers``."""
+    return module.split(".")[1] if "." in module else module
 
 
 def test_modules_import_only_lower_layers():
     assert set(LAYERS) == set(MODULES), "every module has a layer (and ARCHITECTURE.md shows it)"
-    wrong = [f"{name}.py:{line} imports {target} (layer {LAYERS[target]} >= {LAYERS[name]})"
-             for name in MODULES for target, _, line in package_imports(PACKAGE / f"{name}.py")
-             if LAYERS[target] >= LAYERS[name]]
+    wrong = []
+    for path in FILES[1:] if FILES[0] == PACKAGE / "__init__.py" else FILES:  # the face is above every layer
+        own = top_module(module_of(path))
+        for target, _, line in package_imports(path):
+            top = top_module(target)
+            if top != own and LAYERS[top] >= LAYERS[own]:
+                wrong.append(f"{path.relative_to(ROOT)}:{line} imports {target} (layer {LAYERS[top]} >= {LAYERS[own]})")
     assert not wrong, wrong
     architecture = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
     assert all(f"`{name}`" in architecture for name in MODULES)
 
 
+def import_graph() -> dict[str, set[str]]:
+    """Each module of the package and the modules it imports (a package's ``__init__`` for
+    the package itself)."""
+    known = {module_of(p) for p in FILES}
+    graph = {}
+    for path in FILES:
+        targets = set()
+        for target, names, _ in package_imports(path):
+            # `from .x import y` imports x, and y too where y is a module of x
+            targets |= {t for t in [target, *(f"{target}.{n}" for n in names)] if t in known}
+            parent = target.rsplit(".", 1)[0]
+            if target not in known and parent in known:
+                targets.add(parent)
+        graph[module_of(path)] = targets - {module_of(path)}
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One cycle of imports in ``graph`` (depth-first search), or ``[]``."""
+    state, stack = {}, []
+
+    def visit(node):
+        state[node] = "open"
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == "open":
+                return stack[stack.index(nxt):] + [nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        state[node] = "done"
+        stack.pop()
+        return []
+
+    for node in sorted(graph):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return []
+
+
+def test_no_module_imports_itself_round_a_cycle():
+    """Across packages and within them, ``__main__`` blocks and lazy imports included."""
+    graph = import_graph()
+    assert graph["talentkit.__main__"] == {"talentkit.cli"}
+    assert "talentkit.drivers._screening" in graph["talentkit.drivers"]
+    assert find_cycle(graph) == [], " -> ".join(find_cycle(graph))
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]  # the search finds one
+
+
 def test_no_module_uses_another_modules_private_names():
     found = []
-    for name in MODULES:
-        path = PACKAGE / f"{name}.py"
+    for path in FILES:
+        name = path.relative_to(ROOT)
         modules_here = set()
         for target, names, line in package_imports(path):
-            found += [f"{name}.py:{line} imports {target}.{n}" for n in names if n.startswith("_")]
+            found += [f"{name}:{line} imports {target}.{n}" for n in names if n.startswith("_")]
             modules_here.update(n for n in names if n in MODULES)
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules_here \
                     and node.attr.startswith("_") and not node.attr.startswith("__"):
-                found.append(f"{name}.py:{node.lineno} uses {node.value.id}.{node.attr}")
+                found.append(f"{name}:{node.lineno} uses {node.value.id}.{node.attr}")
     assert not found, found
+
+
+FUNCTION_LINES = 80  # a longer function does several jobs: give each a name
+
+
+def test_no_function_in_the_package_is_longer_than_a_screen():
+    long = [f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
+            for path in FILES for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.end_lineno - node.lineno + 1 > FUNCTION_LINES]
+    assert not long, long
+
+
+PACKAGE_MODULE_LINES = 350  # a module of a package holds one concern
+
+
+def test_the_modules_of_a_package_hold_one_concern_each():
+    big = [f"{p.relative_to(ROOT)}: {len(p.read_text(encoding='utf-8').splitlines())} lines" for p in FILES
+           if p.parent != PACKAGE and len(p.read_text(encoding="utf-8").splitlines()) > PACKAGE_MODULE_LINES]
+    assert not big, big
+
+
+def test_every_deliberate_raise_is_a_kit_error():
+    bare = [f"{p.relative_to(ROOT)}:{node.lineno}" for p in FILES for node in ast.walk(ast.parse(p.read_text()))
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
+            and getattr(node.exc.func, "id", None) in ("ValueError", "KeyError", "RuntimeError")]
+    assert not bare, f"raise a talentkit.errors class (ParameterError, ...) instead: {bare}"
 
 
 # --------------------------------------------------------------------------- no repeated blocks
@@ -440,14 +556,16 @@ def repeated_blocks(paths: list[Path]) -> list[str]:
             if sum(code for _, _, code in window) < 4:  # data literals (phrase lists), not code
                 continue
             key = tuple(s for _, s, _ in window)
-            if key in seen and (seen[key][0] != path.name or window[0][0] - seen[key][1] >= 6):
-                repeats.append(f"{path.name}:{window[0][0]} repeats {seen[key][0]}:{seen[key][1]}")
-            seen.setdefault(key, (path.name, window[0][0]))
+            # a module of a sub-package by its folder too: drivers/_screening.py
+            name = f"{path.parent.name}/{path.name}" if path.parent.parent == PACKAGE else path.name
+            if key in seen and (seen[key][0] != name or window[0][0] - seen[key][1] >= 6):
+                repeats.append(f"{name}:{window[0][0]} repeats {seen[key][0]}:{seen[key][1]}")
+            seen.setdefault(key, (name, window[0][0]))
     return repeats
 
 
 def test_no_block_of_six_lines_repeats_in_the_package():
-    repeats = repeated_blocks([PACKAGE / f"{name}.py" for name in MODULES])
+    repeats = repeated_blocks(FILES)
     assert not repeats, repeats
 
 
@@ -570,6 +688,33 @@ def test_every_module_is_reachable_as_an_attribute_of_the_package():
     import subprocess
     import sys
 
-    names = ", ".join(f"tk.{name}" for name in MODULES)
+    names = ", ".join(f"tk.{name}" for name in MODULES if name != "__main__")
     done = subprocess.run([sys.executable, "-c", f"import talentkit as tk; {names}"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+# --------------------------------------------------------------------------- docstrings
+
+DOCUMENTED_MODULES = ("drivers", "tenure", "spells")  # numpy-style sections on what the notebooks call
+
+
+def notebook_calls() -> set[tuple[str, str]]:
+    """``(module, function)`` of every ``module.function(`` call in the notebooks."""
+    found = set()
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] == "code":
+                found |= set(re.findall(r"\b([a-z_]+)\.([a-z_]+)\(", "".join(cell["source"])))
+    return found
+
+
+def test_the_analyses_a_notebook_calls_document_parameters_and_returns():
+    missing, checked = [], 0
+    for module_name, name in sorted(notebook_calls()):
+        if module_name not in DOCUMENTED_MODULES:
+            continue
+        doc = inspect.getdoc(getattr(importlib.import_module(f"talentkit.{module_name}"), name)) or ""
+        checked += 1
+        if "Parameters\n----------" not in doc or "Returns\n-------" not in doc:
+            missing.append(f"{module_name}.{name}")
+    assert checked >= 10 and not missing, f"numpy-style Parameters and Returns sections missing: {missing}"

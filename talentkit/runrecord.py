@@ -1,0 +1,111 @@
+"""A run's record, ``run.json``: what produced the run and how each job ended.
+
+:class:`RunRecord` (with a :class:`JobRecord` per job) is written in one place,
+:meth:`RunRecord.save` (a whole-file swap, :func:`talentkit.files.write_atomic`), and read
+back in one place, :meth:`RunRecord.load`, with an error naming the file, the field and the
+fix. The executors change a job only through :meth:`RunRecord.set_status` and
+:meth:`RunRecord.finish_job`, so what a job may say is the model's to check. Fields the kit
+does not know (a newer kit's) are kept as they are.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .errors import RunJSONError
+from .files import write_atomic
+
+RUN_JSON = "run.json"
+UNFINISHED = ("pending", "running", "submitted")  # a job that has not ended
+
+
+class JobRecord(BaseModel):
+    """One job: where its notebook came from, its parameters, and how it ended."""
+
+    model_config = ConfigDict(extra="allow")
+    name: str
+    notebook: str
+    output_notebook: str
+    group: str = ""
+    matrix: dict = {}
+    parameters: dict = {}
+    status: str = "pending"  # pending, submitted, running, ok, failed, interrupted, not run
+    error: str | None = None
+    render_error: str | None = None
+    duration_s: float | None = None
+
+
+class RunRecord(BaseModel):
+    """The run: its name and file, who writes it (``pid``, ``host`` while ``running``), the
+    versions, commit and device that produced it, the executor and the jobs."""
+
+    model_config = ConfigDict(extra="allow")
+    run: str
+    started: str
+    jobs: list[JobRecord]
+    run_file: str | None = None
+    style: str = "report"
+    ended: str | None = None
+    status: str = "running"
+    pid: int | None = None
+    host: str | None = None
+    versions: dict = {}
+    git_commit: str | None = None
+    device: dict = {}
+    overrides: dict = {}
+    small_groups_allowed: bool = False
+    executor: dict = {}
+    threads: dict = {}  # each kernel's thread variables (kernels.thread_limits)
+    start_order: list[str] = []  # longest first, by the latest earlier run (runner.start_order)
+    signal: str | None = None  # SIGTERM, when that ended the run
+    error: str | None = None  # the executor's own error, when that ended the run
+    replaced_run_kept: str | None = None  # where --force kept the run this one did not replace well
+
+    def save(self, run_dir: str | Path) -> Path:
+        """Write ``run_dir/run.json`` whole (never half a file)."""
+        path = Path(run_dir) / RUN_JSON
+        write_atomic(path, json.dumps(self.model_dump(mode="json"), indent=1, default=str))
+        return path
+
+    @classmethod
+    def load(cls, run_dir: str | Path) -> RunRecord:
+        """``run_dir/run.json``; a :class:`~talentkit.errors.RunJSONError` naming the file, the
+        field and the fix when it is truncated, not JSON, or has a field missing or of the
+        wrong type."""
+        path = Path(run_dir) / RUN_JSON
+        fix = "it is not as the runner wrote it: run the batch again (talentkit run <run file> --new)"
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            raise RunJSONError(f"{path}: not UTF-8 text; {fix}") from None
+        except ValueError as err:
+            raise RunJSONError(f"{path}: not complete JSON ({err}); {fix}") from None
+        except IsADirectoryError:
+            raise RunJSONError(f"{path}: a folder, not a file; {fix}") from None
+        if isinstance(doc, dict):
+            try:
+                return cls.model_validate(doc)
+            except ValidationError as err:
+                first = err.errors()[0]
+                raise RunJSONError(f"{path}: field '{'.'.join(str(p) for p in first['loc'])}': {first['msg']}; "
+                                   f"{fix}") from None
+        raise RunJSONError(f"{path}: holds a {type(doc).__name__}, not the runner's record; {fix}")
+
+    def set_status(self, index: int, status: str) -> None:
+        """The executors' status callback: job ``index`` is now ``status`` (``running``,
+        ``submitted``, ``pending``)."""
+        self.jobs[index].status = status
+
+    def finish_job(self, index: int, result: dict) -> None:
+        """Job ``index`` ended with ``result`` (its status, error, times, host ...)."""
+        self.jobs[index] = JobRecord.model_validate({**self.jobs[index].model_dump(), **result})
+
+    def end_unfinished(self, interrupted: bool) -> None:
+        """Every job that has not ended: ``interrupted`` if it was running when the run was
+        interrupted, else ``not run``."""
+        for job in self.jobs:
+            if job.status in UNFINISHED:
+                job.status = "interrupted" if interrupted and job.status == "running" else "not run"
