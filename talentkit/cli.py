@@ -31,8 +31,24 @@ def cmd_data_make(args) -> int:
         print(f"error: {out} is not empty; its files would be overwritten. Give a new or empty folder, "
               "or pass --force to overwrite the dataset's files in it", file=sys.stderr)
         return 2
-    synth.write(synth.generate(size=args.size, seed=args.seed), out)
-    print(f"wrote the {args.size} synthetic dataset (seed {args.seed}) to {out}")
+    tables = synth.generate(size=args.size, seed=args.seed)
+    if args.form != "events":
+        import yaml
+
+        from . import datasets, exportforms
+
+        ds = datasets.load(f"synthetic:{args.size}:{args.seed}")
+        if args.form == "history":
+            tables = {**{k: v for k, v in tables.items() if k not in ("people", "moves")}, **exportforms.as_history(ds)}
+            mapping = exportforms.HISTORY_MAPPING
+        else:
+            tables, mapping = exportforms.as_snapshots(ds), exportforms.SNAPSHOTS_MAPPING
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "mapping.yaml").write_text(yaml.safe_dump({**mapping, "as_of": f"{ds.as_of:%Y-%m-%d}"}, sort_keys=False),
+                                          encoding="utf-8")
+    synth.write(tables, out)
+    extra = f" as {args.form} (read it with --mapping {out / 'mapping.yaml'})" if args.form != "events" else ""
+    print(f"wrote the {args.size} synthetic dataset (seed {args.seed}) to {out}{extra}")
     return 0
 
 
@@ -57,6 +73,18 @@ def cmd_data_check(args) -> int:
         print("  attributes  " + ", ".join(f"{k} ({v})" for k, v in s["attributes"].items()))
     for a in ds.assumptions:
         print(f"  read as:    {a}")
+    if getattr(args, "set_aside_to", None):
+        target = Path(args.set_aside_to)
+        if target.exists() and not getattr(args, "force", False):
+            print(f"error: {target} exists; name a new file for the rows set aside", file=sys.stderr)
+            return 2
+        rows = ds.set_aside.frame() if ds.set_aside is not None else None
+        if rows is None or rows.empty:
+            print("  set aside:  no rows; nothing written")
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            rows.to_csv(target, index=False, lineterminator="\n")
+            print(f"  set aside:  {len(rows):,} rows written to {target}")
     for w in ds.warnings:
         print(f"  warning: {w.describe(show_private=True)}")
     return 0
@@ -247,6 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
     make.add_argument("--size", choices=["small", "default", "large"], default="default")
     make.add_argument("--seed", type=int, default=0)
     make.add_argument("--force", action="store_true", help="write into a folder that is not empty")
+    make.add_argument("--form", choices=["events", "history", "snapshots"], default="events",
+                      help="events (people, moves...), an assignment history, or monthly snapshots; the last two "
+                      "with the mapping.yaml that reads them")
     make.set_defaults(func=cmd_data_make)
     for command, func, what in (("check", cmd_data_check, "validate a dataset and summarize it"),
                                 ("profile", cmd_data_profile, "an HTML report on a dataset: tables, empty cells, "
@@ -259,6 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub_cmd.add_argument("--encoding", help="the files' encoding when not UTF-8, e.g. cp1252")
         sub_cmd.add_argument("--as-of", dest="as_of", help="the day the data describes (YYYY-MM-DD)")
         sub_cmd.set_defaults(func=func)
+        if command == "check":
+            sub_cmd.add_argument("--set-aside-to", dest="set_aside_to", metavar="FILE",
+                                 help="write the rows set aside (bad_rows: set_aside), with file, line and raw values, "
+                                 "to this CSV (it holds raw values: keep it out of reports)")
         if command == "profile":
             sub_cmd.add_argument("--out", default="outputs", help="where the report is written (default: outputs)")
             sub_cmd.add_argument("--min-group", dest="min_group", type=positive_int, default=5,

@@ -7,17 +7,17 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import pandas as pd
 
-from . import schema, snapshot
-from .errors import DataError, ParameterError, Problem, YAMLFileError
-from .dates import day_problem, parse_day
-from .numbers import DECIMALS
+from . import histories, schema, snapshot
+from .errors import DataError, ParameterError, Problem
+from .dates import parse_day
+from .mapping import FORM_TABLES, Mapping, check_mapping, read_mapping_file
+from .setaside import SetAside
 from .privacy import MIN_GROUP, require_group
-from .yamlfile import read_yaml
 
 BUILTIN = "synthetic"
 
@@ -43,6 +43,7 @@ class Dataset:
     assumptions: list = field(default_factory=list)  # what reading the data assumed, said atop reports
     generated_ids: bool = False  # ids made from row numbers (a snapshot without ids): never shown
     attributes: dict = field(default_factory=dict)  # people's extra columns -> {"kind": ..., "order": [...]}
+    set_aside: SetAside | None = None  # rows set aside (bad_rows: set_aside): counts for reports, rows for --set-aside-to
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables present, by name."""
@@ -124,8 +125,15 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     regions : keep only these regions (:func:`subset`); the selection must hold at least
         ``min_group`` people, since every figure of the report is then about it.
     mapping : a mapping file (YAML) with any of ``columns:``, ``files:``, ``form:``
-        (``events`` or ``snapshot``), ``as_of:``, ``snapshot:`` (how to read a snapshot, see
-        :mod:`talentkit.snapshot`) and ``attributes:`` (the kind of each extra column).
+        (``events``, ``snapshot``, ``history`` or ``snapshots``), ``as_of:``, ``snapshot:`` (how
+        to read a snapshot, see :mod:`talentkit.snapshot`), ``history:`` and ``snapshots:``
+        (see :mod:`talentkit.histories`), ``dates:``, ``decimal:``, ``bad_rows:`` and
+        ``max_set_aside:`` (see :mod:`talentkit.setaside`) and ``attributes:`` (the kind of
+        each extra column); every key is described in :class:`talentkit.mapping.MappingFile`.
+
+    The steps, each a function below: the mapping checked, the files read, a snapshot export
+    or a history or snapshots turned into people and moves, every table typed, bad rows set
+    aside (or refused), references and plausibility checked, the :class:`Dataset` made.
 
     Empty values (``{}``, ``""``, ``[]``: a notebook parameter left empty) mean not given.
 
@@ -133,57 +141,169 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     ------
     DataError listing every problem, each with file, row, column, value and fix.
     """
-    given = read_mapping_file(mapping) if mapping else None
-    if given is not None and columns:
-        given = {**given, "columns": {**(given.get("columns") or {}), **columns}}
-    spec = check_mapping(given if given is not None else (columns or None), files or None)
+    spec = _mapping(mapping, columns, files)
     encoding = encoding or spec.encoding or None
     source_text = str(source)
     as_of = as_of or spec.as_of or None
     given_as_of = parse_day(as_of, "as_of") if as_of else None
     as_of = f"{given_as_of:%Y-%m-%d}" if as_of else as_of
-    builtin = parse_builtin(source_text) if isinstance(source, str) else None
+    spec.dates = replace(spec.dates, reference=given_as_of)
+    raw, problems, as_of = _read(source, spec, encoding, as_of)
     assumptions: list[str] = []  # what the reading assumed, shown atop reports
-    form = spec.form
-    if builtin:
-        from . import synth
-
-        frames = synth.generated(size=builtin[0], seed=builtin[1], language=builtin[2])
-        raw = {name: (df, f"{name} (built-in)") for name, df in frames.items()}
-        problems: list[Problem] = []
-        as_of = as_of or synth.AS_OF
-    else:
-        folder, files_given = Path(source), spec.files
-        if folder.is_file():  # one file: the people table (an HRIS or survey export)
-            folder, files_given = folder.parent, {**(spec.files or {}), "people": folder.name}
-        raw, problems = _read_folder(folder, files_given, encoding, spec.outside_ok)
-    form = _read_as_snapshot(raw, spec, form, as_of, assumptions, problems, source_text)
-    typed, file_names, kinds = _typed_tables(raw, spec, problems)
+    aside = SetAside(spec.max_set_aside, active=spec.bad_rows == "set_aside")
+    form = _read_as_snapshot(raw, spec, spec.form, as_of, assumptions, problems, source_text)
+    states = _read_dated_form(raw, spec, given_as_of, assumptions, problems, aside, source_text)
+    typed, file_names, kinds = _typed_tables(raw, spec, problems, assumptions)
+    problems = _set_aside(typed, raw, file_names, problems, aside)
     if not problems:
-        problems += schema.check_references(typed, file_names)
+        problems += _set_aside(typed, raw, file_names, schema.check_references(typed, file_names), aside)
+    if not problems:
+        aside.with_people(typed, file_names, raw)
+    _history_states(typed, states)
     warnings: list[Problem] = []
     if not problems:
         warnings += schema.fold_spellings(typed, file_names, [c for c, k in kinds.items() if k["kind"] == "category"])
         found, more = plausibility(typed, file_names, given_as_of)
         warnings += more
-        problems += found
+        problems += _set_aside(typed, raw, file_names, found, aside)
     if problems:
         raise DataError(problems, source_text)
-    tables = {name: df.reset_index(drop=True) for name, df in typed.items()}
+    ds = _dataset(typed, source_text, warnings, form, assumptions, kinds, as_of, aside, file_names)
+    if regions:
+        ds = subset(ds, regions)
+        require_group(len(ds.people), min_group, "the selected regions")
+    return ds
+
+
+def _mapping(mapping, columns, files) -> Mapping:
+    """The mapping file's content with ``columns`` given beside it, checked."""
+    given = read_mapping_file(mapping) if mapping else None
+    if given is not None and columns:
+        given = {**given, "columns": {**(given.get("columns") or {}), **columns}}
+    return check_mapping(given if given is not None else (columns or None), files or None,
+                         str(mapping) if mapping else "the column mapping")
+
+
+def _read(source, spec: Mapping, encoding, as_of) -> tuple[dict, list[Problem], str | None]:
+    """The raw tables (text, indexed by file line) with their file labels: built in, or read
+    from a folder or a single file; the problems of reading; ``as_of`` (the built-in's own)."""
+    builtin = parse_builtin(str(source)) if isinstance(source, str) else None
+    if builtin:
+        from . import synth
+
+        frames = synth.generated(size=builtin[0], seed=builtin[1], language=builtin[2])
+        return {name: (df, f"{name} (built-in)") for name, df in frames.items()}, [], as_of or synth.AS_OF
+    folder, files_given = Path(source), spec.files
+    if folder.is_file():  # one file: the people table (an HRIS or survey export)
+        table = spec.form if spec.form in FORM_TABLES else "people"
+        folder, files_given = folder.parent, {**(spec.files or {}), table: folder.name}
+    raw, problems = _read_folder(folder, files_given, encoding, spec.outside_ok, spec)
+    return raw, problems, as_of
+
+
+def _dataset(typed: dict, source_text: str, warnings: list, form, assumptions: list, kinds: dict, as_of,
+             aside, file_names: dict) -> "Dataset":
+    """The loaded tables as a :class:`Dataset`: an empty ``exit_date`` where the export has
+    none, its ``as_of``, and the rows set aside said first among the assumptions."""
+    tables = {name: df.reset_index(drop=True) for name, df in typed.items() if name in schema.TABLES}
     if "exit_date" not in tables["people"]:  # every analysis reads it: absent, nobody has left
         tables["people"]["exit_date"] = pd.Series(pd.NaT, index=tables["people"].index, dtype="datetime64[ns]")
         assumptions.append("The people table has no exit_date column: everyone is counted as still employed.")
     generated = form == "snapshot" and tables["people"]["employee_id"].astype(str).str.startswith(
         snapshot.GENERATED_ID_PREFIX).all()
+    if aside.records:
+        assumptions[:0] = [f"Rows set aside (bad_rows: set_aside): {line}." for line in aside.summary()]
     ds = Dataset(**tables, source=source_text, warnings=warnings, form=form or "events", assumptions=assumptions,
-                 generated_ids=bool(generated), attributes=kinds)
+                 generated_ids=bool(generated), attributes=kinds,
+                 set_aside=aside if aside.records else None)
     ds.as_of = pd.Timestamp(as_of) if as_of else _latest_date(ds)
-    if ds.form == "events":
+    if ds.form in ("events", "history", "snapshots"):
         ds.warnings += _empty_period_warning(ds, file_names)
-    if regions:
-        ds = subset(ds, regions)
-        require_group(len(ds.people), min_group, "the selected regions")
     return ds
+
+
+def _set_aside(typed: dict, raw: dict, files: dict, problems: list[Problem], aside: SetAside,
+               force: bool = False) -> list[Problem]:
+    """``problems`` that refuse the load: all of them under ``bad_rows: refuse`` (unless
+    ``force``: a rule sets them aside whatever it says), or any one not tied to a row, or a
+    table's bad rows above ``max_set_aside``; else none, the bad rows having left ``typed`` (in
+    place) and been recorded in ``aside``."""
+    if not problems or not (aside.active or force):
+        return problems
+    by_row, rest = aside.split(problems, files)
+    if rest or any(typed.get(t) is None for t in by_row):
+        return problems
+    refusals = []
+    for table, rows in by_row.items():
+        typed[table], refused = aside.take(table, typed[table], rows, files[table], raw.get(table, (None,))[0],
+                                           by_rule=force)
+        refusals += refused
+    return refusals + (problems[:20] if refusals else [])
+
+
+def _read_dated_form(raw: dict, spec: Mapping, as_of, assumptions: list[str], problems: list[Problem], aside,
+                     source_text: str) -> pd.DataFrame | None:
+    """A history or snapshots table turned into raw ``people`` and ``moves`` (in ``raw``, in
+    place) by :mod:`talentkit.histories`' rules, said in ``assumptions``. Returns, for a history
+    beside a people table, each person's last region, team and level (the people table's own
+    are replaced by them); its bad rows refuse or are set aside by the mapping's ``bad_rows:``."""
+    if spec.form not in FORM_TABLES or problems or spec.form not in raw:
+        return None
+    parts, label = raw.pop(spec.form)
+    parts = parts if isinstance(parts, list) else [(parts, label)]  # snapshots may come one file per period
+    typed_parts = []
+    for df, part_label in parts:
+        typed = _typed_form_table(df, part_label, spec, assumptions, problems, aside)
+        if typed is not None:
+            typed_parts.append(typed)
+    if problems:
+        raise DataError(problems, source_text)
+    typed = typed_parts[0] if len(typed_parts) == 1 else pd.concat(typed_parts, ignore_index=True).set_axis(
+        pd.RangeIndex(2, 2 + sum(map(len, typed_parts))))  # stacked: a row's line is its place in the stack
+    if spec.form == "history":
+        given_people = raw.get("people")
+        people, moves, notes = histories.from_history(typed, spec.history, as_of, spec.attributes,
+                                                      given_people)
+    else:
+        people, moves, notes = histories.from_snapshots(typed, as_of, spec.attributes)
+        given_people = None
+    assumptions += notes
+    if "moves" in raw:
+        assumptions.append(f"{raw['moves'][1]} is not read: the {spec.form} gives the moves.")
+    raw.pop("moves", None)
+    if len(moves):  # nobody moved: no moves table, as in an event export without one
+        raw["moves"] = (moves, f"{label} (as moves)")
+    if given_people is None:
+        raw["people"] = (people, f"{label} (as people)")
+        return None
+    return people.set_index("employee_id")[[s for s in histories.STATES if s in people.columns]]
+
+
+def _typed_form_table(df: pd.DataFrame, label: str, spec: Mapping, assumptions: list[str], problems: list[Problem],
+                      aside: SetAside) -> pd.DataFrame | None:
+    """One history or snapshots file typed by :mod:`talentkit.histories`, its bad rows set aside
+    (or added to ``problems``, which refuse the load): rows without a start, or a snapshot row
+    without its day, are set aside whatever ``bad_rows`` says (the form's rule)."""
+    reader = histories.typed_history if spec.form == "history" else histories.typed_snapshots
+    typed, bad, no_start = reader(df, label, getattr(spec, spec.form), spec.columns, spec.dates, assumptions)
+    if typed is None:
+        problems += bad
+        return None
+    holder, files = {spec.form: typed}, {spec.form: label}
+    problems += _set_aside(holder, {spec.form: (df, label)}, files, no_start, aside, force=True)
+    problems += _set_aside(holder, {spec.form: (df, label)}, files, bad, aside)
+    return holder[spec.form]
+
+
+def _history_states(typed: dict, states: pd.DataFrame | None) -> None:
+    """Each person's last region, team and level from their history, over the people table's
+    own (in place): the history says where a person is."""
+    if states is None or "people" not in typed or typed["people"] is None:
+        return
+    people = typed["people"]
+    for column in states.columns:
+        value = people["employee_id"].map(states[column])
+        people[column] = value.where(value.notna(), people[column] if column in people else None)
 
 
 def _read_as_snapshot(raw: dict, spec, form: str | None, as_of, assumptions: list[str], problems: list[Problem],
@@ -224,14 +344,15 @@ def _read_as_snapshot(raw: dict, spec, form: str | None, as_of, assumptions: lis
     return form
 
 
-def _typed_tables(raw: dict, spec, problems: list[Problem]) -> tuple[dict, dict, dict]:
+def _typed_tables(raw: dict, spec, problems: list[Problem], notes: list[str]) -> tuple[dict, dict, dict]:
     """Every table validated and typed by the contract (problems added to ``problems``): the
     typed tables, each table's file label, and the kinds of the people table's own columns."""
     typed: dict[str, pd.DataFrame] = {}
     file_names = {name: label for name, (_, label) in raw.items()}
     kinds: dict[str, dict] = {}
     for name, (df, label) in raw.items():
-        frame, found = schema.validate_table(df, schema.TABLES[name], label, spec.columns, spec.decimal)
+        frame, found = schema.validate_table(df, schema.TABLES[name], label, spec.columns, spec.decimal, spec.dates,
+                                             notes)
         problems += found
         if frame is not None and name == "people":
             frame, kinds, found = schema.type_attributes(frame, schema.PEOPLE, spec.attributes, label, spec.decimal)
@@ -239,115 +360,6 @@ def _typed_tables(raw: dict, spec, problems: list[Problem]) -> tuple[dict, dict,
         if frame is not None:
             typed[name] = frame
     return typed, file_names, kinds
-
-
-def read_mapping_file(path: str | Path) -> dict:
-    """A mapping file's content, read with the kit's bounded YAML reader; a clear error when it
-    is not a mapping."""
-    try:
-        doc = read_yaml(path, "mapping file")
-    except YAMLFileError as err:
-        raise DataError([Problem(str(path), str(err).removeprefix(f"{path}: "), "fix the mapping file")]) from None
-    if doc is None:
-        return {}
-    if not isinstance(doc, dict):
-        raise DataError([Problem(str(path), f"the mapping is a {type(doc).__name__}",
-                                 "write it as 'Your column: contract_column' lines, or with columns: and files: keys")])
-    return doc
-
-
-MAPPING_KEYS = ("columns", "files", "files_outside_folder", "form", "as_of", "snapshot", "attributes", "encoding",
-                "decimal")
-
-
-@dataclass
-class Mapping:
-    """A mapping file's content, checked: column names, file names, the data's form and date,
-    how to read a snapshot, and the kinds of extra columns."""
-
-    columns: dict | None = None
-    files: dict | None = None
-    outside_ok: bool = False
-    form: str | None = None  # None: events, unless the columns give a snapshot away
-    as_of: str | None = None
-    snapshot: dict | None = None
-    attributes: dict | None = None
-    encoding: str | None = None
-    decimal: str | dict | None = None  # decimal mark, for every column or per column (talentkit.numbers)
-
-
-def check_mapping(columns, files=None) -> Mapping:
-    """A column mapping (flat, per table, or a mapping file's whole content with ``columns:``,
-    ``files:``, ``form:``, ``as_of:``, ``snapshot:``, ``attributes:``) checked for shape. A
-    wrong shape is a :class:`DataError` that says what is expected."""
-    where = "the column mapping"
-    out = Mapping()
-    if columns is None or columns == {}:
-        columns = None
-    elif not isinstance(columns, dict):
-        raise DataError([Problem(where, f"is a {type(columns).__name__}, not a mapping",
-                                 "write it as {'Your column': contract_column}, or with columns: and files: keys")])
-    elif set(columns) & set(MAPPING_KEYS) - {"files_outside_folder"} and set(columns) <= set(MAPPING_KEYS):
-        doc = columns  # a whole mapping file
-        files = {**(_check_dict(doc.get("files"), "files") or {}), **(files or {})}
-        out.outside_ok = doc.get("files_outside_folder", False)
-        if not isinstance(out.outside_ok, bool):
-            raise DataError([Problem(where, "files_outside_folder must be true or false",
-                                     "write files_outside_folder: true only if a table lives outside the folder")])
-        out.form = doc.get("form")
-        if out.form not in (None, "events", "snapshot"):
-            raise DataError([Problem(where, f"form: {out.form!r} is not a form", "write form: events or form: snapshot")])
-        if doc.get("as_of") is not None:
-            why = day_problem(doc["as_of"])
-            if why:
-                raise DataError([Problem(where, f"as_of: {str(doc['as_of'])!r} {why}", "write as_of: YYYY-MM-DD")])
-            out.as_of = f"{pd.Timestamp(doc['as_of']):%Y-%m-%d}"
-        out.decimal = doc.get("decimal")
-        if out.decimal is not None and not (out.decimal in DECIMALS or (isinstance(out.decimal, dict) and all(
-                isinstance(k, str) and v in DECIMALS for k, v in out.decimal.items()))):
-            raise DataError([Problem(where, f"decimal: {out.decimal!r} is not a decimal mark",
-                                     'write decimal: "," (every column), or decimal: {Pay: ","} per column '
-                                     '("." where commas separate thousands)')])
-        out.snapshot = doc.get("snapshot")
-        if out.snapshot is not None and out.form is None:
-            out.form = "snapshot"
-        out.attributes = _check_dict(doc.get("attributes"), "attributes", nested=None)
-        out.encoding = doc.get("encoding")
-        if out.encoding is not None and not isinstance(out.encoding, str):
-            raise DataError([Problem(where, f"encoding: {out.encoding!r} is not an encoding's name",
-                                     "write e.g. encoding: cp1252")])
-        columns = doc.get("columns")
-    columns = _check_dict(columns, "columns")
-    files = _check_dict(files, "files")
-    for key, value in (columns or {}).items():
-        if isinstance(value, dict):
-            if key not in schema.TABLES:
-                raise DataError([Problem(where, f"'{key}' maps to a mapping, but is not a table",
-                                         f"nest per-table mappings under a table name: {', '.join(schema.TABLES)}")])
-            _check_dict(value, f"columns.{key}", nested=False)
-        elif not isinstance(value, str) or not isinstance(key, str):
-            raise DataError([Problem(where, f"entry {key!r}: {value!r} is not a column name",
-                                     "map each of your column names to a contract name, e.g. 'Start Date': hire_date")])
-    for key, value in (files or {}).items():
-        if key not in schema.TABLES or not isinstance(value, str) or not value.strip():
-            raise DataError([Problem(where, f"files entry {key!r}: {value!r} is not a table and a file name",
-                                     f"write files: {{table: file}} with a table among {', '.join(schema.TABLES)}")])
-    out.columns, out.files = columns, files
-    return out
-
-
-def _check_dict(value, key: str, nested: bool | None = True) -> dict | None:
-    if value is None or value == {}:
-        return None
-    if not isinstance(value, dict):
-        raise DataError([Problem("the column mapping", f"'{key}' is a {type(value).__name__}, not a mapping",
-                                 f"write {key}: as 'name: value' lines (a YAML mapping)")])
-    if nested is False:
-        for k, v in value.items():
-            if not isinstance(k, str) or not isinstance(v, str):
-                raise DataError([Problem("the column mapping", f"'{key}' entry {k!r}: {v!r} is not a column name",
-                                         "map each of your column names to a contract name")])
-    return value
 
 
 EARLIEST_PLAUSIBLE = pd.Timestamp("1900-01-01")
@@ -416,7 +428,8 @@ def _empty_period_warning(ds: "Dataset", files: dict[str, str]) -> list[Problem]
                     "check the latest dates for a typo, or set as_of (and the period) to when the data ends")]
 
 
-def _read_folder(folder: Path, files: dict | None, encoding: str | None, outside_ok: bool = False):
+def _read_folder(folder: Path, files: dict | None, encoding: str | None, outside_ok: bool = False,
+                 spec: Mapping | None = None):
     if not folder.exists():
         raise DataError([Problem(str(folder), "no such folder",
                                  "give the folder that holds people.csv, or a built-in name such as 'synthetic'")])
@@ -424,7 +437,16 @@ def _read_folder(folder: Path, files: dict | None, encoding: str | None, outside
         raise DataError([Problem(str(folder), "not a folder",
                                  "give the folder that holds people.csv (and the other tables), not a single file")])
     raw, problems = {}, []
-    for name, spec in schema.TABLES.items():
+    form = spec.form if spec is not None and spec.form in FORM_TABLES else None
+    wanted_tables = {name: t.optional_table and name != form for name, t in schema.TABLES.items()}
+    if form:  # the form's own table is required; people is optional beside it
+        wanted_tables |= {"people": True, form: False}
+    periods = spec.snapshots.files if form == "snapshots" and spec.snapshots.files else None
+    if periods:
+        wanted_tables.pop("snapshots")
+        raw["snapshots"], found = _read_periods(folder, periods, encoding)
+        problems += found
+    for name, optional in wanted_tables.items():
         path = schema.find_table_file(folder, name, files)
         if path is not None and not outside_ok and not path.resolve().is_relative_to(folder.resolve()):
             problems.append(Problem(str(path), f"the file named for table '{name}' lies outside the dataset folder "
@@ -432,7 +454,7 @@ def _read_folder(folder: Path, files: dict | None, encoding: str | None, outside
                                     "mapping if that is intended"))
             continue
         if path is None or not path.exists():
-            if not spec.optional_table:
+            if not optional:
                 wanted = files[name] if files and name in files else f"{name}.csv"
                 problems.append(Problem(str(folder / wanted), f"required table '{name}' not found",
                                         f"add {name}.csv (or .parquet), or name its file with files: {{{name}: <file>}}"))
@@ -442,6 +464,25 @@ def _read_folder(folder: Path, files: dict | None, encoding: str | None, outside
         if df is not None:
             raw[name] = (df, path.name)
     return raw, problems
+
+
+def _read_periods(folder: Path, periods: dict, encoding) -> tuple[tuple, list[Problem]]:
+    """Snapshots written one file per period (``snapshots: {files: {file: day}}``): each file
+    read, with the day the mapping gives it; ``([(frame, file)...], label)`` and the problems
+    of reading."""
+    parts, problems = [], []
+    for name, day in sorted(periods.items(), key=lambda kv: kv[1]):
+        path = folder / name
+        if not path.is_file():
+            problems.append(Problem(str(path), "the snapshot file named in snapshots: files: is not there",
+                                    "correct the name, or remove it from the list"))
+            continue
+        df, found = schema.read_table_file(path, encoding)
+        problems += found
+        if df is not None:
+            df[histories.PERIOD_DAY] = pd.Timestamp(day)  # the mapping's day, typed already
+            parts.append((df, path.name))
+    return (parts, f"{len(parts)} snapshot files"), problems
 
 
 def _latest_date(ds: Dataset) -> pd.Timestamp:

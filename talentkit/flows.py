@@ -39,7 +39,7 @@ def units_on(ds: Dataset, day, unit: str = "region") -> pd.Series:
     region = unit_at(ds, "region", day).to_numpy()
     employed = employed_on(p, pd.Timestamp(day)).to_numpy()
     if unit == "region_level":
-        level = _level_on(ds, day)
+        level = level_on(ds, day)
         label = np.array([f"{r} {lv}" for r, lv in zip(region, level)], dtype=object)
     elif unit == "region":
         label = region
@@ -48,8 +48,12 @@ def units_on(ds: Dataset, day, unit: str = "region") -> pd.Series:
     return pd.Series(np.where(employed, label, None), index=p.index, dtype=object)
 
 
-def _level_on(ds: Dataset, day) -> np.ndarray:
+def level_on(ds: Dataset, day) -> np.ndarray:
+    """Each person's level on ``day``: exact where moves carry ``from_level`` (a history's or
+    snapshots'), else the export's level stepped down by each later promotion."""
     p = ds.people
+    if ds.moves is not None and "from_level" in ds.moves.columns:
+        return unit_at(ds, "level", day).astype(str).to_numpy()
     levels = sorted(p["level"].dropna().astype(str).unique(), key=lambda s: (len(s), s))
     current = p["level"].astype(str).to_numpy()
     if ds.moves is None or "kind" not in ds.moves.columns:

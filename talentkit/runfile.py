@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .dates import day_problem
 from .errors import ParameterError, RunError
-from .yamlfile import YAMLFileError, parse_yaml, read_yaml
+from .yamlfile import YAMLFileError, key_errors, parse_yaml, read_yaml
 
 # A run or job name becomes a folder under --out: a plain name, never ".", ".." or a path.
 NAME_PATTERN = re.compile(r"\w[\w.\-]{0,99}")
@@ -120,13 +120,11 @@ def load_run_file(path: str | Path) -> RunFile:
         return RunFile.model_validate(doc)
     except ValidationError as err:
         lines = []
-        for e in err.errors():
-            key = ".".join(str(p) for p in e["loc"])
-            model = Job if "jobs" in [str(p) for p in e["loc"]][:1] else RunFile
-            fix = _FIXES.get(e["type"], "correct the value").format(allowed=", ".join(model.model_fields))
-            close = difflib.get_close_matches(str(e["loc"][-1]), list(model.model_fields), n=1, cutoff=0.6)
-            if e["type"] == "extra_forbidden" and close:
-                fix = f"did you mean '{close[0]}'? " + fix
+        model_at = lambda loc: Job if "jobs" in [str(p) for p in loc][:1] else RunFile  # noqa: E731
+        for key, e, close in key_errors(err, lambda loc: model_at(loc).model_fields):
+            fix = _FIXES.get(e["type"], "correct the value").format(allowed=", ".join(model_at(e["loc"]).model_fields))
+            if close:
+                fix = f"did you mean '{close}'? " + fix
             lines.append(f"{path}: key '{key}': {e['msg']}; {fix}")
         raise RunError("\n".join(lines)) from None
 

@@ -22,6 +22,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from .dates import DATE_ORDER_NAMES, DateRules, read_dates
 from .errors import Problem, problems_by_value, short_text
 from .numbers import ambiguity, decimal_for, read_numbers
 
@@ -32,7 +33,8 @@ FALSE_TOKENS = {"false", "f", "no", "n", "0", "0.0"}
 class TableSpec:
     """A table of the contract: its columns with their kinds, and which are required.
 
-    Kinds: ``id`` (non-empty text), ``text``, ``date`` (ISO ``YYYY-MM-DD``), ``bool``,
+    Kinds: ``id`` (non-empty text), ``text``, ``date`` (ISO ``YYYY-MM-DD``, or as the mapping's
+    ``dates:`` says, see :func:`talentkit.dates.read_dates`), ``bool``,
     ``number``, or a tuple of allowed lower-case values (a category).
     """
 
@@ -63,6 +65,7 @@ MOVES = TableSpec(
     {
         "employee_id": "id", "date": "date", "from_region": "text", "to_region": "text",
         "from_team": "text", "to_team": "text", "kind": ("rotation", "transfer", "promotion"),
+        "from_level": "text", "to_level": "text",  # a history's or snapshots' change of level
     },
     required=("employee_id", "date"),
 )
@@ -234,20 +237,15 @@ def close_match(name: str, candidates: list[str]) -> str | None:
 # --------------------------------------------------------------------------- coercion
 
 
-def _coerce_column(s: pd.Series, kind, file: str, column: str,
-                   decimal: str | None = None) -> tuple[pd.Series, list[Problem]]:
+def _coerce_column(s: pd.Series, kind, file: str, column: str, decimal: str | None = None,
+                   dates: DateRules | None = None, notes: list | None = None) -> tuple[pd.Series, list[Problem]]:
     missing = _is_missing(s)
     problems: list[Problem] = []
     if kind == "date":
         if pd.api.types.is_datetime64_any_dtype(s):
             out = pd.to_datetime(s).dt.tz_localize(None) if getattr(s.dt, "tz", None) else s
             return out.astype("datetime64[ns]").dt.normalize(), problems
-        text = s.astype("string").str.strip()
-        out = pd.to_datetime(text.where(~missing), format="ISO8601", errors="coerce")
-        bad = out.isna() & ~missing
-        for row, value in text[bad].items():
-            problems.append(Problem(file, "not a date", "write dates as YYYY-MM-DD", row, column, value))
-        return out.astype("datetime64[ns]").dt.normalize(), problems
+        return coerce_dates(s.where(~missing), file, column, dates, notes)
     if kind == "bool":
         if pd.api.types.is_bool_dtype(s):
             return s.astype("boolean"), problems
@@ -266,6 +264,39 @@ def _coerce_column(s: pd.Series, kind, file: str, column: str,
     if isinstance(kind, tuple):  # categories are matched without regard to case or spaces
         text = text.str.lower().str.replace(r"[\s\-]+", "_", regex=True)
     return text.astype(object).where(~missing, None), problems
+
+
+def coerce_dates(values: pd.Series, file: str, column: str, rules: DateRules | None = None,
+                 notes: list | None = None) -> tuple[pd.Series, list[Problem]]:
+    """``values`` (text, blanks as ``NA``) read as days by :func:`talentkit.dates.read_dates`:
+    a problem per value not read (its fix names the order the column was read in), or one for a
+    column that needs a line in the mapping. How a column not written YYYY-MM-DD was read, its
+    open ends and its two-digit years are added to ``notes`` (said atop reports)."""
+    reading = read_dates(values, rules, column)
+    if reading.problem:
+        first = values.dropna().index
+        return reading.values, [Problem(file, *reading.problem, row=int(first[0]) if len(first) else None,
+                                        column=column, value=values.dropna().iloc[0] if len(first) else None)]
+    name = DATE_ORDER_NAMES.get(reading.order, f"the format {reading.order}")
+    if reading.order == "iso":
+        fix = "write dates as YYYY-MM-DD, or say the export's format in the mapping file (dates: {format: dmy})"
+    else:
+        fix = f"this column is read as {name}; write the value that way (or say the format: dates: {{format: ...}})"
+    problems = []
+    for row, value in values[reading.unread].items():
+        why = fix
+        if "9999" in str(value):
+            why = f"if it means 'no end', add to the mapping file dates: {{open_end: ['{value}']}}"
+        problems.append(Problem(file, "not a date", why, row, column, value))
+    if notes is not None and (reading.order != "iso" or reading.open_ends or reading.century_back):
+        said = [f"{file}, column '{column}': dates read as {name} ({reading.how})"]
+        if reading.century_back:
+            said.append(f"{reading.century_back:,} two-digit years placed a century back so that no date lies in "
+                        "the future (two_digit_years: past)")
+        if reading.open_ends:
+            said.append(f"{reading.open_ends:,} open ends read as no end")
+        notes.append("; ".join(said) + ".")
+    return reading.values, problems
 
 
 def coerce_numbers(values: pd.Series, file: str, column: str, decimal: str | None = None,
@@ -308,9 +339,12 @@ def _fix_for(spec: TableSpec, column: str, check: str) -> tuple[str, str]:
 
 
 def validate_table(raw: pd.DataFrame, spec: TableSpec, file: str, columns: dict | None = None,
-                   decimal=None) -> tuple[pd.DataFrame | None, list[Problem]]:
+                   decimal=None, dates: DateRules | None = None,
+                   notes: list | None = None) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Map, coerce and check one table. Returns the typed frame (or None) and its problems.
-    ``decimal``: the mapping's ``decimal:`` (see :func:`talentkit.numbers.decimal_for`)."""
+    ``decimal``: the mapping's ``decimal:`` (see :func:`talentkit.numbers.decimal_for`);
+    ``dates``: its ``dates:`` (:class:`talentkit.dates.DateRules`); how dates were read is
+    added to ``notes``."""
     problems: list[Problem] = []
     mapping = mapping_for(spec.name, columns)
     df = raw.rename(columns={k: v for k, v in mapping.items() if k in raw.columns})
@@ -327,7 +361,8 @@ def validate_table(raw: pd.DataFrame, spec: TableSpec, file: str, columns: dict 
     typed = df.copy()
     present = [c for c in spec.columns if c in df.columns]
     for col in present:
-        typed[col], found = _coerce_column(df[col], spec.columns[col], file, col, decimal_for(decimal, col))
+        typed[col], found = _coerce_column(df[col], spec.columns[col], file, col, decimal_for(decimal, col), dates,
+                                           notes)
         problems += found
     try:
         _pandera_schema(spec, present).validate(typed[present], lazy=True)

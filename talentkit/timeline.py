@@ -3,9 +3,9 @@ r"""Time in the data: periods, days as numbers, and who was where on a day.
 * A period is the days ``start`` .. ``end`` inclusive.
 * Someone is *employed on day d* when ``hire_date <= d`` and (no ``exit_date`` or
   ``exit_date > d``): the exit date is the day they leave.
-* Region and team are taken as of each date, rebuilt from ``moves`` (from/to columns);
-  other attributes (level, skill, origin, channel) are as in the export. A move dated day
-  d is in effect on d.
+* Region and team (and level, where moves carry ``from_level``: a history's or snapshots')
+  are taken as of each date, rebuilt from ``moves`` (from/to columns); other attributes
+  (skill, origin, channel) are as in the export. A move dated day d is in effect on d.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .schema import PERSON_KEYS
 
 TIME_KEYS = ("quarter", "year")
 GROUP_KEYS = PERSON_KEYS + TIME_KEYS
-MOVABLE = ("region", "team")  # rebuilt from moves as of a date
+MOVABLE = ("region", "team", "level")  # rebuilt from moves as of a date (level where moves have from_level)
 
 
 def months_between(start, end) -> float:
@@ -240,7 +240,7 @@ class GroupCoder:
 def unit_at(ds: Dataset, column: str, day) -> pd.Series:
     """Each person's ``column`` on ``day`` (a date, or a per-person Series of dates);
     region and team are rebuilt from moves (see :class:`GroupCoder`)."""
-    if column not in MOVABLE:
+    if column not in MOVABLE or ds.moves is None or f"from_{column}" not in ds.moves.columns:
         return ds.people[column].copy()
     coder = GroupCoder(ds, [column])
     emp = np.arange(len(ds.people))

@@ -9,6 +9,8 @@ before any Python object is built. Errors name the file (and line) and the fix.
 
 from __future__ import annotations
 
+import difflib
+
 from pathlib import Path
 
 import yaml
@@ -86,3 +88,17 @@ def read_yaml(path: str | Path, what: str = "YAML file"):
     except OSError as exc:
         raise YAMLFileError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from None
     return parse_yaml(text, str(path))
+
+
+def key_errors(err, fields_for) -> list[tuple[str, dict, str | None]]:
+    """Each error of a pydantic ``ValidationError`` over a YAML document: its dotted key, the
+    error itself, and, for a key that is not one, the closest allowed key (``fields_for(loc)``
+    gives the keys allowed where the error is)."""
+    out = []
+    for e in err.errors():
+        close = None
+        if e["type"] == "extra_forbidden":
+            hits = difflib.get_close_matches(str(e["loc"][-1]), list(fields_for(e["loc"])), n=1, cutoff=0.6)
+            close = hits[0] if hits else None
+        out.append((".".join(str(part) for part in e["loc"]), e, close))
+    return out

@@ -266,7 +266,7 @@ def test_the_section_magic_runs_or_skips_a_cell(tmp_path, capsys):
     (("tenure_unit: years", "tenure_unit: fortnights"), "tenure_unit 'fortnights' is not a unit"),
     (("  left: Attrition\n", "  left: Atrition\n"), "left column 'Atrition' is not in the file"),
     (("as_of: 2024-06-30", "as_of: last june"), "as_of: 'last june' is not a date"),
-    (("form: snapshot", "form: snapshots"), "form: 'snapshots' is not a form"),
+    (("form: snapshot", "form: snapshotz"), "form: 'snapshotz' is not a form"),
     (("  BusinessTravel: {ordinal: [Non-Travel, Travel_Rarely, Travel_Frequently]}",
       "  BusinessTravel: {ordinal: [Non-Travel, Travel_Rarely]}"), "not one of the ordinal's values"),
 ])

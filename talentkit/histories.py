@@ -1,0 +1,331 @@
+"""Assignment histories and periodic snapshots, turned into people and moves by stated rules.
+
+Two dated forms besides the event form (``people`` with hire and exit dates, ``moves``):
+
+* ``form: history``: one row per assignment or change (Workday's Job History, SAP infotype
+  0001, BambooHR's Job Information), with an effective start, often an end, and the unit,
+  team, region and level of that spell. Ends are the assignment's last day.
+* ``form: snapshots``: one row per person per period (a monthly headcount file), stacked with
+  a snapshot-day column, or one file per period with its day in the mapping.
+
+Both become the event form's ``people`` and ``moves`` (with ``from_level``/``to_level``, so
+each person's unit, team, region and level on any day is exact where the form says it), and
+every rule applied is said, with its count, in the dataset's ``assumptions`` (atop reports).
+
+History rules (:func:`from_history`):
+
+* an end the day before its start is a superseded row: dropped, counted;
+* an end earlier than that, or a start that is not a date, is a bad row (``bad_rows:``); a
+  row without a start is set aside;
+* overlapping assignments keep the later start: the earlier one ends the day before (counted);
+* a gap between two assignments is counted; the person stays employed, in the unit of the
+  assignment before it (the event form has no "no unit"), until the next starts;
+* a move is every change of region, team or level between consecutive assignments, dated the
+  new one's start; its kind is the export's reason where the mapping names it (``kinds:``),
+  else ``promotion`` when an ordered level rises, else ``transfer``;
+* without a people table: hired on the first start; left the day after the last end, when the
+  last assignment is closed before ``as_of``, or on the start of an exit row (a reason the
+  mapping's ``kinds:`` maps to ``voluntary``, ``involuntary`` or ``exit``): rows after an exit
+  are a rehire, a spell of its own (``<id> (spell 2)``), as in snapshots.
+
+Snapshot rules (:func:`from_snapshots`): a person missing from the next snapshot left between
+the two, and the exit is dated the day after the last snapshot seen (so they count in it); a
+person first seen in a later snapshot was hired the day after the one before (or on the hire
+date column, when there is one); one who comes back after missing a snapshot is rehired: a new
+spell, with its own row in ``people`` (``<id> (spell 2)``); a change of unit or level between
+two snapshots is a move dated the day after the first. Nothing is dated finer than the
+snapshots allow.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from .errors import Problem
+from .schema import MOVES, coerce_dates, mapping_for
+
+STATES = ("region", "team", "level")  # what an assignment or a snapshot says of a person
+DAY = pd.Timedelta(days=1)
+KINDS = MOVES.columns["kind"]
+PERIOD_DAY = "_snapshot_day"  # the day of a snapshot file given in the mapping (one file per period)
+EXIT_KINDS = ("voluntary", "involuntary", "exit")  # a reason mapped to one of these ends the person's spell
+
+
+def _column_of(df: pd.DataFrame, name: str, file: str, role: str, needed: bool = True):
+    """The column ``name`` of ``df`` (as the export or the mapping names it), or a problem."""
+    if name in df.columns:
+        return df[name], []
+    if not needed:
+        return None, []
+    return None, [Problem(file, f"the {role} column '{name}' is not in the file",
+                          f"name one of its columns in the mapping: {', '.join(map(str, list(df.columns)[:12]))}",
+                          row=1, column=name)]
+
+
+def level_order(levels, attributes: dict | None) -> list[str] | None:
+    """The order of levels: the mapping's ``attributes: {level: {ordinal: [...]}}``, else the
+    natural order when every level is a common prefix and a number (``L1``..``L12``, ``Grade 7``),
+    else ``None`` (no promotions can be told from a change of level)."""
+    given = ((attributes or {}).get("level") or {})
+    if isinstance(given, dict) and given.get("ordinal"):
+        return [str(v).strip() for v in given["ordinal"]]
+    values = sorted({str(v) for v in levels if isinstance(v, str) or pd.notna(v)})
+    parts = [re.fullmatch(r"(\D*?)\s*(\d+)", v) for v in values]
+    if values and all(parts) and len({p.group(1) for p in parts}) == 1:
+        return sorted(values, key=lambda v: int(re.fullmatch(r"\D*?\s*(\d+)", v).group(1)))
+    return None
+
+
+def _typed_dates(h: pd.DataFrame, column: str, file: str, rules, notes) -> tuple[pd.Series, list[Problem]]:
+    text = h[column].astype("string").str.strip()
+    blank = text.isna() | text.str.lower().isin(["", "na", "n/a", "nan", "null", "none", "-"]).fillna(True)
+    return coerce_dates(text.where(~blank), file, column, rules, notes)
+
+
+def typed_history(df: pd.DataFrame, file: str, spec, columns, rules, notes: list) -> tuple[
+        pd.DataFrame | None, list[Problem], list[Problem]]:
+    """The history's rows typed: ``employee_id``, ``start``, ``end``, the states present and
+    ``reason``. Returns the frame, the problems of bad rows (the mapping's ``bad_rows:``
+    decides), and the rows without a start (always set aside). A missing column refuses."""
+    h = df.rename(columns={k: v for k, v in mapping_for("history", columns).items() if k in df.columns})
+    problems = []
+    _, found = _column_of(h, "employee_id", file, "person id")
+    problems += found
+    _, found = _column_of(h, spec.start, file, "start")
+    problems += found
+    if spec.end:
+        problems += _column_of(h, spec.end, file, "end", needed=spec.end != "end")[1]
+    if spec.reason:
+        problems += _column_of(h, spec.reason, file, "reason")[1]
+    if problems:
+        return None, problems, []
+    out = pd.DataFrame({"employee_id": h["employee_id"].astype("string").str.strip()}, index=h.index)
+    bad = []
+    out["start"], found = _typed_dates(h, spec.start, file, rules, notes)
+    bad += found
+    if spec.end and spec.end in h.columns:
+        out["end"], found = _typed_dates(h, spec.end, file, rules, notes)
+        bad += found
+    else:
+        out["end"] = pd.Series(pd.NaT, index=h.index, dtype="datetime64[ns]")
+    for state in STATES:
+        if state in h.columns:
+            out[state] = h[state].astype("string").str.strip().astype(object).where(h[state].notna(), None)
+    if spec.reason:
+        out["reason"] = h[spec.reason].astype("string").str.strip()
+    no_id = out["employee_id"].isna() | out["employee_id"].eq("")
+    bad += [Problem(file, "required value is empty", "fill in the person's id, or drop the row", r, "employee_id")
+            for r in out.index[no_id]]
+    backwards = out["end"].notna() & (out["end"] < out["start"] - DAY)
+    bad += [Problem(file, f"the assignment ends before it starts ({out.at[r, 'start']:%Y-%m-%d})",
+                    "correct either date", r, spec.end, f"{out.at[r, 'end']:%Y-%m-%d}") for r in out.index[backwards]]
+    unread = {p.row for p in bad}
+    no_start = [Problem(file, "required value is empty", "the row is set aside: an assignment needs its start", r,
+                        "start") for r in out.index[out["start"].isna() & ~out.index.isin(unread)]]
+    return out, bad, no_start
+
+
+def _kinds(from_level, to_level, reason, order, kinds: dict) -> np.ndarray:
+    """Each move's kind: the reason's (mapped by ``kinds`` or naming a kind), else promotion when
+    the level rises in ``order``, else transfer."""
+    rank = {lv: i for i, lv in enumerate(order or [])}
+    rises = np.array([rank.get(b, -1) > rank.get(a, 10**9) for a, b in zip(from_level, to_level)], dtype=bool)
+    out = np.where(rises, "promotion", "transfer").astype(object)
+    if reason is not None:
+        lookup = {str(k).strip().lower(): v for k, v in kinds.items()} | {k: k for k in KINDS}
+        named = pd.Series(reason, dtype="string").str.lower().map(lookup)
+        out = np.where(named.notna().to_numpy(), named.to_numpy(dtype=object), out)
+    return out
+
+
+def _exit_rows(h: pd.DataFrame, kinds: dict, people_given: bool, notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The history without its exit rows (a reason the mapping's ``kinds:`` maps to voluntary,
+    involuntary or exit), each person's rows after an exit a spell of its own
+    (``<id> (spell 2)``); and each spell's exit: dated the exit row's start (the first day gone),
+    with its type. Beside a people table, exits are the people table's: exit rows are dropped."""
+    exits = pd.DataFrame(columns=["exit_date", "exit_type"])
+    lookup = {str(k).strip().lower(): v for k, v in kinds.items() if v in EXIT_KINDS}
+    if "reason" not in h or not lookup:
+        return h, exits
+    is_exit = h["reason"].str.lower().map(lookup).notna().fillna(False).to_numpy(dtype=bool)
+    if people_given:
+        notes.append(f"{int(is_exit.sum()):,} exit rows dropped: the people table gives hire and exit dates.")
+        return h[~is_exit], exits
+    person = h["employee_id"].to_numpy()
+    after = pd.Series(is_exit.astype(int), index=h.index).groupby(person).cumsum().to_numpy() - is_exit
+    spell_id = np.where(after > 0, h["employee_id"] + " (spell " + (after + 1).astype(str) + ")", h["employee_id"])
+    h = h.assign(employee_id=spell_id)
+    ended = h[is_exit]
+    kind = ended["reason"].str.lower().map(lookup)
+    exits = pd.DataFrame({"exit_date": ended["start"].to_numpy(),
+                          "exit_type": kind.where(kind != "exit").to_numpy(dtype=object)}, index=ended["employee_id"])
+    exits = exits[~exits.index.duplicated(keep="first")]
+    notes.append(f"{int(is_exit.sum()):,} exit rows (reasons mapped to an exit): the person is gone from the row's "
+                 f"start; {int((after > 0).sum()):,} rows after an exit are a rehire, a spell with its own row.")
+    return h[~is_exit], exits
+
+
+def from_history(h: pd.DataFrame, spec, as_of, attributes: dict | None, people: pd.DataFrame | None) -> tuple[
+        pd.DataFrame, pd.DataFrame, list[str]]:
+    """People (hire, exit and the last state; ``None`` columns left to ``people`` when given)
+    and moves from typed history rows (:func:`typed_history`, bad rows already set aside), and
+    the rules applied with their counts. See the module's rules."""
+    notes = []
+    h = h[h["start"].notna()].copy()
+    h["line"] = h.index
+    h = h.sort_values(["employee_id", "start", "line"], kind="stable")
+    h, exits = _exit_rows(h, spec.kinds, people is not None, notes)
+    superseded = h["end"].notna() & (h["end"] == h["start"] - DAY)
+    if superseded.any():
+        notes.append(f"{int(superseded.sum()):,} assignment rows end the day before they start: superseded, dropped.")
+    h = h[~superseded]
+    person = h["employee_id"].to_numpy()
+    same = np.r_[False, person[1:] == person[:-1]]  # the row continues the person above
+    next_start = h["start"].shift(-1)
+    overlaps = np.r_[same[1:], False] & (h["end"].isna() | (h["end"] >= next_start)).to_numpy()
+    if overlaps.any():
+        h.loc[overlaps, "end"] = next_start[overlaps] - DAY
+        notes.append(f"{int(overlaps.sum()):,} assignments overlap the next one: the later start is kept, the earlier "
+                     "assignment ends the day before.")
+    prev_end = h["end"].shift(1)
+    gaps = same & (h["start"] > prev_end + DAY).to_numpy()
+    if gaps.any():
+        days = int((h["start"] - prev_end - DAY)[gaps].dt.days.sum())
+        notes.append(f"{int(gaps.sum()):,} gaps between assignments ({days:,} person-days): the person counts as "
+                     "employed, in the unit of the assignment before the gap, until the next one starts.")
+    states = [s for s in STATES if s in h.columns]
+    changed = np.zeros(len(h), dtype=bool)
+    for s in states:
+        now, before = h[s].astype(object).to_numpy(), h[s].shift(1).astype(object).to_numpy()
+        changed |= same & (now != before) & ~(pd.isna(now) & pd.isna(before))
+    order = level_order(h["level"], attributes) if "level" in h else None
+    moves = pd.DataFrame({"employee_id": person[changed], "date": h["start"].to_numpy()[changed]},
+                         index=h["line"].to_numpy()[changed])
+    for s in states:
+        moves[f"from_{s}"] = h[s].shift(1).to_numpy()[changed]
+        moves[f"to_{s}"] = h[s].to_numpy()[changed]
+    moves["kind"] = _kinds(moves.get("from_level", [None] * len(moves)), moves.get("to_level", [None] * len(moves)),
+                           h["reason"].to_numpy()[changed] if "reason" in h else None, order, spec.kinds)
+    first = h.groupby("employee_id", sort=False).head(1)
+    last = h.groupby("employee_id", sort=False).tail(1).set_index("employee_id")
+    out = pd.DataFrame({"employee_id": first["employee_id"].to_numpy()}, index=first["line"].to_numpy())
+    for s in states:
+        out[s] = last.loc[out["employee_id"], s].to_numpy()
+    if people is None:
+        out["hire_date"] = first["start"].to_numpy()
+        end = last.loc[out["employee_id"], "end"].to_numpy()
+        closed = pd.notna(end) & ((end < np.datetime64(as_of)) if as_of is not None else True)
+        out["exit_date"] = np.where(closed, end + np.timedelta64(1, "D"), np.datetime64("NaT"))
+        if len(exits):  # an exit row says when, and how, the spell ended
+            said = out["employee_id"].map(exits["exit_date"])
+            out["exit_date"] = said.where(said.notna(), out["exit_date"]).astype("datetime64[ns]")
+            out["exit_type"] = out["employee_id"].map(exits["exit_type"])
+        notes.append("Hire dates are each person's first assignment start; a person whose last assignment is closed "
+                     "left the day after it ends.")
+    notes.append(f"Read as an assignment history: {len(h):,} assignments of {len(out):,} people; {len(moves):,} moves "
+                 "(every change of region, team or level between consecutive assignments, dated the new start; "
+                 + ("kinds from the export's reasons where named, " if "reason" in h else "")
+                 + ("promotion when the level rises" if order else "no level order, so no promotions are told")
+                 + ", else transfer).")
+    return out, moves, notes
+
+
+def from_snapshots(s: pd.DataFrame, as_of, attributes: dict | None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """People (one row per spell) and moves from typed snapshot rows (``employee_id``,
+    ``snapshot_date``, the states, an optional ``hire_date`` and other columns), with the rules
+    applied and their counts. See the module's rules."""
+    days = np.sort(s["snapshot_date"].dropna().unique())
+    if as_of is not None:
+        days = days[days <= np.datetime64(as_of)]
+    s = s[s["snapshot_date"].isin(days)].copy()
+    s["k"] = np.searchsorted(days, s["snapshot_date"].to_numpy())
+    s["line"] = s.index
+    s = s.sort_values(["employee_id", "k", "line"], kind="stable")
+    person, k = s["employee_id"].to_numpy(), s["k"].to_numpy()
+    same = np.r_[False, person[1:] == person[:-1]]
+    new_spell = ~same | (k != np.r_[-2, k[:-1]] + 1)
+    s["spell"] = pd.Series(new_spell.astype(int), index=s.index).groupby(person).cumsum().to_numpy()
+    rehires = int((new_spell & same).sum())
+    s["person"] = np.where(s["spell"] > 1, s["employee_id"] + " (spell " + s["spell"].astype(str) + ")",
+                           s["employee_id"])
+    firsts = s[new_spell]
+    ends = s[np.r_[new_spell[1:], True]]
+    before = np.where(firsts["k"] > 0, days[np.maximum(firsts["k"] - 1, 0)] + np.timedelta64(1, "D"), days[0])
+    hire = before
+    if "hire_date" in s.columns:
+        given = firsts["hire_date"].to_numpy()
+        use = (firsts["spell"].to_numpy() == 1) & pd.notna(given) & (given <= firsts["snapshot_date"].to_numpy())
+        hire = np.where(use, given, before)
+    last_k = len(days) - 1
+    exit_date = np.where(ends["k"].to_numpy() < last_k, days[ends["k"].to_numpy()] + np.timedelta64(1, "D"),
+                         np.datetime64("NaT"))
+    people = ends.drop(columns=["snapshot_date", "k", "line", "spell", "employee_id"], errors="ignore").rename(
+        columns={"person": "employee_id"})
+    people["hire_date"] = np.asarray(hire, dtype="datetime64[ns]")
+    people["exit_date"] = np.asarray(exit_date, dtype="datetime64[ns]")
+    people.index = firsts["line"].to_numpy()
+    states = [c for c in STATES if c in s.columns]
+    changed = np.zeros(len(s), dtype=bool)
+    for c in states:
+        now, prev = s[c].astype(object).to_numpy(), s[c].shift(1).astype(object).to_numpy()
+        changed |= ~new_spell & (now != prev) & ~(pd.isna(now) & pd.isna(prev))
+    moves = pd.DataFrame({"employee_id": s["person"].to_numpy()[changed],
+                          "date": (days[np.maximum(k - 1, 0)] + np.timedelta64(1, "D"))[changed]},
+                         index=s["line"].to_numpy()[changed])
+    for c in states:
+        moves[f"from_{c}"] = s[c].shift(1).to_numpy()[changed]
+        moves[f"to_{c}"] = s[c].to_numpy()[changed]
+    order = level_order(s["level"], attributes) if "level" in s else None
+    moves["kind"] = _kinds(moves.get("from_level", [None] * len(moves)), moves.get("to_level", [None] * len(moves)),
+                           None, order, {})
+    notes = [f"Read as {len(days)} snapshots ({pd.Timestamp(days[0]):%Y-%m-%d} .. {pd.Timestamp(days[-1]):%Y-%m-%d}) "
+             f"of {s['employee_id'].nunique():,} people: nothing is dated finer than the snapshots. A person missing "
+             "from the next snapshot left the day after the last one seen; one first seen later was hired the day "
+             "after the snapshot before" + (" (or on the hire date given)" if "hire_date" in s.columns else
+                                            "; people in the first snapshot are dated hired on it")
+             + f"; {len(moves):,} moves (a change of " + ", ".join(states) + " between two snapshots, dated the day "
+             "after the first).",
+             f"{rehires:,} people come back after missing a snapshot: each return is a rehire, a new spell with its own "
+             "row (id '<id> (spell 2)')."]
+    return people, moves, notes
+
+
+def typed_snapshots(df: pd.DataFrame, file: str, spec, columns, rules, notes: list) -> tuple[
+        pd.DataFrame | None, list[Problem], list[Problem]]:
+    """The stacked snapshots typed: ``employee_id``, ``snapshot_date``, the states, a
+    ``hire_date`` when present, other columns as written (typed later with the people table).
+    Returns the frame, the problems of bad rows (a day not read, no id, a person twice in one
+    snapshot) and rows without a snapshot day (always set aside). A missing column refuses."""
+    s = df.rename(columns={k: v for k, v in mapping_for("snapshots", columns).items() if k in df.columns})
+    per_file = PERIOD_DAY in s.columns
+    problems = _column_of(s, "employee_id", file, "person id")[1]
+    problems += [] if per_file else _column_of(s, spec.date, file, "snapshot day")[1]
+    if problems:
+        return None, problems, []
+    out = s.drop(columns=[PERIOD_DAY if per_file else spec.date]).copy()
+    out["employee_id"] = s["employee_id"].astype("string").str.strip()
+    bad = []
+    if per_file:
+        out["snapshot_date"] = s[PERIOD_DAY].astype("datetime64[ns]")
+    else:
+        out["snapshot_date"], found = _typed_dates(s, spec.date, file, rules, notes)
+        bad += found
+    if "hire_date" in s.columns:
+        out["hire_date"], found = _typed_dates(s, "hire_date", file, rules, notes)
+        bad += found
+    for state in STATES:
+        if state in s.columns:
+            out[state] = s[state].astype("string").str.strip().astype(object).where(s[state].notna(), None)
+    no_id = out["employee_id"].isna() | out["employee_id"].eq("")
+    bad += [Problem(file, "required value is empty", "fill in the person's id, or drop the row", r, "employee_id")
+            for r in out.index[no_id]]
+    twice = out.duplicated(["employee_id", "snapshot_date"], keep="first") & out["snapshot_date"].notna() & ~no_id
+    bad += [Problem(file, "the person is in this snapshot twice", "keep one row per person per snapshot", r,
+                    "employee_id") for r in out.index[twice]]
+    unread = {p.row for p in bad}
+    no_day = [Problem(file, "required value is empty", "the row is set aside: a snapshot row needs its day", r,
+                      spec.date) for r in out.index[out["snapshot_date"].isna() & ~out.index.isin(unread)]]
+    return out, bad, no_day
