@@ -115,18 +115,18 @@ def supported(ds, params: dict | None = None) -> pd.DataFrame:
 
 def _texts_available(ns: dict) -> bool:
     """Whether the fine-tuning notebook's ``data`` holds texts: a file with its text column,
-    or a dataset with a texts table (looked at once per kernel)."""
-    data, column = str(ns.get("data", "")), ns.get("text_column", "text")
-    if (data, column) not in _TEXTS:
+    or a dataset (read by its ``mapping``) with a texts table (looked at once per kernel)."""
+    data, column, mapping = str(ns.get("data", "")), ns.get("text_column", "text"), ns.get("mapping") or None
+    if (data, column, mapping) not in _TEXTS:
         if Path(data).is_file():
             frame, _ = read_table_file(Path(data))
-            _TEXTS[data, column] = frame is not None and column in frame.columns
+            _TEXTS[data, column, mapping] = frame is not None and column in frame.columns
         else:
-            _TEXTS[data, column] = load(data).texts is not None
-    return _TEXTS[data, column]
+            _TEXTS[data, column, mapping] = load(data, mapping=mapping).texts is not None
+    return _TEXTS[data, column, mapping]
 
 
-_TEXTS: dict[tuple[str, str], bool] = {}
+_TEXTS: dict[tuple[str, str, str | None], bool] = {}
 
 
 def _assigned_names(source: str) -> set[str]:

@@ -156,9 +156,9 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     typed, file_names, kinds = _typed_tables(raw, spec, problems, assumptions)
     problems = _set_aside(typed, raw, file_names, problems, aside)
     if not problems:
-        problems += _set_aside(typed, raw, file_names, schema.check_references(typed, file_names), aside)
-    if not problems:
         aside.with_people(typed, file_names, raw)
+        problems += _set_aside(typed, raw, file_names, schema.check_references(typed, file_names), aside)
+        aside.with_people(typed, file_names, raw)  # people set aside for an exit before the hire
     _history_states(typed, states)
     warnings: list[Problem] = []
     if not problems:

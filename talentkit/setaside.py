@@ -28,7 +28,7 @@ from .errors import Problem
 
 PERSON_COLUMNS = {"moves": "employee_id", "attendance": "employee_id", "sessions": "presenter_id",
                   "texts": "employee_id"}
-WITH_PERSON = "its person's people row was set aside"
+WITH_PERSON = "its person's people row was set aside"  # or its session's presenter's
 
 
 def kind_of(problem: Problem) -> str:
@@ -57,6 +57,7 @@ class SetAside:
     active: bool = True  # bad_rows: set_aside (else only a form's own rules set rows aside)
     records: list = field(default_factory=list)
     sizes: dict = field(default_factory=dict)  # file -> rows read (each file is limited on its own)
+    people_gone: set = field(default_factory=set)  # ids whose people rows were set aside
 
     def split(self, problems: list[Problem], files: dict[str, str]) -> tuple[dict, list[Problem]]:
         """``problems`` as ``{table: {line: [problems]}}`` for those tied to a row of a known
@@ -87,6 +88,9 @@ class SetAside:
                                    "mapping file if that many bad rows are expected")]
         for line, found in sorted(rows.items()):
             self._record(table, file, line, found, raw, by_rule)
+        if table == "people" and "employee_id" in frame.columns:
+            gone = frame.loc[[r for r in rows if r in frame.index], "employee_id"]
+            self.people_gone |= {str(v) for v in gone.dropna()}
         return frame.drop(index=[r for r in rows if r in frame.index]), []
 
     def _record(self, table: str, file: str, line: int, found: list[Problem], raw: pd.DataFrame | None,
@@ -98,28 +102,23 @@ class SetAside:
 
     def with_people(self, tables: dict[str, pd.DataFrame], files: dict[str, str], raw: dict) -> None:
         """Drop, from every other table, the rows of people whose people row was set aside (in
-        place), each recorded as ``with a person set aside``."""
-        gone_lines = {r["line"] for r in self.records if r["table"] == "people"}
-        if not gone_lines:
-            return
-        kept = set(tables["people"]["employee_id"])
-        raw_people = raw.get("people", (None,))[0]
-        gone = set()
-        if raw_people is not None and "employee_id" in tables["people"]:
-            gone = {str(v) for v in raw_people.reindex(list(gone_lines)).get("employee_id", pd.Series()).dropna()}
-        gone -= {str(v) for v in kept}
-        for name, column in PERSON_COLUMNS.items():
+        place), each recorded as ``with a person set aside``: before references are checked, so
+        they are not counted again as ids not found."""
+        gone = self.people_gone - {str(v) for v in tables["people"]["employee_id"]}  # a repeated id kept once stays
+        sessions = tables.get("sessions")
+        gone_sessions = set()
+        if sessions is not None and "presenter_id" in sessions.columns:
+            gone_sessions = set(sessions.loc[sessions["presenter_id"].astype(str).isin(gone), "session_id"])
+        for name, column, ids in [(n, c, gone) for n, c in PERSON_COLUMNS.items()] + [
+                ("attendance", "session_id", gone_sessions)]:
             df = tables.get(name)
-            if df is None or column not in df.columns or not gone:
+            if df is None or column not in df.columns or not ids:
                 continue
-            hit = df[column].astype(str).isin(gone) & df[column].notna()
+            hit = df[column].astype(str).isin({str(i) for i in ids}) & df[column].notna()
             for line in df.index[hit]:
                 self._record(name, files[name], int(line), [Problem(files[name], WITH_PERSON, "", line, column)],
                              raw.get(name, (None,))[0])
             tables[name] = df[~hit]
-        if "attendance" in tables and "sessions" in tables and tables["attendance"] is not None:
-            a = tables["attendance"]
-            tables["attendance"] = a[a["session_id"].isin(set(tables["sessions"]["session_id"]))]
 
     def counts(self) -> dict[str, Counter]:
         """Rows set aside per table, by kind."""

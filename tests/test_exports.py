@@ -206,9 +206,14 @@ def test_notebooks_on_a_survey_export_and_a_semicolon_cp1252_export(tmp_path):
 
 @pytest.mark.slow
 def test_every_notebook_runs_on_people_only_events_naming_what_it_skips(tmp_path):
+    """Also with three rows that cannot be right, set aside (1 % of 303): every report's header
+    counts them and none of their values reaches any output."""
     folder, _ = exports.people_only_events(tmp_path / "export")
+    with (folder / "people.csv").open("a", encoding="utf-8") as f:
+        f.write("SECRET1,,,Alpha\nSECRET2,2022-05-01,2021-01-01,Beta\nSECRET3,2023-02-01,2020-07-01,Gamma\n")
+    (folder / "mapping.yaml").write_text("bad_rows: set_aside\n", encoding="utf-8")
     notebooks = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
-    run_dir = run(tmp_path, "people", {"data": str(folder)},
+    run_dir = run(tmp_path, "people", {"data": str(folder), "mapping": str(folder / "mapping.yaml")},
                   [{"notebook": nb, "params": {"group_by": "team"} if nb.startswith(("00", "01")) else {}}
                    for nb in notebooks])
     skipped = {"01_metrics": ["1. The seed article's four numbers", "5. Attraction", "6. Knowledge sharing"],
@@ -221,6 +226,10 @@ def test_every_notebook_runs_on_people_only_events_naming_what_it_skips(tmp_path
             assert re.search(re.escape(title) + r"[^<]*: skipped, this data lacks", report), (job, title)
     r = json.loads((run_dir / "01_metrics" / "results.json").read_text())
     assert r["turnover_annual"] > 0 and [row[0] for row in r["kpi_by_group"]["rows"]] == ["Alpha", "Beta", "Gamma"]
+    for job in ("00_data_profile", "01_metrics", "03_case_study", "04_scenarios", "05_network", "06_drivers"):
+        assert ("3 people rows set aside: 2 with an exit before the hire, 1 without hire_date"
+                in (run_dir / job / "report.html").read_text()), job
+    assert "SECRET" not in outputs_text(run_dir)
 
 
 @pytest.mark.slow

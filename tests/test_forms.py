@@ -352,26 +352,25 @@ def test_one_percent_bad_rows_are_set_aside_and_counted_two_percent_refuse(tmp_p
     assert "8 of 400 rows (2.0%) cannot be read, more than max_set_aside (1%" in refused(
         folder2, mapping=folder2 / "mapping.yaml")
     assert "required value is empty" in refused(folder2)  # bad_rows: refuse, today's behaviour, by default
+    # every report's header counts the rows set aside, and no value of theirs reaches a run's output:
+    # test_exports.py's run of every notebook on an export with three such rows
 
 
-@pytest.mark.slow
-def test_every_report_counts_the_rows_set_aside_and_shows_none_of_their_values(tmp_path):
-    import yaml
-
-    from talentkit import runner
-
-    folder = write(tmp_path / "data", {"people.csv": people_with_bad_rows(400, 4), "mapping.yaml": "bad_rows: set_aside\n"})
-    params = {"data": str(folder), "mapping": str(folder / "mapping.yaml"), "min_group": 5}
-    run = {"run": "aside", "style": "report",
-           "jobs": [{"notebook": str(ROOT / "notebooks" / n), "params": params}
-                    for n in ("01_metrics.ipynb",)]}
-    (tmp_path / "run.yaml").write_text(yaml.safe_dump(run), encoding="utf-8")
-    code, run_dir = runner.execute_run(tmp_path / "run.yaml", out_root=tmp_path / "out", progress=False)
-    assert code == 0
-    assert "4 people rows set aside" in (run_dir / "01_metrics" / "report.html").read_text(encoding="utf-8")
-    for path in run_dir.rglob("*"):
-        if path.is_file() and path.suffix in (".html", ".json", ".ipynb", ".csv", ".md", ".txt", ".log"):
-            assert "SECRET" not in path.read_text(encoding="utf-8", errors="replace"), path
+def test_a_person_set_aside_leaves_every_table_under_the_exports_own_id_name(tmp_path):
+    people = people_with_bad_rows(200, 2).replace("employee_id", "Emp")
+    files = {"people.csv": people, "mapping.yaml": "bad_rows: set_aside\ncolumns: {Emp: employee_id}\n",
+             "moves.csv": "Emp,date,from_region,to_region\nSECRET0000,2021-01-01,EU,US\nE0010,2021-02-01,EU,US\n",
+             "sessions.csv": "session_id,date,presenter_id,recorded\nS1,2021-03-01,SECRET0001,true\n"
+                             "S2,2021-03-02,E0011,false\n",
+             "attendance.csv": "session_id,Emp\nS1,E0012\nS2,E0012\nS2,SECRET0000\n"}
+    folder = write(tmp_path / "ids", files)
+    ds = tk.load(folder, mapping=folder / "mapping.yaml")
+    assert ds.moves["employee_id"].tolist() == ["E0010"]
+    assert ds.sessions["session_id"].tolist() == ["S2"]  # its presenter was set aside
+    assert ds.attendance.values.tolist() == [["S2", "E0012"]]
+    counts = ds.set_aside.counts()
+    assert dict(counts["people"]) == {"without hire_date": 1, "with an exit before the hire": 1}
+    assert sum(counts["attendance"].values()) == 2 and sum(counts["moves"].values()) == 1  # none as "not in people"
 
 
 # --------------------------------------------------------------------------- the built-in company in other forms

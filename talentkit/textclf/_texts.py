@@ -35,6 +35,7 @@ class FinetuneConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
     data: str = "synthetic"  # dataset (its texts table) or a CSV file of texts
+    mapping: str | None = None  # the dataset's mapping file (YAML): its columns, form, dates, bad rows
     task: str | None = "retention"  # rows of this task only (texts table's task column); None: all rows
     text_column: str = "text"
     label_column: str = "label"
@@ -93,7 +94,7 @@ def load_texts(cfg: FinetuneConfig) -> pd.DataFrame:
     else:
         from ..datasets import load
 
-        ds = load(source)
+        ds = load(source, mapping=cfg.mapping or None)
         if ds.texts is None:
             raise TextDataError(f"{source}: the dataset has no texts table; add texts.csv or give a CSV of texts")
         df, name = ds.texts, f"{source} (texts)"
@@ -306,16 +307,16 @@ def estimates_by_group(frame: pd.DataFrame, group_by: str, proba: str = "p", obs
 
 @grouped
 def estimates_linked(scored: pd.DataFrame, data: str, group_by: str = "region", proba: str = "p",
-                     min_group: int = MIN_GROUP) -> pd.DataFrame | None:
+                     min_group: int = MIN_GROUP, mapping: str | None = None) -> pd.DataFrame | None:
     """:func:`estimates_by_group` on scored texts (columns ``y``, ``proba`` and an id), each
     text given its writer's ``group_by`` from the dataset ``data`` (people for employee
     texts, candidates for candidate texts). ``None`` when the texts cannot be linked to a
-    group (a CSV of texts, or no ids)."""
+    group (a CSV of texts, or no ids). ``mapping``: the dataset's mapping file."""
     from ..datasets import load
 
     if str(data).lower().endswith(TEXT_FILE_SUFFIXES):
         return None
-    ds = load(data)
+    ds = load(data, mapping=mapping or None)
     links = [("employee_id", ds.people), ("candidate_id", ds.candidates)]
     for id_col, table in links:
         if id_col in scored and scored[id_col].notna().any() and table is not None and group_by in table:
