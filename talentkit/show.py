@@ -18,7 +18,9 @@ def show_warnings(ds) -> None:
     """Display how the data was read (a snapshot's assumptions) and the loader's
     plausibility warnings as notes at the top of a report, escaped; nothing when there are
     none. Notes the data's name and row counts for the report's header block
-    (:func:`talentkit.record.record_data`)."""
+    (:func:`talentkit.record.record_data`). ``None`` (no dataset: a file of texts) shows nothing."""
+    if ds is None:
+        return
     summary = ds.summary()
     record_data(summary["source"], summary["rows"], summary["form"])
     assumptions = getattr(ds, "assumptions", None) or []

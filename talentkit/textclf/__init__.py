@@ -40,6 +40,7 @@ from ._texts import (
     GroupedFolds,
     estimates_by_group,
     estimates_linked,
+    is_text_file,
     language_of,
     load_texts,
     scores,
@@ -48,6 +49,7 @@ from ._texts import (
     tfidf_baseline,
     tfidf_classifier,
     tfidf_vectorizer,
+    texts_dataset,
     tune_threshold,
 )
 from ._models import (
@@ -71,4 +73,4 @@ from ._transformer import (
     save_classifier,
 )
 
-__all__ = ["ModelLoadError", "TextDataError", "CJK", "DEFAULT_POSITIVE", "EncodedTexts", "FinetuneConfig", "FittedTransformer", "GROUP_COLUMNS", "GroupedFolds", "LETTER", "Settings", "TEXT_FILE_SUFFIXES", "TextClassifier", "choose_device", "choose_settings", "class_weights", "embed", "estimates_by_group", "estimates_linked", "finetune", "fit_transformer", "language_of", "learning_rate_for", "load_model", "load_texts", "make_trainer", "max_length_for", "model_source", "output_dir", "predict_proba", "quiet", "resolve_model", "save_classifier", "scores", "shared_terms", "split", "tfidf_baseline", "tfidf_classifier", "tfidf_vectorizer", "token_lengths", "token_limit", "tune_threshold"]
+__all__ = ["ModelLoadError", "TextDataError", "CJK", "DEFAULT_POSITIVE", "EncodedTexts", "FinetuneConfig", "FittedTransformer", "GROUP_COLUMNS", "GroupedFolds", "LETTER", "Settings", "TEXT_FILE_SUFFIXES", "TextClassifier", "choose_device", "choose_settings", "class_weights", "embed", "estimates_by_group", "estimates_linked", "finetune", "fit_transformer", "is_text_file", "language_of", "learning_rate_for", "load_model", "load_texts", "make_trainer", "max_length_for", "model_source", "output_dir", "predict_proba", "quiet", "resolve_model", "save_classifier", "scores", "shared_terms", "split", "tfidf_baseline", "tfidf_classifier", "texts_dataset", "tfidf_vectorizer", "token_lengths", "token_limit", "tune_threshold"]

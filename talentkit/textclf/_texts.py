@@ -4,11 +4,12 @@ the TF-IDF baseline, and estimates by group."""
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 import time
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,9 @@ from ..errors import ParameterError, TextDataError
 from ..privacy import MIN_GROUP, grouped, suppress
 from ..record import record_data
 from ..stats import add_proportion
+
+if TYPE_CHECKING:
+    from ..datasets import Dataset
 
 TEXT_FILE_SUFFIXES = (".csv", ".csv.gz", ".tsv")  # a file of texts rather than a dataset
 
@@ -76,6 +80,25 @@ class FinetuneConfig(BaseModel):
 # --------------------------------------------------------------------------- data
 
 
+def is_text_file(source: str) -> bool:
+    """Whether ``source`` is a file of texts (CSV, Parquet...) rather than a dataset."""
+    return str(source).lower().endswith(TEXT_FILE_SUFFIXES) and Path(source).is_file()
+
+
+def texts_dataset(cfg: FinetuneConfig) -> "Dataset | None":
+    """The dataset whose texts table ``cfg`` reads (through its mapping), or ``None`` when
+    ``cfg.data`` is a file of texts: for the report's note of how the data was read. Loaded
+    once per kernel for a (data, mapping) pair, since the ladder reads it again."""
+    return None if is_text_file(cfg.data) else _dataset(cfg.data, cfg.mapping or None)
+
+
+@functools.lru_cache(maxsize=4)
+def _dataset(data: str, mapping: str | None) -> "Dataset":
+    from ..datasets import load
+
+    return load(data, mapping=mapping)
+
+
 def load_texts(cfg: FinetuneConfig) -> pd.DataFrame:
     """Rows with ``text``, ``y`` (1 = positive label), ``group`` and the original label.
 
@@ -84,7 +107,7 @@ def load_texts(cfg: FinetuneConfig) -> pd.DataFrame:
     that are not two values.
     """
     source = cfg.data
-    if source.lower().endswith(TEXT_FILE_SUFFIXES) and Path(source).is_file():
+    if is_text_file(source):
         from ..schema import read_table_file
 
         df, problems = read_table_file(Path(source))
@@ -92,9 +115,7 @@ def load_texts(cfg: FinetuneConfig) -> pd.DataFrame:
             raise TextDataError("; ".join(str(p) for p in problems))
         name = Path(source).name
     else:
-        from ..datasets import load
-
-        ds = load(source, mapping=cfg.mapping or None)
+        ds = texts_dataset(cfg)
         if ds.texts is None:
             raise TextDataError(f"{source}: the dataset has no texts table; add texts.csv or give a CSV of texts")
         df, name = ds.texts, f"{source} (texts)"
