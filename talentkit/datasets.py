@@ -260,20 +260,18 @@ def _read_dated_form(raw: dict, spec: Mapping, as_of, assumptions: list[str], pr
         raise DataError(problems, source_text)
     typed = typed_parts[0] if len(typed_parts) == 1 else pd.concat(typed_parts, ignore_index=True).set_axis(
         pd.RangeIndex(2, 2 + sum(map(len, typed_parts))))  # stacked: a row's line is its place in the stack
+    given_people = spec.form == "history" and "people" in raw  # snapshots give the people themselves
     if spec.form == "history":
-        given_people = raw.get("people")
-        people, moves, notes = histories.from_history(typed, spec.history, as_of, spec.attributes,
-                                                      given_people)
+        people, moves, notes = histories.from_history(typed, spec.history, as_of, spec.attributes, given_people)
     else:
         people, moves, notes = histories.from_snapshots(typed, as_of, spec.attributes)
-        given_people = None
     assumptions += notes
     if "moves" in raw:
         assumptions.append(f"{raw['moves'][1]} is not read: the {spec.form} gives the moves.")
     raw.pop("moves", None)
     if len(moves):  # nobody moved: no moves table, as in an event export without one
         raw["moves"] = (moves, f"{label} (as moves)")
-    if given_people is None:
+    if not given_people:
         raw["people"] = (people, f"{label} (as people)")
         return None
     return people.set_index("employee_id")[[s for s in histories.STATES if s in people.columns]]

@@ -162,10 +162,12 @@ def read_dates(values: pd.Series, rules: DateRules | None = None, *names: str) -
         lookup = dict(zip(unique.to_numpy(), pd.to_datetime(unique, format="%Y-%m-%d", errors="coerce").to_numpy()))
         days = pd.Series(text.where(present).map(lookup), index=values.index).astype("datetime64[ns]")
         return DateReading(days.dt.normalize(), "iso", how, present & days.isna(), int(open_end.sum()))
+    readings = {}  # each order's reading of the values, made once
     if given:
         order = given
     else:
-        fits = {o: _read_with(unique, o)[0].notna() for o in DATE_ORDERS} if len(unique) else {"iso": unique.notna()}
+        readings = {o: _read_with(unique, o) for o in DATE_ORDERS} if len(unique) else {}
+        fits = {o: r[0].notna() for o, r in readings.items()} if len(unique) else {"iso": unique.notna()}
         complete = [o for o, ok in fits.items() if ok.all()]
         if len(complete) > 1 and set(complete) != {"iso", "ymd"}:
             a, b = complete[:2]
@@ -175,7 +177,8 @@ def read_dates(values: pd.Series, rules: DateRules | None = None, *names: str) -
                 f"add to the mapping file dates: {{format: {a}}} or dates: {{format: {b}}} "
                 "(per column: dates: {format: {" + (names[0] if names else "column") + f": {a}}}}})"))
         order = complete[0] if complete else max(fits, key=lambda o: int(fits[o].sum()))
-    mapped, two_digit = _read_with(unique, order) if len(unique) else (unique.astype("datetime64[ns]"), unique.notna())
+    mapped, two_digit = readings.get(order) or (_read_with(unique, order) if len(unique) else
+                                                (unique.astype("datetime64[ns]"), unique.notna()))
     century_back = 0
     if two_digit.any():
         if rules.two_digit_years not in TWO_DIGIT_RULES:

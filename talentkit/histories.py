@@ -79,12 +79,6 @@ def level_order(levels, attributes: dict | None) -> list[str] | None:
     return None
 
 
-def _typed_dates(h: pd.DataFrame, column: str, file: str, rules, notes) -> tuple[pd.Series, list[Problem]]:
-    text = h[column].astype("string").str.strip()
-    blank = text.isna() | text.str.lower().isin(["", "na", "n/a", "nan", "null", "none", "-"]).fillna(True)
-    return coerce_dates(text.where(~blank), file, column, rules, notes)
-
-
 def typed_history(df: pd.DataFrame, file: str, spec, columns, rules, notes: list) -> tuple[
         pd.DataFrame | None, list[Problem], list[Problem]]:
     """The history's rows typed: ``employee_id``, ``start``, ``end``, the states present and
@@ -104,10 +98,10 @@ def typed_history(df: pd.DataFrame, file: str, spec, columns, rules, notes: list
         return None, problems, []
     out = pd.DataFrame({"employee_id": h["employee_id"].astype("string").str.strip()}, index=h.index)
     bad = []
-    out["start"], found = _typed_dates(h, spec.start, file, rules, notes)
+    out["start"], found = coerce_dates(h[spec.start], file, spec.start, rules, notes)
     bad += found
     if spec.end and spec.end in h.columns:
-        out["end"], found = _typed_dates(h, spec.end, file, rules, notes)
+        out["end"], found = coerce_dates(h[spec.end], file, spec.end, rules, notes)
         bad += found
     else:
         out["end"] = pd.Series(pd.NaT, index=h.index, dtype="datetime64[ns]")
@@ -141,6 +135,27 @@ def _kinds(from_level, to_level, reason, order, kinds: dict) -> np.ndarray:
     return out
 
 
+def _moves_between(rows: pd.DataFrame, continues: np.ndarray, ids, dates, order, reason=None,
+                   kinds: dict | None = None) -> pd.DataFrame:
+    """A move for each row of ``rows`` (sorted by person and time) that continues the row above
+    (``continues``) with another region, team or level: dated ``dates``, indexed by the row's
+    line, with its from and to states and its kind (:func:`_kinds`)."""
+    states = [s for s in STATES if s in rows.columns]
+    changed = np.zeros(len(rows), dtype=bool)
+    for s in states:
+        now, before = rows[s].astype(object).to_numpy(), rows[s].shift(1).astype(object).to_numpy()
+        changed |= continues & (now != before) & ~(pd.isna(now) & pd.isna(before))
+    moves = pd.DataFrame({"employee_id": np.asarray(ids)[changed], "date": np.asarray(dates)[changed]},
+                         index=rows["line"].to_numpy()[changed])
+    for s in states:
+        moves[f"from_{s}"] = rows[s].shift(1).to_numpy()[changed]
+        moves[f"to_{s}"] = rows[s].to_numpy()[changed]
+    none = [None] * len(moves)
+    moves["kind"] = _kinds(moves.get("from_level", none), moves.get("to_level", none),
+                           None if reason is None else np.asarray(reason)[changed], order, kinds or {})
+    return moves
+
+
 def _exit_rows(h: pd.DataFrame, kinds: dict, people_given: bool, notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The history without its exit rows (a reason the mapping's ``kinds:`` maps to voluntary,
     involuntary or exit), each person's rows after an exit a spell of its own
@@ -168,7 +183,7 @@ def _exit_rows(h: pd.DataFrame, kinds: dict, people_given: bool, notes: list[str
     return h[~is_exit], exits
 
 
-def from_history(h: pd.DataFrame, spec, as_of, attributes: dict | None, people: pd.DataFrame | None) -> tuple[
+def from_history(h: pd.DataFrame, spec, as_of, attributes: dict | None, people_given: bool = False) -> tuple[
         pd.DataFrame, pd.DataFrame, list[str]]:
     """People (hire, exit and the last state; ``None`` columns left to ``people`` when given)
     and moves from typed history rows (:func:`typed_history`, bad rows already set aside), and
@@ -177,7 +192,7 @@ def from_history(h: pd.DataFrame, spec, as_of, attributes: dict | None, people: 
     h = h[h["start"].notna()].copy()
     h["line"] = h.index
     h = h.sort_values(["employee_id", "start", "line"], kind="stable")
-    h, exits = _exit_rows(h, spec.kinds, people is not None, notes)
+    h, exits = _exit_rows(h, spec.kinds, people_given, notes)
     superseded = h["end"].notna() & (h["end"] == h["start"] - DAY)
     if superseded.any():
         notes.append(f"{int(superseded.sum()):,} assignment rows end the day before they start: superseded, dropped.")
@@ -197,24 +212,15 @@ def from_history(h: pd.DataFrame, spec, as_of, attributes: dict | None, people: 
         notes.append(f"{int(gaps.sum()):,} gaps between assignments ({days:,} person-days): the person counts as "
                      "employed, in the unit of the assignment before the gap, until the next one starts.")
     states = [s for s in STATES if s in h.columns]
-    changed = np.zeros(len(h), dtype=bool)
-    for s in states:
-        now, before = h[s].astype(object).to_numpy(), h[s].shift(1).astype(object).to_numpy()
-        changed |= same & (now != before) & ~(pd.isna(now) & pd.isna(before))
     order = level_order(h["level"], attributes) if "level" in h else None
-    moves = pd.DataFrame({"employee_id": person[changed], "date": h["start"].to_numpy()[changed]},
-                         index=h["line"].to_numpy()[changed])
-    for s in states:
-        moves[f"from_{s}"] = h[s].shift(1).to_numpy()[changed]
-        moves[f"to_{s}"] = h[s].to_numpy()[changed]
-    moves["kind"] = _kinds(moves.get("from_level", [None] * len(moves)), moves.get("to_level", [None] * len(moves)),
-                           h["reason"].to_numpy()[changed] if "reason" in h else None, order, spec.kinds)
+    moves = _moves_between(h, same, person, h["start"].to_numpy(), order,
+                           h["reason"].to_numpy() if "reason" in h else None, spec.kinds)
     first = h.groupby("employee_id", sort=False).head(1)
     last = h.groupby("employee_id", sort=False).tail(1).set_index("employee_id")
     out = pd.DataFrame({"employee_id": first["employee_id"].to_numpy()}, index=first["line"].to_numpy())
     for s in states:
         out[s] = last.loc[out["employee_id"], s].to_numpy()
-    if people is None:
+    if not people_given:
         out["hire_date"] = first["start"].to_numpy()
         end = last.loc[out["employee_id"], "end"].to_numpy()
         closed = pd.notna(end) & ((end < np.datetime64(as_of)) if as_of is not None else True)
@@ -268,19 +274,9 @@ def from_snapshots(s: pd.DataFrame, as_of, attributes: dict | None) -> tuple[pd.
     people["exit_date"] = np.asarray(exit_date, dtype="datetime64[ns]")
     people.index = firsts["line"].to_numpy()
     states = [c for c in STATES if c in s.columns]
-    changed = np.zeros(len(s), dtype=bool)
-    for c in states:
-        now, prev = s[c].astype(object).to_numpy(), s[c].shift(1).astype(object).to_numpy()
-        changed |= ~new_spell & (now != prev) & ~(pd.isna(now) & pd.isna(prev))
-    moves = pd.DataFrame({"employee_id": s["person"].to_numpy()[changed],
-                          "date": (days[np.maximum(k - 1, 0)] + np.timedelta64(1, "D"))[changed]},
-                         index=s["line"].to_numpy()[changed])
-    for c in states:
-        moves[f"from_{c}"] = s[c].shift(1).to_numpy()[changed]
-        moves[f"to_{c}"] = s[c].to_numpy()[changed]
     order = level_order(s["level"], attributes) if "level" in s else None
-    moves["kind"] = _kinds(moves.get("from_level", [None] * len(moves)), moves.get("to_level", [None] * len(moves)),
-                           None, order, {})
+    moves = _moves_between(s, ~new_spell, s["person"].to_numpy(), days[np.maximum(k - 1, 0)] + np.timedelta64(1, "D"),
+                           order)
     notes = [f"Read as {len(days)} snapshots ({pd.Timestamp(days[0]):%Y-%m-%d} .. {pd.Timestamp(days[-1]):%Y-%m-%d}) "
              f"of {s['employee_id'].nunique():,} people: nothing is dated finer than the snapshots. A person missing "
              "from the next snapshot left the day after the last one seen; one first seen later was hired the day "
@@ -311,10 +307,10 @@ def typed_snapshots(df: pd.DataFrame, file: str, spec, columns, rules, notes: li
     if per_file:
         out["snapshot_date"] = s[PERIOD_DAY].astype("datetime64[ns]")
     else:
-        out["snapshot_date"], found = _typed_dates(s, spec.date, file, rules, notes)
+        out["snapshot_date"], found = coerce_dates(s[spec.date], file, spec.date, rules, notes)
         bad += found
     if "hire_date" in s.columns:
-        out["hire_date"], found = _typed_dates(s, "hire_date", file, rules, notes)
+        out["hire_date"], found = coerce_dates(s["hire_date"], file, "hire_date", rules, notes)
         bad += found
     for state in STATES:
         if state in s.columns:

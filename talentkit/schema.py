@@ -245,7 +245,7 @@ def _coerce_column(s: pd.Series, kind, file: str, column: str, decimal: str | No
         if pd.api.types.is_datetime64_any_dtype(s):
             out = pd.to_datetime(s).dt.tz_localize(None) if getattr(s.dt, "tz", None) else s
             return out.astype("datetime64[ns]").dt.normalize(), problems
-        return coerce_dates(s.where(~missing), file, column, dates, notes)
+        return coerce_dates(s, file, column, dates, notes)
     if kind == "bool":
         if pd.api.types.is_bool_dtype(s):
             return s.astype("boolean"), problems
@@ -268,10 +268,11 @@ def _coerce_column(s: pd.Series, kind, file: str, column: str, decimal: str | No
 
 def coerce_dates(values: pd.Series, file: str, column: str, rules: DateRules | None = None,
                  notes: list | None = None) -> tuple[pd.Series, list[Problem]]:
-    """``values`` (text, blanks as ``NA``) read as days by :func:`talentkit.dates.read_dates`:
+    """``values`` (text as written; blanks by :data:`MISSING_TOKENS`) read as days by :func:`talentkit.dates.read_dates`:
     a problem per value not read (its fix names the order the column was read in), or one for a
     column that needs a line in the mapping. How a column not written YYYY-MM-DD was read, its
     open ends and its two-digit years are added to ``notes`` (said atop reports)."""
+    values = values.where(~_is_missing(values))
     reading = read_dates(values, rules, column)
     if reading.problem:
         first = values.dropna().index

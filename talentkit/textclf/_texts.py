@@ -4,7 +4,6 @@ the TF-IDF baseline, and estimates by group."""
 from __future__ import annotations
 
 import difflib
-import functools
 import math
 import re
 import time
@@ -87,16 +86,10 @@ def is_text_file(source: str) -> bool:
 
 def texts_dataset(cfg: FinetuneConfig) -> "Dataset | None":
     """The dataset whose texts table ``cfg`` reads (through its mapping), or ``None`` when
-    ``cfg.data`` is a file of texts: for the report's note of how the data was read. Loaded
-    once per kernel for a (data, mapping) pair, since the ladder reads it again."""
-    return None if is_text_file(cfg.data) else _dataset(cfg.data, cfg.mapping or None)
-
-
-@functools.lru_cache(maxsize=4)
-def _dataset(data: str, mapping: str | None) -> "Dataset":
+    ``cfg.data`` is a file of texts: for the report's note of how the data was read."""
     from ..datasets import load
 
-    return load(data, mapping=mapping)
+    return None if is_text_file(cfg.data) else load(cfg.data, mapping=cfg.mapping or None)
 
 
 def load_texts(cfg: FinetuneConfig) -> pd.DataFrame:
