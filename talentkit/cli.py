@@ -272,7 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
     data_sub = data.add_subparsers(dest="data_command", required=True)
     make = data_sub.add_parser("make", help="write the built-in synthetic dataset as CSV files")
     make.add_argument("--out", required=True, help="folder to write")
-    make.add_argument("--size", choices=["small", "default", "large"], default="default")
+    make.add_argument("--size", default="default",
+                      help="small, default, large, or a people count (30k, 100000): the default company scaled")
     make.add_argument("--seed", type=int, default=0)
     make.add_argument("--force", action="store_true", help="write into a folder that is not empty")
     make.add_argument("--form", choices=["events", "history", "snapshots"], default="events",

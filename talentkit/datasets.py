@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import histories, schema, snapshot
+from . import histories, pooling, schema, snapshot
 from .errors import DataError, ParameterError, Problem
 from .dates import parse_day
 from .mapping import FORM_TABLES, Mapping, check_mapping, read_mapping_file
@@ -43,6 +43,7 @@ class Dataset:
     assumptions: list = field(default_factory=list)  # what reading the data assumed, said atop reports
     generated_ids: bool = False  # ids made from row numbers (a snapshot without ids): never shown
     attributes: dict = field(default_factory=dict)  # people's extra columns -> {"kind": ..., "order": [...]}
+    hierarchy: dict = field(default_factory=dict)  # finer people column -> coarser (mapping's hierarchy:)
     set_aside: SetAside | None = None  # rows set aside (bad_rows: set_aside): counts for reports, rows for --set-aside-to
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -98,10 +99,12 @@ def parse_builtin(source: str) -> tuple[str, int, str] | None:
             language = part
         elif re.fullmatch(r"\d+", part):
             seed = int(part)
+        elif re.fullmatch(r"\d+(\.\d+)?k", part):  # a people count: the default company scaled
+            size = part
         else:
             raise DataError([Problem(source, f"unknown built-in dataset option '{part}'",
                                      "use synthetic, synthetic:small, synthetic:<seed> or synthetic:small:<seed>, "
-                                     "with :zh for Chinese texts")])
+                                     "a people count such as synthetic:30k, with :zh for Chinese texts")])
     return size, seed, language
 
 
@@ -166,9 +169,14 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
         found, more = plausibility(typed, file_names, given_as_of)
         warnings += more
         problems += _set_aside(typed, raw, file_names, found, aside)
+    if not problems and spec.hierarchy:
+        problems += pooling.check_hierarchy(typed["people"], spec.hierarchy, file_names.get("people", "people"))
     if problems:
         raise DataError(problems, source_text)
     ds = _dataset(typed, source_text, warnings, form, assumptions, kinds, as_of, aside, file_names)
+    if spec.hierarchy:  # a person's department on a day is their team's: moves carry each level
+        ds.hierarchy, ds.moves = dict(spec.hierarchy), pooling.with_parent_moves(ds.moves, ds.people, spec.hierarchy)
+        ds.warnings += pooling.unplaced(ds.moves, spec.hierarchy, file_names.get("moves", "moves"))
     if regions:
         ds = subset(ds, regions)
         require_group(len(ds.people), min_group, "the selected regions")

@@ -5,7 +5,8 @@ A mapping file (YAML) says once what the kit cannot see in the files: which colu
 ``events``, ``snapshot``, ``history`` or ``snapshots``), the day it describes (``as_of:``), how
 dates and numbers are written (``dates:``, ``decimal:``), what to do with rows that cannot be
 read (``bad_rows:``, ``max_set_aside:``), and how a form other than ``events`` is read
-(``snapshot:``, ``history:``, ``snapshots:``). One pydantic model, :class:`MappingFile`,
+(``snapshot:``, ``history:``, ``snapshots:``), and which unit columns nest in which
+(``hierarchy:``, :mod:`talentkit.pooling`). One pydantic model, :class:`MappingFile`,
 describes the whole file, so a mistyped key names the closest one and every mistake is
 listed at once; :func:`check_mapping` adds the checks of column and file names.
 """
@@ -90,6 +91,8 @@ class MappingFile(_Strict):
     max_set_aside: float = Field(0.01, gt=0, le=0.5)  # a share of each table's rows
     history: HistoryKey | None = None
     snapshots: SnapshotsKey | None = None
+    # finer column -> coarser column, e.g. {team: department, department: division}: group at any level
+    hierarchy: dict[str, str] | None = None
 
     @field_validator("files_outside_folder", mode="before")
     @classmethod
@@ -191,6 +194,7 @@ class Mapping:
     max_set_aside: float = 0.01
     history: HistoryKey | None = None
     snapshots: SnapshotsKey | None = None
+    hierarchy: dict | None = None  # finer people column -> coarser (talentkit.pooling)
 
 
 def check_mapping(columns, files=None, where: str = "the column mapping") -> Mapping:
@@ -213,6 +217,7 @@ def check_mapping(columns, files=None, where: str = "the column mapping") -> Map
         out.bad_rows, out.max_set_aside = doc.bad_rows, doc.max_set_aside
         out.snapshot, out.history, out.snapshots = doc.snapshot, doc.history, doc.snapshots
         out.attributes = _check_dict(doc.attributes, "attributes", nested=None)
+        out.hierarchy = doc.hierarchy
         given = [key for key in ("snapshot", "history", "snapshots") if getattr(doc, key) is not None]
         out.form = doc.form or (given[0] if given else None)  # a form's own key says the form
         if out.form in ("history", "snapshots") and getattr(out, out.form) is None:

@@ -6,7 +6,7 @@ r"""The talent network as a graph (organisational network analysis, with network
   on the session's day); edge weights are attendances, and internal moves between the
   units are kept beside them (``moves``).
 * Brokers: betweenness centrality (Brandes 2001; estimated from ``SAMPLED_PIVOTS`` random
-  pivots, seeded, above ``EXACT_UP_TO`` nodes), Burt's constraint :math:`c_i = \sum_j (p_{ij} + \sum_q p_{iq}p_{qj})^2`
+  pivots, seeded, above ``EXACT_UP_TO`` nodes; fewer on a very large graph: :func:`pivots_for`), Burt's constraint :math:`c_i = \sum_j (p_{ij} + \sum_q p_{iq}p_{qj})^2`
   and effective size (Burt 1992), on the undirected, weighted person graph.
 * Communities: Louvain (Blondel et al. 2008), compared with the formal teams by adjusted
   Rand index and normalized mutual information.
@@ -42,6 +42,19 @@ from .timeline import GroupCoder, day_numbers
 
 EXACT_UP_TO = 1500  # nodes: exact betweenness up to here, sampled pivots above
 SAMPLED_PIVOTS = 200  # error of a sampled betweenness ~ 1/sqrt(pivots): enough to rank brokers
+PIVOT_WORK = 5_000_000  # pivots x edges a sampled betweenness may cost before it takes fewer pivots
+MIN_PIVOTS = 50
+
+
+def pivots_for(nodes: int, edges: int) -> int | None:
+    r"""Pivots of a sampled betweenness: none (exact) up to ``EXACT_UP_TO`` nodes, else
+    ``SAMPLED_PIVOTS``, fewer on a graph so large that they would cost more than
+    ``PIVOT_WORK`` edge visits (each pivot is one breadth-first search over every edge), at
+    least ``MIN_PIVOTS``. Brandes and Pich (2007): the estimate from :math:`k` pivots is
+    unbiased, its relative error about :math:`1/\sqrt{k}` for the central nodes."""
+    if nodes <= EXACT_UP_TO:
+        return None
+    return int(max(MIN_PIVOTS, min(SAMPLED_PIVOTS, PIVOT_WORK // max(edges, 1))))
 
 
 def _require_sharing(ds: Dataset) -> None:
@@ -132,15 +145,44 @@ def brokers(g: nx.DiGraph, k: int | None = None, seed: int = 0) -> pd.DataFrame:
     than ``EXACT_UP_TO`` nodes and ``k`` is not given), Burt's constraint, effective size and
     degree (distinct contacts), on the undirected graph with summed weights."""
     u = undirected(g)
-    if k is None and u.number_of_nodes() > EXACT_UP_TO:
-        k = SAMPLED_PIVOTS
+    if k is None:
+        k = pivots_for(u.number_of_nodes(), u.number_of_edges())
     between = nx.betweenness_centrality(u, k=k, seed=seed if k else None)
     constraint = nx.constraint(u, weight="weight")
-    eff = nx.effective_size(u, weight="weight")
+    eff = effective_size(u)
     t = pd.DataFrame({"betweenness": between, "constraint": constraint, "effective_size": eff,
                       "degree": dict(u.degree())})
     t.index.name = "person"
-    return t.reset_index()
+    t = t.reset_index()
+    t.attrs["talentkit.pivots"] = k  # None: exact
+    return t
+
+
+def effective_size(u: nx.Graph, weight: str = "weight", chunk: int = 20_000) -> dict:
+    r"""Burt's effective size of every node of ``u``:
+    :math:`E_i = \sum_{j \in N(i)} \left(1 - \sum_{q} p_{iq} m_{jq}\right)`, with :math:`p_{iq}` the
+    mutual weight of :math:`i` and :math:`q` over :math:`i`'s total, and :math:`m_{jq}` over
+    :math:`j`'s largest (Burt 1992; networkx ``effective_size``'s definition, which its
+    per-node form computes). networkx's all-nodes form multiplies two dense
+    :math:`n \times n` matrices (5 GB at 18,000 people); here the inner sum is taken only over
+    the graph's edges, in chunks, from sparse matrices: memory grows with the edges. NaN for
+    an isolated node."""
+    import scipy.sparse as sparse
+
+    A = nx.adjacency_matrix(u, weight=weight).astype(float).tocsr()
+    mutual = (A + A.T).tocsr()
+    totals = np.asarray(mutual.sum(axis=1)).ravel()
+    with np.errstate(divide="ignore"):
+        p = (sparse.diags(1 / totals) @ mutual).tocsr()
+        m = (sparse.diags(1 / mutual.max(axis=1).toarray().ravel()) @ mutual).tocsr()
+    rows, cols = p.nonzero()
+    redundancy = np.zeros(len(rows))
+    for s in range(0, len(rows), chunk):
+        part = slice(s, s + chunk)
+        redundancy[part] = np.asarray(p[rows[part]].multiply(m[cols[part]]).sum(axis=1)).ravel()
+    out = np.bincount(rows, weights=1 - redundancy, minlength=len(totals))
+    out[(totals - mutual.diagonal()) == 0] = np.nan
+    return dict(zip(u, out.tolist()))
 
 
 def undirected(g: nx.DiGraph) -> nx.Graph:
@@ -290,7 +332,9 @@ def top_brokers(g: nx.DiGraph, ds: Dataset, unit: str = "region", min_group: int
     """The ``top`` people by betweenness (:func:`brokers`) that :func:`shown_people` may show:
     pseudonyms, each one's unit, only people with at least ``min_group`` contacts."""
     ranked = brokers(g).sort_values("betweenness", ascending=False, kind="stable")
-    return shown_people(ranked, ds, unit, min_group).head(top)
+    shown = shown_people(ranked, ds, unit, min_group).head(top)
+    shown.attrs["talentkit.pivots"] = ranked.attrs.get("talentkit.pivots")
+    return shown
 
 
 @dataclass

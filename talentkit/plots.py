@@ -19,6 +19,7 @@ import seaborn as sns
 from . import theme
 from .labels import label_and_unit, value_label
 from .markup import plot_label, plot_labels
+from .pooling import OTHER
 from .privacy import (
     MIN_GROUP,
     SUPPRESSED,
@@ -29,6 +30,12 @@ from .privacy import (
 
 PALETTE = theme.SEQUENTIAL  # ordered values (bars by group, heat maps)
 theme.apply()
+
+
+def _name(key) -> str:
+    """A column key as a figure names it: the tables' label, or a user's ``snake_case``
+    column with spaces (``pay_band`` -> ``pay band``)."""
+    return value_label(label_and_unit(key)[0])
 
 
 def _gate(table, what: str, min_group: int | None) -> int:
@@ -46,50 +53,110 @@ def _fmt(ax, percent: bool):
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
 
 
+MANY_GROUPS = 12  # more groups than this: bars turn horizontal, trends highlight a few
+HIGHLIGHTED = 5  # the groups a trend of many groups draws in colour (the largest)
+
+
+def _order_for_bars(t: pd.DataFrame, group_by: str, measure: str, shown: pd.Series) -> np.ndarray:
+    """Rows sorted by the measure, largest first; hidden groups after them, pooled "Other" last."""
+    other = t[group_by].astype(str).str.startswith(OTHER + " (").to_numpy()
+    value = t[measure].where(shown, np.nan).astype(float).to_numpy()
+    return np.lexsort((np.arange(len(t)), -np.nan_to_num(value, nan=-np.inf), np.isnan(value), other))
+
+
 def kpi_bars(table: pd.DataFrame, group_by: str, measure: str, title: str | None = None,
              percent: bool = True, min_group: int | None = None):
     """Bars of ``measure`` per ``group_by`` with its ``_lo``/``_hi`` interval (a table from
-    ``metrics.workforce``); suppressed groups show ``<min_group`` and no bar."""
+    ``metrics.workforce``); suppressed groups show ``<min_group`` and no bar. More than
+    :data:`MANY_GROUPS` groups: horizontal bars, sorted, the pooled "Other" last, the figure
+    as tall as its rows need."""
     min_group = _gate(table, "kpi_bars", min_group)
-    fig, ax = plt.subplots(figsize=(7, 3.6))
     t = table.reset_index(drop=True)
-    x = np.arange(len(t))
     shown = _visible(t) & t[measure].notna()
+    horizontal = len(t) > MANY_GROUPS
+    if horizontal:
+        order = _order_for_bars(t, group_by, measure, shown)
+        t, shown = t.iloc[order].reset_index(drop=True), shown.iloc[order].reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.26 * len(t)) if horizontal else (7, 3.6))
+    x = np.arange(len(t))
     values = t[measure].where(shown, 0)
-    ax.bar(x, values, color=sns.color_palette(PALETTE, len(t)))
+    err = None
     if f"{measure}_lo" in t:
-        err = np.vstack([(values - t[f"{measure}_lo"]).where(shown, 0), (t[f"{measure}_hi"] - values).where(shown, 0)])
-        ax.errorbar(x, values, yerr=np.clip(err.astype(float), 0, None), fmt="none", ecolor="#333", capsize=3)
-    for i in np.flatnonzero(~shown.to_numpy()):
-        ax.text(i, 0, f"<{min_group}", ha="center", va="bottom", color="#b00020", fontsize=9)
+        err = np.clip(np.vstack([(values - t[f"{measure}_lo"]).where(shown, 0),
+                                 (t[f"{measure}_hi"] - values).where(shown, 0)]).astype(float), 0, None)
     labels = plot_labels(t[group_by])
-    tilt = len(t) > 6 or max((len(v) for v in labels), default=0) * len(t) > 60  # long labels would overlap
-    ax.set_xticks(x, labels, rotation=30 if tilt else 0, ha="right" if tilt else "center")
-    ax.set_ylabel(label_and_unit(measure)[0])
-    ax.set_title(plot_label(title or f"{label_and_unit(measure)[0]} by {label_and_unit(group_by)[0].lower()}", 100))
-    _fmt(ax, percent)
+    name, axis = label_and_unit(measure)[0], ax.yaxis
+    if horizontal:
+        ax.barh(x, values, color=sns.color_palette(PALETTE, len(t)))
+        if err is not None:
+            ax.errorbar(values, x, xerr=err, fmt="none", ecolor="#333", capsize=2)
+        for i in np.flatnonzero(~shown.to_numpy()):
+            ax.text(0, i, f" <{min_group}", ha="left", va="center", color="#b00020", fontsize=8)
+        ax.set_yticks(x, labels, fontsize=8)
+        ax.set_ylim(len(t) - 0.5, -0.5)  # the largest at the top
+        ax.set_xlabel(name)
+        axis = ax.xaxis
+    else:
+        ax.bar(x, values, color=sns.color_palette(PALETTE, len(t)))
+        if err is not None:
+            ax.errorbar(x, values, yerr=err, fmt="none", ecolor="#333", capsize=3)
+        for i in np.flatnonzero(~shown.to_numpy()):
+            ax.text(i, 0, f"<{min_group}", ha="center", va="bottom", color="#b00020", fontsize=9)
+        tilt = len(t) > 6 or max((len(v) for v in labels), default=0) * len(t) > 60  # long labels would overlap
+        ax.set_xticks(x, labels, rotation=30 if tilt else 0, ha="right" if tilt else "center")
+        ax.set_ylabel(name)
+    ax.set_title(plot_label(title or f"{name} by {_name(group_by).lower()}", 100))
+    if percent:
+        axis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     fig.tight_layout()
     return fig
 
 
 def trend(table: pd.DataFrame, period: str, measure: str, hue: str | None = None, title: str | None = None,
-          percent: bool = True):
-    """``measure`` over ``period`` (quarter or year), one line per ``hue``; suppressed points are gaps."""
+          percent: bool = True, overall: pd.DataFrame | None = None, highlight: int = HIGHLIGHTED):
+    """``measure`` over ``period`` (quarter or year), one line per ``hue``; suppressed points
+    are gaps. ``overall`` (the same measure ungrouped) is drawn as a black line. More than
+    :data:`MANY_GROUPS` groups: the ``highlight`` largest (most people over the periods) in
+    colour over the rest in grey, and the legend names only those."""
     _gate(table, "trend", None)
     t = table.copy()
     if not pd.api.types.is_string_dtype(t[period]):
         t[period] = t[period].astype(str)  # years as categories, not a continuous axis
     t.loc[~_visible(t), measure] = np.nan
+    periods = list(dict.fromkeys(t[period]))
+    fig, ax = plt.subplots(figsize=(8.5, 3.8))
+    x = {p: i for i, p in enumerate(periods)}
     if hue:
         t[hue] = plot_labels(t[hue])
-    fig, ax = plt.subplots(figsize=(8, 3.6))
-    sns.lineplot(data=t, x=period, y=measure, hue=hue, marker="o", ax=ax, sort=False)
-    ax.set_title(plot_label(title or f"{label_and_unit(measure)[0]} by {label_and_unit(period)[0].lower()}", 100))
+        sizes = t.groupby(hue, sort=False)["n"].sum() if "n" in t else t.groupby(hue, sort=False).size()
+        many = sizes.size > MANY_GROUPS
+        top = list(sizes.sort_values(ascending=False, kind="stable").index[:highlight]) if many else list(sizes.index)
+        colours = dict(zip(top, sns.color_palette(theme.PALETTE, len(top))))
+        lines = dict(tuple(t.groupby(hue, sort=False)))
+        for group, rows in lines.items():  # the rest in grey, under the highlighted
+            if group not in colours:
+                ax.plot(rows[period].map(x), rows[measure], color="#c8c8c8", lw=0.8, zorder=1)
+        for group in top:  # largest first, in the legend too
+            rows = lines[group]
+            ax.plot(rows[period].map(x), rows[measure], marker="o", color=colours[group], label=group, zorder=3)
+        if many:
+            ax.plot([], [], color="#c8c8c8", lw=0.8, label=f"the other {sizes.size - len(top)} groups")
+    else:
+        ax.plot(t[period].map(x), t[measure], marker="o", zorder=3)
+    if overall is not None:
+        o = overall.copy()
+        o[period] = o[period].astype(str)
+        o.loc[~_visible(o), measure] = np.nan
+        ax.plot(o[period].map(x), o[measure], color="black", lw=2, ls="--", label="everyone", zorder=4)
+    name = label_and_unit(measure)[0]
+    ax.set_xticks(range(len(periods)), periods, rotation=45)
+    ax.set_title(plot_label(title or f"{name} by {_name(period).lower()}", 100))
     ax.set_xlabel("")
-    ax.tick_params(axis="x", rotation=45)
+    ax.set_ylabel(name)
     _fmt(ax, percent)
-    if hue:
-        ax.legend(title=hue, fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
+    if hue or overall is not None:
+        ax.legend(title=_name(hue) if hue else None, fontsize=8, bbox_to_anchor=(1.01, 1),
+                  loc="upper left")
     fig.tight_layout()
     return fig
 
@@ -122,7 +189,7 @@ def km_panels(curves: list, horizon_months: float | None = None):
     fig, axes = plt.subplots(1, max(len(curves), 1), figsize=(5.2 * max(len(curves), 1), 4), squeeze=False)
     for ax, c in zip(axes[0], curves):
         _draw_km(ax, c, horizon_months)
-        ax.set_title(plot_label(f"by {c.group_by}", 60))
+        ax.set_title(plot_label(f"by {_name(c.group_by)}", 60))
         ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -140,10 +207,11 @@ def funnel(table: pd.DataFrame | None, group_by: str = "channel",
     long = t.melt(id_vars=[group_by], value_vars=list(stages), var_name="stage", value_name="count")
     long["share"] = long["count"] / long[group_by].map(t.set_index(group_by)["applied"])
     fig, ax = plt.subplots(figsize=(8, 3.8))
-    sns.barplot(data=long, x="stage", y="share", hue=group_by, ax=ax, palette=theme.PALETTE)
+    sns.barplot(data=long, x="stage", y="share", hue=group_by, ax=ax,
+                palette=sns.color_palette(theme.PALETTE, t[group_by].nunique()))
     ax.set_yscale("log")
     ax.set_ylabel("share of applicants (log scale)")
-    ax.set_title(f"Recruiting funnel by {group_by}")
+    ax.set_title(f"Recruiting funnel by {_name(group_by).lower()}")
     ax.legend(fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
     fig.tight_layout()
     return fig
@@ -168,7 +236,7 @@ def heatmap(table: pd.DataFrame, group_by: str, measures: list[str], title: str 
             ax.text(j + 0.5, i + 0.5, f"<{min_group}", ha="center", va="center", fontsize=8, color="#b00020")
     ax.set_xticklabels([label_and_unit(m)[0] for m in measures], rotation=20, ha="right")
     ax.set_ylabel("")
-    ax.set_title(plot_label(title or f"{group_by} at a glance (colour: rank within each column)", 100))
+    ax.set_title(plot_label(title or f"{_name(group_by)} at a glance (colour: rank within each column)", 100))
     fig.tight_layout()
     return fig
 

@@ -146,3 +146,36 @@ def percentile_bootstrap(statistic, n: int, resamples: int, seed: int = 0,
         warnings.simplefilter("ignore", RuntimeWarning)  # a component missing in every resample: nan
         lo, hi = np.nanpercentile(draws, [tail, 100 - tail], axis=0)
     return lo, hi, draws
+
+
+BOOTSTRAP_WORK = 1_000_000  # rows x resamples a bootstrap of a refitted model may cost before it takes fewer
+MIN_RESAMPLES = 50
+
+
+def resamples_for(n: int, wanted: int, work: int = BOOTSTRAP_WORK, least: int = MIN_RESAMPLES) -> int:
+    """How many bootstrap resamples of ``n`` rows to draw: ``wanted`` while ``n * wanted``
+    is at most ``work``, else fewer in proportion (at least ``least``), so the cost of a
+    bootstrap that refits a model stops growing with the data; the interval's Monte Carlo
+    error (:func:`percentile_mc_error`) says what that costs in precision."""
+    return int(max(least, min(wanted, work // max(n, 1))))
+
+
+def percentile_mc_error(draws: np.ndarray, level: float = 0.95, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+    r"""Monte Carlo error of a percentile interval's two ends, per component: half the
+    distance between the order statistics that bracket each end with 95% confidence. The
+    number of the :math:`B` draws below the :math:`q` quantile is binomial
+    :math:`(B, q)`, so the quantile lies between the order statistics of ranks
+    :math:`Bq \mp z\sqrt{Bq(1-q)}` (the distribution-free interval for a quantile:
+    Conover, *Practical Nonparametric Statistics*, 1999, sec. 3.2). Zero when the draws agree."""
+    out = []
+    for q in ((1 - level) / 2, (1 + level) / 2):
+        b = np.sum(~np.isnan(draws), axis=0).astype(float)
+        spread = z * np.sqrt(b * q * (1 - q))
+        lo_q = np.clip((b * q - spread) / np.maximum(b, 1), 0, 1)
+        hi_q = np.clip((b * q + spread) / np.maximum(b, 1), 0, 1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            cols = [(np.nanquantile(draws[:, j], hi_q[j]) - np.nanquantile(draws[:, j], lo_q[j])) / 2
+                    if b[j] > 0 else np.nan for j in range(draws.shape[1])]
+        out.append(np.asarray(cols, dtype=float))
+    return out[0], out[1]

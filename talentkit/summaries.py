@@ -8,6 +8,7 @@ the notebooks only call these functions.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .markup import md, percent
@@ -263,7 +264,42 @@ def cox_notes(cox):
         lines.append(PH_HOLDS)
     if cox.left_out:
         lines.append("Left out of the model: {items}.")
+    if getattr(cox, "time_grid", ""):
+        values["grid"] = cox.time_grid
+        lines.append("With this many spells, tenure is counted in whole {grid}s (each spell's end rounded up, its "
+                     "entry down; ties by Efron's method): a grouped-time Cox model, which keeps the fit to seconds "
+                     "and moves a hazard ratio far less than its interval.")
     return md("\n\n".join(lines), **values)
+
+
+def pooling_note(pooled):
+    """What pooling did to a notebook's grouping (:class:`talentkit.pooling.Pooling`, applied)."""
+    return md("{s}.", s=pooled.sentence())
+
+
+def betweenness_note(table):
+    """How the brokers' betweenness was computed: exactly, or from how many sampled pivots
+    and with what relative error (``attrs["talentkit.pivots"]``, set by ``network.brokers``)."""
+    k = table.attrs.get("talentkit.pivots")
+    if not k:
+        return md("Betweenness is exact: every shortest path between two people is counted.")
+    return md("Betweenness is estimated from {k} randomly chosen people's shortest paths (seeded; Brandes and Pich, "
+              "2007): unbiased, with a relative error of about {e:.0%} for the most central people, enough to rank "
+              "brokers but not to compare close ones.", k=k, e=1 / np.sqrt(k))
+
+
+def bootstrap_note(table):
+    """How many bootstrap resamples a table's intervals rest on, and their Monte Carlo error
+    (``attrs["talentkit.bootstrap"]``, set by ``drivers.odds_ratios``)."""
+    b = table.attrs.get("talentkit.bootstrap")
+    if not b:
+        return md("")
+    values = dict(r=b["resamples"], w=b["wanted"], f=float(np.exp(b["mc_error"])))
+    line = "Intervals from {r:,} bootstrap resamples"
+    if b["resamples"] < b["wanted"]:
+        line += " (not {w:,}: on this many people each resample refits the model, so fewer are drawn)"
+    return md(line + "; the Monte Carlo error of an interval's end is at most a factor of {f:.2f} on the odds "
+              "ratio (95% distribution-free bounds on each percentile).", **values)
 
 
 def drivers_summary(data, screening, cox, comparison, fair, protected: str):

@@ -2,7 +2,10 @@
 
 Knobs (module constants, documented where they stand):
 
-* ``SIZES``: people employed at the start and hires over the period, per size;
+* ``SIZES``: people employed at the start and hires over the period, per size; any other
+  people count (``"30k"``, ``"100000"``: :func:`size_counts`) scales the default company,
+  and splits each team into sub-teams of about ``PEOPLE_PER_TEAM`` people (``"US Language
+  07"``), as a large organisation has hundreds of units;
 * ``REGIONS``: each region's share of hiring, international share, channel mix,
   turnover multiplier and the share of sharing sessions it records;
 * ``VOLUNTARY_BASE`` and the hazard multipliers by level, skill, pay band, manager
@@ -23,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +40,7 @@ AS_OF = START + pd.DateOffset(months=MONTHS) - pd.Timedelta(days=1)
 
 # size -> (employed at the start, hires over the period, retention texts, attraction texts)
 SIZES = {"small": (130, 170, 400, 300), "default": (1300, 1700, 2400, 1600), "large": (13000, 17000, 6000, 4000)}
+PEOPLE_PER_TEAM = 130  # a scaled company's teams: as many as keep about this many people each (ever employed)
 
 SKILLS = ["NLP", "CV", "Speech", "RecSys", "ML Infra", "Data Science"]
 LEVELS = ["L1", "L2", "L3", "L4", "L5"]
@@ -211,12 +216,12 @@ def generate(size: str = "default", seed: int = 0, language: str = "en") -> dict
     ``language="zh"`` writes the texts in Chinese (same writers, labels and draws)."""
     if language not in ("en", "zh"):
         raise ParameterError(f"language must be en or zh, not {language!r}")
-    if size not in SIZES:
-        raise ParameterError(f"size must be one of {sorted(SIZES)}, not {size!r}")
+    n_start, n_hires, n_ret_texts, n_att_texts = size_counts(size)
     rng = np.random.default_rng(seed)
-    n_start, n_hires, n_ret_texts, n_att_texts = SIZES[size]
     regions = list(REGIONS)
-    teams = [(r, f"{r} {t}") for r in regions for t in REGIONS[r]["teams"]]
+    split = _team_split(size, n_start + n_hires)
+    teams = [(r, f"{r} {t}" + (f" {k + 1:02d}" if split > 1 else "")) for r in regions for t in REGIONS[r]["teams"]
+             for k in range(split)]
     team_names = [t for _, t in teams]
     team_region = np.array([r for r, _ in teams])
     manager_quality = rng.normal(0, 1, len(teams))
@@ -234,7 +239,7 @@ def generate(size: str = "default", seed: int = 0, language: str = "en") -> dict
         members = np.flatnonzero(region_idx == i)
         options = np.flatnonzero(team_region == r)
         team_idx[members] = rng.choice(options, len(members))
-    skill = np.array([TEAM_SKILL[team_names[t].split(" ", 1)[1]] if rng.random() < 0.65 else _pick(rng, SKILLS)
+    skill = np.array([TEAM_SKILL[team_names[t].split(" ")[1]] if rng.random() < 0.65 else _pick(rng, SKILLS)
                       for t in team_idx])
     level_idx = rng.choice(len(LEVELS), n, p=LEVEL_HIRE_MIX)
     level_idx[:n_start] = np.minimum(level_idx[:n_start] + rng.integers(0, 2, n_start), 4)
@@ -286,6 +291,32 @@ def generate(size: str = "default", seed: int = 0, language: str = "en") -> dict
     moves_df = moves_df.sort_values(["date", "employee_id"], kind="stable").reset_index(drop=True)
     return {"people": people, "moves": moves_df, "sessions": sessions, "attendance": attendance,
             "candidates": candidates, "texts": texts}
+
+
+def size_counts(size: str) -> tuple[int, int, int, int]:
+    """(employed at the start, hires over the period, retention texts, attraction texts) of a
+    size: a name of :data:`SIZES`, or a people count (``"30k"``, ``"1.5k"``, ``"100000"``)
+    that scales the default company (texts scaled too, at most the large size's)."""
+    if size in SIZES:
+        return SIZES[size]
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)(k?)", str(size))
+    people = round(float(m.group(1)) * (1000 if m.group(2) else 1)) if m else 0
+    if people < 100:
+        raise ParameterError(f"size must be one of {', '.join(SIZES)} or a people count of at least 100 "
+                             f"(e.g. 30k, 100000), not {size!r}")
+    start, hires, ret, att = SIZES["default"]
+    scale = people / (start + hires)
+    n_start = round(start * scale)
+    return (n_start, people - n_start, min(round(ret * scale), SIZES["large"][2]),
+            min(round(att * scale), SIZES["large"][3]))
+
+
+def _team_split(size: str, people: int) -> int:
+    """Sub-teams per team: 1 for the named sizes, else enough for about PEOPLE_PER_TEAM each."""
+    if size in SIZES:
+        return 1
+    teams = sum(len(r["teams"]) for r in REGIONS.values())
+    return max(1, round(people / (teams * PEOPLE_PER_TEAM)))
 
 
 def _careers(rng, hire_month, region_idx, team_idx, level_idx, skill, pay_band, regions, team_region, team_names,

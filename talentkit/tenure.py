@@ -17,6 +17,7 @@ from lifelines import KaplanMeierFitter
 
 from .datasets import Dataset
 from .errors import ParameterError
+from .labels import label_and_unit, value_label
 from .privacy import MIN_GROUP, SUPPRESSED, grouped, nested_in, suppress
 from .spells import km_fitters, level_sizes, logrank_test, spells, visible_levels
 
@@ -63,7 +64,7 @@ class TenureCurves:
 
     def title(self) -> str:
         """What the curves show, for a figure: the cohort and the grouping."""
-        by = f", by {self.group_by}" if self.group_by else ""
+        by = f", by {value_label(label_and_unit(self.group_by)[0]).lower()}" if self.group_by else ""
         if self.start is None:
             return f"Tenure: share still employed{by}"
         start, end = pd.Timestamp(self.start), pd.Timestamp(self.end) if self.end is not None else None

@@ -16,6 +16,7 @@ import pandas as pd
 from .datasets import Dataset
 from .dates import DAYS_PER_MONTH
 from .errors import ParameterError
+from .pooling import OTHER
 from .schema import PERSON_KEYS
 
 TIME_KEYS = ("quarter", "year")
@@ -123,13 +124,14 @@ class _MovesIndex:
         Computed for each coder: the columns may have changed since the index was made."""
         p, moves = ds.people, self.moves
         series = [p[k]]
-        movable = k in MOVABLE and moves is not None and f"from_{k}" in moves.columns
+        movable = _movable(ds, k) and moves is not None and f"from_{k}" in moves.columns
         if movable:
             series += [moves[c] for c in (f"from_{k}", f"to_{k}") if c in moves.columns]
         values = set()
         for one in series:
             values.update(one.cat.categories if isinstance(one.dtype, pd.CategoricalDtype) else one.dropna().unique())
-        cats = pd.Index(sorted(values, key=str), dtype=object)
+        cats = pd.Index(sorted(values, key=lambda v: (str(v).startswith(OTHER + " ("), str(v))),  # "Other" last
+                        dtype=object)
         codes = lambda v: pd.Categorical(v, categories=cats).codes.astype(np.int64) + 1  # noqa: E731
         m_from = m_to = None
         if movable:
@@ -237,10 +239,16 @@ class GroupCoder:
         return np.bincount(pairs // (len(self.ids) + 1), minlength=self.n_groups)
 
 
+def _movable(ds: Dataset, column: str) -> bool:
+    """Whether ``column`` is rebuilt from moves: region, team, level, and every level of the
+    mapping's hierarchy (their moves' columns are looked up from the finest level's)."""
+    return column in MOVABLE or column in ds.hierarchy or column in ds.hierarchy.values()
+
+
 def unit_at(ds: Dataset, column: str, day) -> pd.Series:
     """Each person's ``column`` on ``day`` (a date, or a per-person Series of dates);
     region and team are rebuilt from moves (see :class:`GroupCoder`)."""
-    if column not in MOVABLE or ds.moves is None or f"from_{column}" not in ds.moves.columns:
+    if not _movable(ds, column) or ds.moves is None or f"from_{column}" not in ds.moves.columns:
         return ds.people[column].copy()
     coder = GroupCoder(ds, [column])
     emp = np.arange(len(ds.people))

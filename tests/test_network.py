@@ -93,3 +93,20 @@ def test_trend_by_year_on_synthetic():
     f = network.attendance_flows(ds, "2023-01-01", "2023-12-31")
     row = t.set_index("year").loc[2023]
     assert row["cross_unit_share"] == pytest.approx(network.cross_unit_share(f))
+
+
+def test_effective_size_equals_networkx_burt_definition_node_by_node():
+    """The sparse all-nodes form against networkx's per-node form (Burt's definition), on a
+    weighted graph with hubs, a pendant and an isolated node."""
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    g = nx.gnm_random_graph(300, 1200, seed=4)
+    for a, b in g.edges:
+        g[a][b]["weight"] = int(rng.integers(1, 5))
+    g.add_edges_from([(0, n, {"weight": 2}) for n in range(1, 120)])  # a hub
+    g.add_node("alone")
+    ours = network.effective_size(g)
+    theirs = nx.effective_size(g, nodes=list(g), weight="weight")
+    assert np.isnan(ours["alone"]) and np.isnan(theirs["alone"])
+    assert max(abs(ours[n] - theirs[n]) for n in g if n != "alone") < 1e-9

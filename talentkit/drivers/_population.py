@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..dates import DAYS_PER_MONTH
 from ..datasets import Dataset
+from .. import pooling
 from ..errors import ParameterError
 from ..spells import Spells, spells
 from ._leakage import identifier_like, leak_reason, separating
@@ -16,7 +17,7 @@ from ._leakage import identifier_like, leak_reason, separating
 # Columns that are never attributes: the contract's ids, dates and what happens at exit.
 NOT_ATTRIBUTES = ("employee_id", "hire_date", "exit_date", "tenure_months")
 EXIT_FIELDS = ("exit_type", "regretted")  # the contract's fields filled in at exit
-MAX_LEVELS = 30  # a category with more levels is screened out of the models: group it first
+MAX_LEVELS = pooling.MAX_LEVELS  # a category with more levels enters pooled (talentkit.pooling)
 
 
 @dataclass
@@ -48,6 +49,7 @@ class DriverData:
     text_task: str = ""
     notes: list[str] = field(default_factory=list)
     groups: pd.DataFrame | None = None  # every column a table may group by, model input or not
+    pooled: dict = field(default_factory=dict)  # attribute -> talentkit.pooling.Pooling, where levels were pooled
 
     @property
     def attributes(self) -> list[str]:
@@ -88,7 +90,7 @@ class DriverData:
 
 
 def prepare(ds: Dataset, attributes: list[str] | None = None, horizon_months: int = 12, as_of=None,
-            text_task: str = "") -> DriverData:
+            text_task: str = "", max_levels: int = MAX_LEVELS) -> DriverData:
     """The people and attributes of a drivers analysis (see :mod:`talentkit.drivers` on who
     is counted), in four steps: choose the attributes, build the spells and the window, type
     the attributes, join the texts.
@@ -107,6 +109,12 @@ def prepare(ds: Dataset, attributes: list[str] | None = None, horizon_months: in
         The day the window ends; default the data's.
     text_task : str
         Join each person's texts of that task (e.g. ``retention``) as ``text``.
+    max_levels : int
+        A category with more levels keeps its ``max_levels`` largest and pools the rest into
+        "Other (k levels, n people)" (:func:`talentkit.pooling.pool_levels`), in the models
+        and in every table by group. The rule counts people, never outcomes, so it leaks
+        nothing: pooling before the folds are drawn is the same as pooling inside each. An
+        ordinal with more levels enters as its rank (1 for the lowest level).
 
     Returns
     -------
@@ -116,12 +124,18 @@ def prepare(ds: Dataset, attributes: list[str] | None = None, horizon_months: in
     """
     if not isinstance(horizon_months, (int, np.integer)) or isinstance(horizon_months, bool) or horizon_months < 1:
         raise ParameterError(f"horizon_months must be a whole number of months of at least 1, not {horizon_months!r}")
+    pooling.check_max_levels(max_levels)
     chosen, excluded = _choose_attributes(ds.people, attributes)
     data = _spells_and_window(ds, as_of, int(horizon_months), excluded)
     p = ds.people.loc[data.X.index]
-    _type_attributes(data, ds, p, chosen)
+    _type_attributes(data, ds, p, chosen, max_levels)
     keys = ds.group_keys() + [n for n, spec in ds.attributes.items() if spec["kind"] == "number" and ds.has(n)]
-    data.groups = p[[k for k in dict.fromkeys(keys) if k not in NOT_ATTRIBUTES]]
+    data.groups = p[[k for k in dict.fromkeys(keys) if k not in NOT_ATTRIBUTES]].copy()
+    for c in data.groups:  # a table by group shows the same pooled levels as the models
+        if c in data.pooled:
+            data.groups[c] = pooling.apply_pooling(data.groups[c], data.pooled[c])
+        elif _kind(ds, c) == "category":
+            data.groups[c] = pooling.pool_levels(data.groups[c], max_levels)[0]
     if text_task and ds.texts is None:
         data.notes.append(f"text_task is {text_task!r}, but the data has no texts: the record is modelled alone")
     elif text_task:
@@ -204,9 +218,9 @@ def _as_attribute(values: pd.Series, kind: str, order: list | None) -> pd.Series
     return pd.Categorical(text, categories=sorted(text.unique(), key=str))
 
 
-def _type_attributes(data: DriverData, ds: Dataset, p: pd.DataFrame, chosen: list[str]) -> None:
+def _type_attributes(data: DriverData, ds: Dataset, p: pd.DataFrame, chosen: list[str], max_levels: int) -> None:
     """Each chosen attribute typed into ``data.X``, or left out with why (mostly missing, one
-    value, too many levels, an id)."""
+    value, an id); a category of many levels pooled, an ordinal of many levels as its rank."""
     for c in chosen:
         kind = _kind(ds, c)
         s = pd.Series(_as_attribute(p[c], kind, ds.attributes.get(c, {}).get("order")), index=p.index)
@@ -216,16 +230,30 @@ def _type_attributes(data: DriverData, ds: Dataset, p: pd.DataFrame, chosen: lis
             data.excluded[c] = f"{share_missing:.0%} missing"
         elif levels < 2:
             data.excluded[c] = "one value only"
-        elif kind != "number" and levels > MAX_LEVELS:
-            data.excluded[c] = f"{levels} levels (more than {MAX_LEVELS}): group them into fewer, then name it"
         elif kind != "number" and levels > 0.5 * len(s):
             data.excluded[c] = "a different value for almost everyone (an id or free text)"
         elif kind == "number" and identifier_like(s):
             data.excluded[c] = ("a different whole number for everyone (an id such as a badge number): "
                                 "a driver 'per standard deviation' of it would mean nothing")
         else:
+            if kind == "ordinal" and levels > max_levels:
+                s, kind = pd.Series(s.cat.codes.where(s.notna(), np.nan) + 1.0, index=s.index), "number"
+                data.notes.append(f"{c} has {levels} ordered levels: it enters the models as its rank (1 for "
+                                  "the lowest), a hazard ratio per standard deviation of rank")
+            elif kind == "category" and levels > max_levels:
+                s, data.pooled[c] = _pooled(s, max_levels, c)
+                data.notes.append(data.pooled[c].sentence())
             data.X[c] = s
             data.kinds[c] = kind
+
+
+def _pooled(s: pd.Series, max_levels: int, column: str) -> tuple[pd.Series, "pooling.Pooling"]:
+    """A many-level category pooled by :func:`talentkit.pooling.pooling_rule`, counted on
+    every spell (people only: no outcome), as a category whose pooled level sorts last."""
+    rule = pooling.pooling_rule(s.astype(object), max_levels, column)
+    pooled = pooling.apply_pooling(s.astype(object), rule)
+    return pd.Series(pd.Categorical(pooled, categories=sorted(rule.kept, key=str) + [rule.label]),
+                     index=s.index), rule
 
 
 def _check_both_outcomes(data: DriverData) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..pooling import OTHER
 from ..privacy import MIN_GROUP, SUPPRESSED, grouped, mark, nested_in, suppress
 from ..spells import km_fitters, level_sizes, logrank_test, visible_levels
 from ..stats import Z95, add_proportion, add_rate
@@ -129,6 +130,16 @@ class Screening:
         top = self.top(k)
         rows = self.levels[self.levels["attribute"].isin(top)]
         return rows.iloc[np.argsort([top.index(a) for a in rows["attribute"]], kind="stable")].reset_index(drop=True)
+
+    def standout(self, k: int = 10) -> pd.DataFrame:
+        r"""The ``k`` levels, of any attribute, whose odds of leaving differ most from their
+        attribute's reference level (largest :math:`|\ln OR|`) with a Woolf interval that
+        excludes 1; hidden levels and pooled "Other" levels are never among them. What a
+        reader of a many-level attribute (units, ranks) looks for first."""
+        t = self.levels[~self.levels[SUPPRESSED] & ~self.levels["reference"]]
+        t = t[~t["level"].str.startswith(OTHER + " (") & ((t["or_lo"] > 1) | (t["or_hi"] < 1))]
+        order = np.argsort(-np.abs(np.log(t["odds_ratio"].to_numpy(dtype=float))), kind="stable")
+        return mark(t.iloc[order[:k]].reset_index(drop=True), self.min_group)
 
 
 @grouped
