@@ -19,7 +19,7 @@ import seaborn as sns
 from . import theme
 from .labels import label_and_unit, value_label
 from .markup import plot_label, plot_labels
-from .pooling import OTHER
+from .pooling import is_pooled
 from .privacy import (
     MIN_GROUP,
     SUPPRESSED,
@@ -59,7 +59,7 @@ HIGHLIGHTED = 5  # the groups a trend of many groups draws in colour (the larges
 
 def _order_for_bars(t: pd.DataFrame, group_by: str, measure: str, shown: pd.Series) -> np.ndarray:
     """Rows sorted by the measure, largest first; hidden groups after them, pooled "Other" last."""
-    other = t[group_by].astype(str).str.startswith(OTHER + " (").to_numpy()
+    other = is_pooled(t[group_by])
     value = t[measure].where(shown, np.nan).astype(float).to_numpy()
     return np.lexsort((np.arange(len(t)), -np.nan_to_num(value, nan=-np.inf), np.isnan(value), other))
 
@@ -112,6 +112,16 @@ def kpi_bars(table: pd.DataFrame, group_by: str, measure: str, title: str | None
     return fig
 
 
+def _with_gaps(table: pd.DataFrame, period: str, measure: str) -> pd.DataFrame:
+    """A copy of ``table`` with periods as text (years as categories, not a continuous axis)
+    and suppressed points missing (gaps in a line)."""
+    t = table.copy()
+    if not pd.api.types.is_string_dtype(t[period]):
+        t[period] = t[period].astype(str)
+    t.loc[~_visible(t), measure] = np.nan
+    return t
+
+
 def trend(table: pd.DataFrame, period: str, measure: str, hue: str | None = None, title: str | None = None,
           percent: bool = True, overall: pd.DataFrame | None = None, highlight: int = HIGHLIGHTED):
     """``measure`` over ``period`` (quarter or year), one line per ``hue``; suppressed points
@@ -119,10 +129,7 @@ def trend(table: pd.DataFrame, period: str, measure: str, hue: str | None = None
     :data:`MANY_GROUPS` groups: the ``highlight`` largest (most people over the periods) in
     colour over the rest in grey, and the legend names only those."""
     _gate(table, "trend", None)
-    t = table.copy()
-    if not pd.api.types.is_string_dtype(t[period]):
-        t[period] = t[period].astype(str)  # years as categories, not a continuous axis
-    t.loc[~_visible(t), measure] = np.nan
+    t = _with_gaps(table, period, measure)
     periods = list(dict.fromkeys(t[period]))
     fig, ax = plt.subplots(figsize=(8.5, 3.8))
     x = {p: i for i, p in enumerate(periods)}
@@ -144,9 +151,7 @@ def trend(table: pd.DataFrame, period: str, measure: str, hue: str | None = None
     else:
         ax.plot(t[period].map(x), t[measure], marker="o", zorder=3)
     if overall is not None:
-        o = overall.copy()
-        o[period] = o[period].astype(str)
-        o.loc[~_visible(o), measure] = np.nan
+        o = _with_gaps(overall, period, measure)
         ax.plot(o[period].map(x), o[measure], color="black", lw=2, ls="--", label="everyone", zorder=4)
     name = label_and_unit(measure)[0]
     ax.set_xticks(range(len(periods)), periods, rotation=45)

@@ -55,6 +55,13 @@ class Pooling:
                 f"\u201c{self.label}\u201d (raise max_levels to show more)")
 
 
+def is_pooled(values) -> "np.ndarray | bool":
+    """Whether each value (or one value) is a pooled level's label, ``"Other (k levels, n people)"``."""
+    if isinstance(values, str):
+        return values.startswith(OTHER + " (")
+    return pd.Series(values).astype(str).str.startswith(OTHER + " (").to_numpy()
+
+
 def check_max_levels(max_levels) -> int:
     if isinstance(max_levels, bool) or not isinstance(max_levels, int) or max_levels < 2:
         raise ParameterError(f"max_levels must be a whole number of at least 2, not {max_levels!r}")

@@ -16,7 +16,7 @@ import pandas as pd
 from .datasets import Dataset
 from .dates import DAYS_PER_MONTH
 from .errors import ParameterError
-from .pooling import OTHER
+from .pooling import is_pooled
 from .schema import PERSON_KEYS
 
 TIME_KEYS = ("quarter", "year")
@@ -130,7 +130,7 @@ class _MovesIndex:
         values = set()
         for one in series:
             values.update(one.cat.categories if isinstance(one.dtype, pd.CategoricalDtype) else one.dropna().unique())
-        cats = pd.Index(sorted(values, key=lambda v: (str(v).startswith(OTHER + " ("), str(v))),  # "Other" last
+        cats = pd.Index(sorted(values, key=lambda v: (is_pooled(str(v)), str(v))),  # "Other" last
                         dtype=object)
         codes = lambda v: pd.Categorical(v, categories=cats).codes.astype(np.int64) + 1  # noqa: E731
         m_from = m_to = None

@@ -250,8 +250,7 @@ def _type_attributes(data: DriverData, ds: Dataset, p: pd.DataFrame, chosen: lis
 def _pooled(s: pd.Series, max_levels: int, column: str) -> tuple[pd.Series, "pooling.Pooling"]:
     """A many-level category pooled by :func:`talentkit.pooling.pooling_rule`, counted on
     every spell (people only: no outcome), as a category whose pooled level sorts last."""
-    rule = pooling.pooling_rule(s.astype(object), max_levels, column)
-    pooled = pooling.apply_pooling(s.astype(object), rule)
+    pooled, rule = pooling.pool_levels(s.astype(object).rename(column), max_levels)
     return pd.Series(pd.Categorical(pooled, categories=sorted(rule.kept, key=str) + [rule.label]),
                      index=s.index), rule
 

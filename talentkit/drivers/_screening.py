@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..pooling import OTHER
+from ..pooling import is_pooled
 from ..privacy import MIN_GROUP, SUPPRESSED, grouped, mark, nested_in, suppress
 from ..spells import km_fitters, level_sizes, logrank_test, visible_levels
 from ..stats import Z95, add_proportion, add_rate
@@ -137,7 +137,7 @@ class Screening:
         excludes 1; hidden levels and pooled "Other" levels are never among them. What a
         reader of a many-level attribute (units, ranks) looks for first."""
         t = self.levels[~self.levels[SUPPRESSED] & ~self.levels["reference"]]
-        t = t[~t["level"].str.startswith(OTHER + " (") & ((t["or_lo"] > 1) | (t["or_hi"] < 1))]
+        t = t[~is_pooled(t["level"]) & ((t["or_lo"] > 1) | (t["or_hi"] < 1))]
         order = np.argsort(-np.abs(np.log(t["odds_ratio"].to_numpy(dtype=float))), kind="stable")
         return mark(t.iloc[order[:k]].reset_index(drop=True), self.min_group)
 
