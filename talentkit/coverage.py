@@ -5,7 +5,10 @@ Every section of every notebook is listed in :data:`SECTIONS` with what it needs
 * a people column (``region``, ``origin``, ``team``...; ``{group_by}`` stands for the
   notebook's ``group_by`` parameter);
 * a table (``moves``, ``sessions``, ``attendance``, ``candidates``, ``texts``);
-* ``events``: dated history (hire and exit dates as exported, not a snapshot's).
+* ``collaboration``: an ``interactions`` or a ``participants`` table;
+* ``events``: dated history (hire and exit dates as exported, not a snapshot's);
+* ``network_source:<source>``: the notebook's ``network_source`` parameter allows that source
+  (``auto`` and ``both`` allow each one the data has).
 
 In a notebook, a cell that starts with ``%%section <key>`` (the IPython extension this
 module provides: ``%load_ext talentkit.coverage``) runs only when the notebook's ``ds``
@@ -28,8 +31,10 @@ from .markup import md_text
 from .privacy import not_personal
 from .schema import read_table_file
 
-TABLES = ("moves", "sessions", "attendance", "candidates", "texts")
+TABLES = ("moves", "sessions", "attendance", "candidates", "texts", "interactions", "participants")
 HOW = {
+    "collaboration": "an interactions table (who e-mailed, messaged, met or reviewed whom: sender_id, recipient_id) "
+                     "or a participants table (who took part in which meeting: event_id, employee_id)",
     "events": "hire and exit dates as dated history (a snapshot export has none)",
     "moves": "a moves table (internal moves with dates)",
     "sessions": "a sessions table (knowledge-sharing sessions)",
@@ -38,7 +43,9 @@ HOW = {
     "texts": "a texts table, or a CSV of texts",
 }
 
-SHORT = {"events": "dated history", **{t: f"{t} table" for t in TABLES}}
+SHORT = {"events": "dated history", "collaboration": "interactions or participants table",
+         **{t: f"{t} table" for t in TABLES}}
+SOURCE_NEED = "network_source:"  # a need met when the notebook's network_source allows the source
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,9 @@ SECTIONS: dict[str, Section] = {
     "04.model": Section("04_scenarios", "1-3. The flow model, its backtest, policy scenarios", ("events", "region")),
     "04.staffing": Section("04_scenarios", "4. Staffing the application scenarios", ("skill",)),
     "05.network": Section("05_network", "Knowledge flow, brokers, communities, key people, trend",
-                          ("sessions", "attendance")),
+                          ("sessions", "attendance", SOURCE_NEED + "sessions")),
+    "05.collaboration": Section("05_network", "Collaboration across units, brokers, communities, key people, "
+                                "by quarter", ("collaboration", "{unit}", SOURCE_NEED + "interactions")),
     "06.fairness": Section("06_drivers", "5. Fairness", ("{protected}",)),
     "06.risk": Section("06_drivers", "6. Flight risk by group", ("{group_by}",)),
 }
@@ -75,6 +84,10 @@ def missing(ds, needs: tuple[str, ...], params: dict | None = None) -> list[str]
             continue
         if need == "events":
             ok = getattr(ds, "form", "events") == "events"
+        elif need == "collaboration":
+            ok = getattr(ds, "interactions", None) is not None or getattr(ds, "participants", None) is not None
+        elif need.startswith(SOURCE_NEED):
+            ok = str((params or {}).get("network_source", "auto")) in ("auto", "both", need.removeprefix(SOURCE_NEED))
         elif need in TABLES:
             ok = getattr(ds, need, None) is not None
         else:
@@ -98,13 +111,16 @@ def how_to_add(need: str, ds=None, chosen: bool = False) -> str:
 
 def skip_note(key: str, lacking: list[str], ds=None, from_parameters: list[str] = ()) -> str:
     """The one line a skipped section shows."""
+    chosen = [n.removeprefix(SOURCE_NEED) for n in lacking if n.startswith(SOURCE_NEED)]
+    if chosen:  # the parameter left this source out: the data may well have it
+        return f"{SECTIONS[key].title}: skipped, network_source leaves out the {chosen[0]} (set it to auto or both)."
     return (f"{SECTIONS[key].title}: skipped, this data lacks "
             + "; ".join(how_to_add(n, ds, n in from_parameters) for n in lacking) + ".")
 
 
 def supported(ds, params: dict | None = None) -> pd.DataFrame:
     """Every section of every notebook: whether ``ds`` supports it, and what is missing."""
-    params = {"group_by": "region", "protected": "origin", **(params or {})}
+    params = {"group_by": "region", "protected": "origin", "unit": "region", "network_source": "auto", **(params or {})}
     rows = []
     for key, section in SECTIONS.items():
         lacking = missing(ds, section.needs, params)

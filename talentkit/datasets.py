@@ -36,6 +36,9 @@ class Dataset:
     attendance: pd.DataFrame | None = None
     candidates: pd.DataFrame | None = None
     texts: pd.DataFrame | None = None
+    interactions: pd.DataFrame | None = None  # who e-mailed, messaged, met or reviewed whom (metadata only)
+    participants: pd.DataFrame | None = None  # who took part in which meeting, thread or paper
+    directed_interactions: bool = True  # the mapping's interactions: {directed: false}: ties without a direction
     source: str = ""
     as_of: pd.Timestamp | None = None
     warnings: list = field(default_factory=list)  # Problems that did not stop the load: shown atop reports
@@ -116,7 +119,7 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     Parameters
     ----------
     source : a folder holding ``people.csv`` (required) and any of ``moves``, ``sessions``,
-        ``attendance``, ``candidates``, ``texts`` (``.csv``, ``.csv.gz`` or ``.parquet``); a
+        ``attendance``, ``candidates``, ``texts``, ``interactions``, ``participants`` (``.csv``, ``.csv.gz`` or ``.parquet``); a
         single file (the people table, e.g. an HRIS export); or a built-in name:
         ``synthetic``, ``synthetic:small``, ``synthetic:<seed>``.
     columns : foreign column name -> contract name, flat or per table, so an HRIS export
@@ -152,6 +155,7 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     as_of = f"{given_as_of:%Y-%m-%d}" if as_of else as_of
     spec.dates = replace(spec.dates, reference=given_as_of)
     raw, problems, as_of = _read(source, spec, encoding, as_of)
+    problems += _interactions_from_matrix(raw, spec)
     assumptions: list[str] = []  # what the reading assumed, shown atop reports
     aside = SetAside(spec.max_set_aside, active=spec.bad_rows == "set_aside")
     form = _read_as_snapshot(raw, spec, spec.form, as_of, assumptions, problems, source_text)
@@ -163,6 +167,7 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
         problems += _set_aside(typed, raw, file_names, schema.check_references(typed, file_names), aside)
         aside.with_people(typed, file_names, raw)  # people set aside for an exit before the hire
     _history_states(typed, states)
+    _default_channel(typed, spec)
     warnings: list[Problem] = []
     if not problems:
         warnings += schema.fold_spellings(typed, file_names, [c for c, k in kinds.items() if k["kind"] == "category"])
@@ -174,6 +179,7 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     if problems:
         raise DataError(problems, source_text)
     ds = _dataset(typed, source_text, warnings, form, assumptions, kinds, as_of, aside, file_names)
+    ds.directed_interactions = spec.interactions.directed
     if spec.hierarchy:  # a person's department on a day is their team's: moves carry each level
         ds.hierarchy, ds.moves = dict(spec.hierarchy), pooling.with_parent_moves(ds.moves, ds.people, spec.hierarchy)
         ds.warnings += pooling.unplaced(ds.moves, spec.hierarchy, file_names.get("moves", "moves"))
@@ -299,6 +305,41 @@ def _typed_form_table(df: pd.DataFrame, label: str, spec: Mapping, assumptions: 
     problems += _set_aside(holder, {spec.form: (df, label)}, files, no_start, aside, force=True)
     problems += _set_aside(holder, {spec.form: (df, label)}, files, bad, aside)
     return holder[spec.form]
+
+
+def _interactions_from_matrix(raw: dict, spec: Mapping) -> list[Problem]:
+    """A survey matrix (``interactions: {matrix: true}``) read as an edge list, in ``raw``: the
+    first column names the respondent (sender), every other column a person named (recipient),
+    a cell the tie's weight; blank or 0 is no tie. Each edge keeps its respondent's file line,
+    so a later problem names the row. A cell that is not a number is a problem naming its row
+    and column."""
+    if not spec.interactions.matrix or "interactions" not in raw:
+        return []
+    frame, label = raw["interactions"]
+    if frame.shape[1] < 2:
+        return [Problem(label, "a survey matrix needs the respondent's id and one column per person",
+                        "write the respondent's id first, then one column per person named")]
+    sender, named = frame.columns[0], list(frame.columns[1:])
+    cells = frame.melt(id_vars=[sender], value_vars=named, var_name="recipient_id", value_name="weight",
+                       ignore_index=False).rename(columns={sender: "sender_id"})
+    text = cells["weight"].astype("string").str.strip()
+    weight = pd.to_numeric(text, errors="coerce")
+    bad = text.notna() & (text != "") & weight.isna()
+    problems = [Problem(label, "a tie's weight is not a number", "write a number (blank or 0: no tie)", int(line),
+                        str(name), str(value)) for line, name, value in
+                zip(cells.index[bad], cells.loc[bad, "recipient_id"], text[bad])][:20]
+    edges = cells[weight.fillna(0) != 0].assign(weight=text[weight.fillna(0) != 0]).sort_index(kind="stable")
+    raw["interactions"] = (edges[["sender_id", "recipient_id", "weight"]], f"{label} (a survey matrix)")
+    spec.columns = {k: v for k, v in (spec.columns or {}).items() if k != "interactions"} or None
+    return problems
+
+
+def _default_channel(typed: dict, spec: Mapping) -> None:
+    """The mapping's ``interactions: {channel: ...}`` as every tie's channel where the file has
+    none (in place)."""
+    frame = typed.get("interactions")
+    if frame is not None and spec.interactions.channel and "channel" not in frame.columns:
+        frame["channel"] = spec.interactions.channel
 
 
 def _history_states(typed: dict, states: pd.DataFrame | None) -> None:
@@ -502,7 +543,8 @@ def _latest_date(ds: Dataset) -> pd.Timestamp:
 
 def subset(ds: Dataset, regions: list[str] | None) -> Dataset:
     """The part of ``ds`` about ``regions``: people who were ever in one of them (now or
-    before a move), their moves, the regions' sessions and attendance, candidates and texts.
+    before a move), their moves, the regions' sessions and attendance, candidates and texts,
+    the interactions they sent or received, and their rows of participants.
     ``None`` or an empty list keeps everything."""
     if not regions:
         return ds
@@ -531,5 +573,8 @@ def subset(ds: Dataset, regions: list[str] | None) -> Dataset:
         candidates=only(ds.candidates, lambda c: c["region"].isin(regions) if "region" in c else c.index >= 0),
         texts=only(ds.texts, lambda t: t["employee_id"].isin(ids) | t["employee_id"].isna()
                    if "employee_id" in t else t.index >= 0),
-        source=f"{ds.source} [{', '.join(regions)}]", as_of=ds.as_of, warnings=list(ds.warnings))
+        interactions=only(ds.interactions, lambda t: t["sender_id"].isin(ids) | t["recipient_id"].isin(ids)),
+        participants=only(ds.participants, lambda t: t["employee_id"].isin(ids)),
+        source=f"{ds.source} [{', '.join(regions)}]", as_of=ds.as_of, warnings=list(ds.warnings),
+        directed_interactions=ds.directed_interactions)
     return out

@@ -76,6 +76,12 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "origin_diversity": ("Origin diversity", "score"), "skill_diversity": ("Skill diversity", "score"),
     "betweenness": ("Betweenness", "score"), "constraint": ("Constraint", "score"),
     "effective_size": ("Effective size", "ratio"),
+    # collaboration
+    "tie_weight": ("Tie weight", "count"), "largest_community": ("Largest community", ""),
+    "share_in_largest": ("Share in its largest community", "%"),
+    "communities_spanned": ("Communities holding 10 % or more", "count"), "share_outside_unit": ("Ties outside the unit", "%"),
+    "weight_share": ("Share of tie weight", "%"), "sole_contacts": ("Contacts tied to no one else", "count"),
+    "cut_off": ("Cut off if they left", "count"), "pairs": ("Pairs", "count"), "reciprocity": ("Reciprocity", "%"),
     # ratios
     "odds_ratio": ("Odds ratio", "ratio"), "hazard_ratio": ("Hazard ratio", "ratio"), "flag_ratio": ("Flag ratio", "ratio"),
     "leaving_ratio": ("Leaving ratio", "ratio"), "observed_over_expected": ("Observed ÷ expected", "ratio"),
@@ -113,6 +119,14 @@ RESULTS: dict[str, tuple[str, str]] = {
     "case_offer_acceptance": ("Offer acceptance in the case", "%"),
     "case_moved_internally": ("Moved internally in the case", "count"), "case_left": ("Left in the case", "count"),
     "sample_size_R_10pts": ("People per group to see ±10 points", "count"), "cohort": ("Cohort", ""),
+    "collaboration_period": ("Collaboration period", ""), "collaboration_people": ("People with ties", "count"),
+    "collaboration_pairs": ("Collaboration pairs", "count"),
+    "collaboration_cross_unit_share": ("Collaboration across units", "%"),
+    "collaboration_communities": ("Collaboration communities", "count"),
+    "collaboration_ari_vs_units": ("Collaboration communities against units (ARI)", "score"),
+    "collaboration_silos": ("Pairs of units with no tie", "count"),
+    "collaboration_self_ties": ("Ties to oneself, dropped", "count"),
+    "collaboration_external_records": ("Records with external people", "count"),
 }
 RUNGS = {"tfidf": "TF-IDF", "embed": "embeddings", "setfit": "SetFit", "lora": "LoRA", "finetune": "fine-tune"}
 _ARTICLE = re.compile(r"(case|region)_([ARFS])")

@@ -6,7 +6,8 @@ A mapping file (YAML) says once what the kit cannot see in the files: which colu
 dates and numbers are written (``dates:``, ``decimal:``), what to do with rows that cannot be
 read (``bad_rows:``, ``max_set_aside:``), and how a form other than ``events`` is read
 (``snapshot:``, ``history:``, ``snapshots:``), and which unit columns nest in which
-(``hierarchy:``, :mod:`talentkit.pooling`). One pydantic model, :class:`MappingFile`,
+(``hierarchy:``, :mod:`talentkit.pooling`), and whether the interactions come as a survey
+matrix (``interactions:``). One pydantic model, :class:`MappingFile`,
 describes the whole file, so a mistyped key names the closest one and every mistake is
 listed at once; :func:`check_mapping` adds the checks of column and file names.
 """
@@ -73,6 +74,19 @@ class SnapshotsKey(_Strict):
     files: dict[str, date] | None = None
 
 
+class InteractionsKey(_Strict):
+    """``interactions:``: how the interactions file is laid out. ``matrix: true``: a square
+    survey matrix (first column the respondent's id, one column per person named, a cell the
+    tie's weight, blank or 0 for none), read as an edge list; ``channel``: the channel of every
+    tie when the file has no channel column (e.g. ``survey:advice``); ``directed: false``: the
+    ties have no direction (co-authorship, a contact log, a symmetric survey), so each counts
+    half each way in the unit matrix and reciprocity is not computed."""
+
+    matrix: bool = False
+    channel: str | None = None
+    directed: bool = True
+
+
 class MappingFile(_Strict):
     """A whole mapping file, every key described here: a key that is not one names the closest
     (``bad_row`` -> ``bad_rows``), a value of the wrong kind says what is expected."""
@@ -93,6 +107,7 @@ class MappingFile(_Strict):
     snapshots: SnapshotsKey | None = None
     # finer column -> coarser column, e.g. {team: department, department: division}: group at any level
     hierarchy: dict[str, str] | None = None
+    interactions: InteractionsKey | None = None
 
     @field_validator("files_outside_folder", mode="before")
     @classmethod
@@ -142,7 +157,7 @@ def read_mapping_file(path: str | Path) -> dict:
     return doc
 
 
-MODELS_AT = {"dates": DatesKey, "history": HistoryKey, "snapshots": SnapshotsKey}
+MODELS_AT = {"dates": DatesKey, "history": HistoryKey, "snapshots": SnapshotsKey, "interactions": InteractionsKey}
 
 
 def _read_doc(doc: dict, where: str) -> MappingFile:
@@ -195,6 +210,7 @@ class Mapping:
     history: HistoryKey | None = None
     snapshots: SnapshotsKey | None = None
     hierarchy: dict | None = None  # finer people column -> coarser (talentkit.pooling)
+    interactions: InteractionsKey = field(default_factory=InteractionsKey)
 
 
 def check_mapping(columns, files=None, where: str = "the column mapping") -> Mapping:
@@ -218,6 +234,7 @@ def check_mapping(columns, files=None, where: str = "the column mapping") -> Map
         out.snapshot, out.history, out.snapshots = doc.snapshot, doc.history, doc.snapshots
         out.attributes = _check_dict(doc.attributes, "attributes", nested=None)
         out.hierarchy = doc.hierarchy
+        out.interactions = doc.interactions or InteractionsKey()
         given = [key for key in ("snapshot", "history", "snapshots") if getattr(doc, key) is not None]
         out.form = doc.form or (given[0] if given else None)  # a form's own key says the form
         if out.form in ("history", "snapshots") and getattr(out, out.form) is None:

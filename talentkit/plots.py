@@ -122,12 +122,15 @@ def _with_gaps(table: pd.DataFrame, period: str, measure: str) -> pd.DataFrame:
     return t
 
 
-def trend(table: pd.DataFrame, period: str, measure: str, hue: str | None = None, title: str | None = None,
+def trend(table: pd.DataFrame | None, period: str, measure: str, hue: str | None = None, title: str | None = None,
           percent: bool = True, overall: pd.DataFrame | None = None, highlight: int = HIGHLIGHTED):
     """``measure`` over ``period`` (quarter or year), one line per ``hue``; suppressed points
     are gaps. ``overall`` (the same measure ungrouped) is drawn as a black line. More than
     :data:`MANY_GROUPS` groups: the ``highlight`` largest (most people over the periods) in
-    colour over the rest in grey, and the legend names only those."""
+    colour over the rest in grey, and the legend names only those. ``None`` (nothing dated)
+    draws nothing."""
+    if table is None:
+        return None
     _gate(table, "trend", None)
     t = _with_gaps(table, period, measure)
     periods = list(dict.fromkeys(t[period]))
@@ -246,14 +249,20 @@ def heatmap(table: pd.DataFrame, group_by: str, measures: list[str], title: str 
     return fig
 
 
-def _matrix(matrix: pd.DataFrame, title: str, fmt: str, xlabel: str, ylabel: str, min_group: int):
+def _matrix(matrix: pd.DataFrame, title: str, fmt: str, xlabel: str, ylabel: str, min_group: int,
+            log: bool = False):
     """A from × to matrix whose hidden cells are NaN (from the privacy gate): values shown,
-    hidden cells read ``<min_group``."""
+    hidden cells read ``<min_group``. ``log``: colours on a logarithmic scale (linear below 1),
+    so a few large cells (the diagonal, a pooled "Other") do not wash out the rest."""
+    from matplotlib.colors import SymLogNorm
+
     shown = matrix.astype(float)
     shown.index, shown.columns = plot_labels(shown.index, 20), plot_labels(shown.columns, 20)
     labels = shown.map(lambda v: "" if pd.isna(v) else fmt.format(v))
     fig, ax = plt.subplots(figsize=(1.5 + 0.9 * len(matrix.columns), 1 + 0.6 * len(matrix)))
-    sns.heatmap(shown, annot=labels.to_numpy(), fmt="", cmap=PALETTE, cbar=False, ax=ax, linewidths=0.5)
+    norm = SymLogNorm(linthresh=1.0, vmin=0, vmax=max(float(np.nanmax(shown.to_numpy(), initial=1.0)), 1.0)) \
+        if log else None
+    sns.heatmap(shown, annot=labels.to_numpy(), fmt="", cmap=PALETTE, cbar=False, ax=ax, linewidths=0.5, norm=norm)
     for i, j in zip(*np.nonzero(shown.isna().to_numpy())):  # seaborn leaves masked cells unlabelled
         ax.text(j + 0.5, i + 0.5, f"<{min_group}", ha="center", va="center", fontsize=8, color="#b00020")
     ax.set_xlabel(xlabel)
@@ -267,6 +276,13 @@ def flow_matrix(matrix: pd.DataFrame, title: str = "Knowledge flow: attendances 
     """A ``network.flow_matrix`` (rows: from, columns: to); hidden cells read ``<min_group``."""
     min_group = _gate(matrix, "flow_matrix", None)
     return _matrix(matrix, title, "{:.0f}", "attendee's unit", "presenter's unit", min_group)
+
+
+def unit_matrix(matrix: pd.DataFrame, title: str = "Collaboration: tie weight from sender's unit to recipient's"):
+    """A ``collaboration.unit_matrix`` (rows: sender's unit, columns: recipient's); hidden
+    cells read ``<min_group``."""
+    min_group = _gate(matrix, "unit_matrix", None)
+    return _matrix(matrix, title, "{:,.0f}", "recipient's unit", "sender's unit", min_group, log=True)
 
 
 def transitions(matrix: pd.DataFrame, years: list[int] | None = None):

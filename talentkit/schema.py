@@ -97,7 +97,23 @@ TEXTS = TableSpec(
     required=("text", "label"),
 )
 
-TABLES: dict[str, TableSpec] = {t.name: t for t in (PEOPLE, MOVES, SESSIONS, ATTENDANCE, CANDIDATES, TEXTS)}
+# Collaboration metadata (never content): one row per sender, recipient and, optionally, day and
+# channel, weight the messages, minutes or reviews it stands for (1 when absent). A sender or
+# recipient need not be in people (an external person): counted, never placed in a unit.
+INTERACTIONS = TableSpec(
+    "interactions",
+    {"sender_id": "id", "recipient_id": "id", "date": "date", "weight": "number", "channel": "text"},
+    required=("sender_id", "recipient_id"),
+)
+# A meeting, thread or paper with many people: one row per event and person; pairwise ties are
+# derived with Newman's 1/(n - 1) weighting (talentkit.collaboration).
+PARTICIPANTS = TableSpec(
+    "participants", {"event_id": "id", "employee_id": "id", "date": "date", "channel": "text"},
+    required=("event_id", "employee_id"),
+)
+
+TABLES: dict[str, TableSpec] = {t.name: t for t in (PEOPLE, MOVES, SESSIONS, ATTENDANCE, CANDIDATES, TEXTS,
+                                                    INTERACTIONS, PARTICIPANTS)}
 PERSON_KEYS = ("region", "team", "level", "skill", "origin", "channel")  # the contract's people attributes
 FUNNEL_STAGES = CANDIDATES.columns["reached"]
 

@@ -9,7 +9,7 @@ dataset instead of refusing it, under three rules:
 * at most ``max_set_aside`` (default 1 %) of a table's rows: above it the load refuses with
   the count, since so many bad rows mean the export, not a few rows, is wrong;
 * a person whose people row is set aside leaves every table (moves, attendance, sessions
-  presented, texts), so no table counts someone another has dropped.
+  presented, texts, interactions, participants), so no table counts someone another has dropped.
 
 Every report's header says how many rows of which table were set aside and why
 (:meth:`SetAside.summary`), by kind and count only. The rows themselves, which hold raw
@@ -26,8 +26,9 @@ import pandas as pd
 
 from .errors import Problem
 
-PERSON_COLUMNS = {"moves": "employee_id", "attendance": "employee_id", "sessions": "presenter_id",
-                  "texts": "employee_id"}
+PERSON_COLUMNS = (("moves", "employee_id"), ("attendance", "employee_id"), ("sessions", "presenter_id"),
+                  ("texts", "employee_id"), ("interactions", "sender_id"), ("interactions", "recipient_id"),
+                  ("participants", "employee_id"))
 WITH_PERSON = "its person's people row was set aside"  # or its session's presenter's
 
 
@@ -109,7 +110,7 @@ class SetAside:
         gone_sessions = set()
         if sessions is not None and "presenter_id" in sessions.columns:
             gone_sessions = set(sessions.loc[sessions["presenter_id"].astype(str).isin(gone), "session_id"])
-        for name, column, ids in [(n, c, gone) for n, c in PERSON_COLUMNS.items()] + [
+        for name, column, ids in [(n, c, gone) for n, c in PERSON_COLUMNS] + [
                 ("attendance", "session_id", gone_sessions)]:
             df = tables.get(name)
             if df is None or column not in df.columns or not ids:

@@ -223,6 +223,82 @@ def network_summary(year: int, cross: float, unit: str, yearly: pd.DataFrame, ke
         communities=comm.communities, ari=comm.ari_vs_teams if comm.ari_vs_teams is not None else float("nan"))
 
 
+def collaboration_reading(c, label: str):
+    """How 05 read the collaboration records of ``label`` (a year, or all): ties and people
+    kept, what was left out and why (self-ties, external people, ``min_tie_weight``), and which
+    reading each measure takes."""
+    n = c.counts
+    lines = ["{label}: {rows:,} tie records between {people:,} people ({pairs:,} pairs){events}."]
+    if n["self_ties"]:
+        lines.append("{self_ties:,} records from a person to themselves were dropped.")
+    if n["external_rows"]:
+        lines.append("{external_rows:,} records ({external_share:.1%} of the weight) involve {external_people:,} people "
+                     "who are not in the people table (external contacts): counted here, left out of the graph.")
+    if c.min_tie_weight:
+        lines.append("min_tie_weight {threshold:g} left out {below:,} of {all_pairs:,} pairs ({below_share:.1%} of the "
+                     "weight).")
+    lines.append("Brokers, communities and key people read the undirected graph (both directions' weights summed); "
+                 + ("the unit matrix and reciprocity read the directed ties{meetings}." if c.directed else
+                    "these ties have no direction: the unit matrix counts each half each way, and reciprocity is "
+                    "not computed."))
+    return md(" ".join(lines), label=label[:1].upper() + label[1:], rows=len(c.rows), people=len(c.edges.nodes), pairs=len(c.edges.a),
+              events=f", {n['events']:,} meetings or threads among them" if n["events"] else "",
+              self_ties=n["self_ties"], external_rows=n["external_rows"], external_people=n["external_people"],
+              external_share=n["external_weight"] / n["weight_read"] if n["weight_read"] else 0.0,
+              threshold=c.min_tie_weight, below=n["pairs_below"], all_pairs=n["pairs"],
+              below_share=n["weight_below"] / (n["weight_read"] - n["external_weight"]) if n["weight_read"] else 0.0,
+              meetings=" (a meeting's tie counts half in each direction)" if n["events"] else "")
+
+
+def silos_note(s, unit: str):
+    """The silos sentence: how many pairs of units share no tie (:class:`talentkit.collaboration.Silos`)."""
+    if not s.pairs:
+        return md("No two {unit}s with at least {m} people each have ties in this period.", unit=unit, m=s.min_group)
+    if not s.disconnected:
+        return md("Every one of the {p:,} pairs of {unit}s (each of at least {m} people) shares at least one tie in this "
+                  "period: no silos.", p=s.pairs, unit=unit, m=s.min_group)
+    return md("{d:,} of {p:,} pairs of {unit}s (each of at least {m} people) share no tie in this period; the largest "
+              "such pairs are listed.", d=s.disconnected, p=s.pairs, unit=unit, m=s.min_group)
+
+
+def communities_note(uc, unit: str):
+    """Communities against the formal units (:class:`talentkit.collaboration.UnitCommunities`):
+    the agreement, the split units, and for each community that merges units how many and the
+    first three."""
+    merged = "; ".join(f"{k} holds most of {len(v)} {unit}s ({', '.join(map(str, v[:3]))}{', …' if len(v) > 3 else ''})"
+                       for k, v in uc.merged.items())
+    listed = len(uc.table)
+    return md("{k} communities, modularity {q:.2f}; against the formal {unit}s: adjusted Rand index {ari:.2f}, normalized "
+              "mutual information {nmi:.2f}. Split {unit}s (their largest community holds under half of them): "
+              "{split}. Communities that merge {unit}s: {merged}." + (
+                  " The table lists the {listed} least cohesive of {units} {unit}s." if listed < uc.units else ""),
+              k=uc.communities, q=uc.modularity, unit=unit, ari=uc.ari, nmi=uc.nmi,
+              split=", ".join(map(str, uc.split)) or "none", merged=merged or "none", listed=listed, units=uc.units)
+
+
+def departures_note(d):
+    """Key-person risk of the collaboration graph (:class:`talentkit.collaboration.Departures`)."""
+    return md("The top {k} brokers hold {share:.1%} of all tie weight. Of the {giant:,} people in the largest connected "
+              "group, {cut} would be cut off from it if one of them left.", k=d.top_k, share=d.top_k_share,
+              giant=d.giant, cut=d.cut_off)
+
+
+def collaboration_summary(label: str, cross: float, unit: str, quarterly, uc, d):
+    """Notebook 05's summary of collaboration: the cross-unit share (and its first quarter's),
+    how communities match units, and what the top brokers carry."""
+    shown = quarterly[~quarterly["suppressed"]] if quarterly is not None else None
+    first = shown.iloc[0] if shown is not None and len(shown) else None
+    trend = (" ({share:.1%} in {quarter})" if first is not None else "")
+    return md("\n".join([
+        "* In {label}, **{cross:.1%}** of collaboration crossed {unit}s" + trend + ".",
+        "* Informal communities: {k}, adjusted Rand index against {unit}s {ari:.2f}; {split} split.",
+        "* The top {top_k} brokers hold {top_share:.1%} of all tie weight; {cut} people would be cut off if one left.",
+    ]), label=label, cross=cross, unit=unit, share=first["cross_unit_share"] if first is not None else 0.0,
+        quarter=first["quarter"] if first is not None else "", k=uc.communities, ari=uc.ari,
+        split=f"{len(uc.split)} {unit}s" if uc.split else f"no {unit}", top_k=d.top_k, top_share=d.top_k_share,
+        cut=d.cut_off)
+
+
 def drivers_population(data):
     """Notebook 06's first sentences: who is analysed, how many left, what was left out."""
     y = data.outcome()

@@ -212,7 +212,7 @@ def generated(size: str = "default", seed: int = 0, language: str = "en") -> dic
 
 
 def generate(size: str = "default", seed: int = 0, language: str = "en") -> dict[str, pd.DataFrame]:
-    """Generate the six tables of a talent network. Same ``size`` and ``seed``, same tables.
+    """Generate the seven tables of a talent network. Same ``size`` and ``seed``, same tables.
     ``language="zh"`` writes the texts in Chinese (same writers, labels and draws)."""
     if language not in ("en", "zh"):
         raise ParameterError(f"language must be en or zh, not {language!r}")
@@ -284,13 +284,13 @@ def generate(size: str = "default", seed: int = 0, language: str = "en") -> dict
     sessions, attendance = _sessions(rng, people, hire_month, exit_month)
     candidates = _candidates(rng, people.iloc[n_start:])
     texts = _texts(rng, people, n_ret_texts, n_att_texts, candidates, language)
-    # a generator of its own, so every table above stays as it was before pulse comments
-    texts = pd.concat([texts, _pulse(np.random.default_rng([seed, 1]), people, hire_month, exit_month, language)],
-                      ignore_index=True)
-    people = people.sort_values("employee_id").reset_index(drop=True)
+    # pulse comments, e-mail and review metadata: each on its own generator, the tables above unchanged
+    pulse, interactions = (_pulse(np.random.default_rng([seed, 1]), people, hire_month, exit_month, language),
+                           _interactions(np.random.default_rng([seed, 2]), people, hire_month, exit_month))
+    texts = pd.concat([texts, pulse], ignore_index=True)
     moves_df = moves_df.sort_values(["date", "employee_id"], kind="stable").reset_index(drop=True)
-    return {"people": people, "moves": moves_df, "sessions": sessions, "attendance": attendance,
-            "candidates": candidates, "texts": texts}
+    return {"people": people.sort_values("employee_id").reset_index(drop=True), "moves": moves_df, "sessions": sessions,
+            "attendance": attendance, "candidates": candidates, "texts": texts, "interactions": interactions}
 
 
 def size_counts(size: str) -> tuple[int, int, int, int]:
@@ -404,6 +404,53 @@ def _sessions(rng, people, hire_month, exit_month):
     sessions = sessions.drop(columns="month")
     attendance = pd.DataFrame(att, columns=["session_id", "employee_id"])
     return sessions, attendance
+
+
+INTERACTION_QUARTERS = 8  # the last two years carry e-mail and review metadata
+CONTACTS = {"email": 3.0, "review": 1.0}  # contacts a person has a quarter, on average, by channel
+EXTERNAL_SHARE = 0.02  # ties with someone outside the company (a partner, a candidate)
+SELF_SHARE = 0.002  # a message to oneself, as real exports hold
+REPLY_SHARE = {"email": 0.6, "review": 0.3}  # ties answered in the same quarter
+
+
+def _interactions(rng, people: pd.DataFrame, hire_month, exit_month) -> pd.DataFrame:
+    """Quarterly e-mail and code-review ties between people employed in the quarter: mostly
+    within the team (review more so), some within the region, a few anywhere; a weight of
+    messages or reviews; a few ties with external people and to oneself, as exports hold."""
+    team, region = people["team"].to_numpy(), people["region"].to_numpy()
+    ids = people["employee_id"].to_numpy()
+    rows = []
+    for q in range(MONTHS // 3 - INTERACTION_QUARTERS, MONTHS // 3):
+        first, last = 3 * q, 3 * q + 2
+        active = np.flatnonzero((hire_month <= last) & ((exit_month < 0) | (exit_month >= first)))
+        for channel, mean in CONTACTS.items():
+            senders = np.repeat(active, rng.poisson(mean, len(active)))
+            reach = rng.random(len(senders))
+            within = reach < (0.75 if channel == "review" else 0.55)
+            regional = ~within & (reach < 0.9)
+            recipients = active[rng.integers(0, len(active), len(senders))]
+            for mask, key in ((within, team), (regional, region)):
+                order = active[np.argsort(key[active], kind="stable")]
+                keys = key[order]
+                lo = np.searchsorted(keys, key[senders[mask]], side="left")
+                hi = np.searchsorted(keys, key[senders[mask]], side="right")
+                pick = (rng.random(mask.sum()) * (hi - lo)).astype(int)
+                pick = np.where(order[lo + pick] == senders[mask], (pick + 1) % (hi - lo), pick)  # not oneself
+                recipients[mask] = order[lo + pick]
+            to = ids[recipients].astype(object)
+            external = rng.random(len(senders)) < EXTERNAL_SHARE
+            to[external] = [f"X{k:05d}" for k in rng.integers(1, 3000, external.sum())]
+            oneself = rng.random(len(senders)) < SELF_SHARE
+            to[oneself] = ids[senders[oneself]]
+            weight = 1 + rng.poisson(6 if channel == "email" else 2, len(senders))
+            part = pd.DataFrame({"sender_id": ids[senders], "recipient_id": to,
+                                 "date": _month_date(rng, rng.integers(first, last + 1, len(senders))),
+                                 "weight": weight.astype(float), "channel": channel})
+            replied = (rng.random(len(part)) < REPLY_SHARE[channel]) & ~external & ~oneself
+            back = part[replied].rename(columns={"sender_id": "recipient_id", "recipient_id": "sender_id"})
+            rows += [part, back.assign(weight=1.0 + rng.poisson(3, len(back)))]
+    out = pd.concat(rows, ignore_index=True)
+    return out.sort_values(["date", "sender_id", "recipient_id"], kind="stable").reset_index(drop=True)
 
 
 def _candidates(rng, hires: pd.DataFrame) -> pd.DataFrame:

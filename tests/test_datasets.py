@@ -92,7 +92,7 @@ def test_same_seed_same_bytes_other_seed_differs(tmp_path):
 
 def test_written_synthetic_validates(small_folder):
     ds = tk.load(small_folder)
-    assert set(ds.tables()) == {"people", "moves", "sessions", "attendance", "candidates", "texts"}
+    assert set(ds.tables()) == {"people", "moves", "sessions", "attendance", "candidates", "texts", "interactions"}
 
 
 # ---------------------------------------------------------------- plausibility on the default size

@@ -154,6 +154,11 @@ UNGATED = {
     "network.brokers": "per person, with ids; top_brokers is the gated view",
     "network.key_person_risk": "per person, with ids; key_people is the gated view",
     "network.communities": "counts and agreement scores, no group's figures",
+    "network.graph_measures": "per person, with ids; top_brokers is the gated view",
+    "network.EdgeList.from_pairs": "the graph itself, for analyses",
+    "network.EdgeList.from_graph": "the graph itself, for analyses",
+    "collaboration.collaboration": "per tie, with ids, for analyses; never shown",
+    "collaboration.meeting_ties": "per tie, with ids, for analyses; never shown",
     "privacy.suppress": "the gate itself",
     "privacy.suppress_matrix": "the gate itself (a mask)",
     "privacy.suppress_matrix_values": "the gate itself",
@@ -206,10 +211,10 @@ UNGATED = {
     "ladder.LadderResult.examples": "texts and scores, shown only through show_private",
     "ladder.LadderResult.settings_table": "settings of models, marked not personal",
 }
-ANALYSIS_MODULES = ["casestudy", "drivers", "flows", "ladder", "metrics", "network", "scenarios", "spells", "staffing",
+ANALYSIS_MODULES = ["casestudy", "collaboration", "drivers", "flows", "ladder", "metrics", "network", "scenarios", "spells", "staffing",
                     "stats", "tenure", "textclf", "timeline"]
 TABLE_TYPES = re.compile(r"DataFrame|Series|Spells|TenureCurves|KeyPeople|PersonRisk|Comparison|StaffingPlans|Communities|"
-                         r"DriverData|Screening|CoxResult|LadderResult")
+                         r"DriverData|Screening|CoxResult|LadderResult|Collaboration|EdgeList|Silos|Departures")
 
 
 def public_functions(module_name: str):
@@ -259,6 +264,7 @@ def _gated_calls(ds, tmp_path):
     """One call of every gated function, on the small synthetic data."""
     from talentkit import (
         casestudy,
+        collaboration,
         dataprofile,
         drivers,
         flows,
@@ -279,7 +285,15 @@ def _gated_calls(ds, tmp_path):
     result = {"test_predictions": scored}
     people = drivers.prepare(ds, text_task="pulse")
     models = drivers.compare_models(people, folds=3, repeats=1)
+    collab = collaboration.collaboration(ds, start, end)
     return {
+        "collaboration.unit_matrix": lambda: collaboration.unit_matrix(collab),
+        "collaboration.unit_mixing": lambda: collaboration.unit_mixing(collab),
+        "collaboration.silos": lambda: collaboration.silos(collab),
+        "collaboration.communities_vs_units": lambda: collaboration.communities_vs_units(collab),
+        "collaboration.top_brokers": lambda: collaboration.top_brokers(collab, ds),
+        "collaboration.departures": lambda: collaboration.departures(collab, ds),
+        "collaboration.by_quarter": lambda: collaboration.by_quarter(ds),
         "drivers.screen": lambda: drivers.screen(people),
         "drivers.km_by": lambda: drivers.km_by(people, "level"),
         "drivers.hazard_by_tenure": lambda: drivers.hazard_by_tenure(people),
@@ -309,6 +323,7 @@ def _gated_calls(ds, tmp_path):
         "network.flow_lost_by_topic": lambda: network.flow_lost_by_topic(risk, f),
         "network.shown_people": lambda: network.shown_people(network.brokers(g), ds),
         "network.top_brokers": lambda: network.top_brokers(g, ds),
+        "network.shown_brokers": lambda: network.shown_brokers(network.brokers(g), ds),
         "network.key_people": lambda: network.key_people(g, f, ds, top_k=3),
         "textclf.estimates_by_group": lambda: textclf.estimates_by_group(scored, "region"),
         "textclf.estimates_linked": lambda: textclf.estimates_linked(result["test_predictions"], "synthetic:small"),
@@ -367,7 +382,7 @@ LAYERS = {
     "timeline": 5, "kernels": 5, "coverage": 5,
     "spells": 6,
     "dataprofile": 7, "metrics": 7, "tenure": 7, "flows": 7, "network": 7, "staffing": 7, "textclf": 7, "cluster": 7,
-    "casestudy": 8, "drivers": 8, "exportforms": 8, "ladder": 8, "scenarios": 8, "runner": 8,
+    "casestudy": 8, "collaboration": 8, "drivers": 8, "exportforms": 8, "ladder": 8, "scenarios": 8, "runner": 8,
     "plots": 9, "summaries": 9, "show": 9,
     "widgets": 10, "exercises": 10, "cli": 10,
     "__main__": 11,
