@@ -284,8 +284,8 @@ def _burt(mutual, chunk: int = 20_000) -> tuple[np.ndarray, np.ndarray]:
 def louvain(edges: EdgeList, seed: int = 0) -> tuple[np.ndarray, float]:
     """Louvain communities (Blondel et al. 2008; igraph's ``community_multilevel``, seeded) of
     the weighted graph: each node's community number and the partition's modularity. igraph's
-    C implementation was chosen over networkx's after measuring both on 30,000 nodes and
-    850,000 edges: 0.6 s against 21.7 s, modularity 0.795 against 0.761
+    C implementation was chosen over networkx's after measuring both on 30,000 people and
+    1,025,863 ties: 3.0 s against 15.3 s, the same modularity (0.796)
     (``benchmarks/collaboration_scale.py``)."""
     import random
 

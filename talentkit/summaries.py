@@ -255,8 +255,9 @@ def silos_note(s, unit: str):
     if not s.pairs:
         return md("No two {unit}s with at least {m} people each have ties in this period.", unit=unit, m=s.min_group)
     if not s.disconnected:
-        return md("Every one of the {p:,} pairs of {unit}s (each of at least {m} people) shares at least one tie in this "
-                  "period: no silos.", p=s.pairs, unit=unit, m=s.min_group)
+        pairs = "both {unit}s" if s.pairs == 1 else "every one of the {p:,} pairs of {unit}s"
+        return md("In " + pairs + " (each of at least {m} people) people share at least one tie in this period: no "
+                  "silos.", p=s.pairs, unit=unit, m=s.min_group)
     return md("{d:,} of {p:,} pairs of {unit}s (each of at least {m} people) share no tie in this period; the largest "
               "such pairs are listed.", d=s.disconnected, p=s.pairs, unit=unit, m=s.min_group)
 

@@ -85,13 +85,16 @@ def write_hostile(folder: Path) -> dict:
         "channel": hostile_values(set(p["channel"]) | set(c["channel"]), used),
     }
     assert set(used) == set(PAYLOADS), "every payload is placed in the data"
+    # the 1 MB skill is a person's and a session's topic; a candidate's keeps its payload only: 400
+    # candidates of 1 MB each made a 400 MB file that every job of the run read (6 s a job)
+    candidate_skills = dict(maps["skill"])
     maps["skill"]["RecSys"] = "RecSys " + HUGE
     for col in ("region", "team"):
         for frame, cols in ((p, [col]), (m, [f"from_{col}", f"to_{col}"])):
             for k in cols:
                 frame[k] = frame[k].map(maps[col])
     p["level"] = p["level"].map(maps["level"])
-    p["skill"], c["skill"] = p["skill"].map(maps["skill"]), c["skill"].map(maps["skill"])
+    p["skill"], c["skill"] = p["skill"].map(maps["skill"]), c["skill"].map(candidate_skills)
     s["topic"] = s["topic"].map(maps["skill"])
     p["channel"], c["channel"] = p["channel"].map(maps["channel"]), c["channel"].map(maps["channel"])
     s["region"], c["region"] = s["region"].map(maps["region"]), c["region"].map(maps["region"])
