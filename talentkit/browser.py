@@ -97,7 +97,18 @@ def open_page(driver, page: str | Path, media: str = "screen", scheme: str = "li
         "media": "" if media == "screen" else media,
         "features": [{"name": "prefers-color-scheme", "value": scheme}]})
     driver.get(Path(page).resolve().as_uri())
+    wait_until_loaded(driver)
     return driver.execute_script(PAGE_FACTS_JS)
+
+
+def wait_until_loaded(driver, timeout: float = 60.0) -> None:
+    """Wait until the page is parsed and loaded (``document.readyState`` complete): on a loaded
+    machine a large report was once read before its last headings were (contents links "broken")."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while driver.execute_script("return document.readyState") != "complete" and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def full_page_png(driver, path: str | Path, width: int = WIDTH) -> Path:

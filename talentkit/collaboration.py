@@ -126,33 +126,60 @@ def collaboration(ds: Dataset, start=None, end=None, unit: str = "region", min_t
                   channels: str | list | None = None) -> Collaboration:
     """The collaboration graph of ``start`` .. ``end`` (every tie when both are ``None``; an
     undated tie is in every period), from interactions and participants alike, of the
-    ``channels`` named (comma-separated or a list; empty: all). See the module for the rules."""
+    ``channels`` named (comma-separated or a list; empty: all). A line of named steps, each
+    counting what it leaves out; see the module for the rules."""
     _require_ties(ds)
     if min_tie_weight < 0:
         raise ParameterError(f"min_tie_weight must be 0 or more, not {min_tie_weight!r}")
-    parts, counts = [], {"events": 0}
+    counts: dict = {}
+    rows = _tie_rows(ds, counts)
+    rows = _of_period(_of_channels(rows, channels), start, end)
+    rows = _with_units(ds, _between_people(ds, rows, counts), unit)
+    edges, rows = _heavy_enough(rows, min_tie_weight, counts)
+    units = ds.people.set_index(ds.people["employee_id"].astype(str))[unit]
+    return Collaboration(rows, edges, unit, units, float(min_tie_weight), counts)
+
+
+def _tie_rows(ds: Dataset, counts: dict) -> pd.DataFrame:
+    """Interactions as given (weight 1 where none; directed unless the mapping says not) and
+    the pairs of every event (:func:`meeting_ties`), one frame."""
+    parts = []
     if ds.interactions is not None:
         t = ds.interactions.copy()
         t["weight"] = t["weight"].fillna(1.0).astype(float) if "weight" in t else 1.0
         parts.append(t.assign(directed=ds.directed_interactions))
+    counts["events"] = int(ds.participants["event_id"].nunique()) if ds.participants is not None else 0
     if ds.participants is not None:
-        counts["events"] = int(ds.participants["event_id"].nunique())
         parts.append(meeting_ties(ds.participants))
-    rows = pd.concat(parts, ignore_index=True)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _of_channels(rows: pd.DataFrame, channels) -> pd.DataFrame:
+    """The ties of the ``channels`` named; a name no tie has is refused with the data's own."""
     wanted = [c.strip() for c in (channels.split(",") if isinstance(channels, str) else channels or []) if c.strip()]
-    if wanted:
-        known_channels = sorted(rows["channel"].dropna().astype(str).unique()) if "channel" in rows else []
-        if not set(wanted) & set(known_channels):
-            raise ParameterError(f"channels {', '.join(wanted)}: no tie has such a channel; the data's channels are "
-                                 f"{', '.join(known_channels) or 'none (no channel column)'}")
-        rows = rows[rows["channel"].astype(str).isin(wanted)]
-    all_rows = rows
-    rows = _in_period(rows, start, end)
-    if not len(rows):
-        dates = all_rows["date"].dropna() if "date" in all_rows else pd.Series(dtype="datetime64[ns]")
-        span = f"the ties run from {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}" if len(dates) else "none is dated"
-        when = f"between {pd.Timestamp(start):%Y-%m-%d} and {pd.Timestamp(end):%Y-%m-%d}" if start is not None else "at all"
-        raise ParameterError(f"no tie {when}: {span}; choose a year with ties (year 0: the latest)")
+    if not wanted:
+        return rows
+    known = sorted(rows["channel"].dropna().astype(str).unique()) if "channel" in rows else []
+    if not set(wanted) & set(known):
+        raise ParameterError(f"channels {', '.join(wanted)}: no tie has such a channel; the data's channels are "
+                             f"{', '.join(known) or 'none (no channel column)'}")
+    return rows[rows["channel"].astype(str).isin(wanted)]
+
+
+def _of_period(rows: pd.DataFrame, start, end) -> pd.DataFrame:
+    """The ties of ``start`` .. ``end`` (and the undated ones); none is refused with the span."""
+    kept = _in_period(rows, start, end)
+    if len(kept):
+        return kept
+    dates = rows["date"].dropna() if "date" in rows else pd.Series(dtype="datetime64[ns]")
+    span = f"the ties run from {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}" if len(dates) else "none is dated"
+    when = f"between {pd.Timestamp(start):%Y-%m-%d} and {pd.Timestamp(end):%Y-%m-%d}" if start is not None else "at all"
+    raise ParameterError(f"no tie {when}: {span}; choose a year with ties (year 0: the latest)")
+
+
+def _between_people(ds: Dataset, rows: pd.DataFrame, counts: dict) -> pd.DataFrame:
+    """The ties between two people of the people table: self-ties and ties with someone not in
+    it (external) left out and counted."""
     counts["rows"] = len(rows)
     self_tie = rows["sender_id"].astype(str) == rows["recipient_id"].astype(str)
     counts["self_ties"] = int(self_tie.sum())
@@ -168,7 +195,12 @@ def collaboration(ds: Dataset, start=None, end=None, unit: str = "region", min_t
         raise DataError([Problem(str(ds.source), "no tie joins two people of the people table: every sender or "
                                  "recipient is unknown", "check that interactions use the people table's ids "
                                  "(map both id columns to the same ids)")], str(ds.source))
-    rows = _with_units(ds, rows[inside].reset_index(drop=True), unit)
+    return rows[inside].reset_index(drop=True)
+
+
+def _heavy_enough(rows: pd.DataFrame, min_tie_weight: float, counts: dict) -> tuple[EdgeList, pd.DataFrame]:
+    """The undirected graph of ``rows``, and the rows, without the pairs whose summed weight is
+    under ``min_tie_weight`` (counted with their weight)."""
     edges = EdgeList.from_pairs(rows["sender_id"].astype(str), rows["recipient_id"].astype(str), rows["weight"])
     below = edges.weight < min_tie_weight
     counts["pairs"], counts["pairs_below"] = len(edges.weight), int(below.sum())
@@ -176,14 +208,13 @@ def collaboration(ds: Dataset, start=None, end=None, unit: str = "region", min_t
     if below.all():
         raise ParameterError(f"min_tie_weight {min_tie_weight:g} leaves out every pair (the heaviest weighs "
                              f"{edges.weight.max():g}); lower it")
-    if below.any():
-        edges = EdgeList(edges.nodes, edges.a[~below], edges.b[~below], edges.weight[~below])
-        where = pd.Index(edges.nodes)
-        i, j = where.get_indexer(rows["sender_id"].astype(str)), where.get_indexer(rows["recipient_id"].astype(str))
-        kept = pd.MultiIndex.from_arrays([edges.a, edges.b])
-        rows = rows[pd.MultiIndex.from_arrays([np.minimum(i, j), np.maximum(i, j)]).isin(kept)].reset_index(drop=True)
-    units = ds.people.set_index(ds.people["employee_id"].astype(str))[unit] if unit in ds.people else pd.Series(dtype=object)
-    return Collaboration(rows, edges, unit, units, float(min_tie_weight), counts)
+    if not below.any():
+        return edges, rows
+    edges = EdgeList(edges.nodes, edges.a[~below], edges.b[~below], edges.weight[~below])
+    where = pd.Index(edges.nodes)
+    i, j = where.get_indexer(rows["sender_id"].astype(str)), where.get_indexer(rows["recipient_id"].astype(str))
+    kept = pd.MultiIndex.from_arrays([edges.a, edges.b])
+    return edges, rows[pd.MultiIndex.from_arrays([np.minimum(i, j), np.maximum(i, j)]).isin(kept)].reset_index(drop=True)
 
 
 def _with_units(ds: Dataset, rows: pd.DataFrame, unit: str) -> pd.DataFrame:

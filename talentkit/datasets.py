@@ -435,6 +435,10 @@ def plausibility(tables: dict[str, pd.DataFrame], files: dict[str, str],
                                         "fill it in, or leave it out of the export (grouped by it, everyone falls in one blank group)",
                                         column=col))
                 continue
+            if (name, col) == ("interactions", "weight"):
+                for row, value in values[values < 0].head(20).items():
+                    errors.append(Problem(files[name], "a tie's weight is negative", "write the messages, minutes or "
+                                          "reviews the tie stands for (0 or more)", row, col, f"{value:g}"))
             if kind != "date":
                 continue
             for row, value in values[values < EARLIEST_PLAUSIBLE].items():

@@ -164,6 +164,15 @@ def test_a_matrix_cell_that_is_not_a_number_names_its_row_and_column(tmp_path):
     assert "not a number" in problem.what
 
 
+def test_a_negative_weight_names_its_row(tmp_path):
+    units, edges = two_teams()
+    edges.loc[3, "weight"] = -2
+    with pytest.raises(DataError) as err:
+        tk.load(_folder(tmp_path, _people(units), {"interactions.csv": edges}))
+    problem = err.value.problems[0]
+    assert (problem.file, problem.row, problem.column, problem.value) == ("interactions.csv", 5, "weight", "-2")
+
+
 def test_privacy_small_cells_units_and_pseudonyms(tmp_path):
     units, edges = two_teams()
     units = dict(units, **{f"C{i}": "Gamma" for i in range(3)})  # a team of three
