@@ -436,8 +436,9 @@ def by_quarter(ds: Dataset, unit: str = "region", min_tie_weight: float = 0.0, c
                min_group: int = MIN_GROUP) -> pd.DataFrame | None:
     """Per calendar quarter of dated ties: ``n`` (people with a tie), ``pairs`` (distinct pairs),
     the tie weight, the cross-unit share and, for directed ties, reciprocity (the share of
-    directed pairs with a tie back). A quarter of fewer than ``min_group`` people is hidden.
-    ``None`` when no tie is dated."""
+    directed pairs with a tie back). ``min_tie_weight`` applies to each pair's weight over all
+    the data's ties, so a quarter keeps the same pairs a whole-period reading keeps. A quarter
+    of fewer than ``min_group`` people is hidden. ``None`` when no tie is dated."""
     whole = collaboration(ds, unit=unit, min_tie_weight=min_tie_weight, channels=channels)
     dated = whole.rows.dropna(subset=["date"]) if "date" in whole.rows else whole.rows.iloc[:0]
     if not len(dated):

@@ -1,4 +1,4 @@
-r"""The talent network as a graph (organisational network analysis, with networkx).
+r"""The talent network as a graph (organisational network analysis, with networkx and igraph).
 
 * **Person graph**: a directed edge presenter → attendee, weighted by the sessions the
   attendee heard from that presenter. Knowledge *flow* is that weight.
@@ -11,11 +11,11 @@ r"""The talent network as a graph (organisational network analysis, with network
   (:func:`graph_measures`, which reads any :class:`EdgeList`: the collaboration graph too).
 * Communities: Louvain (Blondel et al. 2008; igraph's, :func:`louvain`), compared with the
   formal teams by adjusted Rand index and normalized mutual information.
+* Key-person risk: the share of flow that the top ``k`` presenters carry, and what the
+  network loses if each leaves: their flow, and the people only they reached.
 
 The measures run in igraph (C) and on scipy's sparse matrices; networkx holds the small
 session graph and is the tests' independent reference.
-* Key-person risk: the share of flow that the top ``k`` presenters carry, and what the
-  network loses if each leaves: their flow, and the people only they reached.
 
 People appear only as salted pseudonyms (:func:`talentkit.privacy.pseudonym`), and a person
 is listed only when their figures rest on at least ``min_group`` others.

@@ -43,9 +43,21 @@ def jobs(run_dir: Path) -> dict:
     return {j["name"]: j for j in json.loads((run_dir / "run.json").read_text())["jobs"]}
 
 
-def test_smoke_batch_on_dask_gives_the_local_results(smoke, tmp_path):
-    code, run_dir = runner.execute_run(ROOT / "params" / "smoke.yaml", out_root=tmp_path, progress=False,
-                                       cluster="local:2")
+# The smoke jobs whose results depend most on where they run: figures (01), torch and a saved
+# model (02), igraph's C code (05), threaded model fits (06). The executor is the same for every
+# job; the other three notebooks add two minutes of worker time and nothing the executor does.
+ON_DASK = ("01_metrics", "02_finetune", "05_network", "06_drivers")
+
+
+def test_smoke_jobs_on_dask_give_the_local_results(smoke, tmp_path):
+    import yaml
+
+    run = yaml.safe_load((ROOT / "params" / "smoke.yaml").read_text(encoding="utf-8"))
+    run["jobs"] = [dict(j, notebook=str(ROOT / j["notebook"])) for j in run["jobs"]
+                   if Path(j["notebook"]).stem in ON_DASK]
+    run_file = tmp_path / "smoke.yaml"
+    run_file.write_text(yaml.safe_dump(run), encoding="utf-8")
+    code, run_dir = runner.execute_run(run_file, out_root=tmp_path / "out", progress=False, cluster="local:2")
     assert code == 0, {n: j["error"] for n, j in jobs(run_dir).items() if j["status"] != "ok"}
     info = json.loads((run_dir / "run.json").read_text())
     assert info["executor"] == {"kind": "dask", "cluster": "local:2"}
@@ -60,7 +72,7 @@ def test_smoke_batch_on_dask_gives_the_local_results(smoke, tmp_path):
     assert sorted(p.name for p in (run_dir / "01_metrics" / "figures").iterdir()) == \
         sorted(p.name for p in (smoke / "01_metrics" / "figures").iterdir())
     index = (run_dir / "index.html").read_text()
-    assert index.count('class="ok"') == len(jobs(run_dir)) == 7
+    assert index.count('class="ok"') == len(jobs(run_dir)) == len(ON_DASK)
 
 
 def test_a_gpu_job_fails_clearly_without_a_gpu_worker_and_runs_on_one(cluster, tmp_path):
