@@ -387,10 +387,11 @@ def top_brokers(c: Collaboration, ds: Dataset, min_group: int = MIN_GROUP, top: 
 @dataclass
 class Departures:
     """Key-person risk in collaboration terms, as a report may show it: ``table`` (the top
-    ``top_k`` brokers that may be shown: their share of all tie weight, contacts, the contacts
-    whose only tie they are, and the people cut off from the largest connected group if they
-    left), ``top_k_share`` of all tie weight, ``cut_off`` (people cut off by any one of them:
-    a number, or "fewer than <min_group>"), ``giant`` (people in the largest group)."""
+    ``top_k`` brokers that may be shown: the share of all tie weight on their ties, contacts,
+    the contacts whose only tie they are, and the people cut off from the largest connected
+    group if they left), ``top_k_share`` (the share of all tie weight on a tie of any of them),
+    ``cut_off`` (the people their departures, one at a time, would cut off, added up: a number,
+    or "fewer than <min_group>"), ``giant`` (people in the largest group)."""
 
     table: pd.DataFrame
     top_k: int
@@ -402,32 +403,35 @@ class Departures:
 
 @grouped
 def departures(c: Collaboration, ds: Dataset, top_k: int = 5, min_group: int = MIN_GROUP, seed: int = 0) -> Departures:
-    """Whose departure disconnects whom: for each of the ``top_k`` people by betweenness, their
-    share of all tie weight (strength over twice the total), their contacts, the contacts tied
-    to no one else (``sole_contacts``) and the people of the largest connected group who would
-    no longer reach it (``cut_off``: the largest group's size, less the largest group left
-    after removing them, less one for the person)."""
+    r"""Whose departure disconnects whom: for each of the ``top_k`` people by betweenness, the
+    share of all tie weight on their ties (:math:`s_i / \sum_{e} w_e`, their strength over the
+    graph's total), their contacts, the contacts tied to no one else (``sole_contacts``) and
+    the people of the largest connected group who would no longer reach it (``cut_off``: the
+    largest group's size, less the largest group left after removing them, less one for the
+    person). Together: the share of weight on a tie of any of them (a tie between two of them
+    counted once)."""
     ranked = graph_measures(c.edges, seed=seed).sort_values(["betweenness", "person"], ascending=[False, True], kind="stable")
     top = ranked.head(top_k)
     h = c.edges.igraph()
     giant = max(h.connected_components().sizes(), default=0)
     W = c.edges.matrix()
-    strength = np.asarray(W.sum(axis=1)).ravel()
+    strength, total = np.asarray(W.sum(axis=1)).ravel(), float(c.edges.weight.sum())
     degree = np.diff(W.indptr)
     position = pd.Index(c.edges.nodes).get_indexer(top["person"])
+    theirs = np.isin(c.edges.a, position) | np.isin(c.edges.b, position)
     rows = []
     for person, i in zip(top["person"], position):
         rest = h.copy()
         rest.delete_vertices([int(i)])
         left = max(rest.connected_components().sizes(), default=0)
         contacts = W.indices[W.indptr[i]:W.indptr[i + 1]]
-        rows.append({"person": person, "weight_share": strength[i] / strength.sum() if strength.sum() else np.nan,
+        rows.append({"person": person, "weight_share": strength[i] / total,
                      "degree": int(degree[i]), "sole_contacts": int((degree[contacts] == 1).sum()),
                      "cut_off": int(max(giant - left - 1, 0))})
     t = pd.DataFrame(rows, columns=["person", "weight_share", "degree", "sole_contacts", "cut_off"])
     shown = shown_people(t, ds, c.unit, min_group)
     total_cut = int(t["cut_off"].sum()) if len(t) else 0
-    share = float(t["weight_share"].sum()) if len(t) else float("nan")
+    share = float(c.edges.weight[theirs].sum() / total)
     return Departures(shown, top_k, share, shown_count(total_cut, min_group), int(giant), min_group)
 
 

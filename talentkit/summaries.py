@@ -241,8 +241,8 @@ def collaboration_reading(c, label: str):
                  + ("the unit matrix and reciprocity read the directed ties{meetings}." if c.directed else
                     "these ties have no direction: the unit matrix counts each half each way, and reciprocity is "
                     "not computed."))
-    return md(" ".join(lines), label=label[:1].upper() + label[1:], rows=len(c.rows), people=len(c.edges.nodes), pairs=len(c.edges.a),
-              events=f", {n['events']:,} meetings or threads among them" if n["events"] else "",
+    return md(" ".join(lines), label=label[:1].upper() + label[1:], rows=len(c.rows), people=len(c.edges.nodes),
+              pairs=len(c.edges.a), events=f", {n['events']:,} meetings or threads among them" if n["events"] else "",
               self_ties=n["self_ties"], external_rows=n["external_rows"], external_people=n["external_people"],
               external_share=n["external_weight"] / n["weight_read"] if n["weight_read"] else 0.0,
               threshold=c.min_tie_weight, below=n["pairs_below"], all_pairs=n["pairs"],
@@ -279,9 +279,9 @@ def communities_note(uc, unit: str):
 
 def departures_note(d):
     """Key-person risk of the collaboration graph (:class:`talentkit.collaboration.Departures`)."""
-    return md("The top {k} brokers hold {share:.1%} of all tie weight. Of the {giant:,} people in the largest connected "
-              "group, {cut} would be cut off from it if one of them left.", k=d.top_k, share=d.top_k_share,
-              giant=d.giant, cut=d.cut_off)
+    return md("{share:.1%} of all tie weight is on a tie of one of the top {k} brokers. Of the {giant:,} people in the "
+              "largest connected group, their departures, one at a time, would cut off {cut} from it in all.",
+              k=d.top_k, share=d.top_k_share, giant=d.giant, cut=d.cut_off)
 
 
 def collaboration_summary(label: str, cross: float, unit: str, quarterly, uc, d):
@@ -293,7 +293,8 @@ def collaboration_summary(label: str, cross: float, unit: str, quarterly, uc, d)
     return md("\n".join([
         "* In {label}, **{cross:.1%}** of collaboration crossed {unit}s" + trend + ".",
         "* Informal communities: {k}, adjusted Rand index against {unit}s {ari:.2f}; {split} split.",
-        "* The top {top_k} brokers hold {top_share:.1%} of all tie weight; {cut} people would be cut off if one left.",
+        "* {top_share:.1%} of all tie weight is on a tie of the top {top_k} brokers; one at a time, their departures "
+        "would cut off {cut} people in all.",
     ]), label=label, cross=cross, unit=unit, share=first["cross_unit_share"] if first is not None else 0.0,
         quarter=first["quarter"] if first is not None else "", k=uc.communities, ari=uc.ari,
         split=f"{len(uc.split)} {unit}s" if uc.split else f"no {unit}", top_k=d.top_k, top_share=d.top_k_share,

@@ -77,6 +77,12 @@ def test_cross_unit_share_brokers_and_counts_on_a_hand_made_graph(tmp_path):
     risk = collaboration.departures(c, ds, top_k=2, min_group=1)
     assert risk.giant == 12
     assert risk.table["cut_off"].tolist() == [5, 5]
+    total = internal["weight"].sum()
+    at_a5 = internal.loc[(internal.sender_id == "A5") | (internal.recipient_id == "A5"), "weight"].sum()
+    either = internal.loc[internal.sender_id.isin(["A5", "B0"]) | internal.recipient_id.isin(["A5", "B0"]), "weight"].sum()
+    shares = dict(zip(risk.table["team"], risk.table["weight_share"]))
+    assert shares["Alpha"] == pytest.approx(at_a5 / total)  # A5's ties, the bridge among them
+    assert risk.top_k_share == pytest.approx(either / total)  # the bridge counted once
     assert risk.table["sole_contacts"].tolist() == [0, 0]
 
 
