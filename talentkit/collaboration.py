@@ -32,10 +32,10 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from .datasets import Dataset
 from .errors import DataError, ParameterError, Problem
-from .network import EdgeList, graph_measures, louvain, shown_brokers, shown_count, shown_people
-from .pooling import MAX_LEVELS, apply_pooling, is_pooled, pooling_rule
+from .network import EdgeList, by_betweenness, graph_measures, louvain, shown_brokers, shown_count, shown_people
+from .pooling import MAX_LEVELS, apply_pooling, other_last, pooling_rule
 from .privacy import MIN_GROUP, grouped, mark, suppress, suppress_matrix_values
-from .timeline import GroupCoder, day_numbers
+from .timeline import GroupCoder, day_numbers, in_period
 
 SOURCES = ("auto", "sessions", "interactions", "both")
 MAIN_SHARE = 0.5  # a unit whose largest community holds less than this share of its people is split
@@ -73,17 +73,6 @@ def _require_ties(ds: Dataset) -> None:
                                  "(event_id, employee_id); see the README's data contract")], str(ds.source))
 
 
-def _in_period(df: pd.DataFrame, start, end) -> pd.DataFrame:
-    if "date" not in df.columns or (start is None and end is None):
-        return df
-    keep = pd.Series(True, index=df.index)
-    if start is not None:
-        keep &= df["date"] >= pd.Timestamp(start)
-    if end is not None:
-        keep &= df["date"] <= pd.Timestamp(end)
-    return df[keep | df["date"].isna()]
-
-
 def meeting_ties(participants: pd.DataFrame) -> pd.DataFrame:
     r"""Pairwise ties of events: for an event of :math:`n` distinct people, each pair
     :math:`\{i, j\}` gets :math:`1/(n-1)` (Newman 2001; networkx's
@@ -115,6 +104,15 @@ class Collaboration:
     units: pd.Series
     min_tie_weight: float
     counts: dict = field(default_factory=dict)
+    _measures: dict = field(default_factory=dict, repr=False)
+
+    def measures(self, seed: int = 0) -> pd.DataFrame:
+        """:func:`talentkit.network.graph_measures` of :attr:`edges`, computed once per seed
+        (the brokers table and the departures both rank by it; betweenness on a million ties
+        takes seconds)."""
+        if seed not in self._measures:
+            self._measures[seed] = graph_measures(self.edges, seed=seed)
+        return self._measures[seed]
 
     @property
     def directed(self) -> bool:
@@ -168,7 +166,7 @@ def _of_channels(rows: pd.DataFrame, channels) -> pd.DataFrame:
 
 def _of_period(rows: pd.DataFrame, start, end) -> pd.DataFrame:
     """The ties of ``start`` .. ``end`` (and the undated ones); none is refused with the span."""
-    kept = _in_period(rows, start, end)
+    kept = in_period(rows, start, end)
     if len(kept):
         return kept
     dates = rows["date"].dropna() if "date" in rows else pd.Series(dtype="datetime64[ns]")
@@ -249,8 +247,13 @@ def _directed_rows(c: Collaboration) -> pd.DataFrame:
                      ignore_index=True)
 
 
-def _other_last(label) -> tuple[bool, str]:
-    return is_pooled(str(label)), str(label)
+def _ends(r: pd.DataFrame) -> pd.DataFrame:
+    """Both ends of every directed row: the row's ``from_unit`` and ``to_unit``, this end's
+    ``unit`` and ``person``, and the row's weight ``w``."""
+    return pd.concat([pd.DataFrame({"from_unit": r["from_unit"], "to_unit": r["to_unit"], "unit": r[unit_col],
+                                    "person": r[person], "w": r["weight"]})
+                      for unit_col, person in (("from_unit", "sender_id"), ("to_unit", "recipient_id"))],
+                     ignore_index=True)
 
 
 def _pooled_units(c: Collaboration, rows: pd.DataFrame, max_levels: int) -> pd.DataFrame:
@@ -267,10 +270,8 @@ def unit_matrix(c: Collaboration, min_group: int = MIN_GROUP, max_levels: int = 
     (:func:`talentkit.privacy.suppress_matrix_values` on the counts of people)."""
     r = _pooled_units(c, _directed_rows(c).dropna(subset=["from_unit", "to_unit"]), max_levels)
     values = r.pivot_table(index="from_unit", columns="to_unit", values="weight", aggfunc="sum", fill_value=0)
-    values = values.reindex(index=sorted(values.index, key=_other_last), columns=sorted(values.columns, key=_other_last))
-    people = pd.concat([r[["from_unit", "to_unit", "sender_id"]].rename(columns={"sender_id": "p"}),
-                        r[["from_unit", "to_unit", "recipient_id"]].rename(columns={"recipient_id": "p"})])
-    counts = people.groupby(["from_unit", "to_unit"])["p"].nunique().unstack(fill_value=0).reindex(
+    values = values.reindex(index=sorted(values.index, key=other_last), columns=sorted(values.columns, key=other_last))
+    counts = _ends(r).groupby(["from_unit", "to_unit"])["person"].nunique().unstack(fill_value=0).reindex(
         index=values.index, columns=values.columns, fill_value=0)
     return suppress_matrix_values(values, min_group, counts=counts)
 
@@ -281,15 +282,13 @@ def unit_mixing(c: Collaboration, min_group: int = MIN_GROUP, max_levels: int = 
     (people with a tie), ``tie weight`` of their ties and the share of it with other units;
     a unit of fewer than ``min_group`` people is hidden, with its complement."""
     r = _pooled_units(c, _directed_rows(c).dropna(subset=["from_unit", "to_unit"]), max_levels)
-    ends = pd.concat([pd.DataFrame({"unit": r["from_unit"], "person": r["sender_id"], "w": r["weight"],
-                                    "out": r["from_unit"] != r["to_unit"]}),
-                      pd.DataFrame({"unit": r["to_unit"], "person": r["recipient_id"], "w": r["weight"],
-                                    "out": r["from_unit"] != r["to_unit"]})])
+    ends = _ends(r)
+    ends["out"] = ends["from_unit"] != ends["to_unit"]
     t = ends.groupby("unit").agg(n=("person", "nunique"), weight=("w", "sum")).reset_index()
     t["outside"] = ends[ends["out"]].groupby("unit")["w"].sum().reindex(t["unit"]).fillna(0).to_numpy()
     t["share_outside_unit"] = t["outside"] / t["weight"]
     t = t.rename(columns={"unit": c.unit, "weight": "tie_weight"})[[c.unit, "n", "tie_weight", "share_outside_unit"]]
-    t = t.iloc[sorted(range(len(t)), key=lambda i: _other_last(t[c.unit].iloc[i]))].reset_index(drop=True)
+    t = t.iloc[sorted(range(len(t)), key=lambda i: other_last(t[c.unit].iloc[i]))].reset_index(drop=True)
     return suppress(t, [c.unit], min_group)
 
 
@@ -310,9 +309,7 @@ def silos(c: Collaboration, min_group: int = MIN_GROUP, top: int = 10) -> Silos:
     """Silos: pairs of units, each with at least ``min_group`` people in the graph, that share no
     tie in the period (in either direction); the ``top`` largest by people (see :class:`Silos`)."""
     r = c.rows.dropna(subset=["from_unit", "to_unit"])
-    people = pd.concat([r[["from_unit", "sender_id"]].set_axis(["unit", "p"], axis=1),
-                        r[["to_unit", "recipient_id"]].set_axis(["unit", "p"], axis=1)]).drop_duplicates()
-    size = people.groupby("unit")["p"].nunique()
+    size = _ends(r).groupby("unit")["person"].nunique()
     size = size[size >= min_group].sort_values(ascending=False, kind="stable")
     linked = {frozenset(p) for p in zip(r["from_unit"], r["to_unit"])}
     names = list(size.index)
@@ -381,7 +378,7 @@ def top_brokers(c: Collaboration, ds: Dataset, min_group: int = MIN_GROUP, top: 
     """The ``top`` people by betweenness on the undirected collaboration graph
     (:func:`talentkit.network.graph_measures`: sampled above ``EXACT_UP_TO`` people), as
     :func:`talentkit.network.shown_people` may show them."""
-    return shown_brokers(graph_measures(c.edges, seed=seed), ds, c.unit, min_group, top)
+    return shown_brokers(c.measures(seed), ds, c.unit, min_group, top)
 
 
 @dataclass
@@ -410,8 +407,7 @@ def departures(c: Collaboration, ds: Dataset, top_k: int = 5, min_group: int = M
     largest group's size, less the largest group left after removing them, less one for the
     person). Together: the share of weight on a tie of any of them (a tie between two of them
     counted once)."""
-    ranked = graph_measures(c.edges, seed=seed).sort_values(["betweenness", "person"], ascending=[False, True], kind="stable")
-    top = ranked.head(top_k)
+    top = by_betweenness(c.measures(seed)).head(top_k)
     h = c.edges.igraph()
     giant = max(h.connected_components().sizes(), default=0)
     W = c.edges.matrix()

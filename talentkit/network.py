@@ -42,7 +42,7 @@ from .privacy import (
     suppress_matrix_values,
 )
 from .stats import add_proportion
-from .timeline import GroupCoder, day_numbers
+from .timeline import GroupCoder, day_numbers, in_period
 
 EXACT_UP_TO = 1500  # nodes: exact betweenness up to here, sampled pivots above
 SAMPLED_PIVOTS = 200  # error of a sampled betweenness ~ 1/sqrt(pivots): enough to rank brokers
@@ -84,11 +84,7 @@ def attendance_flows(ds: Dataset, start=None, end=None, unit: str = "region") ->
     """One row per attendance in ``start`` .. ``end``: presenter, attendee, topic, year, and
     each one's ``unit`` on the session's day (``from_unit``, ``to_unit``)."""
     _require_sharing(ds)
-    s = ds.sessions
-    if start is not None:
-        s = s[s["date"] >= pd.Timestamp(start)]
-    if end is not None:
-        s = s[s["date"] <= pd.Timestamp(end)]
+    s = in_period(ds.sessions, start, end)  # a session's date is required: none is undated
     cols = ["session_id", "date", "presenter_id"] + (["topic"] if "topic" in s.columns else [])
     a = ds.attendance.merge(s[cols], on="session_id")
     a = a[a["presenter_id"] != a["employee_id"]]
@@ -116,11 +112,7 @@ def unit_graph(ds: Dataset, f: pd.DataFrame, unit: str = "region", start=None, e
     for (u, v), n in f.groupby(["from_unit", "to_unit"]).size().items():
         g.add_edge(u, v, weight=int(n), moves=0)
     if ds.moves is not None and f"from_{unit}" in ds.moves.columns:
-        m = ds.moves
-        if start is not None:
-            m = m[m["date"] >= pd.Timestamp(start)]
-        if end is not None:
-            m = m[m["date"] <= pd.Timestamp(end)]
+        m = in_period(ds.moves, start, end)  # a move's date is required
         for (u, v), n in m.groupby([f"from_{unit}", f"to_{unit}"]).size().items():
             if u == v:
                 continue
@@ -453,12 +445,18 @@ def top_brokers(g: nx.DiGraph, ds: Dataset, unit: str = "region", min_group: int
     return shown_brokers(brokers(g), ds, unit, min_group, top)
 
 
+def by_betweenness(measures: pd.DataFrame) -> pd.DataFrame:
+    """:func:`graph_measures` ranked by betweenness, ties by id (so the order does not depend on
+    the order the ties came in)."""
+    return measures.sort_values(["betweenness", "person"], ascending=[False, True], kind="stable")
+
+
 @grouped
 def shown_brokers(measures: pd.DataFrame, ds: Dataset, unit: str = "region", min_group: int = MIN_GROUP,
                   top: int = 10) -> pd.DataFrame:
     """The ``top`` people of :func:`graph_measures` by betweenness, as :func:`shown_people`
     shows them, with how betweenness was computed (``attrs["talentkit.pivots"]``)."""
-    ranked = measures.sort_values(["betweenness", "person"], ascending=[False, True], kind="stable")
+    ranked = by_betweenness(measures)
     shown = shown_people(ranked, ds, unit, min_group).head(top)
     shown.attrs["talentkit.pivots"] = ranked.attrs.get("talentkit.pivots")
     return shown

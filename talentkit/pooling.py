@@ -62,6 +62,11 @@ def is_pooled(values) -> "np.ndarray | bool":
     return pd.Series(values).astype(str).str.startswith(OTHER + " (").to_numpy()
 
 
+def other_last(value) -> tuple[bool, str]:
+    """A sort key: levels by name, the pooled level last."""
+    return is_pooled(str(value)), str(value)
+
+
 def check_max_levels(max_levels) -> int:
     if isinstance(max_levels, bool) or not isinstance(max_levels, int) or max_levels < 2:
         raise ParameterError(f"max_levels must be a whole number of at least 2, not {max_levels!r}")

@@ -16,7 +16,7 @@ import pandas as pd
 from .datasets import Dataset
 from .dates import DAYS_PER_MONTH
 from .errors import ParameterError
-from .pooling import is_pooled
+from .pooling import other_last
 from .schema import PERSON_KEYS
 
 TIME_KEYS = ("quarter", "year")
@@ -130,8 +130,7 @@ class _MovesIndex:
         values = set()
         for one in series:
             values.update(one.cat.categories if isinstance(one.dtype, pd.CategoricalDtype) else one.dropna().unique())
-        cats = pd.Index(sorted(values, key=lambda v: (is_pooled(str(v)), str(v))),  # "Other" last
-                        dtype=object)
+        cats = pd.Index(sorted(values, key=other_last), dtype=object)
         codes = lambda v: pd.Categorical(v, categories=cats).codes.astype(np.int64) + 1  # noqa: E731
         m_from = m_to = None
         if movable:
@@ -268,6 +267,21 @@ def group_table(coder: GroupCoder, counts: dict[str, np.ndarray], keep: np.ndarr
     for name, values in counts.items():
         t[name] = values[groups]
     return t
+
+
+def in_period(df: pd.DataFrame, start=None, end=None, column: str = "date") -> pd.DataFrame:
+    """The rows of ``df`` whose ``column`` falls in ``start`` .. ``end`` (either may be
+    ``None``: open), and the rows without a date (an undated record belongs to every period).
+    A frame without ``column`` is returned whole."""
+    if column not in df.columns or (start is None and end is None):
+        return df
+    keep = df[column].isna()
+    inside = pd.Series(True, index=df.index)
+    if start is not None:
+        inside &= df[column] >= pd.Timestamp(start)
+    if end is not None:
+        inside &= df[column] <= pd.Timestamp(end)
+    return df[keep | inside]
 
 
 def period(start=None, end=None, as_of=None) -> tuple[pd.Timestamp, pd.Timestamp]:
