@@ -146,33 +146,31 @@ def positive_int(text: str) -> int:
     return value
 
 
+CHANGE_EXIT = 3  # --fail-on-change: a watched measure changed beyond noise since the run before
+
+
 def cmd_run(args) -> int:
     from .runfile import check_jobs, expand_jobs, load_run_file, parse_overrides
-    from .runner import execute_run
-    from .runrecord import RunRecord
+    from .runner import backfill_days, execute_run
 
     try:
         overrides = parse_overrides(args.p)
         if args.check:
             for rf in args.run_files:
                 run = load_run_file(rf)
-                jobs = check_jobs(expand_jobs(run, Path(rf), overrides), Path(rf))
-                print(f"{rf}: {len(jobs)} job(s) check out: {', '.join(j.name for j in jobs)}")
+                for day in backfill_days(rf, args.as_of):
+                    given = overrides if day is None else {**overrides, "as_of": day}
+                    jobs = check_jobs(expand_jobs(run, Path(rf), given), Path(rf))
+                    print(f"{rf}{f' as of {day}' if day else ''}: {len(jobs)} job(s) check out: "
+                          f"{', '.join(j.name for j in jobs)}")
             return 0
         status = 0
         for rf in args.run_files:
-            code, run_dir = execute_run(rf, out_root=args.out, overrides=overrides, jobs_at_once=args.jobs,
-                                        timeout=args.timeout, force=args.force, new=args.new,
-                                        progress=not args.quiet, style=args.style, cluster=args.cluster)
-            info = RunRecord.load(run_dir).model_dump(mode="json")
-            for j in info["jobs"]:
-                extra = f"  {j['error']}" if j.get("error") else ""
-                print(f"  {j['status']:<11} {j['name']}{extra}")
-            print(f"index: {(run_dir / 'index.html').resolve()}")
-            if info.get("replaced_run_kept"):
-                print(f"the run --force replaced is kept at {info['replaced_run_kept']}, since this one did not "
-                      "end well; remove it when you no longer need it")
-            status = max(status, code)
+            for day in backfill_days(rf, args.as_of):
+                code, run_dir = execute_run(rf, out_root=args.out, overrides=overrides, jobs_at_once=args.jobs,
+                                            timeout=args.timeout, force=args.force, new=args.new,
+                                            progress=not args.quiet, style=args.style, cluster=args.cluster, as_of=day)
+                status = max(status, code, _said_run(run_dir, args.fail_on_change))
         return status
     except RunError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -181,6 +179,47 @@ def cmd_run(args) -> int:
         print(f"error: {getattr(err, 'filename', '') or ''}: {err.strerror or err}; check --out and its permissions",
               file=sys.stderr)
         return 2
+
+
+def _said_run(run_dir: Path, watched: list[str] | None) -> int:
+    """Print how a run's jobs ended and where its index is; :data:`CHANGE_EXIT` when a measure
+    in ``watched`` (``any``: every measure) changed beyond noise since the run before it."""
+    from .runrecord import RunRecord
+
+    info = RunRecord.load(run_dir).model_dump(mode="json")
+    for j in info["jobs"]:
+        extra = f"  {j['error']}" if j.get("error") else ""
+        print(f"  {j['status']:<11} {j['name']}{extra}")
+    print(f"index: {(run_dir / 'index.html').resolve()}")
+    if info.get("replaced_run_kept"):
+        print(f"the run --force replaced is kept at {info['replaced_run_kept']}, since this one did not "
+              "end well; remove it when you no longer need it")
+    since = info.get("changes_since") or {}
+    watched = {m.strip() for w in watched or [] for m in w.split(",") if m.strip()}
+    hits = [c for c in since.get("changed", []) if "any" in watched or c["measure"] in watched]
+    for c in hits:
+        where = f" ({c['group']})" if c.get("group") else ""
+        print(f"change beyond noise since {since['run']}: {c['job']}: {c['measure']}{where} {c['verdict']} "
+              f"(p {c['p']:.3g})", file=sys.stderr)
+    if watched and not since:
+        print("--fail-on-change: no earlier run of this run file to compare with", file=sys.stderr)
+    return CHANGE_EXIT if hits else 0
+
+
+def cmd_compare(args) -> int:
+    from .compare import compare_runs
+    from .history import render_comparison
+
+    comparison = compare_runs(args.then, args.now, args.alpha)
+    out = Path(args.out) if args.out else Path(args.now) / f"compare-{Path(args.then).name}.html"
+    page = render_comparison(comparison, out)
+    for row in comparison.changes:
+        where = f" ({row.group})" if row.group else ""
+        print(f"  {row.verdict:<5} {row.job}: {row.measure}{where}: {row.then:.4g} -> {row.now:.4g} (p {row.p:.3g})")
+    print(f"{len(comparison.changes)} change(s) beyond noise, {len(comparison.rows)} number(s) compared, "
+          f"{len(comparison.left_out)} left out as not comparable")
+    print(f"comparison: {page.resolve()}")
+    return 0
 
 
 def cmd_params(args) -> int:
@@ -235,12 +274,26 @@ def add_run_commands(sub) -> None:
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.add_argument("--cluster", metavar="ADDRESS", help="run the jobs on Dask: local:N (a LocalCluster of N worker "
                      "processes) or a scheduler address such as tcp://host:8786")
+    run.add_argument("--as-of", dest="as_of", metavar="DAYS", help="run on the data as it stood on each day "
+                     "(YYYY-MM-DD, comma-separated: a backfill), one run folder <run>-<day> each")
+    run.add_argument("--fail-on-change", dest="fail_on_change", action="append", metavar="MEASURE",
+                     help="exit with status 3 when MEASURE (e.g. turnover_annual; 'any': every measure) changed "
+                     "beyond noise since the run before of the same run file")
     run.set_defaults(func=cmd_run)
+    compare = sub.add_parser("compare", help="compare two runs: each number then and now, the difference, and "
+                             "whether it is beyond noise (an offline HTML page)")
+    compare.add_argument("then", help="the earlier run folder (outputs/<run>), or one job's folder in it")
+    compare.add_argument("now", help="the later run folder, or one job's folder")
+    compare.add_argument("--out", help="where the page goes (default: <now>/compare-<then>.html)")
+    compare.add_argument("--alpha", type=float, default=0.05, help="a difference is a change when its p-value is "
+                         "under this (default 0.05)")
+    compare.set_defaults(func=cmd_compare)
     params = sub.add_parser("params", help="list a notebook's parameters with defaults and help")
     params.add_argument("notebook")
     params.set_defaults(func=cmd_params)
-    render = sub.add_parser("render", help="re-render the reports and index of an executed run")
-    render.add_argument("run_dir")
+    render = sub.add_parser("render", help="re-render the reports and index of an executed run; for the folder of "
+                            "runs (outputs): the history page and each run's index")
+    render.add_argument("run_dir", help="a run folder (outputs/<run>), or the folder of runs (outputs)")
     render.add_argument("--style", choices=["report", "teaching"])
     render.set_defaults(func=cmd_render)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import histories, pooling, schema, snapshot
+from .asof import as_it_stood
 from .errors import DataError, ParameterError, Problem
 from .dates import parse_day
 from .mapping import FORM_TABLES, Mapping, check_mapping, read_mapping_file
@@ -139,7 +140,9 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
 
     The steps, each a function below: the mapping checked, the files read, a snapshot export
     or a history or snapshots turned into people and moves, every table typed, bad rows set
-    aside (or refused), references and plausibility checked, the :class:`Dataset` made.
+    aside (or refused), references and plausibility checked, a dated form cut to the data as
+    it stood on ``as_of`` when it is given (:func:`talentkit.asof.as_it_stood`), the
+    :class:`Dataset` made.
 
     Empty values (``{}``, ``""``, ``[]``: a notebook parameter left empty) mean not given.
 
@@ -160,6 +163,7 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     aside = SetAside(spec.max_set_aside, active=spec.bad_rows == "set_aside")
     form = _read_as_snapshot(raw, spec, spec.form, as_of, assumptions, problems, source_text)
     states = _read_dated_form(raw, spec, given_as_of, assumptions, problems, aside, source_text)
+    cut = given_as_of if form != "snapshot" else None  # a dated form is cut to the data as it stood on as_of
     typed, file_names, kinds = _typed_tables(raw, spec, problems, assumptions)
     problems = _set_aside(typed, raw, file_names, problems, aside)
     if not problems:
@@ -171,13 +175,14 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     warnings: list[Problem] = []
     if not problems:
         warnings += schema.fold_spellings(typed, file_names, [c for c, k in kinds.items() if k["kind"] == "category"])
-        found, more = plausibility(typed, file_names, given_as_of)
+        found, more = plausibility(typed, file_names, given_as_of if cut is None else None)  # cut: not warned
         warnings += more
         problems += _set_aside(typed, raw, file_names, found, aside)
     if not problems and spec.hierarchy:
         problems += pooling.check_hierarchy(typed["people"], spec.hierarchy, file_names.get("people", "people"))
     if problems:
         raise DataError(problems, source_text)
+    typed = _as_it_stood(typed, cut, assumptions)
     ds = _dataset(typed, source_text, warnings, form, assumptions, kinds, as_of, aside, file_names)
     ds.directed_interactions = spec.interactions.directed
     if spec.hierarchy:  # a person's department on a day is their team's: moves carry each level
@@ -187,6 +192,16 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
         ds = subset(ds, regions)
         require_group(len(ds.people), min_group, "the selected regions")
     return ds
+
+
+def _as_it_stood(typed: dict, day, assumptions: list[str]) -> dict:
+    """``typed`` as it stood on ``day`` (:func:`talentkit.asof.as_it_stood`), said in
+    ``assumptions``; as it is when ``day`` is ``None``."""
+    if day is None:
+        return typed
+    typed, said = as_it_stood(typed, day)
+    assumptions += said
+    return typed
 
 
 def _mapping(mapping, columns, files) -> Mapping:

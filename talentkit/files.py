@@ -40,3 +40,16 @@ def write_atomic(path: str | Path, data: str | bytes, encoding: str = "utf-8") -
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def read_json(path: str | Path) -> dict:
+    """The JSON object in ``path``, or ``{}`` when it is missing, unreadable or not an object:
+    for the files a run writes beside its reports (``results.json``, ``data.json``), which a
+    page shows what it can of."""
+    import json
+
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return doc if isinstance(doc, dict) else {}

@@ -27,6 +27,7 @@ import pandas as pd
 from .datasets import Dataset
 from .errors import ParameterError
 from .labels import UNITS_ATTR
+from .measures import PERSON_YEARS
 from .privacy import MIN_GROUP, SUPPRESSED, grouped, mark, nested_in, suppress
 from .stats import add_proportion, add_rate, blau_index
 from .timeline import (
@@ -150,7 +151,8 @@ def workforce(ds: Dataset, start, end, group_by=None, min_group: int = MIN_GROUP
 
     Columns (per group; per quarter or year too when grouped by ``quarter``/``year``):
 
-    * ``headcount_start``, ``headcount_end``, ``avg_headcount`` :math:`\bar H`;
+    * ``headcount_start``, ``headcount_end``, ``avg_headcount`` :math:`\bar H`, and
+      ``exposure_years`` = :math:`\bar H` × months / 12, the person-years at risk;
     * ``hires``, ``international_hires``, ``international_share`` = international hires / hires;
     * ``separations``, ``voluntary``, ``involuntary``, ``regretted``;
     * ``turnover`` = separations / :math:`\bar H`, and ``turnover_annual`` = turnover × 12 / months
@@ -226,6 +228,7 @@ def _workforce_rates(table: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
         table["regretted"] = np.nan
     table["avg_headcount"] = (table["headcount_start"] + table["headcount_end"]) / 2
     annual = 12 / table["months"]
+    table[PERSON_YEARS] = table["avg_headcount"] / annual  # the time at risk: what a comparison of runs tests by
     add_proportion(table, "international_share", "international_hires", "hires")
     add_rate(table, "turnover", "separations", "avg_headcount")
     add_rate(table, "turnover_annual", "separations", "avg_headcount", annual)

@@ -21,10 +21,12 @@ from pathlib import Path
 
 from .errors import ParameterError
 from .files import write_atomic
+from .measures import definitions, parts_of
 
 ENV_JOB_DIR = "TALENTKIT_JOB_DIR"
 NOTEBOOK_DIR_ENV = "TALENTKIT_NOTEBOOK_DIR"  # the folder of the notebook a batch job runs (its project's files)
 RESULTS_FILE = "results.json"
+DEFINITIONS, PARTS = "definitions", "measure_parts"  # what a comparison of runs reads beside the values
 DATA_FILE = "data.json"  # the data a job read: its name and row counts, for the report's header
 MAX_TABLE_ROWS = 200  # a recorded table is for the index and for checks, not a data dump
 
@@ -93,14 +95,37 @@ def record(name: str, value, caption: str | None = None, columns: list[str] | No
 
         require_marked(shown, f"record({name!r})")
     entry = to_jsonable(shown)
-    _results[name] = entry if caption is None else {"value": entry, "caption": caption}
+    updates = {name: entry if caption is None else {"value": entry, "caption": caption}}
+    # a known measure carries its definition, so a later run can tell whether it still means the same
+    said = definitions(list(shown.columns) if isinstance(shown, pd.DataFrame) else [name])
+    if said:
+        updates[DEFINITIONS] = {**(_results.get(DEFINITIONS) or {}), **said}
+    _save(updates)
+    return value
+
+
+def _save(updates: dict) -> None:
+    """``updates`` kept, and written into the job's results.json (in a batch job)."""
+    _results.update(updates)
     out = job_dir()
     if out is not None:
         path = out / RESULTS_FILE
         current = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-        current[name] = _results[name]
+        current.update(updates)
         write_atomic(path, json.dumps(current, indent=1, allow_nan=False))
-    return value
+
+
+def record_measures(values, names: list[str]) -> None:
+    """Record each of ``names`` from ``values`` (a Series or dict: one row of a table such as
+    :func:`talentkit.metrics.workforce`'s overall row) with its 95 % interval (``<name>_lo``,
+    ``<name>_hi``) where ``values`` has one, and, as ``measure_parts``, the counts a comparison
+    of runs tests it by (:data:`talentkit.measures.MEASURES`); definitions come with them."""
+    for name in names:
+        for key in (name, f"{name}_lo", f"{name}_hi"):
+            if key in values:
+                record(key, values[key])
+    parts = {part: to_jsonable(values[part]) for part in parts_of(names) if part in values}
+    _save({PARTS: {**(_results.get(PARTS) or {}), **parts}})
 
 
 def record_each(values, prefix: str = "", column: str | None = None) -> None:
@@ -114,9 +139,10 @@ def record_each(values, prefix: str = "", column: str | None = None) -> None:
         record(f"{prefix}{key}", value)
 
 
-def record_data(name: str, rows: dict[str, int], form: str | None = None) -> None:
-    """Note which data the job read (``name``, rows per table, ``form``) in ``data.json`` for
-    the report's header block; nothing outside a batch job. Only counts: never ids or values.
+def record_data(name: str, rows: dict[str, int], form: str | None = None, as_of: str | None = None) -> None:
+    """Note which data the job read (``name``, rows per table, ``form``, the day it describes)
+    in ``data.json`` for the report's header block and the history of runs; nothing outside a
+    batch job. Only counts: never ids or values.
     A path is reduced to its last part, so a report does not show where a user keeps files."""
     out = job_dir()
     if out is None:
@@ -124,7 +150,7 @@ def record_data(name: str, rows: dict[str, int], form: str | None = None) -> Non
     shown = str(name)
     if ("/" in shown or "\\" in shown) and not shown.startswith("synthetic"):
         shown = Path(shown.rstrip("/\\")).name
-    doc = {"name": shown, "rows": {str(k): int(v) for k, v in rows.items()}, "form": form}
+    doc = {"name": shown, "rows": {str(k): int(v) for k, v in rows.items()}, "form": form, "as_of": as_of}
     write_atomic(out / DATA_FILE, json.dumps(doc, indent=1))
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import json
 import sys
 from pathlib import Path
 from urllib.parse import quote
@@ -34,7 +33,7 @@ from nbconvert.preprocessors import TagRemovePreprocessor  # noqa: E402
 
 from . import theme  # noqa: E402
 from .errors import ParameterError  # noqa: E402
-from .files import write_atomic  # noqa: E402
+from .files import read_json, write_atomic  # noqa: E402
 from .labels import (  # noqa: E402
     format_interval,
     format_number,
@@ -138,8 +137,8 @@ def header_block(nb: nbformat.NotebookNode, notebook: Path) -> str:
     when, kit version and commit, and the parameters given; escaped HTML."""
     pm = nb.metadata.get("papermill", {})
     params = pm.get("parameters", {}) or {}
-    run = _read_json(notebook.parent.parent / "run.json")
-    data = _read_json(notebook.parent / DATA_FILE)
+    run = read_json(notebook.parent.parent / "run.json")
+    data = read_json(notebook.parent / DATA_FILE)
     version = (run.get("versions") or {}).get("talentkit") or _kit_version()
     rows = [("Notebook", Path(pm.get("input_path") or notebook.name).name)]
     if run.get("run"):
@@ -147,7 +146,7 @@ def header_block(nb: nbformat.NotebookNode, notebook: Path) -> str:
     if data.get("name"):
         counts = ", ".join(f"{name} {n:,}" for name, n in (data.get("rows") or {}).items() if isinstance(n, int))
         rows.append(("Data", data["name"] + (f" ({data['form']} form)" if data.get("form") else "")
-                     + (f": {counts} rows" if counts else "")))
+                     + (f": {counts} rows" if counts else "") + (f"; as of {data['as_of']}" if data.get("as_of") else "")))
     when = " to ".join(t[:19].replace("T", " ") for t in (pm.get("start_time"), pm.get("end_time")) if t)
     if when:
         rows.append(("Run at", f"{when} UTC" + (f" ({pm['duration']:.0f} s)" if pm.get("duration") else "")))
@@ -256,7 +255,7 @@ def matrix_comparisons(run_dir: Path, jobs: list[dict], limit: int = 8) -> list[
         if len(members) < 2:
             continue
         columns = [", ".join(f"{v}" for v in m["matrix"].values()) for m in members]
-        results = [scalar_results(_read_json(run_dir / m["name"] / "results.json")) for m in members]
+        results = [scalar_results(read_json(run_dir / m["name"] / "results.json")) for m in members]
         names = []
         for r in results:
             names += [n for n in r if n not in names]
@@ -312,16 +311,9 @@ def _comparison_chart(group: str, keys: str, columns: list[str], measures: dict)
     return {"src": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(), "alt": alt}
 
 
-def _read_json(path: Path) -> dict:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return doc if isinstance(doc, dict) else {}
-
-
-def render_index(run_dir: str | Path) -> Path:
-    """``index.html``: every job with status, time, headline results and links.
+def render_index(run_dir: str | Path, changes: dict | None = None) -> Path:
+    """``index.html``: every job with status, time, headline results and links; ``changes``
+    (:func:`talentkit.history.index_changes`): what changed since the run before it.
 
     Built from a Jinja2 template with autoescaping: every value from run.json and the
     results passes through one escaping path, none is pasted into HTML by string formatting.
@@ -343,21 +335,22 @@ def render_index(run_dir: str | Path) -> Path:
                      else "other",
                      "error": job.get("error"), "render_error": job.get("render_error"),
                      "duration": f"{job['duration_s']:.1f} s" if job.get("duration_s") is not None else "",
-                     "headline": headline(_read_json(run_dir / name / "results.json")), "links": links})
+                     "headline": headline(read_json(run_dir / name / "results.json")), "links": links})
     comparisons = matrix_comparisons(run_dir, info["jobs"])
-    page = _index_template().render(info=info, jobs=jobs, comparisons=comparisons, css=theme.css(),
-                                    versions=info.get("versions") or {})
+    page = page_template().render(info=info, jobs=jobs, comparisons=comparisons, css=theme.css(),
+                                 versions=info.get("versions") or {}, changes=changes)
     out = run_dir / "index.html"
     write_atomic(out, page)
     return out
 
 
-def _index_template():
+def page_template(name: str = "run_index.html.j2"):
+    """A page of :data:`TEMPLATES` (the run's index by default), autoescaped."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True))
     env.filters["url"] = lambda v: quote(str(v), safe="/")
-    return env.get_template("run_index.html.j2")
+    return env.get_template(name)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -93,6 +93,15 @@ class RunFile(BaseModel):
     executor: Executor = Field(default_factory=Executor)
     defaults: dict = Field(default_factory=dict)
     jobs: list[Job] = Field(min_length=1)
+    as_of: str | list[str] | None = None  # run on the data as it stood on a day, or one run per day (a backfill)
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _days_as_text(cls, v):  # YAML reads 2025-01-31 as a date
+        import datetime as dt
+
+        text = lambda d: d.isoformat() if isinstance(d, dt.date) else d  # noqa: E731
+        return [text(d) for d in v] if isinstance(v, list) else text(v)
 
     @field_validator("run")
     @classmethod

@@ -14,6 +14,7 @@ import itertools
 import json
 import os
 import platform
+import re
 import shutil
 import socket
 import subprocess
@@ -167,16 +168,21 @@ def choose_run_dir(out_root: Path, name: str, force: bool, new: bool) -> Path:
                    f"{name}-2 beside it, or --force to replace it")
 
 
+# What may follow a run's name in an earlier run of it: a day (--as-of) and a number (--new).
+EARLIER_SUFFIX = re.compile(r"(-\d{4}-\d{2}-\d{2})?(-\d+)?")
+
+
 def start_order(out_root: Path, run_name: str, names: list[str]) -> list[int]:
     """The order to start a run's jobs in: longest first, by their times in the latest earlier
-    run of the same name under ``out_root`` (``name`` or ``name-N``), so the long jobs do not
-    start last and leave the other cores idle at the end (longest processing time first, the
-    classic rule for jobs on parallel machines); jobs that run did not finish come first, in
-    run-file order. With no earlier run: the run file's order."""
+    run of the same name under ``out_root`` (``name``, ``name-N``, ``name-<day>`` or
+    ``name-<day>-N``), so the long jobs do not start last and leave the other cores idle at
+    the end (longest processing time first, the classic rule for jobs on parallel machines);
+    jobs that run did not finish come first, in run-file order. With no earlier run: the run
+    file's order."""
     earlier = []
     for folder in Path(out_root).iterdir() if Path(out_root).is_dir() else []:
         suffix = folder.name[len(run_name):] if folder.name.startswith(run_name) else None
-        if (suffix == "" or (suffix and suffix[0] == "-" and suffix[1:].isdigit())) and is_run_folder(folder):
+        if suffix is not None and EARLIER_SUFFIX.fullmatch(suffix) and is_run_folder(folder):
             doc = json.loads((folder / "run.json").read_text(encoding="utf-8"))
             earlier.append((str(doc.get("started")), doc))
     if not earlier:
@@ -256,7 +262,7 @@ def kernel_threads(cluster: str | None, workers: int) -> dict[str, str | None]:
 def execute_run(run_file: str | Path, out_root: str | Path = "outputs", overrides: dict | None = None,
                 jobs_at_once: int | None = None, timeout: int | None = None, force: bool = False,
                 new: bool = False, progress: bool = True, style: str | None = None,
-                cluster: str | None = None) -> tuple[int, Path]:
+                cluster: str | None = None, as_of: str | None = None) -> tuple[int, Path]:
     """Check, then execute every job; write reports, ``run.json`` and ``index.html``.
 
     The steps, in order: check the run file, its jobs and the cluster (:func:`check_run`);
@@ -283,6 +289,10 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
     cluster : str, optional
         Run the jobs on Dask (``local:N`` or a scheduler address; :mod:`talentkit.cluster`)
         instead of the run file's executor.
+    as_of : str, optional
+        Run on the data as it stood that day (``YYYY-MM-DD``; every job whose notebook takes
+        ``as_of``), into ``<out_root>/<run>-<day>``; :func:`backfill_days` gives the days of
+        ``--as-of`` or the run file's ``as_of:``.
 
     Returns
     -------
@@ -290,13 +300,18 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
         The exit status (0 when every job succeeded, 130 when interrupted, 1 otherwise) and
         the run folder.
     """
+    if as_of is not None:
+        as_of = check_day(as_of)
+        overrides = {**(overrides or {}), "as_of": as_of}
     run, jobs, cluster, capped = check_run(Path(run_file), overrides, jobs_at_once, timeout, cluster, progress)
+    name = run.run if as_of is None else f"{run.run}-{as_of}"
     order = start_order(Path(out_root), run.run, [j.name for j in jobs])  # before --force moves the last run
-    run_dir = choose_run_dir(Path(out_root), run.run, force, new)
+    run_dir = choose_run_dir(Path(out_root), name, force, new)
     run_dir.mkdir(parents=True)
     for j in jobs:
         inside(run_dir / j.name, run_dir)
     record = start_record(run, Path(run_file), jobs, style or run.style, overrides, cluster, capped)
+    record.as_of = as_of
     record.save(run_dir)
     workers = min(jobs_at_once or run.jobs_at_once, len(jobs))
     record.threads = kernel_threads(cluster, workers)
@@ -305,8 +320,52 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
         dispatch(record, jobs, run_dir, workers, order, cluster, timeout, progress)
     finally:
         _finish_record(record, run_dir, Path(out_root), force)
-        render.render_index(run_dir)
+        render_pages(run_dir, record)
     return (0 if record.status == "ok" else 130 if record.status == "interrupted" else 1), run_dir
+
+
+def render_pages(run_dir: Path, record: RunRecord | None = None) -> Path:
+    """The run's index, with what changed since the run before it of the same run file (its
+    comparison page beside it, and in ``record``'s ``changes_since``, for ``--fail-on-change``),
+    and the history of every run in the folder above (:mod:`talentkit.history`)."""
+    from . import history
+
+    changes = history.index_changes(run_dir)
+    if record is not None:
+        record.changes_since = None if changes is None else {
+            "run": changes["then"], "changed": [{k: r[k] for k in ("job", "measure", "group", "verdict", "p")}
+                                                for r in changes["rows"]]}
+        record.save(run_dir)
+    index = render.render_index(run_dir, changes)
+    history.render_history(run_dir.parent)
+    return index
+
+
+def check_day(day) -> str:
+    """A day for ``--as-of`` or the run file's ``as_of:`` as ``YYYY-MM-DD``, or a
+    :class:`~talentkit.errors.RunError` saying how to write it."""
+    import datetime as dt
+
+    from .dates import day_problem
+
+    text = day.isoformat() if isinstance(day, dt.date) else str(day).strip()
+    problem = day_problem(text)
+    if problem is not None:
+        raise RunError(f"as_of {text!r}: {problem}; write each day as YYYY-MM-DD, e.g. --as-of 2025-01-31,2025-02-28")
+    return text
+
+
+def backfill_days(run_file: str | Path, given: str | None) -> list[str | None]:
+    """The days to run ``run_file`` as of: ``given`` (``--as-of D1,D2,...``), else the run
+    file's ``as_of:`` (a day or a list), else ``[None]`` (one run on the data as it is)."""
+    days = [d for d in given.split(",") if d.strip()] if given else load_run_file(run_file).as_of
+    if days is None or days == []:
+        return [None]
+    days = [check_day(d) for d in (days if isinstance(days, list) else [days])]
+    repeated = sorted({d for d in days if days.count(d) > 1})
+    if repeated:
+        raise RunError(f"as_of {', '.join(repeated)} given more than once; each day makes one run")
+    return days
 
 
 def check_run(run_file: Path, overrides: dict | None, jobs_at_once, timeout, cluster: str | None,
@@ -348,7 +407,22 @@ def start_record(run, run_file: Path, jobs: list, style: str, overrides: dict | 
         executor=({"kind": "dask", "cluster": cluster, **({"capped": capped} if capped else {})} if cluster
                   else {"kind": "local"}),
         jobs=[JobRecord(name=j.name, group=j.group, matrix=j.matrix, notebook=_shown_path(j.notebook),
-                        output_notebook=j.notebook.name, parameters=j.params) for j in jobs])
+                        output_notebook=j.notebook.name, parameters=j.params, notebook_code=notebook_code(j.notebook))
+              for j in jobs])
+
+
+def notebook_code(notebook: Path) -> str | None:
+    """A fingerprint of a notebook's code cells (the first 12 hex digits of their SHA-256):
+    two runs whose fingerprints differ ran different notebook versions
+    (:func:`talentkit.compare.not_comparable`); markdown edits leave it as it was."""
+    import hashlib
+
+    try:
+        cells = json.loads(Path(notebook).read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError, AttributeError):
+        return None
+    code = "\n\x00".join("".join(c.get("source", "")) for c in cells if c.get("cell_type") == "code")
+    return hashlib.sha256(code.encode("utf-8")).hexdigest()[:12]
 
 
 def dispatch(record: RunRecord, jobs: list, run_dir: Path, workers: int, order: list[int], cluster: str | None,
@@ -416,13 +490,23 @@ def _finish_record(record: RunRecord, run_dir: Path, out_root: Path, force: bool
 
 
 def rerender(run_dir: str | Path, style: str | None = None) -> Path:
-    """Re-render every executed job of a run, and its index."""
+    """Re-render every executed job of a run, and its index; for the folder the runs are in
+    (``outputs``), the history of runs and each run's index and comparison page."""
     run_dir = Path(run_dir)
     if run_dir.name == "run.json" and run_dir.is_file():
         run_dir = run_dir.parent  # the run's record named instead of its folder
     info_path = run_dir / "run.json"
+    if not info_path.exists() and not run_dir.is_symlink():
+        from . import history
+
+        runs = history.runs_under(run_dir)
+        if runs:
+            for folder, _ in runs:
+                render.render_index(folder, history.index_changes(folder))
+            return history.render_history(run_dir)
     if not info_path.exists():
-        raise RunError(f"{run_dir}: no run.json here; give a folder written by 'talentkit run'")
+        raise RunError(f"{run_dir}: no run.json here, nor run folders below it; give a folder written by "
+                       "'talentkit run' (outputs/<run>), or the folder the runs are in (outputs)")
     if run_dir.is_symlink():
         raise RunError(f"{run_dir}: a symbolic link; give the run folder itself")
     try:
@@ -447,7 +531,7 @@ def rerender(run_dir: str | Path, style: str | None = None) -> Path:
                 trouble.append(f"{nb}: cannot be read as an executed notebook ({type(exc).__name__}: "
                                f"{str(exc).splitlines()[0][:120] if str(exc) else ''}); its report is left as it "
                                "was: run the job again")
-    index = render.render_index(run_dir)
+    index = render_pages(run_dir)
     if trouble:
         raise RunError("\n".join(trouble) + f"\nthe other reports and {index} are rendered")
     return index

@@ -36,6 +36,7 @@ class JobRecord(BaseModel):
     error: str | None = None
     render_error: str | None = None
     duration_s: float | None = None
+    notebook_code: str | None = None  # fingerprint of the notebook's code cells (runner.notebook_code)
 
 
 class RunRecord(BaseModel):
@@ -63,6 +64,8 @@ class RunRecord(BaseModel):
     signal: str | None = None  # SIGTERM, when that ended the run
     error: str | None = None  # the executor's own error, when that ended the run
     replaced_run_kept: str | None = None  # where --force kept the run this one did not replace well
+    as_of: str | None = None  # the day the run's data stood as (--as-of, the run file's as_of:)
+    changes_since: dict | None = None  # what changed beyond noise since the run before (history.index_changes)
 
     def save(self, run_dir: str | Path) -> Path:
         """Write ``run_dir/run.json`` whole (never half a file)."""

@@ -22,7 +22,7 @@ def show_warnings(ds) -> None:
     if ds is None:
         return
     summary = ds.summary()
-    record_data(summary["source"], summary["rows"], summary["form"])
+    record_data(summary["source"], summary["rows"], summary["form"], summary["as_of"])
     assumptions = getattr(ds, "assumptions", None) or []
     warnings = getattr(ds, "warnings", None) or []
     if assumptions:

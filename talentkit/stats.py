@@ -179,3 +179,51 @@ def percentile_mc_error(draws: np.ndarray, level: float = 0.95, z: float = Z95) 
                     if b[j] > 0 else np.nan for j in range(draws.shape[1])]
         out.append(np.asarray(cols, dtype=float))
     return out[0], out[1]
+
+
+# --------------------------------------------------------------------------- two runs: is a difference noise?
+
+def rate_difference_p(k1: float, t1: float, k2: float, t2: float) -> float:
+    r"""Two-sided p-value that two Poisson rates :math:`k_1/t_1` and :math:`k_2/t_2` are equal:
+    the conditional (binomial) test of Przyborowski & Wilenski (1940). Given :math:`k_1 + k_2`
+    events, under equal rates :math:`k_2 \sim \mathrm{Binomial}(k_1 + k_2,\ t_2 / (t_1 + t_2))`;
+    exact, so it holds for the few events of a small unit. ``t``: exposure (person-years), or
+    equal weights for two counts. NaN without exposure."""
+    if not (t1 > 0 and t2 > 0) or any(_missing(v) for v in (k1, k2)):
+        return float("nan")
+    k1, k2 = int(round(k1)), int(round(k2))
+    if k1 + k2 == 0:
+        return 1.0
+    return float(stats.binomtest(k2, k1 + k2, t2 / (t1 + t2)).pvalue)
+
+
+def proportion_difference_p(x1: float, n1: float, x2: float, n2: float) -> float:
+    r"""Two-sided p-value of the pooled two-proportion z-test:
+    :math:`z = (\hat p_2 - \hat p_1) / \sqrt{\bar p (1 - \bar p)(1/n_1 + 1/n_2)}` with
+    :math:`\bar p = (x_1 + x_2)/(n_1 + n_2)` (the same as Pearson's :math:`\chi^2` of the 2×2
+    table without continuity correction). NaN without trials; 1 when both are 0 % or 100 %."""
+    if not (n1 > 0 and n2 > 0) or any(_missing(v) for v in (x1, x2)):
+        return float("nan")
+    pooled = (x1 + x2) / (n1 + n2)
+    if pooled in (0.0, 1.0):
+        return 1.0
+    z = (x2 / n2 - x1 / n1) / np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    return float(2 * stats.norm.sf(abs(z)))
+
+
+def estimate_difference_p(v1: float, lo1: float, hi1: float, v2: float, lo2: float, hi2: float) -> float:
+    r"""Two-sided p-value that two independent estimates with 95 % intervals differ, each
+    standard error read off its interval, :math:`SE = (hi - lo) / (2 \times 1.96)`, and
+    :math:`z = (v_2 - v_1)/\sqrt{SE_1^2 + SE_2^2}` (Altman & Bland, *Interaction revisited:
+    the difference between two estimates*, BMJ 2003). NaN when an interval is missing."""
+    values = (v1, lo1, hi1, v2, lo2, hi2)
+    if any(_missing(v) for v in values):
+        return float("nan")
+    se = np.hypot((hi1 - lo1) / (2 * Z95), (hi2 - lo2) / (2 * Z95))
+    if se == 0:
+        return 1.0 if v1 == v2 else 0.0
+    return float(2 * stats.norm.sf(abs(v2 - v1) / se))
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))

@@ -284,12 +284,20 @@ def in_period(df: pd.DataFrame, start=None, end=None, column: str = "date") -> p
     return df[keep | inside]
 
 
-def period(start=None, end=None, as_of=None) -> tuple[pd.Timestamp, pd.Timestamp]:
+def period(start=None, end=None, as_of=None, months: int = 12) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The period ``start`` .. ``end`` (inclusive) an analysis covers: ``end`` defaults to
-    ``as_of`` (the data's date), ``start`` to the day after ``end`` a year earlier. Empty
-    strings count as not given (a notebook parameter left empty)."""
+    ``as_of`` (the data's date), ``start`` to the day after ``end`` ``months`` earlier (12: a
+    year; 3: the quarter ending on a quarter's last day; 1: its month). Empty strings count as
+    not given (a notebook parameter left empty)."""
     end = pd.Timestamp(end) if end else pd.Timestamp(as_of)
-    start = pd.Timestamp(start) if start else end - pd.DateOffset(years=1) + pd.Timedelta(days=1)
+    if not isinstance(months, int) or isinstance(months, bool) or months < 1:
+        raise ParameterError(f"period_months must be a whole number of months, at least 1, not {months!r}")
+    if start:
+        start = pd.Timestamp(start)
+    elif end.is_month_end:  # whole calendar months: February's month is 1 to 28 February
+        start = end + pd.Timedelta(days=1) - pd.DateOffset(months=months)
+    else:
+        start = end - pd.DateOffset(months=months) + pd.Timedelta(days=1)
     if end < start:
         raise ParameterError(f"the period ends ({end:%Y-%m-%d}) before it starts ({start:%Y-%m-%d})")
     return start, end

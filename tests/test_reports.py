@@ -135,7 +135,9 @@ def test_the_index_shows_labelled_headline_numbers(smoke):
     results = json.loads((smoke / "01_metrics" / "results.json").read_text())
     page = (smoke / "index.html").read_text(encoding="utf-8")
     turnover = round(results["turnover_annual"] * 100)  # >= 10 %: no decimals
-    assert f"<dt>Turnover, annualized</dt><dd>{turnover}{NBSP}%</dd>" in page
+    high = round(results["turnover_annual_hi"] * 100)
+    shown = page.split("<dt>Turnover, annualized</dt><dd>")[1].split("</dd>")[0]  # with its 95 % interval
+    assert shown.startswith(f"{turnover}{NBSP}% (") and shown.endswith(f"{high}{NBSP}%)"), shown
     assert "turnover_annual" not in page and "<code>" not in page
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import time
 from pathlib import Path
 
@@ -219,6 +220,12 @@ def test_jobs_start_longest_first_by_the_last_run_of_the_same_name(tmp_path):
         (out / folder / "run.json").write_text(json.dumps({"run": "r", "jobs": jobs, "started": started}))
     # r-2 is the latest: b 30 s, c 4 s, a 1.5 s; d failed and e is new: they go first
     assert [names[i] for i in runner.start_order(out, "r", names)] == ["d", "e", "b", "c", "a"]
+    # a run as of a day (--as-of writes r-<day>) is an earlier run of r too
+    (out / "r-2026-03-31").mkdir()
+    (out / "r-2026-03-31" / "run.json").write_text(json.dumps({"run": "r", "started": "2026-04-01", "jobs": [
+        {"name": n, "status": "ok", "duration_s": s} for n, s in {"a": 5, "b": 2, "c": 1, "d": 3, "e": 4}.items()]}))
+    assert [names[i] for i in runner.start_order(out, "r", names)] == ["a", "e", "d", "b", "c"]
+    shutil.rmtree(out / "r-2026-03-31")
     # and a real run records the order it used
     rf = write_run(tmp_path, "run: r\njobs:\n  - notebook: FIXTURE\n    matrix: {x: [1, 2]}\n")
     (out / "r-2" / "run.json").write_text(json.dumps({"run": "r", "started": "2026-02-01", "jobs": [
