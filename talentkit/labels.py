@@ -245,11 +245,14 @@ def percent_digits(values) -> int:
 
 def format_interval(value, lo, hi, unit: str, digits: int | None = None) -> str:
     """``78 % (71–84 %)``; ``−0.03 (−0.05 to −0.01)`` when a bound is negative; the value
-    alone when the bounds are missing."""
+    alone when the bounds are missing. A share whose whole percents would run the value and
+    its bounds together gets a tenth: ``99.1 % (98.5–99.4 %)``, not ``99 % (99–99 %)``."""
     shown = format_number(value, unit, digits)
     if not shown or pd.isna(lo) or pd.isna(hi):
         return shown
     lo_text, hi_text = format_number(lo, unit, digits), format_number(hi, unit, digits)
+    if unit == "%" and digits is None and len({shown, lo_text, hi_text}) < 3:
+        return format_interval(value, lo, hi, unit, digits=1)
     if unit == "%":
         lo_text = lo_text.replace(f"{NBSP}%", "")
     joiner = " to " if lo < 0 or hi < 0 else "–"

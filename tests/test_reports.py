@@ -48,6 +48,9 @@ def test_numbers_are_formatted_by_unit_never_in_scientific_notation():
     assert labels.format_number(1.13e8, "") == "113,000,000"
     assert labels.format_number(2025, "label") == "2025"
     assert labels.format_interval(0.78, 0.71, 0.84, "%") == f"78{NBSP}% (71–84{NBSP}%)"
+    # whole percents would say 99 % (99–99 %): a tenth tells the value from its bounds
+    assert labels.format_interval(0.9909, 0.9851, 0.9944, "%") == f"99.1{NBSP}% (98.5–99.4{NBSP}%)"
+    assert labels.format_interval(0.98, 0.975, 0.99, "%") == f"98.0{NBSP}% (97.5–99.0{NBSP}%)"
     assert labels.format_interval(-0.033, -0.054, -0.012, "score") == "\u22120.033 (\u22120.054 to \u22120.012)"
     for value in (1e-9, 3.2e-7, 7.7e12, 123456789.123):
         for unit in ("", "%", "count", "ratio", "score", "money", "s"):
