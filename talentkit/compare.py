@@ -35,7 +35,7 @@ from pathlib import Path
 
 from .errors import RunError, RunJSONError
 from .files import read_json
-from .labels import interval_columns, result_label
+from .labels import TIMING_AND_WORDS, interval_columns, result_label
 from .measures import COUNT, MEASURES, PROPORTION, RATE
 from .privacy import MIN_GROUP
 from .runrecord import RUN_JSON, RunRecord
@@ -51,7 +51,6 @@ TESTS = {
     COUNT: "exact test of two Poisson counts (conditional binomial, equal weights)",
     "interval": "difference of two estimates from their 95 % intervals (Altman & Bland 2003)",
 }
-SKIPPED_SUFFIXES = ("_seconds", "_verdict")  # timings and words about numbers: not numbers to compare
 UP, DOWN, SAME, UNTESTED, HIDDEN = "up", "down", "within noise", "not tested", "suppressed"
 
 
@@ -243,7 +242,7 @@ def _numbers(results: dict) -> dict:
     for name, value in results.items():
         if isinstance(value, dict) and "value" in value and "caption" in value:
             value = value["value"]
-        if isinstance(value, (int, float, str)) and not isinstance(value, bool) and not name.endswith(SKIPPED_SUFFIXES):
+        if isinstance(value, (int, float, str)) and not isinstance(value, bool) and not name.endswith(TIMING_AND_WORDS):
             out[name] = value
     return out
 

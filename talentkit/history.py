@@ -27,7 +27,7 @@ from . import theme
 from .compare import ALPHA, TESTS, Comparison, Row, compare_runs, series_key
 from .errors import RunError, RunJSONError
 from .files import read_json, write_atomic
-from .labels import format_number, interval_columns, result_label
+from .labels import format_number, headline_number, interval_columns, result_label
 from .render import DATA_FILE, headline, page_template, scalar_results
 from .runrecord import RUN_JSON, RunRecord
 
@@ -166,7 +166,7 @@ def render_history(out_root: str | Path, alpha: float = ALPHA) -> Path:
     for name, runs in ordered_series(out_root).items():
         previous = None
         for folder, record, as_of in runs:
-            rows.append(_run_row(out_root, folder, record, as_of, previous, alpha))
+            rows.append(_run_row(folder, record, as_of, previous, alpha))
             previous = folder
         charts += _series_charts(name, runs, alpha)
     rows.sort(key=lambda r: (r["as_of"], r["started"]), reverse=True)
@@ -177,17 +177,20 @@ def render_history(out_root: str | Path, alpha: float = ALPHA) -> Path:
     return out
 
 
-def _run_row(out_root: Path, folder: Path, record: dict, as_of: str, previous: Path | None, alpha: float) -> dict:
-    first = next((j for j in record["jobs"] if j.get("status") == "ok"
-                  and headline(read_json(folder / j["name"] / "results.json"))), None)
-    data = read_json(folder / first["name"] / DATA_FILE) if first else {}
+def _run_row(folder: Path, record: dict, as_of: str, previous: Path | None, alpha: float) -> dict:
+    first, numbers = None, []  # the first job that ended ok with a headline speaks for the run
+    for job in (j for j in record["jobs"] if j.get("status") == "ok"):
+        numbers = headline(read_json(folder / job["name"] / "results.json"), limit=6)
+        if numbers:
+            first = job["name"]
+            break
+    data = read_json(folder / first / DATA_FILE) if first else {}
     status = record.get("status", "")
     row = {"name": folder.name, "link": f"{folder.name}/index.html", "run_file": record.get("run_file") or "",
            "as_of": as_of, "started": str(record.get("started") or "")[:16].replace("T", " "),
            "data": (data.get("name") or "") + (f" ({data['form']})" if data.get("form") else ""),
            "status": status, "css": status if status in ("ok", "failed", "interrupted", "running") else "other",
-           "headline": [h for h in headline(read_json(folder / first["name"] / "results.json"), limit=6)
-                        if h[0] != "Period"][:4] if first else [],
+           "headline": [h for h in numbers if h[0] != "Period"][:4],
            "changes": [], "previous": None}
     if previous is not None and status != "running" and previous_status(previous) != "running":
         comparison = compare_runs(previous, folder, alpha)
@@ -228,7 +231,7 @@ def _series_charts(name: str, runs: list, alpha: float) -> list[dict]:
         newest = scalar_results(points[-1][1])
         bounds = {b for pair in interval_columns(newest).values() for b in pair}
         measures = [m for m in newest if m not in bounds and isinstance(newest[m], (int, float))
-                    and not m.endswith(("_seconds", "_verdict")) and "_diff_" not in m
+                    and headline_number(m)
                     and len({json.dumps(scalar_results(p[1]).get(m)) for p in points}) > 1][:6]  # what moved
         flagged = _flags(points, alpha)
         charts = [_measure_chart(m, points, flagged.get(m, set())) for m in measures]

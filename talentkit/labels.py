@@ -171,6 +171,16 @@ def value_label(value: str) -> str:
     return value.replace("_", " ") if SNAKE_KEY.match(value) else value
 
 
+TIMING_AND_WORDS = ("_seconds", "_verdict")  # recorded beside numbers: how long, and what was concluded
+
+
+def headline_number(name: str) -> bool:
+    """Whether a recorded scalar is a number for a run's headline or its chart across runs:
+    not a timing or a verdict (:data:`TIMING_AND_WORDS`), nor a paired difference (``_diff_``),
+    which its report shows beside the two numbers it is taken between."""
+    return not name.endswith(TIMING_AND_WORDS) and "_diff_" not in name
+
+
 def result_label(key) -> tuple[str, str]:
     """``(label, unit)`` of a recorded result's name (the index page's headline numbers); a
     name the kit does not know is shown with its underscores as spaces."""

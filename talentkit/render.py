@@ -37,6 +37,7 @@ from .files import read_json, write_atomic  # noqa: E402
 from .labels import (  # noqa: E402
     format_interval,
     format_number,
+    headline_number,
     interval_columns,
     result_label,
     value_label,
@@ -224,7 +225,7 @@ def headline(results: dict, limit: int = 6) -> list[tuple[str, str]]:
     bounds = {b for pair in pairs.values() for b in pair}
     items = []
     for name, value in values.items():
-        if name in bounds or name.endswith(("_seconds", "_verdict")) or "_diff_" in name:
+        if name in bounds or not headline_number(name):
             continue
         label, unit = result_label(name)
         if name in pairs and not isinstance(value, str):
