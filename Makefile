@@ -37,8 +37,14 @@ test: $(STAMP)  ## the whole suite: unit, bad-input, notebook and browser tests,
 test-fast: $(STAMP)  ## the quick loop: every test not marked slow (no notebook runs)
 	$(PY) -m pytest -q -n auto --dist loadfile -m "not slow"
 
+# `make lab PORT=8890 NO_BROWSER=1`: another port, and no browser (a server, a container). As root (the
+# usual user in a container or a cloud machine) JupyterLab refuses to start without --allow-root.
+PORT ?= 8888
+NO_BROWSER ?=
+LAB_FLAGS = --port=$(PORT) $(if $(NO_BROWSER),--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: $(STAMP)  ## JupyterLab on notebooks/ with the project's kernel
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab notebooks/ $(LAB_FLAGS)
 
 clean-venv:
 	rm -rf $(VENV)

@@ -34,7 +34,7 @@ from .datasets import Dataset
 from .errors import DataError, ParameterError, Problem
 from .network import EdgeList, by_betweenness, graph_measures, louvain, shown_brokers, shown_count, shown_people
 from .pooling import MAX_LEVELS, apply_pooling, other_last, pooling_rule
-from .privacy import MIN_GROUP, grouped, mark, suppress, suppress_matrix_values
+from .privacy import MIN_GROUP, grouped, mark, suppress, suppress_matrix_values, units_of_enough_people
 from .timeline import GroupCoder, day_numbers, in_period
 
 SOURCES = ("auto", "sessions", "interactions", "both")
@@ -256,10 +256,16 @@ def _ends(r: pd.DataFrame) -> pd.DataFrame:
                      ignore_index=True)
 
 
-def _pooled_units(c: Collaboration, rows: pd.DataFrame, max_levels: int) -> pd.DataFrame:
+def _pooled_units(c: Collaboration, rows: pd.DataFrame, max_levels: int, min_group: int) -> pd.DataFrame:
+    """``rows`` with units past ``max_levels`` pooled, and only the rows between units (pooled
+    or not) of at least ``min_group`` people with a tie: a smaller unit is absent from the unit
+    matrix and the mixing table alike, never one person's ties."""
     rule = pooling_rule(c.units, max_levels, c.unit)
-    return rows.assign(from_unit=apply_pooling(rows["from_unit"], rule).to_numpy(),
+    rows = rows.assign(from_unit=apply_pooling(rows["from_unit"], rule).to_numpy(),
                        to_unit=apply_pooling(rows["to_unit"], rule).to_numpy())
+    ends = _ends(rows)
+    keep = units_of_enough_people(ends["unit"], ends["person"], min_group)
+    return rows[rows["from_unit"].isin(keep) & rows["to_unit"].isin(keep)]
 
 
 @grouped
@@ -268,7 +274,7 @@ def unit_matrix(c: Collaboration, min_group: int = MIN_GROUP, max_levels: int = 
     ``max_levels`` pooled into "Other"; a cell is hidden (NaN) when fewer than ``min_group``
     distinct people stand behind it, with its complements by rows and columns
     (:func:`talentkit.privacy.suppress_matrix_values` on the counts of people)."""
-    r = _pooled_units(c, _directed_rows(c).dropna(subset=["from_unit", "to_unit"]), max_levels)
+    r = _pooled_units(c, _directed_rows(c).dropna(subset=["from_unit", "to_unit"]), max_levels, min_group)
     values = r.pivot_table(index="from_unit", columns="to_unit", values="weight", aggfunc="sum", fill_value=0)
     values = values.reindex(index=sorted(values.index, key=other_last), columns=sorted(values.columns, key=other_last))
     counts = _ends(r).groupby(["from_unit", "to_unit"])["person"].nunique().unstack(fill_value=0).reindex(
@@ -281,7 +287,7 @@ def unit_mixing(c: Collaboration, min_group: int = MIN_GROUP, max_levels: int = 
     """Per unit (each person's unit on the tie's day, past ``max_levels`` pooled): ``n``
     (people with a tie), ``tie weight`` of their ties and the share of it with other units;
     a unit of fewer than ``min_group`` people is hidden, with its complement."""
-    r = _pooled_units(c, _directed_rows(c).dropna(subset=["from_unit", "to_unit"]), max_levels)
+    r = _pooled_units(c, _directed_rows(c).dropna(subset=["from_unit", "to_unit"]), max_levels, min_group)
     ends = _ends(r)
     ends["out"] = ends["from_unit"] != ends["to_unit"]
     t = ends.groupby("unit").agg(n=("person", "nunique"), weight=("w", "sum")).reset_index()

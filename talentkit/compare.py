@@ -116,6 +116,12 @@ class Comparison:
     def changes(self) -> list[Row]:
         return [r for r in self.rows if r.changed]
 
+    @property
+    def tested(self) -> list[Row]:
+        """The numbers actually put to a test (changed or within noise): not those left out,
+        suppressed or untested."""
+        return [r for r in self.rows if r.verdict in (UP, DOWN, SAME)]
+
     def changed_measures(self) -> set[str]:
         return {r.measure for r in self.changes}
 

@@ -6,7 +6,9 @@ Every section of every notebook is listed in :data:`SECTIONS` with what it needs
   notebook's ``group_by`` parameter);
 * a table (``moves``, ``sessions``, ``attendance``, ``candidates``, ``texts``);
 * ``collaboration``: an ``interactions`` or a ``participants`` table;
-* ``events``: dated history (hire and exit dates as exported, not a snapshot's);
+* ``events``: dated history: hire dates (and exits as they happened), which every dated form
+  has (the events form, an assignment history, snapshots over time); a one-day snapshot
+  export has none. Coverage asks what a section needs, never which form gave it;
 * ``network_source:<source>``: the notebook's ``network_source`` parameter allows that source
   (``auto`` and ``both`` allow each one the data has).
 
@@ -35,7 +37,8 @@ TABLES = ("moves", "sessions", "attendance", "candidates", "texts", "interaction
 HOW = {
     "collaboration": "an interactions table (who e-mailed, messaged, met or reviewed whom: sender_id, recipient_id) "
                      "or a participants table (who took part in which meeting: event_id, employee_id)",
-    "events": "hire and exit dates as dated history (a snapshot export has none)",
+    "events": "hire dates (a people table with hire_date, an assignment history, or snapshots over time); "
+              "a one-day snapshot export has only tenure",
     "moves": "a moves table (internal moves with dates)",
     "sessions": "a sessions table (knowledge-sharing sessions)",
     "attendance": "an attendance table (who attended which session)",
@@ -82,8 +85,9 @@ def missing(ds, needs: tuple[str, ...], params: dict | None = None) -> list[str]
         need = need.format(**(params or {})) if "{" in need else need
         if need in out:
             continue
-        if need == "events":
-            ok = getattr(ds, "form", "events") == "events"
+        if need == "events":  # by capability: any form with hire dates, never by the form's name
+            ok = getattr(ds, "form", "events") != "snapshot" and "hire_date" in ds.people \
+                and bool(ds.people["hire_date"].notna().any())
         elif need == "collaboration":
             ok = getattr(ds, "interactions", None) is not None or getattr(ds, "participants", None) is not None
         elif need.startswith(SOURCE_NEED):

@@ -13,7 +13,9 @@ import pandas as pd
 
 from .coverage import supported
 from .datasets import Dataset
-from .privacy import MIN_GROUP, SUPPRESSED, grouped, mark, nested_in, not_personal, suppress
+from . import personal
+from .labels import UNITS_ATTR
+from .privacy import MIN_GROUP, SUPPRESSED, concat_gated, grouped, hide_residuals, mark, nested_in, not_personal, suppress
 
 ID_COLUMNS = {"employee_id", "candidate_id", "presenter_id", "session_id"}
 DATE_COLUMNS = ("hire_date", "exit_date", "date", "applied_date")
@@ -45,7 +47,7 @@ def missing_values(ds: Dataset) -> pd.DataFrame:
 
 def _category_columns(ds: Dataset) -> list[str]:
     p = ds.people
-    own = [n for n, spec in ds.attributes.items() if spec["kind"] != "number"]
+    own = [n for n, spec in ds.attributes.items() if spec["kind"] not in ("number", "personal")]
     contract = [c for c in ("region", "team", "level", "skill", "origin", "channel", "exit_type") if c in p]
     return [c for c in contract + [n for n in own if n not in contract] if p[c].notna().any()]
 
@@ -53,22 +55,66 @@ def _category_columns(ds: Dataset) -> list[str]:
 @grouped
 def categories(ds: Dataset, top: int = 12, min_group: int = MIN_GROUP) -> pd.DataFrame:
     """Per category column of ``people``: its values with the people holding each (``n``), the
-    ``top`` most common, the rest summed as "(other values)"; groups under ``min_group`` are
-    hidden, with complements within the column."""
+    ``top`` most common of those held by at least ``min_group`` people; every other value is
+    counted in one row, "(k other values)", and never named (a value held by one person, a
+    name or a birth date, would name them). Groups under ``min_group`` are hidden, with
+    complements within the column and within each coarser column it nests in (team in
+    region), where the people of a parent not shown by name would otherwise be its total less
+    its shown parts (:func:`talentkit.privacy.hide_residuals`)."""
     parts = []
     for col in _category_columns(ds):
         counts = ds.people[col].astype("string").fillna("(empty)").value_counts()
-        shown = counts.head(top)
-        if len(counts) > top:
-            shown = pd.concat([shown, pd.Series({"(other values)": counts.iloc[top:].sum()})])
-        parts.append(pd.DataFrame({"column": col, "value": shown.index.astype(str), "n": shown.to_numpy()}))
+        named = counts[counts >= min_group].head(top)
+        shown = named.copy()
+        rest = counts.drop(named.index)
+        if len(rest):
+            shown = pd.concat([shown, pd.Series({f"({len(rest)} other value{'s' if len(rest) > 1 else ''})":
+                                                 rest.sum()})])
+        part = pd.DataFrame({"column": col, "value": shown.index.astype(str), "n": shown.to_numpy()})
+        part["_named"] = part["value"].isin(named.index.astype(str))
+        parts.append(part)
     if not parts:
         return mark(pd.DataFrame(columns=["column", "value", "n", "share", SUPPRESSED]), min_group)
     t = pd.concat(parts, ignore_index=True)
     t["share"] = t["n"] / t.groupby("column")["n"].transform("sum")
     # column by column: each with the coarser columns it nests in (team in region), as every table does
-    return mark(pd.concat([suppress(part, ["value"], min_group, nesting=nested_in(ds.people, col))
-                           for col, part in t.groupby("column", sort=False)]), min_group)
+    out = []
+    for col, part in t.groupby("column", sort=False):
+        nesting = nested_in(ds.people, col)
+        part = suppress(part.drop(columns="_named"), ["column", "value"], min_group, nesting=nesting)
+        hide_residuals(part, part["value"].where(t.loc[part.index, "_named"]), ds.people[col], nesting, min_group)
+        out.append(part)
+    return concat_gated(out, ["column", "value"], min_group)
+
+
+def personal_columns(ds: Dataset, min_group: int = MIN_GROUP) -> pd.DataFrame:
+    """Per personal column of ``people`` (names, contacts, dates of birth, ids:
+    :mod:`talentkit.personal`): its shape, never a value. How many values, the share that
+    are unique, the median length and the character pattern shared by at least
+    ``min_group`` values."""
+    rows = [{**personal.shape(col, ds.people[col], min_group), "why": spec.get("why", "named personal in the mapping")}
+            for col, spec in ds.attributes.items() if spec["kind"] == "personal" and col in ds.people]
+    columns = ["column", "values", "unique", "median length", "pattern", "why"]
+    t = pd.DataFrame(rows, columns=columns)
+    t.attrs[UNITS_ATTR] = {"unique": "%", "median length": ""}
+    return not_personal(t, "the shape of personal columns: counts, shares and patterns, no value")
+
+
+@grouped
+def birth_bands(ds: Dataset, min_group: int = MIN_GROUP) -> pd.DataFrame:
+    """Per personal column that holds dates or years of birth: people by ten-year band of
+    birth year; a band under ``min_group`` people is hidden, with its complement."""
+    parts = []
+    for col, spec in ds.attributes.items():
+        if spec["kind"] != "personal" or col not in ds.people or not personal.is_birth(col):
+            continue
+        bands = personal.decade_bands(personal.birth_years(ds.people[col]))
+        if len(bands):
+            parts.append(suppress(pd.DataFrame({"column": col, "born": bands.index, "n": bands.to_numpy()}),
+                                  ["column", "born"], min_group))
+    if not parts:
+        return mark(pd.DataFrame(columns=["column", "born", "n", SUPPRESSED]), min_group)
+    return mark(pd.concat(parts, ignore_index=True), min_group)
 
 
 @grouped

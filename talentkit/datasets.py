@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import pandas as pd
@@ -75,6 +75,11 @@ class Dataset:
         made up for an export that had no ids."""
         return self.people.drop(columns=["employee_id"]) if self.generated_ids else self.people
 
+    def personal_columns(self) -> list[str]:
+        """The export's personal columns (names, contacts, dates of birth, ids:
+        :mod:`talentkit.personal`), never analysed, grouped by or shown."""
+        return [n for n, spec in self.attributes.items() if spec["kind"] == "personal" and n in self.people]
+
     def has(self, column: str) -> bool:
         """Whether ``people`` has ``column`` with at least one value."""
         return column in self.people.columns and bool(self.people[column].notna().any())
@@ -83,7 +88,7 @@ class Dataset:
         """The people columns a table may be grouped by: the contract's attributes present and
         the export's own category, boolean and ordinal columns."""
         contract = [k for k in schema.PERSON_KEYS if self.has(k)]
-        own = [n for n, spec in self.attributes.items() if spec["kind"] != "number" and self.has(n)]
+        own = [n for n, spec in self.attributes.items() if spec["kind"] not in ("number", "personal") and self.has(n)]
         return contract + [n for n in own if n not in contract]
 
 
@@ -156,7 +161,6 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     as_of = as_of or spec.as_of or None
     given_as_of = parse_day(as_of, "as_of") if as_of else None
     as_of = f"{given_as_of:%Y-%m-%d}" if as_of else as_of
-    spec.dates = replace(spec.dates, reference=given_as_of)
     raw, problems, as_of = _read(source, spec, encoding, as_of)
     problems += _interactions_from_matrix(raw, spec)
     assumptions: list[str] = []  # what the reading assumed, shown atop reports
@@ -245,7 +249,11 @@ def _dataset(typed: dict, source_text: str, warnings: list, form, assumptions: l
     ds = Dataset(**tables, source=source_text, warnings=warnings, form=form or "events", assumptions=assumptions,
                  generated_ids=bool(generated), attributes=kinds,
                  set_aside=aside if aside.records else None)
-    ds.as_of = pd.Timestamp(as_of) if as_of else _latest_date(ds)
+    if as_of:
+        ds.as_of = pd.Timestamp(as_of)
+    else:
+        ds.as_of, stray = _latest_date(ds)
+        ds.warnings += [stray] if stray else []
     if ds.form in ("events", "history", "snapshots"):
         ds.warnings += _empty_period_warning(ds, file_names)
     return ds
@@ -551,13 +559,38 @@ def _read_periods(folder: Path, periods: dict, encoding) -> tuple[tuple, list[Pr
     return (parts, f"{len(parts)} snapshot files"), problems
 
 
-def _latest_date(ds: Dataset) -> pd.Timestamp:
-    dates = [ds.people["hire_date"].max()]
+STRAY_GAP = pd.Timedelta(days=365)  # a latest date this far after all the others is stray
+STRAY_SHARE = 0.001  # ... when at most this share of the dated events (and at least one) lie there
+STRAY_FROM = 20  # dated events a dataset needs before any is called stray
+
+
+def _latest_date(ds: Dataset) -> tuple[pd.Timestamp, Problem | None]:
+    """The default ``as_of``: the latest dated event (hire, exit, move, session, tie,
+    application), unless the latest few are stray. The rule: of at least :data:`STRAY_FROM`
+    dated events, the latest ``k`` (at most :data:`STRAY_SHARE` of them, and at least one) lie
+    more than :data:`STRAY_GAP` after every other; then the default is the latest other date,
+    and a warning says which dates were passed over. An ``as_of`` given always wins."""
+    parts = []
     for name, df in ds.tables().items():
-        for col in ("exit_date", "date", "applied_date"):
-            if col in df.columns and df[col].notna().any():
-                dates.append(df[col].max())
-    return max(d for d in dates if pd.notna(d))
+        for col in ("hire_date", "exit_date", "date", "applied_date"):
+            if col in df.columns and df[col].notna().any() and (col != "hire_date" or name == "people"):
+                parts.append(pd.DataFrame({"day": df[col].dropna().to_numpy(), "where": f"{name}.{col}"}))
+    events = pd.concat(parts, ignore_index=True).sort_values("day", kind="stable", ignore_index=True)
+    latest = events["day"].iloc[-1]
+    if len(events) < STRAY_FROM:
+        return latest, None
+    most = max(1, int(len(events) * STRAY_SHARE))
+    gaps = events["day"].diff().iloc[-most:]
+    far = gaps[gaps > STRAY_GAP]
+    if far.empty:
+        return latest, None
+    first_stray = far.index[0]  # the widest set of stray dates the rule allows
+    kept = events["day"].iloc[first_stray - 1]
+    stray = events.iloc[first_stray:]
+    where = ", ".join(f"{w} {d:%Y-%m-%d}" for w, d in zip(stray["where"].head(3), stray["day"].head(3)))
+    return kept, Problem(ds.source or "the data", f"{len(stray)} date(s) lie more than a year after every other "
+                         f"date of the data ({where}); the default as_of is the latest other date, {kept:%Y-%m-%d}",
+                         "check those dates for a typo; set as_of to choose the day the analysis describes")
 
 
 def subset(ds: Dataset, regions: list[str] | None) -> Dataset:

@@ -68,7 +68,10 @@ DATE_ORDER_NAMES = {"iso": "YYYY-MM-DD (ISO, a time part ignored)", "ymd": "year
                     "mon-d-y": "month name day, year (Sep 11, 2000)", "excel": "spreadsheet serial numbers (38621)",
                     "format": "the format given"}
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0 (its 1900 leap-year bug included)
-EXCEL_DAYS = (367, 109_574)  # serials 1901-01-01 .. 2199-12-31: smaller or larger numbers are not dates
+# serials 1908-03-18 .. 2199-12-31: smaller or larger numbers are not dates. A number of four digits
+# (2015) is a year written alone, never a serial of 1905-1908: a column of them is refused (read_dates)
+EXCEL_DAYS = (3_000, 109_574)
+BARE_YEAR = re.compile(r"(1[89]|2[01])\d\d")
 TWO_DIGIT_RULES = ("past",)
 
 
@@ -82,7 +85,7 @@ class DateRules:
     format: str | dict | None = None
     two_digit_years: str | None = None
     open_end: tuple[str, ...] = ()
-    reference: pd.Timestamp | None = None  # "the future" starts after it: as_of, else today
+    reference: pd.Timestamp | None = None  # "the future" starts after it: the day the data is read, never as_of
 
     def format_for(self, *names: str) -> str | None:
         """The format the mapping gives the column known by any of ``names``."""
@@ -147,8 +150,10 @@ def read_dates(values: pd.Series, rules: DateRules | None = None, *names: str) -
     :data:`DATE_ORDERS` that reads every value; a column that two orders read (every day 12 or
     less: 03/04/2021) is refused, naming both readings and the line that settles it. Two-digit
     years need ``two_digit_years: past``: read as the latest year that puts the date on or
-    before ``rules.reference`` (``16-Mar-49`` is 1949, ``11-Sep-00`` 2000). ``names``: the
-    column's names, to find a per-column format.
+    before the day the data is read (``16-Mar-49`` is 1949, ``11-Sep-00`` 2000), whatever
+    ``as_of`` a run asks for: as_of cuts the data, it never re-reads it. A column of bare years
+    (``2015``) is refused: a year alone does not say the day. ``names``: the column's names,
+    to find a per-column format.
     """
     rules = rules or DateRules()
     text = values.astype("string").str.strip()
@@ -162,6 +167,12 @@ def read_dates(values: pd.Series, rules: DateRules | None = None, *names: str) -
         lookup = dict(zip(unique.to_numpy(), pd.to_datetime(unique, format="%Y-%m-%d", errors="coerce").to_numpy()))
         days = pd.Series(text.where(present).map(lookup), index=values.index).astype("datetime64[ns]")
         return DateReading(days.dt.normalize(), "iso", how, present & days.isna(), int(open_end.sum()))
+    if len(unique) and not given and unique.str.fullmatch(BARE_YEAR).fillna(False).astype(bool).mean() > 0.5:
+        first = unique[unique.str.fullmatch(BARE_YEAR).fillna(False).astype(bool)].iloc[0]
+        return DateReading(pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]"), None, how, problem=(
+            f"the column holds years, not days ('{first}'), which could be read as spreadsheet serials of 1905",
+            "write each date as a day (YYYY-MM-DD); where only the year is known, choose a day and say so "
+            "(e.g. 2015-07-01, mid-year)"))
     readings = {}  # each order's reading of the values, made once
     if given:
         order = given

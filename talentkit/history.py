@@ -106,7 +106,8 @@ def index_changes(run_dir: str | Path, alpha: float = ALPHA) -> dict | None:
         return None
     comparison, page = found
     return {"then": comparison.then, "then_as_of": comparison.then_as_of, "page": page.name,
-            "rows": [shown_row(r) for r in comparison.changes], "left_out": len(comparison.left_out)}
+            "rows": [shown_row(r) for r in comparison.changes], "left_out": len(comparison.left_out),
+            "tested": len(comparison.tested)}
 
 
 # --------------------------------------------------------------------------- pages

@@ -281,13 +281,18 @@ def interval_columns(columns) -> dict[str, tuple[str, str]]:
     return out
 
 
+HIDDEN_TO_PROTECT = "hidden"  # a cell hidden to protect a smaller group (its own group is not small)
+
+
 def readable(table: pd.DataFrame, hidden: pd.Series | None = None, min_group: int = 5, currency: str = "",
-             units: dict | None = None) -> pd.DataFrame:
+             units: dict | None = None, protecting: pd.Series | None = None) -> pd.DataFrame:
     """``table`` as text for a report: intervals merged into their estimate's column, every
     number formatted by its unit, headers labelled; cells of ``hidden`` rows that are missing
-    read ``<min_group`` (the privacy gate's mark, :func:`talentkit.privacy.display_table`)."""
+    read ``<min_group`` (the privacy gate's mark, :func:`talentkit.privacy.display_table`),
+    or ``hidden`` in ``protecting`` rows, which were hidden to protect a smaller group."""
     units = {**table.attrs.get(UNITS_ATTR, {}), **(units or {})}
     hidden = pd.Series(False, index=table.index) if hidden is None else hidden.astype(bool)
+    protecting = pd.Series(False, index=table.index) if protecting is None else protecting.astype(bool)
     pairs = interval_columns(table.columns)
     bounds = {b for lo_hi in pairs.values() for b in lo_hi}
     out, numbers = {}, []
@@ -313,11 +318,15 @@ def readable(table: pd.DataFrame, hidden: pd.Series | None = None, min_group: in
         elif numeric:
             text = [format_number(v, unit, digits) for v in values]
         else:  # words, or numbers among words (a table of settings): each number formatted alone
-            out[_unique(header, out, col)] = [format_number(v, unit) if isinstance(v, (int, float)) else v
-                                              for v in values]
+            words = pd.Series([format_number(v, unit) if isinstance(v, (int, float)) else v for v in values],
+                              index=table.index, dtype=object)
+            words[hidden & values.isna()] = f"<{min_group}"
+            words[hidden & protecting & values.isna()] = HIDDEN_TO_PROTECT
+            out[_unique(header, out, col)] = words.to_numpy()
             continue
         text = pd.Series(text, index=table.index, dtype=object)
         text[hidden & values.isna()] = f"<{min_group}"
+        text[hidden & protecting & values.isna()] = HIDDEN_TO_PROTECT
         header = _unique(header, out, col)
         out[header] = text.to_numpy()
         numbers.append(header)

@@ -28,6 +28,7 @@ from .datasets import Dataset
 from .errors import ParameterError
 from .labels import UNITS_ATTR
 from .measures import PERSON_YEARS
+from .pooling import other_last
 from .privacy import MIN_GROUP, SUPPRESSED, grouped, mark, nested_in, suppress
 from .stats import add_proportion, add_rate, blau_index
 from .timeline import (
@@ -213,7 +214,7 @@ def workforce(ds: Dataset, start, end, group_by=None, min_group: int = MIN_GROUP
     table = _workforce_rates(pd.concat(rows, ignore_index=True), ds)
     group_cols = ([freq] if freq else []) + keys
     if group_cols:
-        table = table.sort_values(group_cols, kind="stable", key=lambda c: c.astype(str)).reset_index(drop=True)
+        table = table.sort_values(group_cols, kind="stable", key=lambda c: c.map(other_last)).reset_index(drop=True)
     return suppress(table, group_cols, min_group, nesting=nested_in(ds.people, group_cols[-1]) if group_cols else None)
 
 

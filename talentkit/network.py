@@ -40,6 +40,7 @@ from .privacy import (
     pseudonym,
     suppress,
     suppress_matrix_values,
+    units_of_enough_people,
 )
 from .stats import add_proportion
 from .timeline import GroupCoder, day_numbers, in_period
@@ -105,16 +106,31 @@ def person_graph(f: pd.DataFrame) -> nx.DiGraph:
     return g
 
 
-def unit_graph(ds: Dataset, f: pd.DataFrame, unit: str = "region", start=None, end=None) -> nx.DiGraph:
+def _of_enough_people(f: pd.DataFrame, min_group: int) -> pd.DataFrame:
+    """The flows between units that each hold at least ``min_group`` of the people in ``f``
+    (presenters and attendees): a unit of fewer is absent from every unit table and figure."""
+    ends = pd.concat([f[["from_unit", "presenter_id"]].set_axis(["unit", "person"], axis=1),
+                      f[["to_unit", "employee_id"]].set_axis(["unit", "person"], axis=1)])
+    keep = units_of_enough_people(ends["unit"], ends["person"], min_group)
+    out = f[f["from_unit"].isin(keep) & f["to_unit"].isin(keep)]
+    out.attrs["talentkit.small_units"] = int(ends["unit"].nunique() - len(keep))
+    return out
+
+
+def unit_graph(ds: Dataset, f: pd.DataFrame, unit: str = "region", start=None, end=None,
+               min_group: int = MIN_GROUP) -> nx.DiGraph:
     """Units as nodes; ``weight`` = attendances from the presenter's unit to the attendee's,
-    ``moves`` = internal moves between them in the period."""
+    ``moves`` = internal moves between them in the period. Units of fewer than ``min_group``
+    people in the flows are left out, with their moves."""
+    f = _of_enough_people(f, min_group)
+    kept = set(f["from_unit"]) | set(f["to_unit"])
     g = nx.DiGraph()
     for (u, v), n in f.groupby(["from_unit", "to_unit"]).size().items():
         g.add_edge(u, v, weight=int(n), moves=0)
     if ds.moves is not None and f"from_{unit}" in ds.moves.columns:
         m = in_period(ds.moves, start, end)  # a move's date is required
         for (u, v), n in m.groupby([f"from_{unit}", f"to_{unit}"]).size().items():
-            if u == v:
+            if u == v or u not in kept or v not in kept:
                 continue
             if not g.has_edge(u, v):
                 g.add_edge(u, v, weight=0, moves=0)
@@ -126,7 +142,9 @@ def unit_graph(ds: Dataset, f: pd.DataFrame, unit: str = "region", start=None, e
 def flow_matrix(f: pd.DataFrame, min_group: int = MIN_GROUP) -> pd.DataFrame:
     """Attendances from each presenter unit (rows) to each attendee unit (columns); cells of 1
     to ``min_group - 1`` attendances are hidden (NaN), with their complements by rows and
-    columns (:func:`talentkit.privacy.suppress_matrix`)."""
+    columns (:func:`talentkit.privacy.suppress_matrix`). A unit of fewer than ``min_group``
+    people in the flows is absent from rows and columns alike."""
+    f = _of_enough_people(f, min_group)
     counts = f.pivot_table(index="from_unit", columns="to_unit", values="session_id", aggfunc="size", fill_value=0)
     return suppress_matrix_values(counts, min_group)
 
@@ -425,8 +443,10 @@ def shown_people(table: pd.DataFrame, ds: Dataset, unit: str = "region", min_gro
     added, and only people whose ``size_col`` (contacts, reach) is at least ``min_group``."""
     t = table[table[size_col] >= min_group].copy()
     units = ds.people.set_index("employee_id")[unit] if unit in ds.people.columns else None
-    if units is not None:
-        t.insert(1, unit, t["person"].map(units))
+    if units is not None:  # never a pseudonym beside a unit of fewer than min_group people
+        known = units_of_enough_people(units, pd.Series(units.index), min_group)
+        placed = t["person"].map(units)
+        t.insert(1, unit, placed.where(placed.isin(known) | placed.isna(), f"a {unit} under {min_group} people"))
     t["person"] = pseudonym(t["person"], salt)
     for col in COUNTS_OF_PEOPLE:  # e.g. the few people only this person reached
         if col in t:

@@ -21,6 +21,8 @@ department on any day is their team's department.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -62,9 +64,17 @@ def is_pooled(values) -> "np.ndarray | bool":
     return pd.Series(values).astype(str).str.startswith(OTHER + " (").to_numpy()
 
 
-def other_last(value) -> tuple[bool, str]:
-    """A sort key: levels by name, the pooled level last."""
-    return is_pooled(str(value)), str(value)
+def natural(value) -> tuple:
+    """A sort key that reads the numbers in a name as numbers: ``2`` before ``10``, ``L2``
+    before ``L10``, ``Unit 9`` before ``Unit 10``; text otherwise as written."""
+    parts = re.split(r"(\d+)", str(value))
+    return tuple((0, int(p), p) if p.isdigit() else (1, 0, p) for p in parts if p != "")
+
+
+def other_last(value) -> tuple:
+    """A sort key: levels by name (numbers in names as numbers, :func:`natural`), the pooled
+    level last."""
+    return is_pooled(str(value)), natural(value)
 
 
 def check_max_levels(max_levels) -> int:

@@ -30,13 +30,14 @@ import numpy as np
 import pandas as pd
 
 from .errors import ParameterError, PrivacyError, SmallGroupError
-from .labels import NUMBER_COLUMNS, readable
+from .labels import HIDDEN_TO_PROTECT, NUMBER_COLUMNS, readable
 from .markup import short
 
 MIN_GROUP = 5
 SMALLEST_WITHOUT_CONSENT = 3  # min_group below this needs allow_small_groups
 SUPPRESSED = "suppressed"  # boolean column added to every grouped output
 MARK = "talentkit.privacy"  # key of the suppression mark in DataFrame.attrs
+PROTECTING = "talentkit.protecting"  # attrs key: the rows hidden to protect a smaller group (their keys)
 SALT_ENV = "TALENTKIT_SALT"
 SALT_FILE_ENV = "TALENTKIT_SALT_FILE"  # where the per-user salt is kept (default ~/.config/talentkit/salt)
 
@@ -88,6 +89,16 @@ def nested_in(people: pd.DataFrame, column: str) -> dict[str, pd.Series]:
         if not pairs[column].duplicated().any():  # one parent per value: nested
             out[str(other)] = pairs.set_index(column)[other]
     return out
+
+
+def units_of_enough_people(units: pd.Series, people: pd.Series, min_group: int) -> set:
+    """The values of ``units`` held by at least ``min_group`` distinct ``people`` (two aligned
+    Series: each row a person in a unit). A matrix or graph of units keeps only these, in its
+    rows and its columns alike: a unit of fewer people is absent, never a row of one person's
+    ties (shown as "<min_group" or not)."""
+    sizes = pd.DataFrame({"unit": units.to_numpy(), "person": people.to_numpy()}).dropna() \
+        .drop_duplicates().groupby("unit")["person"].size()
+    return set(sizes.index[sizes >= min_group])
 
 
 def _hide_smallest(small: pd.Series, n: pd.Series, rows) -> bool:
@@ -150,11 +161,84 @@ def suppress(table: pd.DataFrame, group_cols: list[str], min_group: int = MIN_GR
             hidden = small[block.index].copy()
             _complements(hidden, n[block.index], block[group_cols[-1]], nesting or {}, min_group)
             small[block.index] = hidden
-    measures = [c for c in out.columns if c not in group_cols and pd.api.types.is_numeric_dtype(out[c])]
-    out[measures] = out[measures].astype(float)
-    out.loc[small, measures] = np.nan
-    out[SUPPRESSED] = small
+    protecting = small & ~(out[n_col].fillna(0) < min_group)
+    _hide(out, small, group_cols)
+    out.attrs[PROTECTING] = {"keys": list(group_cols), "rows": [_key(out.loc[i, group_cols]) for i in
+                                                                out.index[protecting]]} if group_cols else {}
     return mark(out, min_group)
+
+
+def _key(values) -> list[str]:
+    return [str(v) for v in np.atleast_1d(np.asarray(values, dtype=object))]
+
+
+def _hide(out: pd.DataFrame, rows: pd.Series, group_cols: list[str]) -> None:
+    """Set every measure of ``rows`` missing, words too (a hidden group's largest community or
+    strongest level is a figure about it), and flag them (in place)."""
+    others = [c for c in out.columns if c not in group_cols and c != SUPPRESSED and not pd.api.types.is_bool_dtype(out[c])]
+    measures = [c for c in others if pd.api.types.is_numeric_dtype(out[c])]
+    out[measures] = out[measures].astype(float)
+    out.loc[rows, measures] = np.nan
+    for col in (c for c in others if c not in measures and rows.any()):
+        out[col] = out[col].astype(object)
+        out.loc[rows, col] = None
+    out[SUPPRESSED] = (out[SUPPRESSED].astype(bool) | rows) if SUPPRESSED in out else rows.astype(bool)
+
+
+def protecting_rows(table: pd.DataFrame) -> pd.Series:
+    """Rows hidden to protect a smaller group (complementary suppression), not for being
+    small themselves: their group holds at least ``min_group`` people, and a report says so
+    ("hidden") rather than "<min_group", which would be false."""
+    info = table.attrs.get(PROTECTING) or {}
+    keys = [k for k in info.get("keys", []) if k in table.columns]
+    if not info.get("rows") or len(keys) != len(info.get("keys", [])):
+        return pd.Series(False, index=table.index)
+    wanted = {tuple(r) for r in info["rows"]}
+    return pd.Series([tuple(_key(table.loc[i, keys])) in wanted for i in table.index], index=table.index)
+
+
+def concat_gated(parts: list[pd.DataFrame], keys: list[str], min_group: int) -> pd.DataFrame:
+    """Gated tables stacked into one (e.g. one per column), marked, with each part's rows
+    hidden to protect a smaller group still known as such, by ``keys``."""
+    rows = [_key(part.loc[i, keys]) for part in parts for i in part.index[protecting_rows(part)]]
+    out = pd.concat(parts, ignore_index=True)
+    out.attrs[PROTECTING] = {"keys": list(keys), "rows": rows}
+    return mark(out, min_group)
+
+
+def hide_residuals(table: pd.DataFrame, named: pd.Series, values: pd.Series, nesting: dict[str, pd.Series],
+                   min_group: int, n_col: str = "n") -> None:
+    """Complementary suppression against totals a reader knows (in place): the people of the
+    whole column, and of each coarser group it nests in, that are not in a visible row naming
+    one value (hidden rows, pooled rows such as "Other" or "(k other values)") must be none or
+    at least ``min_group``; else the total less the visible rows would describe a small group.
+    ``named``: each row's single value, missing for a pooled row; ``values``: every person's
+    value of the column. The rows hidden here are marked as protecting (:func:`protecting_rows`)."""
+    values = values.astype("string").fillna("(empty)")
+    before = table[SUPPRESSED].astype(bool).copy()
+    parents = {"": pd.Series("", index=values.unique())} | dict(nesting)
+    changed = True
+    while changed:
+        changed = False
+        visible = ~table[SUPPRESSED].astype(bool) & named.notna()
+        for parent_of in parents.values():
+            totals = values.map(parent_of.astype(str)).value_counts()
+            row_parent = named.astype("string").map(parent_of.astype(str))
+            for parent, total in totals.items():
+                rows = visible & (row_parent == parent)
+                residual = total - table.loc[rows, n_col].sum()
+                if 0 < residual < min_group and rows.any():
+                    table.loc[table.loc[rows, n_col].astype(float).idxmin(), SUPPRESSED] = True
+                    changed = True
+            if changed:
+                break
+    newly = table[SUPPRESSED].astype(bool) & ~before
+    if newly.any():
+        _hide(table, newly, [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])])
+        info = table.attrs.get(PROTECTING) or {"keys": [], "rows": []}
+        keys = info.get("keys") or [c for c in table.columns if table[c].dtype == object and c != SUPPRESSED]
+        table.attrs[PROTECTING] = {"keys": keys, "rows": info.get("rows", []) +
+                                   [_key(table.loc[i, keys]) for i in table.index[newly]]}
 
 
 def mark(table, min_group: int):
@@ -272,7 +356,8 @@ def display_table(table: pd.DataFrame, min_group: int = MIN_GROUP, currency: str
         mask = table["n"].isna()
     else:
         mask = pd.Series(False, index=table.index)
-    return readable(table.drop(columns=[SUPPRESSED], errors="ignore"), mask, min_group, currency)
+    return readable(table.drop(columns=[SUPPRESSED], errors="ignore"), mask, min_group, currency,
+                    protecting=protecting_rows(table))
 
 
 def user_salt_file() -> Path:
@@ -358,7 +443,12 @@ def styled(table: pd.DataFrame, min_group: int | None = None, currency: str = ""
         shown.index = shown.index.map(lambda v: short(v) if isinstance(v, str) else v)
     shown.columns = [short(c) if isinstance(c, str) else c for c in shown.columns]
     words = [c for c in shown.columns if c not in shown.attrs.get(NUMBER_COLUMNS, ())]
-    style = (shown.style.format(escape="html")
+    style = shown.style
+    if protecting_rows(table).any():
+        style = style.set_caption(f"<i>{HIDDEN_TO_PROTECT}</i>: a group of at least {min_group} people, hidden so that "
+                                  f"a smaller group's figures cannot be recovered by subtraction; <i>&lt;{min_group}"
+                                  f"</i>: fewer than {min_group} people")
+    style = (style.format(escape="html")
              .format_index(escape="html", axis=0).format_index(escape="html", axis=1)
              .set_table_attributes('class="tk-table"')
              .set_properties(subset=words, **{"text-align": "left"})

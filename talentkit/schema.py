@@ -24,6 +24,7 @@ from pandera.errors import SchemaErrors
 
 from .dates import DATE_ORDER_NAMES, DateRules, read_dates
 from .errors import Problem, problems_by_value, short_text
+from . import personal
 from .numbers import ambiguity, decimal_for, read_numbers
 
 MISSING_TOKENS = {"", "na", "n/a", "nan", "null", "none", "nat", "-"}
@@ -308,8 +309,9 @@ def coerce_dates(values: pd.Series, file: str, column: str, rules: DateRules | N
     if notes is not None and (reading.order != "iso" or reading.open_ends or reading.century_back):
         said = [f"{file}, column '{column}': dates read as {name} ({reading.how})"]
         if reading.century_back:
-            said.append(f"{reading.century_back:,} two-digit years placed a century back so that no date lies in "
-                        "the future (two_digit_years: past)")
+            said.append(f"{reading.century_back:,} two-digit years placed a century back so that no date lies "
+                        f"after the day the data was read, {pd.Timestamp.today():%Y-%m-%d} (two_digit_years: past; "
+                        "as_of cuts the data, it never moves a century)")
         if reading.open_ends:
             said.append(f"{reading.open_ends:,} open ends read as no end")
         notes.append("; ".join(said) + ".")
@@ -479,15 +481,35 @@ def fold_spellings(tables: dict[str, pd.DataFrame], files: dict[str, str],
 
 # --------------------------------------------------------------------------- extra columns
 
-ATTRIBUTE_KINDS = ("number", "category", "boolean", "ordinal")
+ATTRIBUTE_KINDS = ("number", "category", "boolean", "ordinal", "personal")
 
 
-def _attribute_kind(values: pd.Series, missing: pd.Series, decimal: str | None = None) -> str:
-    """The kind of an extra column, inferred: boolean (yes/no values), number (thousands
-    separators and decimal commas included, see :mod:`talentkit.numbers`), else category."""
+CODE_WORDS = {"code", "codes", "id", "no", "nr", "number", "num", "centre", "center", "unit", "dept",
+              "department", "division", "office", "site", "location", "branch", "org", "cost", "zip", "postcode",
+              "postal", "grade", "band", "year", "cohort", "class", "sector", "nace", "naics", "isco", "soc"}
+
+
+def is_code(name: str, text: pd.Series) -> bool:
+    """Whether whole numbers in a column are codes (a unit or cost-centre code, a postcode, a
+    year), not quantities: its name says so (``Dept Code``, ``Cost Centre``, ``Hire Year``), or
+    a value keeps a leading zero (``007``). Codes are read as text and never summed,
+    averaged or written ``185.0``."""
+    whole = text.str.fullmatch(r"\d+").fillna(False).astype(bool)
+    if not len(text) or not whole.all():
+        return False
+    words = set(re.split(r"[^a-z0-9]+", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", str(name)).lower()))
+    return bool(words & CODE_WORDS) or bool(text.str.fullmatch(r"0\d+").fillna(False).any())
+
+
+def _attribute_kind(values: pd.Series, missing: pd.Series, decimal: str | None = None, name: str = "") -> str:
+    """The kind of an extra column, inferred: boolean (yes/no values), a code (:func:`is_code`:
+    a category), number (thousands separators and decimal commas included, see
+    :mod:`talentkit.numbers`), else category."""
     text = values[~missing].astype("string").str.strip()
     if len(text) and text.str.lower().isin(TRUE_TOKENS | FALSE_TOKENS).all() and text.str.lower().nunique() <= 2:
         return "boolean"
+    if is_code(name, text):
+        return "category"
     reading = read_numbers(text, decimal) if len(text) else None
     if reading is not None and (reading.values.notna().all() or reading.ambiguous):
         return "number"
@@ -498,8 +520,9 @@ def type_attributes(df: pd.DataFrame, spec: TableSpec, attributes: dict | None,
                     file: str, decimal=None) -> tuple[pd.DataFrame, dict[str, dict], list[Problem]]:
     """Type the columns of ``df`` that the contract does not name (an export's own columns:
     overtime, pay, satisfaction, department...). ``attributes`` (the mapping's
-    ``attributes:``) names a kind per column (``number``, ``category``, ``boolean``, or
-    ``{ordinal: [low, ..., high]}``); other columns are inferred. A text column of the
+    ``attributes:``) names a kind per column (``number``, ``category``, ``boolean``, ``personal``
+    or ``{ordinal: [low, ..., high]}``); other columns are inferred, a personal one first
+    (:mod:`talentkit.personal`: names, contacts, dates of birth, ids; never analysed or shown). A text column of the
     contract (``level``, ``team``...) may be given an order, nothing else. Returns the frame, each
     attribute's kind (``{"kind": ..., "order": [...]}``) and the problems found."""
     attributes = attributes or {}
@@ -521,17 +544,23 @@ def type_attributes(df: pd.DataFrame, spec: TableSpec, attributes: dict | None,
             if given is None or not ordered or spec.columns[col] != "text":
                 continue
         missing = _is_missing(values)
-        if given is None:
-            kind, order = _attribute_kind(values, missing, decimal_for(decimal, str(col))), None
-        elif isinstance(given, str) and given in ("number", "category", "boolean"):
+        why = personal.reason(str(col), values[~missing]) if given is None else None
+        if why:
+            kind, order = "personal", None
+        elif given is None:
+            kind, order = _attribute_kind(values, missing, decimal_for(decimal, str(col)), str(col)), None
+        elif isinstance(given, str) and given in ("number", "category", "boolean", "personal"):
             kind, order = given, None
         elif isinstance(given, dict) and isinstance(given.get("ordinal"), list) and given["ordinal"]:
             kind, order = "ordinal", [str(v).strip() for v in given["ordinal"]]
         else:
             problems.append(Problem(file, f"attributes: {col}: {given!r} is not a kind",
-                                    "write number, category, boolean, or {ordinal: [low, ..., high]}", column=str(col)))
+                                    "write number, category, boolean, personal, or {ordinal: [low, ..., high]}",
+                                    column=str(col)))
             continue
-        if kind == "number":
+        if kind == "personal":  # kept as written, never typed, analysed or shown (talentkit.personal)
+            out[col], found = values.astype("string").str.strip().where(~missing).astype(object), []
+        elif kind == "number":
             out[col], found = _coerce_column(values, "number", file, col, decimal_for(decimal, str(col)))
         elif kind == "boolean":
             out[col], found = _coerce_column(values, "bool", file, col)
@@ -545,5 +574,5 @@ def type_attributes(df: pd.DataFrame, spec: TableSpec, attributes: dict | None,
                 text = pd.Categorical(text.where(~outside), categories=order, ordered=True)
             out[col] = text if kind == "ordinal" else text.astype(object).where(text.notna(), None)
         problems += found
-        kinds[str(col)] = {"kind": kind, **({"order": order} if order else {})}
+        kinds[str(col)] = {"kind": kind, **({"order": order} if order else {}), **({"why": why} if why else {})}
     return out, kinds, problems

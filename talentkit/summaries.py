@@ -342,6 +342,7 @@ def cox_notes(cox):
         lines.append(PH_HOLDS)
     if cox.left_out:
         lines.append("Left out of the model: {items}.")
+    lines += [line.replace("{", "{{").replace("}", "}}") for line in getattr(cox, "fit_problems", [])]
     if getattr(cox, "time_grid", ""):
         values["grid"] = cox.time_grid
         lines.append("With this many spells, tenure is counted in whole {grid}s (each spell's end rounded up, its "
@@ -359,11 +360,13 @@ def betweenness_note(table):
     """How the brokers' betweenness was computed: exactly, or from how many sampled pivots
     and with what relative error (``attrs["talentkit.pivots"]``, set by ``network.brokers``)."""
     k = table.attrs.get("talentkit.pivots")
+    weights = (" Betweenness is unweighted: a shortest path is the fewest ties between two people, whatever each "
+               "tie's weight; the summed weights enter constraint, effective size and the communities.")
     if not k:
-        return md("Betweenness is exact: every shortest path between two people is counted.")
+        return md("Betweenness is exact: every shortest path between two people is counted." + weights)
     return md("Betweenness is estimated from {k} randomly chosen people's shortest paths (seeded; Brandes and Pich, "
               "2007): unbiased, with a relative error of about {e:.0%} for the most central people, enough to rank "
-              "brokers but not to compare close ones.", k=k, e=1 / np.sqrt(k))
+              "brokers but not to compare close ones." + weights, k=k, e=1 / np.sqrt(k))
 
 
 def bootstrap_note(table):

@@ -260,10 +260,15 @@ def employed_on(p: pd.DataFrame, day) -> pd.Series:
     return (p["hire_date"] <= day) & (p["exit_date"].isna() | (p["exit_date"] > day))
 
 
+MISSING_GROUP = "(missing)"  # the group of people whose value of a grouping column is empty
+
+
 def group_table(coder: GroupCoder, counts: dict[str, np.ndarray], keep: np.ndarray) -> pd.DataFrame:
     """One row per group present (``keep``), its labels, then the counts."""
     groups = np.flatnonzero(keep)
     t = coder.labels(groups)
+    for key in coder.keys:  # people without a value form a group said as missing, never one named None
+        t[key] = t[key].where(t[key].notna(), MISSING_GROUP)
     for name, values in counts.items():
         t[name] = values[groups]
     return t

@@ -182,15 +182,26 @@ def test_a_negative_weight_names_its_row(tmp_path):
 def test_privacy_small_cells_units_and_pseudonyms(tmp_path):
     units, edges = two_teams()
     units = dict(units, **{f"C{i}": "Gamma" for i in range(3)})  # a team of three
+    units = dict(units, **{f"D{i}": "Delta" for i in range(6)})  # a third team of six, each tied to Alpha
+    delta = [(f"D{i}", f"D{j}", 2) for i, j in itertools.combinations(range(6), 2)] + [(f"D{i}", f"A{i}", 1)
+                                                                                        for i in range(6)]
     edges = pd.concat([edges, pd.DataFrame({"sender_id": ["C0", "C1", "C2"], "recipient_id": ["C1", "C2", "A0"],
-                                            "weight": [5, 5, 1], "date": "2025-03-01"})])
+                                            "weight": [5, 5, 1], "date": "2025-03-01"}),
+                       pd.DataFrame(delta, columns=["sender_id", "recipient_id", "weight"]).assign(date="2025-03-01")])
     ds = tk.load(_folder(tmp_path, _people(units), {"interactions.csv": edges}))
     c = collaboration.collaboration(ds, unit="team")
     matrix = collaboration.unit_matrix(c, min_group=5)
-    assert np.isnan(matrix.loc["Gamma", "Gamma"]) and np.isnan(matrix.loc["Gamma", "Alpha"])  # 3 and 2 people
-    assert not np.isnan(matrix.loc["Alpha", "Alpha"])
+    # a team of 3 is absent from the rows and the columns, not a row of its people's ties read "<5"
+    assert "Gamma" not in matrix.index and "Gamma" not in matrix.columns
+    big = ["Alpha", "Beta", "Delta"]
+    between = c.rows[c.rows["from_unit"].isin(big) & c.rows["to_unit"].isin(big)]
+    by_hand = between.pivot_table(index="from_unit", columns="to_unit", values="weight", aggfunc="sum",
+                                  fill_value=0).reindex(index=matrix.index, columns=matrix.columns, fill_value=0)
+    shown = matrix.notna()
+    assert shown.to_numpy().any() and (matrix[shown] == by_hand[shown]).to_numpy()[shown.to_numpy()].all()
     mixing = collaboration.unit_mixing(c, min_group=5).set_index("team")
-    assert mixing.loc["Gamma", "suppressed"]
+    assert "Gamma" not in mixing.index  # nor is its tie to Alpha in Alpha's weight: no subtraction gives it
+    assert mixing["tie_weight"].sum() == pytest.approx(2 * between["weight"].sum())
     brokers = collaboration.top_brokers(c, ds, min_group=5)
     assert (brokers["degree"] >= 5).all()
     shown = set(collaboration.top_brokers(c, ds, min_group=1)["person"])

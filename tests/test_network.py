@@ -41,8 +41,14 @@ def test_flows_and_cross_unit_share_by_hand():
     assert network.cross_unit_share(f) == pytest.approx(2 / 7)
     g = network.person_graph(f)
     assert g["P1"]["A"]["weight"] == 2 and g["P2"]["D"]["weight"] == 1
-    u = network.unit_graph(ds, f, "region", "2024-01-01", "2024-12-31")
+    u = network.unit_graph(ds, f, "region", "2024-01-01", "2024-12-31", min_group=1)
     assert u["US"]["EU"]["moves"] == 1 and u["US"]["EU"]["weight"] == 1
+    # a unit of fewer than min_group people in the flows is absent from the graph and the matrix
+    people = {u: len(set(f.loc[f["from_unit"] == u, "presenter_id"]) | set(f.loc[f["to_unit"] == u, "employee_id"]))
+              for u in ("US", "EU")}
+    small = [u for u, n in people.items() if n < 4]
+    assert small and not set(small) & set(network.unit_graph(ds, f, "region", min_group=4).nodes)
+    assert not set(small) & (set(network.flow_matrix(f, min_group=4).index) | set(network.flow_matrix(f, 4).columns))
 
 
 def test_brokers_equal_networkx_on_the_same_graph():

@@ -102,10 +102,13 @@ def test_the_leakage_guard_scores_blanks_and_refuses_id_numbers(tmp_path):
     gone = people["exit_date"] != ""
     people["last_rating"] = np.where(gone, "", np.random.default_rng(2).integers(1, 5, len(people)).astype(str))
     people["badge"] = np.random.default_rng(3).permutation(100_000 + np.arange(len(people)) * 7)
+    people["tag"] = np.random.default_rng(4).permutation(200_000 + np.arange(len(people)) * 3)  # no id in its name
     ds = datasets.load(people_csv(tmp_path, people), as_of="2024-06-30")
+    assert ds.attributes["badge"]["kind"] == "personal"  # an id by its name and shape: never analysed or shown
     data = drivers.prepare(ds, horizon_months=12)
     assert "last_rating" not in data.attributes and "where it is blank" in data.excluded["last_rating"]
-    assert "badge" not in data.attributes and "badge number" in data.excluded["badge"]
+    assert "badge" not in data.attributes and "personal data" in data.excluded["badge"]
+    assert "tag" not in data.attributes and "badge number" in data.excluded["tag"]
     assert "grade" in data.attributes
 
 

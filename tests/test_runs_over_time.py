@@ -296,3 +296,20 @@ def test_a_matrix_over_as_of_fills_the_same_history(quarters, tmp_path):
     c = compare.compare_runs(run / f"01_metrics-{Q3}", run / f"01_metrics-{Q4}")
     plain = compare.compare_runs(quarters[Q3], quarters[Q4])
     assert [(r.measure, r.group, r.p) for r in c.rows] == [(r.measure, r.group, r.p) for r in plain.rows]
+
+
+def test_an_index_never_says_nothing_changed_when_nothing_could_be_compared(quarters, tmp_path):
+    """Finding 11: against a run of other data, the index said "No number changed beyond
+    noise" although none of the numbers were comparable."""
+    series = tmp_path / "series"
+    shutil.copytree(quarters[Q3], series / f"quarterly-{Q3}")
+    now = edited_copy(quarters[Q4], series / f"quarterly-{Q4}", data="another-export.csv", mapping="theirs.yaml")
+    changes = history.index_changes(now)
+    assert changes["then"] and changes["tested"] == 0 and changes["left_out"] >= 1 and not changes["rows"]
+    assert cli.main(["render", str(now)]) == 0
+    for page in (now / "index.html", now / history.PREVIOUS_PAGE):
+        text = page.read_text(encoding="utf-8")
+        assert "No number could be compared" in text and "No number changed beyond noise" not in text, page.name
+    # and a run of the same data still says how many numbers it compared
+    same = history.index_changes(quarters[Q4])
+    assert same["tested"] > 10

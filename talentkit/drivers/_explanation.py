@@ -3,6 +3,8 @@ horizon, on one design of the attributes."""
 
 from __future__ import annotations
 
+import warnings
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -96,6 +98,7 @@ class CoxResult:
     ph_violations: list[str] = field(default_factory=list)
     left_out: dict[str, str] = field(default_factory=dict)  # attribute -> why the model leaves it out
     time_grid: str = ""  # "week" or "month" where tenure was grouped to keep the fit fast; "": days
+    fit_problems: list[str] = field(default_factory=list)  # what lifelines warned of, in the report's words
 
     def top(self, k: int = 5, alpha: float = 0.05) -> pd.DataFrame:
         """The ``k`` covariates farthest from a hazard ratio of 1 among those with p < ``alpha``."""
@@ -136,9 +139,11 @@ def cox(data: DriverData, penalizer: float = 0.01, min_group: int = MIN_GROUP) -
     months, entry, grid = _on_time_grid(data.months.clip(lower=1e-3), data.entry, data.left)
     frame = X.assign(months=months.to_numpy(), left=data.left.astype(int).to_numpy(),
                      entry=np.minimum(entry, months * 0.999).to_numpy())
-    fitter = CoxPHFitter(penalizer=penalizer).fit(frame, "months", "left", entry_col="entry", batch_mode=False)
-    s = fitter.summary
-    ph = _ph_test(frame, penalizer)
+    with warnings.catch_warnings(record=True) as caught:  # lifelines' warnings become the report's words
+        warnings.simplefilter("always")
+        fitter = CoxPHFitter(penalizer=penalizer).fit(frame, "months", "left", entry_col="entry", batch_mode=False)
+        s = fitter.summary
+        ph = _ph_test(frame, penalizer)
     table = pd.DataFrame({
         "attribute": [meta[c][0] for c in s.index], "level": [meta[c][1] for c in s.index],
         "n": [meta[c][2] for c in s.index], "hazard_ratio": s["exp(coef)"].to_numpy(),
@@ -147,7 +152,32 @@ def cox(data: DriverData, penalizer: float = 0.01, min_group: int = MIN_GROUP) -
     table = suppress(table, ["attribute", "level"], min_group)
     violations = table.loc[~table[SUPPRESSED] & (table["ph_p"] < 0.01), ["attribute", "level"]]
     return CoxResult(table, float(fitter.concordance_index_), frame, fitter, penalizer, min_group,
-                     [f"{a} ({lv})" for a, lv in violations.itertuples(index=False)], left_out, grid)
+                     [f"{a} ({lv})" for a, lv in violations.itertuples(index=False)], left_out, grid,
+                     fit_problems(caught))
+
+
+def fit_problems(caught: list) -> list[str]:
+    """What lifelines warned of while fitting, as a reader needs it (each kind once): a fit
+    that did not converge, or a covariate with (almost) no variance or that separates leavers,
+    makes some hazard ratios unreliable. Never the library's own text or stack in a report."""
+    said = []
+    for w in caught:
+        name = type(w.message).__name__ if isinstance(w.message, Warning) else w.category.__name__
+        text = str(w.message).lower()
+        if name == "ConvergenceWarning" or "converge" in text:
+            line = ("The Cox fit did not fully converge: usually a level with almost no variance or one in which "
+                    "(nearly) everyone or nobody left. Hazard ratios near 0, very large, or with very wide intervals "
+                    "are not to be read; pool or drop that level (max_levels, attributes) and rerun.")
+        elif "variance" in text:
+            line = ("A covariate has almost no variance in some spells: its hazard ratio rests on very few people "
+                    "and is not to be read.")
+        elif name in ("StatisticalWarning", "ApproximationWarning") or w.category.__module__.startswith("lifelines"):
+            line = "lifelines flagged a statistical caveat of the fit: read the widest intervals with care."
+        else:
+            continue
+        if line not in said:
+            said.append(line)
+    return said
 
 
 COX_WORK = 5e6  # spells x distinct leaving times above which tenure is counted on a coarser grid

@@ -125,7 +125,7 @@ def prepare(ds: Dataset, attributes: list[str] | None = None, horizon_months: in
     if not isinstance(horizon_months, (int, np.integer)) or isinstance(horizon_months, bool) or horizon_months < 1:
         raise ParameterError(f"horizon_months must be a whole number of months of at least 1, not {horizon_months!r}")
     pooling.check_max_levels(max_levels)
-    chosen, excluded = _choose_attributes(ds.people, attributes)
+    chosen, excluded = _choose_attributes(ds.people, attributes, ds.personal_columns())
     data = _spells_and_window(ds, as_of, int(horizon_months), excluded)
     p = ds.people.loc[data.X.index]
     _type_attributes(data, ds, p, chosen, max_levels)
@@ -151,11 +151,20 @@ def prepare(ds: Dataset, attributes: list[str] | None = None, horizon_months: in
     return data
 
 
-def _choose_attributes(p: pd.DataFrame, attributes: list[str] | None) -> tuple[list[str], dict[str, str]]:
-    """The attributes to consider and those left out by name, with why."""
-    usable = [c for c in p.columns if c not in NOT_ATTRIBUTES + EXIT_FIELDS]
-    excluded: dict[str, str] = {}
+def _choose_attributes(p: pd.DataFrame, attributes: list[str] | None,
+                       personal: list[str]) -> tuple[list[str], dict[str, str]]:
+    """The attributes to consider and those left out by name, with why. A personal column
+    (a name, a contact, a date of birth, an id) is never one, even when asked for."""
+    usable = [c for c in p.columns if c not in NOT_ATTRIBUTES + EXIT_FIELDS and c not in personal]
+    excluded: dict[str, str] = {c: "personal data (a name, contact, date of birth or id): never analysed"
+                                for c in personal}
     if attributes:
+        asked_personal = [a for a in attributes if a in personal]
+        if asked_personal:
+            raise ParameterError(f"attributes: {', '.join(map(repr, asked_personal))} hold personal data (names, "
+                                 "contacts, dates of birth or ids) and are never analysed; remove them, or, if the "
+                                 "mapping read one wrongly, say its kind in the mapping (attributes: {Column: "
+                                 "category})")
         unknown = [a for a in attributes if a not in p.columns]
         if unknown:
             raise ParameterError(f"attributes: {', '.join(map(repr, unknown))} not in the people table; "
