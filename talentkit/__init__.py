@@ -15,11 +15,11 @@ from importlib.util import find_spec
 from .record import record, record_each, record_figure, record_measures, results
 
 __version__ = "0.1.0"
-__all__ = ["Dataset", "DataError", "load", "md", "md_text", "show_warnings", "show_table", "show_private", "record",
-           "record_each", "record_measures", "record_figure", "results", "__version__"]
+__all__ = ["Dataset", "DataError", "load", "md", "md_text", "show_warnings", "show_note", "show_table", "show_private",
+           "record", "record_each", "record_measures", "record_figure", "results", "__version__"]
 
 _LAZY = {"Dataset": "datasets", "load": "datasets", "DataError": "errors", "md": "markup", "md_text": "markup",
-         "show_warnings": "show", "show_table": "show", "show_private": "show"}
+         "show_warnings": "show", "show_note": "show", "show_table": "show", "show_private": "show"}
 
 
 def __getattr__(name):

@@ -66,7 +66,8 @@ def cmd_data_check(args) -> int:
                                                        if n_warn else ""))
     for name, n in s["rows"].items():
         print(f"  {name:<11} {n:>8} rows")
-    print(f"  dates       {s['first_hire']} .. {s['as_of']}")
+    print(f"  dates       {s['first_hire']} .. {s['as_of']}" if s["first_hire"] or s["as_of"] else
+          "  dates       none (a people list without dates)")
     if s["regions"]:
         print("  regions     " + ", ".join(f"{k} ({v})" for k, v in s["regions"].items()))
     if s["attributes"]:

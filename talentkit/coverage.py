@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
@@ -31,7 +30,6 @@ from .datasets import load
 from .errors import ParameterError
 from .markup import md_text
 from .privacy import not_personal
-from .schema import read_table_file
 
 TABLES = ("moves", "sessions", "attendance", "candidates", "texts", "interactions", "participants")
 HOW = {
@@ -116,10 +114,75 @@ def how_to_add(need: str, ds=None, chosen: bool = False) -> str:
 def skip_note(key: str, lacking: list[str], ds=None, from_parameters: list[str] = ()) -> str:
     """The one line a skipped section shows."""
     chosen = [n.removeprefix(SOURCE_NEED) for n in lacking if n.startswith(SOURCE_NEED)]
-    if chosen:  # the parameter left this source out: the data may well have it
+    lacking = [n for n in lacking if not n.startswith(SOURCE_NEED)]
+    if chosen and not lacking:  # the parameter alone left this source out: the data has it
         return f"{SECTIONS[key].title}: skipped, network_source leaves out the {chosen[0]} (set it to auto or both)."
     return (f"{SECTIONS[key].title}: skipped, this data lacks "
             + "; ".join(how_to_add(n, ds, n in from_parameters) for n in lacking) + ".")
+
+
+def require_dates(ds, notebook: str) -> None:
+    """Stop a notebook whose every section needs dates on a people list without any (a
+    roster), with what it needs and which notebooks the data does serve."""
+    if "events" in missing(ds, ("events",)):
+        if getattr(ds, "form", "") == "snapshot":
+            return  # a one-day snapshot export: the notebook reads its tenure instead
+        raise ParameterError(f"{notebook} needs hire dates, and this data is a people list without dates (roster "
+                             "form): add hire_date to the people table (and exit_date, exit_type where known), or run "
+                             "00_data_profile, 05_network (on its interactions or participants) and 02_finetune (on "
+                             "its texts), which need none")
+
+
+UNIT_ORDER = ("region", "team")  # the contract's organisational units, coarse to fine
+
+
+def unit_columns(ds) -> list[str]:
+    """The data's organisational unit columns, coarsest first: a mapping's hierarchy (its top
+    first), then the contract's region and team, each where the data has two values or more."""
+    chain, hierarchy = [], dict(getattr(ds, "hierarchy", {}) or {})
+    for child in hierarchy:  # each finer column -> its parent: walk to the top
+        line, seen = [child], {child}
+        while line[-1] in hierarchy and hierarchy[line[-1]] not in seen:
+            line.append(hierarchy[line[-1]])
+            seen.add(line[-1])
+        chain = line if len(line) > len(chain) else chain
+    ordered = list(dict.fromkeys([*reversed(chain), *UNIT_ORDER]))
+    return [c for c in ordered if ds.has(c) and ds.people[c].nunique() >= 2]
+
+
+def fit_column(ds, value: str, parameter: str, default: str, choices: tuple[str, ...] | None = None,
+               unit: bool = True) -> tuple[str, str]:
+    """A grouping parameter that fits the data: ``value`` when the data has it; when it was
+    left at its ``default`` and the data lacks that, the data's coarsest unit column
+    (:func:`unit_columns`; within ``choices`` where the notebook takes only some) when
+    ``unit``; else ``value`` as given, for its sections to skip naming the columns the data
+    has. Returns the value and a sentence saying what was chosen and why ("" when nothing
+    changed)."""
+    if not value or ds.has(value):
+        return value, ""
+    keys = [k for k in ds.group_keys() if k != value]
+    offer = ", ".join(keys) if keys else "none"
+    candidates = [c for c in unit_columns(ds) if choices is None or c in choices] if unit else []
+    if value == default and candidates:
+        return candidates[0], (f"This data has no column '{value}', the default of {parameter}; it is grouped by "
+                               f"its unit column '{candidates[0]}' instead. Set {parameter} to choose another of: "
+                               f"{offer}.")
+    return value, f"This data has no column '{value}' ({parameter}); the columns it could use: {offer}."
+
+
+def parameters_for(ds) -> pd.DataFrame:
+    """Per notebook, the grouping parameters to set for this data: the default, whether the
+    data has it, and what to set instead (the rule of :func:`fit_column`)."""
+    rows = []
+    for notebook, parameter, default, choices, unit in (
+            ("01_metrics", "group_by", "region", None, True), ("04_scenarios", "unit", "region", ("region",), True),
+            ("05_network", "unit", "region", ("region", "team"), True), ("06_drivers", "group_by", "region", None, True),
+            ("06_drivers", "protected", "origin", None, False)):
+        chosen, why = fit_column(ds, default, parameter, default, choices, unit)
+        rows.append({"notebook": notebook, "parameter": parameter, "default": default, "in the data": ds.has(default),
+                     "set it to": chosen if chosen != default else ("" if ds.has(default) else "(a column below)"),
+                     "why": why})
+    return not_personal(pd.DataFrame(rows), "which parameters fit the data's columns")
 
 
 def supported(ds, params: dict | None = None) -> pd.DataFrame:
@@ -134,19 +197,21 @@ def supported(ds, params: dict | None = None) -> pd.DataFrame:
 
 
 def _texts_available(ns: dict) -> bool:
-    """Whether the fine-tuning notebook's ``data`` holds texts: a file with its text column,
-    or a dataset (read by its ``mapping``) with a texts table (looked at once per kernel)."""
-    data, column, mapping = str(ns.get("data", "")), ns.get("text_column", "text"), ns.get("mapping") or None
-    if (data, column, mapping) not in _TEXTS:
-        if Path(data).is_file():
-            frame, _ = read_table_file(Path(data))
-            _TEXTS[data, column, mapping] = frame is not None and column in frame.columns
+    """Whether the fine-tuning notebook's data holds texts, asked of its configuration
+    (``cfg.texts_available()``: a file of texts that cannot be read fails the run with its
+    real error, never skips the section with a false reason), once per configuration and
+    kernel. Without a configuration: a dataset (read by its ``mapping``) with a texts table."""
+    cfg = ns.get("cfg")
+    key = cfg.model_dump_json() if hasattr(cfg, "model_dump_json") else str(ns.get("data", ""))
+    if key not in _TEXTS:
+        if hasattr(cfg, "texts_available"):
+            _TEXTS[key] = cfg.texts_available()
         else:
-            _TEXTS[data, column, mapping] = load(data, mapping=mapping).texts is not None
-    return _TEXTS[data, column, mapping]
+            _TEXTS[key] = load(str(ns.get("data", "")), mapping=ns.get("mapping") or None).texts is not None
+    return _TEXTS[key]
 
 
-_TEXTS: dict[tuple[str, str, str | None], bool] = {}
+_TEXTS: dict[str, bool] = {}
 
 
 def _assigned_names(source: str) -> set[str]:

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import pandas as pd
@@ -62,8 +62,8 @@ class Dataset:
             "source": self.source,
             "rows": {name: len(df) for name, df in self.tables().items()},
             "form": self.form,
-            "first_hire": f"{p['hire_date'].min():%Y-%m-%d}",
-            "as_of": f"{self.as_of:%Y-%m-%d}",
+            "first_hire": f"{p['hire_date'].min():%Y-%m-%d}" if p["hire_date"].notna().any() else "",
+            "as_of": f"{self.as_of:%Y-%m-%d}" if self.as_of is not None and pd.notna(self.as_of) else "",
             "regions": ({str(k): int(v) for k, v in p["region"].value_counts().sort_index().items()}
                         if "region" in p else {}),
             "attributes": {name: spec["kind"] for name, spec in self.attributes.items()},
@@ -166,9 +166,10 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     assumptions: list[str] = []  # what the reading assumed, shown atop reports
     aside = SetAside(spec.max_set_aside, active=spec.bad_rows == "set_aside")
     form = _read_as_snapshot(raw, spec, spec.form, as_of, assumptions, problems, source_text)
+    form = _roster(raw, spec, form, assumptions)
     states = _read_dated_form(raw, spec, given_as_of, assumptions, problems, aside, source_text)
-    cut = given_as_of if form != "snapshot" else None  # a dated form is cut to the data as it stood on as_of
-    typed, file_names, kinds = _typed_tables(raw, spec, problems, assumptions)
+    cut = given_as_of if form not in ("snapshot", "roster") else None  # a dated form is cut as it stood on as_of
+    typed, file_names, kinds = _typed_tables(raw, spec, problems, assumptions, roster=form == "roster")
     problems = _set_aside(typed, raw, file_names, problems, aside)
     if not problems:
         aside.with_people(typed, file_names, raw)
@@ -241,11 +242,13 @@ def _dataset(typed: dict, source_text: str, warnings: list, form, assumptions: l
     tables = {name: df.reset_index(drop=True) for name, df in typed.items() if name in schema.TABLES}
     if "exit_date" not in tables["people"]:  # every analysis reads it: absent, nobody has left
         tables["people"]["exit_date"] = pd.Series(pd.NaT, index=tables["people"].index, dtype="datetime64[ns]")
-        assumptions.append("The people table has no exit_date column: everyone is counted as still employed.")
+        if form != "roster":  # a roster has no dates at all: nothing to say about one of them
+            assumptions.append("The people table has no exit_date column: everyone is counted as still employed.")
     generated = form == "snapshot" and tables["people"]["employee_id"].astype(str).str.startswith(
         snapshot.GENERATED_ID_PREFIX).all()
     if aside.records:
-        assumptions[:0] = [f"Rows set aside (bad_rows: set_aside): {line}." for line in aside.summary()]
+        why = "bad_rows: set_aside" if aside.active else "the form's rule: an assignment or snapshot row without its day"
+        assumptions[:0] = [f"Rows set aside ({why}): {line}." for line in aside.summary()]
     ds = Dataset(**tables, source=source_text, warnings=warnings, form=form or "events", assumptions=assumptions,
                  generated_ids=bool(generated), attributes=kinds,
                  set_aside=aside if aside.records else None)
@@ -414,16 +417,48 @@ def _read_as_snapshot(raw: dict, spec, form: str | None, as_of, assumptions: lis
     return form
 
 
-def _typed_tables(raw: dict, spec, problems: list[Problem], notes: list[str]) -> tuple[dict, dict, dict]:
+ROSTER_TABLES = ("interactions", "participants", "texts")  # what a people list without dates may come with
+
+
+DATED_TABLES = ("moves", "sessions", "attendance", "candidates")  # beside these, a missing hire_date is an error
+
+
+def _roster(raw: dict, spec, form: str | None, assumptions: list[str]) -> str | None:
+    """``roster`` for a people list without dates: said in the mapping (``form: roster``), or
+    a people table with no date column at all (none named or close to hire_date or
+    exit_date) beside ties or texts and no dated table. A valid dataset for the analyses that
+    need no dates (who works with whom, what texts say), with nothing invented; else
+    ``form`` as it was (a hire_date column mistyped stays an error that names it)."""
+    if form == "roster" and "people" in raw:
+        pass
+    elif form or spec.form in FORM_TABLES or "people" not in raw or not any(t in raw for t in ROSTER_TABLES) \
+            or any(t in raw for t in DATED_TABLES):
+        return form
+    columns = [str(c) for c in raw["people"][0].rename(columns=schema.mapping_for("people", spec.columns)).columns]
+    if form != "roster" and ("hire_date" in columns or "exit_date" in columns
+                             or schema.close_match("hire_date", columns) or schema.close_match("exit_date", columns)):
+        return form
+    assumptions.append("A people list without dates (no hire_date column): the sections that need hire and exit "
+                       "dates are skipped, each saying so; ties and texts are read as recorded.")
+    return "roster"
+
+
+def _typed_tables(raw: dict, spec, problems: list[Problem], notes: list[str],
+                  roster: bool = False) -> tuple[dict, dict, dict]:
     """Every table validated and typed by the contract (problems added to ``problems``): the
-    typed tables, each table's file label, and the kinds of the people table's own columns."""
+    typed tables, each table's file label, and the kinds of the people table's own columns.
+    A ``roster``'s people need only their ids; their dates are empty."""
     typed: dict[str, pd.DataFrame] = {}
     file_names = {name: label for name, (_, label) in raw.items()}
     kinds: dict[str, dict] = {}
     for name, (df, label) in raw.items():
-        frame, found = schema.validate_table(df, schema.TABLES[name], label, spec.columns, spec.decimal, spec.dates,
-                                             notes)
+        table = schema.TABLES[name]
+        if roster and name == "people":
+            table = replace(table, required=("employee_id",))
+        frame, found = schema.validate_table(df, table, label, spec.columns, spec.decimal, spec.dates, notes)
         problems += found
+        if frame is not None and roster and name == "people":
+            frame["hire_date"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
         if frame is not None and name == "people":
             frame, kinds, found = schema.type_attributes(frame, schema.PEOPLE, spec.attributes, label, spec.decimal)
             problems += found
@@ -564,7 +599,7 @@ STRAY_SHARE = 0.001  # ... when at most this share of the dated events (and at l
 STRAY_FROM = 20  # dated events a dataset needs before any is called stray
 
 
-def _latest_date(ds: Dataset) -> tuple[pd.Timestamp, Problem | None]:
+def _latest_date(ds: Dataset) -> tuple[pd.Timestamp | None, Problem | None]:
     """The default ``as_of``: the latest dated event (hire, exit, move, session, tie,
     application), unless the latest few are stray. The rule: of at least :data:`STRAY_FROM`
     dated events, the latest ``k`` (at most :data:`STRAY_SHARE` of them, and at least one) lie
@@ -575,6 +610,8 @@ def _latest_date(ds: Dataset) -> tuple[pd.Timestamp, Problem | None]:
         for col in ("hire_date", "exit_date", "date", "applied_date"):
             if col in df.columns and df[col].notna().any() and (col != "hire_date" or name == "people"):
                 parts.append(pd.DataFrame({"day": df[col].dropna().to_numpy(), "where": f"{name}.{col}"}))
+    if not parts:  # a roster with undated ties: no day to describe
+        return None, None
     events = pd.concat(parts, ignore_index=True).sort_values("day", kind="stable", ignore_index=True)
     latest = events["day"].iloc[-1]
     if len(events) < STRAY_FROM:

@@ -115,7 +115,9 @@ def typed_history(df: pd.DataFrame, file: str, spec, columns, rules, notes: list
             for r in out.index[no_id]]
     backwards = out["end"].notna() & (out["end"] < out["start"] - DAY)
     bad += [Problem(file, f"the assignment ends before it starts ({out.at[r, 'start']:%Y-%m-%d})",
-                    "correct either date", r, spec.end, f"{out.at[r, 'end']:%Y-%m-%d}") for r in out.index[backwards]]
+                    "correct either date, or add bad_rows: set_aside to the mapping to set such rows aside "
+                    "(counted at the top of every report)", r, spec.end, f"{out.at[r, 'end']:%Y-%m-%d}")
+            for r in out.index[backwards]]
     unread = {p.row for p in bad}
     no_start = [Problem(file, "required value is empty", "the row is set aside: an assignment needs its start", r,
                         "start") for r in out.index[out["start"].isna() & ~out.index.isin(unread)]]

@@ -29,7 +29,7 @@ from .errors import DataError, ParameterError, Problem, YAMLFileError
 from .numbers import DECIMALS
 from .yamlfile import key_errors, read_yaml
 
-FORMS = ("events", "snapshot", "history", "snapshots")
+FORMS = ("events", "snapshot", "history", "snapshots", "roster")  # roster: a people list without dates
 FORM_TABLES = ("history", "snapshots")  # the tables a form reads instead of people and moves
 MOVE_KINDS = schema.MOVES.columns["kind"]
 
@@ -94,7 +94,7 @@ class MappingFile(_Strict):
     columns: dict | None = None  # your names -> the contract's, flat or per table (checked by check_mapping)
     files: dict | None = None  # table -> file name
     files_outside_folder: bool = False
-    form: str | None = None  # events, snapshot, history or snapshots (None: events, unless the columns say)
+    form: str | None = None  # events, snapshot, history, snapshots or roster (None: events, unless the columns say)
     as_of: str | date | None = None  # the day the data describes
     snapshot: dict | None = None  # how a one-day snapshot export is read (talentkit.snapshot)
     attributes: dict | None = None  # the kind of each extra column
@@ -244,9 +244,10 @@ def check_mapping(columns, files=None, where: str = "the column mapping") -> Map
     files = _check_dict(files, "files")
     for key, value in (columns or {}).items():
         if isinstance(value, dict):
-            if key not in schema.TABLES:
+            if key not in (*schema.TABLES, *FORM_TABLES):
                 raise DataError([Problem(where, f"'{key}' maps to a mapping, but is not a table",
-                                         f"nest per-table mappings under a table name: {', '.join(schema.TABLES)}")])
+                                         "nest per-table mappings under a table name: "
+                                         f"{', '.join((*schema.TABLES, *FORM_TABLES))}")])
             _check_dict(value, f"columns.{key}", nested=False)
         elif not isinstance(value, str) or not isinstance(key, str):
             raise DataError([Problem(where, f"entry {key!r}: {value!r} is not a column name",

@@ -49,6 +49,9 @@ def kind_of(problem: Problem) -> str:
     return f"{column}: " + re.sub(r"\s*\(.*?\)|\d[\d,.:-]*", "", what).strip()
 
 
+RULE_LIMIT = 0.10  # share of a table a form's own rule may set aside (rows without a start or a day)
+
+
 @dataclass
 class SetAside:
     """The rows set aside while loading: one record per row (table, file, line, kinds and the
@@ -77,11 +80,15 @@ class SetAside:
              by_rule: bool = False) -> tuple[pd.DataFrame, list[Problem]]:
         """``frame`` without ``rows`` (``{line: [problems]}``), each recorded with ``raw``'s
         values; or ``frame`` unchanged and the refusal when the table's set-aside rows would
-        exceed the limit. Rows a form's rule sets aside (``by_rule``) are not limited."""
+        exceed the limit. Rows a form's rule sets aside (``by_rule``: an assignment without its
+        start) are limited too, to :data:`RULE_LIMIT` of the table with every other row set
+        aside (or ``max_set_aside`` where larger): a history whose starts are mostly blank is
+        refused, never read as a tenth of its people."""
         self.sizes.setdefault(file, len(frame))
-        before = sum(1 for r in self.records if r["file"] == file and not r["by_rule"])
-        total, allowed = before + len(rows), self.limit * self.sizes[file]
-        if total > allowed and not by_rule:
+        before = sum(1 for r in self.records if r["file"] == file and (by_rule or not r["by_rule"]))
+        total = before + len(rows)
+        allowed = (max(self.limit, RULE_LIMIT) if by_rule else self.limit) * self.sizes[file]
+        if total > allowed:
             share = total / max(self.sizes[file], 1)
             return frame, [Problem(file, f"{total:,} of {self.sizes[file]:,} rows ({share:.1%}) cannot be read, more "
                                    f"than max_set_aside ({self.limit:.0%} of the table)",

@@ -31,6 +31,13 @@ def show_warnings(ds) -> None:
         _notes(md_text("**Check the data** ({n} warning(s) from loading it):", n=len(warnings)), warnings[:20])
 
 
+def show_note(text: str) -> None:
+    """Display one sentence (escaped, in italics) when there is one: what a notebook chose for
+    this data, e.g. the unit column it groups by when the default is absent."""
+    if text:
+        display(Markdown(md_text("_{text}_", text=text)))
+
+
 def _notes(heading: str, items) -> None:
     """A heading (already escaped) and one escaped bullet per item."""
     display(Markdown("\n".join([heading] + [md_text("* {item}", item=str(item)) for item in items])))

@@ -21,6 +21,11 @@ def data_summary(ds, start, end):
     """The dataset in a sentence: source, people, first hire, as-of date, tables and the period."""
     summary = ds.summary()
     tables = ", ".join(f"{k} ({v:,} rows)" for k, v in summary["rows"].items())
+    if not summary["first_hire"]:  # a people list without dates (a roster): no period to state
+        return md("**Data**: {source} ({form} form), {people:,} people, without hire or exit dates{as_of}; tables: "
+                  "{tables}. **Period analysed**: none (the sections that need dates are skipped).",
+                  source=summary["source"], form=summary["form"], people=summary["rows"]["people"], tables=tables,
+                  as_of=f", its dated records to {summary['as_of']}" if summary["as_of"] else "")
     return md("**Data**: {source} ({form} form), {people:,} people hired from {first_hire}, described as of {as_of}; "
               "tables: {tables}. **Period analysed**: {period} ({months:.0f} months).",
               source=summary["source"], form=summary["form"], people=summary["rows"]["people"], first_hire=summary["first_hire"],

@@ -309,7 +309,9 @@ def period(start=None, end=None, as_of=None, months: int = 12) -> tuple[pd.Times
 
 
 def period_label(start, end) -> str:
-    """``YYYY-MM-DD to YYYY-MM-DD``."""
+    """``YYYY-MM-DD to YYYY-MM-DD``; "no dates" when the data has none (a roster)."""
+    if pd.isna(start) or pd.isna(end):
+        return "no dates"
     return f"{pd.Timestamp(start):%Y-%m-%d} to {pd.Timestamp(end):%Y-%m-%d}"
 
 

@@ -132,6 +132,7 @@ UNGATED = {
     "dataprofile.tables": "table sizes and date spans, marked not personal",
     "dataprofile.missing_values": "share of empty cells per column, marked not personal",
     "dataprofile.duplicates": "counts of repeated rows per table, marked not personal",
+    "coverage.parameters_for": "which parameters fit the data's columns, marked not personal",
     "dataprofile.personal_columns": "the shape of personal columns (counts, shares, patterns), marked not personal",
     "dataprofile.sections": "which sections the data supports, marked not personal",
     "schema.type_attributes": "the data as typed",

@@ -131,3 +131,161 @@ def test_make_lab_starts_as_root_on_a_chosen_port_without_a_browser():
 
     assert ("--allow-root" in line) == (os.geteuid() == 0)
     assert re.search(r"allow-root", (ROOT / "docs" / "workshop.md").read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------- 6: 02 like every other notebook
+
+def _reviews(folder: Path) -> Path:
+    """Reviews in Windows-1252 (curly quotes, an e acute), with a 1-5 rating and a writer id."""
+    rng = __import__("numpy").random.default_rng(5)
+    good = ["Great team, I’d stay for years", "Café culture and fair pay", "Lovely manager, clear goals"]
+    bad = ["Awful hours, I’m leaving", "No growth and poor pay", "Chaotic planning, I quit soon"]
+    rows = []
+    for i in range(120):
+        rating = int(rng.integers(1, 6))
+        text = (bad if rating <= 2 else good)[i % 3] + f" ({i})"
+        rows.append({"Review": text, "Rating": rating, "Writer": f"W{i % 60}"})
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "reviews.csv"
+    pd.DataFrame(rows).to_csv(path, index=False, encoding="cp1252")
+    return path
+
+
+def test_a_cp1252_file_of_texts_fails_with_its_real_error_not_a_skip(tmp_path):
+    from talentkit import coverage, textclf
+    from talentkit.errors import TextDataError
+
+    path = _reviews(tmp_path)
+    cfg = textclf.FinetuneConfig(data=str(path), columns={"Review": "text", "Writer": "employee_id"},
+                                 label_rule="Rating <= 2", task="")
+    with pytest.raises(TextDataError, match="encoding"):
+        coverage._texts_available({"cfg": cfg})
+    cfg = cfg.model_copy(update={"encoding": "cp1252"})
+    texts = textclf.load_texts(cfg)
+    ratings = pd.read_csv(path, encoding="cp1252")["Rating"]
+    assert texts["y"].tolist() == (ratings <= 2).astype(int).tolist()  # the rule, counted by hand
+    assert "’" in texts["text"].iloc[0] or "é" in "".join(texts["text"])
+    listed = textclf.load_texts(cfg.model_copy(update={"label_rule": [4, 5], "label_column": "Rating"}))
+    assert listed["y"].tolist() == ratings.isin([4, 5]).astype(int).tolist()
+    with pytest.raises(TextDataError, match="makes every text negative"):
+        textclf.load_texts(cfg.model_copy(update={"label_rule": "Rating > 9"}))
+    with pytest.raises(TextDataError, match="did you mean 'Rating'"):
+        textclf.load_texts(cfg.model_copy(update={"label_rule": "Ratings <= 2"}))
+
+
+def test_02_fails_the_job_on_an_unreadable_file_and_runs_with_encoding_and_a_label_rule(tmp_path):
+    import json
+
+    from talentkit import runner
+
+    path = _reviews(tmp_path / "data")
+    params = {"data": str(path), "task": "", "columns": {"Review": "text", "Writer": "employee_id"},
+              "label_rule": "Rating <= 2", "model_ladder": "tfidf", "folds": 2, "repeats": 1}
+    run_file = tmp_path / "reviews.yaml"
+    run_file.write_text(json.dumps({"run": "reviews", "jobs": [
+        {"notebook": str(ROOT / "notebooks" / "02_finetune.ipynb"), "name": "plain", "params": params},
+        {"notebook": str(ROOT / "notebooks" / "02_finetune.ipynb"), "name": "cp1252",
+         "params": {**params, "encoding": "cp1252"}}]}), encoding="utf-8")
+    code, run_dir = runner.execute_run(run_file, out_root=tmp_path / "out", progress=False)
+    jobs = {j["name"]: j for j in json.loads((run_dir / "run.json").read_text())["jobs"]}
+    assert code != 0 and jobs["plain"]["status"] != "ok" and "encoding" in jobs["plain"]["error"]
+    assert jobs["cp1252"]["status"] == "ok"
+    report = (run_dir / "cp1252" / "report.html").read_text(encoding="utf-8")
+    assert "lacks" not in report and ("Rating &lt;= 2" in report or "Rating <= 2" in report)
+
+
+# --------------------------------------------------------------------------- 8: defaults that fit the data
+
+def test_a_default_column_the_data_lacks_falls_to_its_unit_column_and_says_so(tmp_path):
+    from talentkit import coverage
+
+    t = synth.generate("small", 0)
+    t["people"] = t["people"].drop(columns=["region", "origin"])
+    t["moves"] = t["moves"].drop(columns=["from_region", "to_region"])
+    for name in ("sessions", "candidates"):
+        t[name] = t[name].drop(columns=["region"], errors="ignore")
+    ds = tk.load(_folder(tmp_path, t))
+    value, note = coverage.fit_column(ds, "region", "group_by", "region")
+    assert value == "team" and "no column 'region'" in note and "team" in note
+    assert coverage.fit_column(ds, "level", "group_by", "region") == ("level", "")  # present: kept
+    kept, note = coverage.fit_column(ds, "office", "group_by", "region")  # asked for: kept, the columns named
+    assert kept == "office" and "level" in note
+    protected, note = coverage.fit_column(ds, "origin", "protected", "origin", unit=False)
+    assert protected == "origin" and "could use" in note  # a protected attribute is never guessed
+    table = coverage.parameters_for(ds).set_index(["notebook", "parameter"])
+    assert table.loc[("01_metrics", "group_by"), "set it to"] == "team"
+    assert table.loc[("05_network", "unit"), "set it to"] == "team"
+    assert not table.loc[("06_drivers", "protected"), "in the data"]
+
+
+def test_05_without_ties_blames_the_data_not_network_source(tmp_path):
+    from talentkit import coverage
+
+    t = synth.generate("small", 0)
+    t.pop("interactions", None)
+    ds = tk.load(_folder(tmp_path, t))
+    needs = coverage.SECTIONS["05.collaboration"].needs
+    params = {"unit": "region", "network_source": "sessions"}  # what auto resolves to without ties
+    note = coverage.skip_note("05.collaboration", coverage.missing(ds, needs, params), ds)
+    assert "network_source" not in note and "interactions table" in note
+
+
+# --------------------------------------------------------------------------- 9: a people list without dates
+
+def _roster(folder: Path) -> Path:
+    """A law firm's people list (no hire dates, no invented columns) and its advice ties."""
+    import itertools
+
+    folder.mkdir(parents=True, exist_ok=True)
+    people = pd.DataFrame({"employee_id": [f"L{i}" for i in range(30)],
+                           "team": [["Litigation", "Corporate", "Tax"][i % 3] for i in range(30)],
+                           "office": [["Boston", "Hartford"][i % 2] for i in range(30)]})
+    people.to_csv(folder / "people.csv", index=False)
+    ties = [(f"L{i}", f"L{j}", 1 + (i * j) % 3) for i, j in itertools.combinations(range(30), 2) if (i + j) % 4 == 0]
+    pd.DataFrame(ties, columns=["sender_id", "recipient_id", "weight"]).to_csv(folder / "interactions.csv", index=False)
+    return folder
+
+
+def test_a_people_list_without_dates_is_a_dataset_for_the_network_and_says_nothing_false(tmp_path):
+    from talentkit import collaboration, coverage
+
+    ds = tk.load(_roster(tmp_path / "firm"))
+    assert ds.form == "roster" and ds.people["hire_date"].isna().all() and ds.as_of is None
+    said = " ".join(map(str, ds.assumptions + ds.warnings))
+    assert "exit_date" not in said and "without dates" in said  # no warning about a column never asked for
+    c = collaboration.collaboration(ds, unit="team")
+    assert collaboration.unit_matrix(c).shape == (3, 3)
+    assert coverage.missing(ds, coverage.SECTIONS["05.collaboration"].needs, {"unit": "team"}) == []
+    assert "events" in coverage.missing(ds, ("events",))
+    with pytest.raises(tk.errors.ParameterError, match="needs hire dates.*05_network"):
+        coverage.require_dates(ds, "01_metrics")
+    assert summaries.data_summary(ds, None, None).data.count("without hire or exit dates") == 1
+
+
+def test_mapping_errors_say_their_fix(tmp_path):
+    from talentkit.cli import main
+
+    out = tmp_path / "history"
+    assert main(["data", "make", "--size", "small", "--out", str(out), "--form", "history"]) == 0
+    h = pd.read_csv(out / "history.csv").rename(columns={"team": "Unit"})
+    h.to_csv(out / "history.csv", index=False)
+    mapping = (out / "mapping.yaml").read_text() + "columns: {history: {Unit: team}}\n"
+    (out / "mapping.yaml").write_text(mapping)
+    ds = tk.load(out, mapping=out / "mapping.yaml")  # per-table columns for the form's own table
+    assert ds.people["team"].notna().all()
+    h.loc[3, "end"] = "2010-01-01"
+    h.to_csv(out / "history.csv", index=False)
+    with pytest.raises(tk.DataError, match="ends before it starts.*bad_rows: set_aside"):
+        tk.load(out, mapping=out / "mapping.yaml")
+
+
+def test_a_history_with_mostly_blank_starts_is_refused_not_read_as_a_tenth(tmp_path):
+    from talentkit.cli import main
+
+    out = tmp_path / "history"
+    assert main(["data", "make", "--size", "small", "--out", str(out), "--form", "history"]) == 0
+    h = pd.read_csv(out / "history.csv")
+    h.loc[h.index % 10 != 0, "start"] = ""
+    h.to_csv(out / "history.csv", index=False)
+    with pytest.raises(tk.DataError, match="max_set_aside"):
+        tk.load(out, mapping=out / "mapping.yaml")

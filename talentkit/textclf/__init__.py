@@ -30,6 +30,7 @@ from ._settings import (
     token_lengths,
     token_limit,
 )
+from ._estimates import estimates_by_group, estimates_linked
 from ._texts import (
     CJK,
     DEFAULT_POSITIVE,
@@ -38,8 +39,6 @@ from ._texts import (
     TEXT_FILE_SUFFIXES,
     FinetuneConfig,
     GroupedFolds,
-    estimates_by_group,
-    estimates_linked,
     is_text_file,
     language_of,
     load_texts,

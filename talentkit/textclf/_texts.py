@@ -20,16 +20,14 @@ from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
 
 from ..errors import ParameterError, TextDataError
-from ..privacy import MIN_GROUP, grouped, suppress
 from ..record import record_data
-from ..stats import add_proportion
+from ._labelrule import DEFAULT_POSITIVE, label_by_rule, outcome  # noqa: F401 (DEFAULT_POSITIVE: the face)
 
 if TYPE_CHECKING:
     from ..datasets import Dataset
 
 TEXT_FILE_SUFFIXES = (".csv", ".csv.gz", ".tsv")  # a file of texts rather than a dataset
 
-DEFAULT_POSITIVE = {"retention": "stayed", "attraction": "accepted", "pulse": "stayed"}
 GROUP_COLUMNS = ("employee_id", "candidate_id")
 
 
@@ -39,6 +37,10 @@ class FinetuneConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
     data: str = "synthetic"  # dataset (its texts table) or a CSV file of texts
     mapping: str | None = None  # the dataset's mapping file (YAML): its columns, form, dates, bad rows
+    encoding: str | None = None  # the files' text encoding when not UTF-8 (cp1252...); None: UTF-8
+    columns: dict | None = None  # your column names -> the names used here (e.g. {"Review": "text"})
+    as_of: str | None = None  # a dataset's texts as they stood on this day; None: all
+    label_rule: str | list | None = None  # "Rating <= 2", or the label values meaning yes; None: positive_label
     task: str | None = "retention"  # rows of this task only (texts table's task column); None: all rows
     text_column: str = "text"
     label_column: str = "label"
@@ -69,11 +71,20 @@ class FinetuneConfig(BaseModel):
     logging_steps: int = 10
 
     @field_validator("task", "positive_label", "group_column", "max_train_samples", "epochs", "batch_size",
-                     "learning_rate", "max_length", mode="before")
+                     "learning_rate", "max_length", "encoding", "columns", "as_of", "label_rule", mode="before")
     @classmethod
     def _empty_is_none(cls, value):
         # a notebook parameter left empty ("" or 0) means "not given"
-        return None if value in ("", 0) and value is not False else value
+        return None if value in ("", 0, {}, []) and value is not False else value
+
+    def texts_available(self) -> bool:
+        """Whether there are texts to read: a file of texts (read now, so that a file that
+        cannot be read fails the run with its real error and fix, never a skipped section), or
+        a dataset with a texts table."""
+        if is_text_file(self.data):
+            read_text_file(self)
+            return True
+        return texts_dataset(self).texts is not None
 
 
 # --------------------------------------------------------------------------- data
@@ -89,7 +100,21 @@ def texts_dataset(cfg: FinetuneConfig) -> "Dataset | None":
     ``cfg.data`` is a file of texts: for the report's note of how the data was read."""
     from ..datasets import load
 
-    return None if is_text_file(cfg.data) else load(cfg.data, mapping=cfg.mapping or None)
+    if is_text_file(cfg.data):
+        return None
+    return load(cfg.data, mapping=cfg.mapping or None, columns=cfg.columns or None, encoding=cfg.encoding or None,
+                as_of=cfg.as_of or None)
+
+
+def read_text_file(cfg: FinetuneConfig) -> pd.DataFrame:
+    """A file of texts as read (its encoding, its columns renamed by ``cfg.columns``); a
+    :class:`TextDataError` naming the file and the fix when it cannot be read."""
+    from ..schema import read_table_file
+
+    df, problems = read_table_file(Path(cfg.data), cfg.encoding or None)
+    if problems or df is None:
+        raise TextDataError("; ".join(str(p) for p in problems) or f"{cfg.data}: cannot be read")
+    return df.rename(columns={str(k): str(v) for k, v in (cfg.columns or {}).items()})
 
 
 def load_texts(cfg: FinetuneConfig) -> pd.DataFrame:
@@ -101,18 +126,15 @@ def load_texts(cfg: FinetuneConfig) -> pd.DataFrame:
     """
     source = cfg.data
     if is_text_file(source):
-        from ..schema import read_table_file
-
-        df, problems = read_table_file(Path(source))
-        if problems:
-            raise TextDataError("; ".join(str(p) for p in problems))
-        name = Path(source).name
+        df, name = read_text_file(cfg), Path(source).name
     else:
         ds = texts_dataset(cfg)
         if ds.texts is None:
             raise TextDataError(f"{source}: the dataset has no texts table; add texts.csv or give a CSV of texts")
         df, name = ds.texts, f"{source} (texts)"
-    for col in (cfg.text_column, cfg.label_column):
+    rule_column = label_by_rule(df, cfg.label_rule, name)[0] if cfg.label_rule is not None else ""
+    label_column = rule_column or cfg.label_column
+    for col in (cfg.text_column, label_column):
         if col not in df.columns:
             close = difflib.get_close_matches(col, [str(c) for c in df.columns], n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -127,21 +149,17 @@ def load_texts(cfg: FinetuneConfig) -> pd.DataFrame:
     if not keep.any():
         raise TextDataError(f"{name}: column '{cfg.text_column}' holds no text")
     df, text, empty = df[keep], text[keep], int((~keep).sum())
-    labels = df[cfg.label_column].astype("string").str.strip()
-    values = sorted(labels.dropna().unique())
-    if len(values) < 2:
-        raise TextDataError(f"{name}: column '{cfg.label_column}' has one class only ({values}); "
-                            "a classifier needs examples of both outcomes")
-    if len(values) > 2:
-        raise TextDataError(f"{name}: column '{cfg.label_column}' has {len(values)} values ({', '.join(values[:8])}); "
-                            "it must hold exactly two (map the others before training)")
-    positive = cfg.positive_label or DEFAULT_POSITIVE.get(cfg.task or "", None)
-    if positive is None or positive not in values:
-        raise TextDataError(f"{name}: positive_label {positive!r} is not one of the labels {values}; "
-                            "set positive_label to the one that means yes")
+    labels = df[label_column].astype("string").str.strip()
+    keep, y, positive = outcome(df, labels, cfg.label_rule, cfg.positive_label, cfg.task, cfg.label_column, name)
+    return _texts_frame(cfg, df[keep], text[keep], labels[keep], y[keep], positive, source, empty)
+
+
+def _texts_frame(cfg: FinetuneConfig, df, text, labels, y, positive: str, source, empty: int) -> pd.DataFrame:
+    """The rows a ladder reads: ``text``, ``label``, ``y``, ``group`` (a writer's texts stay
+    in one fold), the writer's ids and region where the data has them."""
     group_col = cfg.group_column or next((c for c in GROUP_COLUMNS if c in df.columns and df[c].notna().any()), None)
     groups = (df[group_col].astype("string").fillna("") if group_col else pd.Series("", index=df.index))
-    out = pd.DataFrame({"text": text.to_numpy(), "label": labels.to_numpy(), "y": (labels == positive).astype(int).to_numpy(),
+    out = pd.DataFrame({"text": text.to_numpy(), "label": labels.to_numpy(), "y": y.astype(int).to_numpy(),
                         "group": groups.to_numpy()})
     # rows without a group are their own group
     blank = out["group"] == ""
@@ -302,38 +320,3 @@ def tfidf_baseline(parts: dict[str, pd.DataFrame], rule: str = "f1", seed: int =
     threshold = tune_threshold(parts["dev"]["y"], p_dev, rule)
     return {"dev": scores(parts["dev"]["y"], p_dev, threshold), "test": scores(parts["test"]["y"], p_test, threshold),
             "test_proba": p_test}
-
-
-@grouped
-def estimates_by_group(frame: pd.DataFrame, group_by: str, proba: str = "p", observed: str = "y",
-                       min_group: int = MIN_GROUP) -> pd.DataFrame:
-    """Model-based rate (mean predicted probability) beside the observed rate, per group,
-    with small-group suppression (``n`` = distinct people where ids are given, else texts)."""
-    who = "employee_id" if "employee_id" in frame and frame["employee_id"].notna().any() else None
-    g = frame.groupby(group_by, dropna=True)
-    t = pd.DataFrame({"texts": g.size(), "positive": g[observed].sum(), "model_rate": g[proba].mean()})
-    t["n"] = g[who].nunique() if who else t["texts"]
-    t = t.reset_index()
-    add_proportion(t, "observed_rate", "positive", "texts")
-    t["gap"] = t["model_rate"] - t["observed_rate"]
-    return suppress(t, [group_by], min_group)
-
-
-@grouped
-def estimates_linked(scored: pd.DataFrame, data: str, group_by: str = "region", proba: str = "p",
-                     min_group: int = MIN_GROUP, mapping: str | None = None) -> pd.DataFrame | None:
-    """:func:`estimates_by_group` on scored texts (columns ``y``, ``proba`` and an id), each
-    text given its writer's ``group_by`` from the dataset ``data`` (people for employee
-    texts, candidates for candidate texts). ``None`` when the texts cannot be linked to a
-    group (a CSV of texts, or no ids). ``mapping``: the dataset's mapping file."""
-    from ..datasets import load
-
-    if str(data).lower().endswith(TEXT_FILE_SUFFIXES):
-        return None
-    ds = load(data, mapping=mapping or None)
-    links = [("employee_id", ds.people), ("candidate_id", ds.candidates)]
-    for id_col, table in links:
-        if id_col in scored and scored[id_col].notna().any() and table is not None and group_by in table:
-            groups = scored[id_col].map(table.drop_duplicates(id_col).set_index(id_col)[group_by])
-            return estimates_by_group(scored.assign(**{group_by: groups}), group_by, proba=proba, min_group=min_group)
-    return None
