@@ -7,6 +7,7 @@ and turns the kit's errors into a message and an exit status (2: bad input).
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from pathlib import Path
 
@@ -196,7 +197,16 @@ def _said_run(run_dir: Path, watched: list[str] | None) -> int:
         print(f"the run --force replaced is kept at {info['replaced_run_kept']}, since this one did not "
               "end well; remove it when you no longer need it")
     since = info.get("changes_since") or {}
-    watched = {m.strip() for w in watched or [] for m in w.split(",") if m.strip()}
+    asked = [m.strip() for w in watched or [] for m in w.split(",")]
+    watched = {m for m in asked if m}
+    unknown = _unknown_measures(run_dir, watched) if watched else []
+    if (asked and not watched) or unknown:  # a monitoring job must never be silently off
+        known = sorted(_recorded_measures(run_dir))
+        hint = {m: difflib.get_close_matches(m, known, n=1) for m in unknown}
+        said = "; ".join(f"'{m}'" + (f" (did you mean '{hint[m][0]}'?)" if hint[m] else "") for m in unknown)
+        print(f"error: --fail-on-change: {said or 'an empty name'} is not a measure this run records; name one of "
+              f"{', '.join(known[:30])}{' ...' if len(known) > 30 else ''}, or 'any'", file=sys.stderr)
+        return 2
     hits = [c for c in since.get("changed", []) if "any" in watched or c["measure"] in watched]
     for c in hits:
         where = f" ({c['group']})" if c.get("group") else ""
@@ -205,6 +215,28 @@ def _said_run(run_dir: Path, watched: list[str] | None) -> int:
     if watched and not since:
         print("--fail-on-change: no earlier run of this run file to compare with", file=sys.stderr)
     return CHANGE_EXIT if hits else 0
+
+
+def _recorded_measures(run_dir: Path) -> set[str]:
+    """Every name a run's jobs recorded: scalars and the columns of recorded tables."""
+    import json
+
+    names: set[str] = set()
+    for path in Path(run_dir).glob("*/results.json"):
+        try:
+            results = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for key, value in results.items() if isinstance(results, dict) else []:
+            names.add(str(key))
+            if isinstance(value, dict) and isinstance(value.get("columns"), list):
+                names.update(map(str, value["columns"]))
+    return names
+
+
+def _unknown_measures(run_dir: Path, watched: set[str]) -> list[str]:
+    recorded = _recorded_measures(run_dir)
+    return sorted(m for m in watched if m != "any" and m not in recorded)
 
 
 def cmd_compare(args) -> int:

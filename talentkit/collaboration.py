@@ -73,14 +73,19 @@ def _require_ties(ds: Dataset) -> None:
                                  "(event_id, employee_id); see the README's data contract")], str(ds.source))
 
 
+MAX_EVENT_PEOPLE = 300  # an event of more people (an all-hands) is left out, counted: its n(n-1)/2 ties say little
+
+
 def meeting_ties(participants: pd.DataFrame) -> pd.DataFrame:
     r"""Pairwise ties of events: for an event of :math:`n` distinct people, each pair
     :math:`\{i, j\}` gets :math:`1/(n-1)` (Newman 2001; networkx's
-    ``collaboration_weighted_projected_graph``). One row per event and pair (``sender_id`` <
+    ``collaboration_weighted_projected_graph``). An event of more than
+    :data:`MAX_EVENT_PEOPLE` people is left out: 6,000 people make 18 million pairs (19 minutes
+    and 11 GB once), and an all-hands says nothing of who works with whom. One row per event and pair (``sender_id`` <
     ``recipient_id`` by text), with the event's ``date`` and ``channel`` where given."""
     p = participants.drop_duplicates(["event_id", "employee_id"])
     size = p.groupby("event_id")["employee_id"].transform("size")
-    p = p[size > 1].assign(n=size[size > 1])
+    p = p[(size > 1) & (size <= MAX_EVENT_PEOPLE)].assign(n=size[(size > 1) & (size <= MAX_EVENT_PEOPLE)])
     extra = [c for c in ("date", "channel") if c in p.columns]
     pairs = p.merge(p[["event_id", "employee_id"]], on="event_id", suffixes=("", "_other"))
     pairs = pairs[pairs["employee_id"].astype(str) < pairs["employee_id_other"].astype(str)]
@@ -148,6 +153,9 @@ def _tie_rows(ds: Dataset, counts: dict) -> pd.DataFrame:
         parts.append(t.assign(directed=ds.directed_interactions))
     counts["events"] = int(ds.participants["event_id"].nunique()) if ds.participants is not None else 0
     if ds.participants is not None:
+        sizes = ds.participants.drop_duplicates(["event_id", "employee_id"]).groupby("event_id").size()
+        counts["large_events"], counts["max_event_people"] = int((sizes > MAX_EVENT_PEOPLE).sum()), MAX_EVENT_PEOPLE
+        counts["single_events"] = int((sizes < 2).sum())
         parts.append(meeting_ties(ds.participants))
     return pd.concat(parts, ignore_index=True)
 
@@ -181,6 +189,15 @@ def _between_people(ds: Dataset, rows: pd.DataFrame, counts: dict) -> pd.DataFra
     counts["rows"] = len(rows)
     self_tie = rows["sender_id"].astype(str) == rows["recipient_id"].astype(str)
     counts["self_ties"] = int(self_tie.sum())
+    if self_tie.all():  # nothing joins two people: say what the data holds, not that ids are unknown
+        what = (f"{counts['self_ties']:,} self-ties (sender = recipient)" if len(rows) else "no tie")
+        events = (f" and {counts.get('single_events', 0):,} event(s) of one person"
+                  if counts.get("single_events") else "")
+        large = (f" and {counts['large_events']:,} event(s) of more than {MAX_EVENT_PEOPLE} people (left out)"
+                 if counts.get("large_events") else "")
+        raise DataError([Problem(str(ds.source), f"no tie joins two people: the records hold {what}{events}{large}",
+                                 "collaboration needs ties between two different people (a sender and a recipient, "
+                                 "or events of two or more)")], str(ds.source))
     rows = rows[~self_tie]
     known = set(ds.people["employee_id"].astype(str))
     inside = rows["sender_id"].astype(str).isin(known) & rows["recipient_id"].astype(str).isin(known)
@@ -200,6 +217,10 @@ def _heavy_enough(rows: pd.DataFrame, min_tie_weight: float, counts: dict) -> tu
     """The undirected graph of ``rows``, and the rows, without the pairs whose summed weight is
     under ``min_tie_weight`` (counted with their weight)."""
     edges = EdgeList.from_pairs(rows["sender_id"].astype(str), rows["recipient_id"].astype(str), rows["weight"])
+    if not (edges.weight > 0).any():
+        raise DataError([Problem("interactions", "every tie weighs 0: there is no collaboration to measure",
+                                 "write the messages, minutes or reviews each tie stands for, or leave the weight "
+                                 "column out (every tie then weighs 1)", column="weight")])
     below = edges.weight < min_tie_weight
     counts["pairs"], counts["pairs_below"] = len(edges.weight), int(below.sum())
     counts["weight_below"] = float(edges.weight[below].sum())

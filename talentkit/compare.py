@@ -183,11 +183,20 @@ def compare_runs(then: str | Path, now: str | Path, alpha: float = ALPHA) -> Com
     return out
 
 
+def _damaged(side: Side) -> bool:
+    """Whether the job's results.json is there but cannot be read as a JSON object."""
+    path = side.folder / "results.json"
+    return path.is_file() and path.stat().st_size > 0 and not side.results
+
+
 def not_comparable(a: Side, b: Side) -> str | None:
     """Why two jobs' numbers cannot be compared at all, or ``None``."""
     for side in (a, b):
         if side.job.get("status") != "ok":
             return f"the job did not end well in {side.run} ({side.job.get('status')})"
+        if _damaged(side):
+            return (f"its results.json in {side.run} is damaged (not a JSON object): run the job again, or restore "
+                    "the file")
     if Path(a.job["notebook"]).name != Path(b.job["notebook"]).name:
         return f"different notebooks ({Path(a.job['notebook']).name}, {Path(b.job['notebook']).name})"
     code_a, code_b = a.job.get("notebook_code"), b.job.get("notebook_code")
@@ -317,7 +326,8 @@ def difference_test(measure: str, then: dict, now: dict, row: Row) -> tuple[str,
 
 
 def _number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
+    """A finite number (NaN and Infinity, which Python's JSON reads, are no value to compare)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _table_rows(a: Side, b: Side, job: str, out: Comparison) -> list[Row]:

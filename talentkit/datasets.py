@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import histories, pooling, schema, snapshot
@@ -49,6 +50,7 @@ class Dataset:
     attributes: dict = field(default_factory=dict)  # people's extra columns -> {"kind": ..., "order": [...]}
     hierarchy: dict = field(default_factory=dict)  # finer people column -> coarser (mapping's hierarchy:)
     set_aside: SetAside | None = None  # rows set aside (bad_rows: set_aside): counts for reports, rows for --set-aside-to
+    observed_from: pd.Timestamp | None = None  # hires are known only after this day (snapshots: the first one)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables present, by name."""
@@ -158,16 +160,15 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     spec = _mapping(mapping, columns, files)
     encoding = encoding or spec.encoding or None
     source_text = str(source)
-    as_of = as_of or spec.as_of or None
-    given_as_of = parse_day(as_of, "as_of") if as_of else None
-    as_of = f"{given_as_of:%Y-%m-%d}" if as_of else as_of
+    as_of, given_as_of = _as_of_asked(as_of, spec)
     raw, problems, as_of = _read(source, spec, encoding, as_of)
     problems += _interactions_from_matrix(raw, spec)
-    assumptions: list[str] = []  # what the reading assumed, shown atop reports
+    assumptions = _read_notes(raw)  # what the reading assumed, shown atop reports
     aside = SetAside(spec.max_set_aside, active=spec.bad_rows == "set_aside")
     form = _read_as_snapshot(raw, spec, spec.form, as_of, assumptions, problems, source_text)
     form = _roster(raw, spec, form, assumptions)
-    states = _read_dated_form(raw, spec, given_as_of, assumptions, problems, aside, source_text)
+    window: dict = {}  # snapshots: the first and last snapshot day (what they can tell)
+    states = _read_dated_form(raw, spec, given_as_of, assumptions, problems, aside, source_text, window)
     cut = given_as_of if form not in ("snapshot", "roster") else None  # a dated form is cut as it stood on as_of
     typed, file_names, kinds = _typed_tables(raw, spec, problems, assumptions, roster=form == "roster")
     problems = _set_aside(typed, raw, file_names, problems, aside)
@@ -188,15 +189,53 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     if problems:
         raise DataError(problems, source_text)
     typed = _as_it_stood(typed, cut, assumptions)
+    as_of = _within_snapshots(as_of, window, assumptions)
     ds = _dataset(typed, source_text, warnings, form, assumptions, kinds, as_of, aside, file_names)
+    ds.observed_from = window.get("observed_from")
     ds.directed_interactions = spec.interactions.directed
-    if spec.hierarchy:  # a person's department on a day is their team's: moves carry each level
-        ds.hierarchy, ds.moves = dict(spec.hierarchy), pooling.with_parent_moves(ds.moves, ds.people, spec.hierarchy)
-        ds.warnings += pooling.unplaced(ds.moves, spec.hierarchy, file_names.get("moves", "moves"))
+    _with_hierarchy(ds, spec, file_names)
     if regions:
         ds = subset(ds, regions)
         require_group(len(ds.people), min_group, "the selected regions")
     return ds
+
+
+def _as_of_asked(as_of, spec: Mapping) -> tuple[str | None, pd.Timestamp | None]:
+    """The ``as_of`` asked (the parameter, else the mapping's) as text and as a day. A one-day
+    snapshot export describes the day its mapping gives: another ``as_of`` would re-date it."""
+    if as_of and spec.as_of and spec.form == "snapshot" and parse_day(as_of, "as_of") != parse_day(spec.as_of, "as_of"):
+        raise ParameterError(f"as_of {as_of}: a one-day snapshot export describes the day its mapping gives "
+                             f"({parse_day(spec.as_of, 'as_of'):%Y-%m-%d}), and as_of cannot move it (a backfill over "
+                             "it would make a series of one picture); leave as_of empty, or use exports of other days")
+    as_of = as_of or spec.as_of or None
+    given = parse_day(as_of, "as_of") if as_of else None
+    return (f"{given:%Y-%m-%d}" if as_of else as_of), given
+
+
+def _read_notes(raw: dict) -> list[str]:
+    """What reading the files left out (an unnamed empty column...), said among the assumptions."""
+    return [note for frame, _ in raw.values() if isinstance(frame, pd.DataFrame)
+            for note in frame.attrs.get(schema.READ_NOTES, [])]
+
+
+def _with_hierarchy(ds: "Dataset", spec: Mapping, file_names: dict) -> None:
+    """A person's department on a day is their team's: the moves carry each level of the
+    mapping's hierarchy (in place)."""
+    if spec.hierarchy:
+        ds.hierarchy, ds.moves = dict(spec.hierarchy), pooling.with_parent_moves(ds.moves, ds.people, spec.hierarchy)
+        ds.warnings += pooling.unplaced(ds.moves, spec.hierarchy, file_names.get("moves", "moves"))
+
+
+def _within_snapshots(as_of, window: dict, assumptions: list[str]):
+    """``as_of``, or the last snapshot's day when it asks for a later one: snapshots say
+    nothing of the days after the last of them (who left, who joined), so the figures
+    describe that day, and the report says so."""
+    last = window.get("last")
+    if as_of and last is not None and pd.Timestamp(as_of) > last:
+        assumptions.append(f"as_of {pd.Timestamp(as_of):%Y-%m-%d} is after the last snapshot ({last:%Y-%m-%d}): the "
+                           f"snapshots say nothing of the days between, so the figures describe {last:%Y-%m-%d}.")
+        return f"{last:%Y-%m-%d}"
+    return as_of
 
 
 def _as_it_stood(typed: dict, day, assumptions: list[str]) -> dict:
@@ -204,6 +243,10 @@ def _as_it_stood(typed: dict, day, assumptions: list[str]) -> dict:
     ``assumptions``; as it is when ``day`` is ``None``."""
     if day is None:
         return typed
+    first = typed["people"]["hire_date"].min() if "hire_date" in typed["people"] else pd.NaT
+    if pd.notna(first) and day < first:
+        raise ParameterError(f"as_of {day:%Y-%m-%d} is before the first hire in the data ({first:%Y-%m-%d}): nobody "
+                             f"was employed then; choose a day from {first:%Y-%m-%d}, or leave as_of empty")
     typed, said = as_it_stood(typed, day)
     assumptions += said
     return typed
@@ -282,7 +325,7 @@ def _set_aside(typed: dict, raw: dict, files: dict, problems: list[Problem], asi
 
 
 def _read_dated_form(raw: dict, spec: Mapping, as_of, assumptions: list[str], problems: list[Problem], aside,
-                     source_text: str) -> pd.DataFrame | None:
+                     source_text: str, window: dict | None = None) -> pd.DataFrame | None:
     """A history or snapshots table turned into raw ``people`` and ``moves`` (in ``raw``, in
     place) by :mod:`talentkit.histories`' rules, said in ``assumptions``. Returns, for a history
     beside a people table, each person's last region, team and level (the people table's own
@@ -305,6 +348,12 @@ def _read_dated_form(raw: dict, spec: Mapping, as_of, assumptions: list[str], pr
         people, moves, notes = histories.from_history(typed, spec.history, as_of, spec.attributes, given_people)
     else:
         people, moves, notes = histories.from_snapshots(typed, as_of, spec.attributes)
+        days = typed["snapshot_date"].dropna()
+        days = days[days <= as_of] if as_of is not None else days
+        if window is not None and len(days):
+            window["last"] = days.max()
+            if "hire_date" not in typed.columns:  # who was there at the first snapshot joined at an unknown day
+                window["observed_from"] = days.min()
     assumptions += notes
     if "moves" in raw:
         assumptions.append(f"{raw['moves'][1]} is not read: the {spec.form} gives the moves.")
@@ -346,6 +395,13 @@ def _interactions_from_matrix(raw: dict, spec: Mapping) -> list[Problem]:
         return [Problem(label, "a survey matrix needs the respondent's id and one column per person",
                         "write the respondent's id first, then one column per person named")]
     sender, named = frame.columns[0], list(frame.columns[1:])
+    ids = frame[sender].astype("string").str.strip()
+    twice = ids[ids.duplicated(keep="first") & ids.notna() & (ids != "")]
+    if len(twice):  # summed silently, a respondent would count double
+        first = ids[ids == twice.iloc[0]].index[0]
+        return [Problem(label, f"respondent '{twice.iloc[0]}' has {int((ids == twice.iloc[0]).sum())} rows (the first on "
+                        f"line {first}); {len(twice)} row(s) repeat a respondent", "keep one row per respondent "
+                        "(merge their answers first)", int(twice.index[0]), str(sender), str(twice.iloc[0]))]
     cells = frame.melt(id_vars=[sender], value_vars=named, var_name="recipient_id", value_name="weight",
                        ignore_index=False).rename(columns={sender: "sender_id"})
     text = cells["weight"].astype("string").str.strip()
@@ -468,6 +524,7 @@ def _typed_tables(raw: dict, spec, problems: list[Problem], notes: list[str],
 
 
 EARLIEST_PLAUSIBLE = pd.Timestamp("1900-01-01")
+MAX_TIE_WEIGHT = 1e12  # a tie's weight: messages, minutes, reviews; sums of larger ones lose their digits
 FUTURE_TOLERANCE = pd.Timedelta(days=366)  # a signed hire may start next year; 2099 is a typo
 
 
@@ -497,6 +554,11 @@ def plausibility(tables: dict[str, pd.DataFrame], files: dict[str, str],
                 for row, value in values[values < 0].head(20).items():
                     errors.append(Problem(files[name], "a tie's weight is negative", "write the messages, minutes or "
                                           "reviews the tie stands for (0 or more)", row, col, f"{value:g}"))
+                huge = values[~np.isfinite(values.fillna(0)) | (values > MAX_TIE_WEIGHT)]
+                for row, value in huge.head(20).items():  # summed, 1e308 overflows to infinity
+                    errors.append(Problem(files[name], f"a tie's weight is not a finite number of at most "
+                                          f"{MAX_TIE_WEIGHT:.0e}", "write the messages, minutes or reviews the tie "
+                                          "stands for; rescale a column of larger numbers", row, col, f"{value:g}"))
             if kind != "date":
                 continue
             for row, value in values[values < EARLIEST_PLAUSIBLE].items():

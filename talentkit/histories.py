@@ -283,7 +283,8 @@ def from_snapshots(s: pd.DataFrame, as_of, attributes: dict | None) -> tuple[pd.
              f"of {s['employee_id'].nunique():,} people: nothing is dated finer than the snapshots. A person missing "
              "from the next snapshot left the day after the last one seen; one first seen later was hired the day "
              "after the snapshot before" + (" (or on the hire date given)" if "hire_date" in s.columns else
-                                            "; people in the first snapshot are dated hired on it")
+                                            "; people in the first snapshot joined at a day the snapshots do not "
+                                            "tell: dated hired on it for tenure, never counted as hires")
              + f"; {len(moves):,} moves (a change of " + ", ".join(states) + " between two snapshots, dated the day "
              "after the first).",
              f"{rehires:,} people come back after missing a snapshot: each return is a rehire, a new spell with its own "

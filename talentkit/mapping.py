@@ -15,6 +15,7 @@ listed at once; :func:`check_mapping` adds the checks of column and file names.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -45,10 +46,21 @@ class DatesKey(_Strict):
     two_digit_years: Literal["past"] | None = None
     open_end: list[str] = []  # values meaning "no end", e.g. 9999-12-31
 
+    @field_validator("open_end", mode="before")
+    @classmethod
+    def _days_as_written(cls, value):
+        # YAML reads 9999-12-31 unquoted as a date: take it as the text it was written as
+        values = value if isinstance(value, list) else [value]
+        return [v.isoformat() if hasattr(v, "isoformat") else v for v in values]
+
     @field_validator("format")
     @classmethod
     def _known_format(cls, value):
         for one in (value.values() if isinstance(value, dict) else [value] if value else []):
+            one = str(one)
+            if "%" in one and not re.search(r"%[A-Za-z]", one):  # "%" alone: no field to read
+                raise ParameterError(f"'{one}' is not a date pattern: a pattern names its fields, such as %d-%b-%y or "
+                                     f"%Y-%m-%d; or write one of {', '.join(DATE_ORDERS)}")
             if one not in DATE_ORDERS and "%" not in one:
                 close = difflib.get_close_matches(one, DATE_ORDERS, n=1, cutoff=0.5)
                 raise ParameterError(f"'{one}' is not a date format: write one of {', '.join(DATE_ORDERS)} or a pattern "

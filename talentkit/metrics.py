@@ -171,6 +171,9 @@ def workforce(ds: Dataset, start, end, group_by=None, min_group: int = MIN_GROUP
     coder = GroupCoder(ds, keys)
     emp = np.arange(len(p))
     hire, leave = day_numbers(p["hire_date"]), day_numbers(p["exit_date"])
+    # snapshots: who was in the first one joined at an unknown day; a hire counts only after it
+    known_hire = hire > (day_numbers([ds.observed_from])[0] if getattr(ds, "observed_from", None) is not None
+                         else np.iinfo(np.int64).min)
     # a hire counts where the person started: before any move made on the hire day itself
     g_hire, g_exit = coder.at(emp, hire - 1), coder.at(emp, np.minimum(leave, day_numbers([ds.as_of])[0]))
     intl = (p["origin"] == "international").to_numpy() if "origin" in p else np.zeros(len(p), bool)
@@ -189,7 +192,7 @@ def workforce(ds: Dataset, start, end, group_by=None, min_group: int = MIN_GROUP
         d0, d1 = day_numbers([s])[0] - 1, day_numbers([e])[0]
         g0, g1 = groups_on(d0), groups_on(d1)
         emp0, emp1 = (hire <= d0) & (leave > d0), (hire <= d1) & (leave > d1)
-        hired, sep = (hire > d0) & (hire <= d1), (leave > d0) & (leave <= d1)
+        hired, sep = (hire > d0) & (hire <= d1) & known_hire, (leave > d0) & (leave <= d1)
         in_period = (coder.m_days > d0) & (coder.m_days <= d1) if len(coder.m_emp) else np.zeros(0, bool)
         counts = {
             "headcount_start": coder.count(g0, emp0),

@@ -4,7 +4,7 @@ A large organisation has hundreds of units and dozens of ranks. A table or a fig
 rows does not read, and a model given 184 one-hot columns of a few people each learns
 noise. The rule (:func:`pool_levels`): a category with more than ``max_levels`` levels
 keeps its ``max_levels`` largest (by people; ties by name) and pools the rest into one
-level, ``"Other (k levels, n people)"``. The rule counts people only, never outcomes, so
+level, ``"Other (k levels)"`` (never its count of people, which a hidden row would give back). The rule counts people only, never outcomes, so
 pooling before a model is fitted leaks nothing of what the model predicts.
 
 "Other" is a group like any other: it is suppressed under ``min_group`` and takes part in
@@ -29,7 +29,8 @@ import pandas as pd
 
 from .errors import ParameterError, Problem
 
-MAX_LEVELS = 25  # levels shown before the rest are pooled into "Other (k levels, n people)"
+MAX_LEVELS = 25  # levels shown before the rest are pooled into "Other (k levels)"
+SMALL_COUNT = 5  # the kit's default min_group: a pooled count under it is not said (privacy.MIN_GROUP)
 OTHER = "Other"
 
 
@@ -48,17 +49,20 @@ class Pooling:
     def applied(self) -> bool:
         return bool(self.pooled)
 
-    def sentence(self) -> str:
-        """One line for a report: what was pooled, and how to see more (empty when nothing)."""
+    def sentence(self, min_group: int = SMALL_COUNT) -> str:
+        """One line for a report: what was pooled, and how to see more (empty when nothing).
+        The people pooled are counted only when at least ``min_group``: the pooled row itself
+        is then hidden, and its count beside it would give it back."""
         if not self.applied:
             return ""
+        people = f"{self.people:,} people" if self.people >= min_group else f"fewer than {min_group} people"
         return (f"{self.column} has {len(self.kept) + len(self.pooled)} levels: the {len(self.kept)} largest are "
-                f"shown and the other {len(self.pooled)} ({self.people:,} people) are pooled into "
+                f"shown and the other {len(self.pooled)} ({people}) are pooled into "
                 f"\u201c{self.label}\u201d (raise max_levels to show more)")
 
 
 def is_pooled(values) -> "np.ndarray | bool":
-    """Whether each value (or one value) is a pooled level's label, ``"Other (k levels, n people)"``."""
+    """Whether each value (or one value) is a pooled level's label, ``"Other (k levels)"``."""
     if isinstance(values, str):
         return values.startswith(OTHER + " (")
     return pd.Series(values).astype(str).str.startswith(OTHER + " (").to_numpy()
@@ -95,7 +99,7 @@ def pooling_rule(values: pd.Series, max_levels: int = MAX_LEVELS, column: str | 
     kept, rest = order[:max_levels], order[max_levels:]
     people = int(sum(n for _, n in rest))
     return Pooling(name, kept=[k for k, _ in kept], pooled=[k for k, _ in rest],
-                   label=f"{OTHER} ({len(rest)} levels, {people:,} people)", people=people)
+                   label=f"{OTHER} ({len(rest)} level{'s' if len(rest) > 1 else ''})", people=people)
 
 
 def apply_pooling(values: pd.Series, rule: Pooling) -> pd.Series:
@@ -138,6 +142,11 @@ def check_hierarchy(people: pd.DataFrame, hierarchy: dict, where: str = "people"
     that is absent, a cycle, or a child value under two parents (file, row, column named)."""
     problems = []
     for child, parent in hierarchy.items():
+        if str(child) == str(parent):
+            problems.append(Problem(where, f"hierarchy: {child} -> {parent} names one column as its own parent",
+                                    "write each finer column under its coarser one (team: department)",
+                                    column=str(child)))
+            continue
         missing = [c for c in (child, parent) if c not in people]
         if missing:
             problems.append(Problem(where, f"hierarchy: {child} -> {parent}: no column {', '.join(missing)} in the "
@@ -153,6 +162,8 @@ def check_hierarchy(people: pd.DataFrame, hierarchy: dict, where: str = "people"
                                     f"({', '.join(map(repr, sorted(rows[parent].astype(str).unique())[:3]))})",
                                     f"give each {child} one {parent}, or remove {child}: {parent} from hierarchy:",
                                     row=int(first), column=parent, value=str(rows[parent].loc[first])))
+    if problems:
+        return problems
     node, path = next(iter(hierarchy), None), []
     while node in hierarchy and node not in path:
         path.append(node)

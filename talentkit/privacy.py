@@ -32,6 +32,7 @@ import pandas as pd
 from .errors import ParameterError, PrivacyError, SmallGroupError
 from .labels import HIDDEN_TO_PROTECT, NUMBER_COLUMNS, readable
 from .markup import short
+from .pooling import is_pooled
 
 MIN_GROUP = 5
 SMALLEST_WITHOUT_CONSENT = 3  # min_group below this needs allow_small_groups
@@ -79,9 +80,16 @@ def nested_in(people: pd.DataFrame, column: str) -> dict[str, pd.Series]:
         return {}
     out = {}
     known = people[people[column].notna()]
+    # a pooled level ("Other (k levels)") spans parents: left out of the test, so that the real
+    # levels' nesting (and the complements it brings) survives pooling; it has no parent itself
+    known = known[~is_pooled(known[column])]
+    if known.empty:
+        return {}
     for other in people.columns:
-        if other == column or other in ("employee_id", "text") or pd.api.types.is_numeric_dtype(people[other]) \
-                or pd.api.types.is_datetime64_any_dtype(people[other]) or pd.api.types.is_bool_dtype(people[other]):
+        # every attribute kind a table may group by: text, categories and yes/no alike (remote = yes
+        # minus a team would give a hidden team back); numbers and dates are not groupings
+        if other == column or other in ("employee_id", "text") or pd.api.types.is_datetime64_any_dtype(people[other]) \
+                or (pd.api.types.is_numeric_dtype(people[other]) and not pd.api.types.is_bool_dtype(people[other])):
             continue
         pairs = known[[column, other]].dropna().astype(str).drop_duplicates()
         if pairs.empty or pairs[other].nunique() < 2 or pairs[other].nunique() >= pairs[column].nunique():

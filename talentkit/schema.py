@@ -14,6 +14,7 @@ import difflib
 import gzip
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -197,18 +198,39 @@ def read_table_file(path: Path, encoding: str | None = None) -> tuple[pd.DataFra
                               row=row)]
     except pd.errors.EmptyDataError:
         return None, [Problem(name, "the file is empty", "export the table again with its header row and data")]
+    df, problems = _checked_header(df, header, sep, name)
+    df.index = pd.RangeIndex(2, len(df) + 2)  # header is line 1
+    return df, problems
+
+
+def _checked_header(df: pd.DataFrame, header: str, sep: str, name: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """A CSV's header checked: a column named twice is a problem; a header cell left empty (a
+    trailing delimiter, Excel's usual artefact) drops an empty column, with a note in
+    ``attrs[READ_NOTES]``, and is a problem where the column holds values."""
     problems = []
-    header_cells = [c.strip() for c in next(iter(pd.read_csv(io.StringIO(header), sep=sep, header=None, dtype=str)
-                                                 .itertuples(index=False)))]
+    header_cells = ["" if pd.isna(c) else str(c).strip() for c in next(iter(
+        pd.read_csv(io.StringIO(header), sep=sep, header=None, dtype=str, keep_default_na=False)
+        .itertuples(index=False)))]
     seen = set()
     for c in header_cells:
-        if c in seen:
+        if c in seen and c:
             problems.append(Problem(name, "the column appears twice in the header", "delete or rename one of them",
                                     row=1, column=c))
         seen.add(c)
     df.columns = [str(c).strip() for c in df.columns]
-    df.index = pd.RangeIndex(2, len(df) + 2)  # header is line 1
+    unnamed, notes = [col for col, cell in zip(df.columns, header_cells) if cell == ""], []
+    for col in unnamed:
+        if (df[col].astype(str).str.strip() == "").all():
+            df = df.drop(columns=col)
+            notes.append(f"{name}: an empty column without a name (a trailing '{sep}' in the header) was left out")
+        else:
+            problems.append(Problem(name, "a column holds values but has no name in the header",
+                                    "give it a name in the header row", row=1, column=col))
+    df.attrs[READ_NOTES] = notes  # said among a load's assumptions
     return df, problems
+
+
+READ_NOTES = "talentkit.read_notes"  # DataFrame.attrs key: what reading a file left out, to be said
 
 
 def find_table_file(folder: Path, table: str, files: dict | None = None) -> Path | None:
@@ -434,8 +456,15 @@ SPELLING_FAMILIES = {
 }
 
 
+ZERO_WIDTH = "[\u200b\u200c\u200d\u2060\ufeff\u00ad]"  # invisible characters pasted into exports
+
+
 def _spelling_key(values: pd.Series) -> pd.Series:
-    return values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.casefold()
+    """What makes two spellings one value: Unicode NFKC (composed and decomposed "Zürich",
+    full-width "ＵＳ"), no zero-width characters, spaces collapsed, case folded."""
+    text = values.astype("string").map(lambda v: unicodedata.normalize("NFKC", v) if isinstance(v, str) else v)
+    text = text.astype("string").str.replace(ZERO_WIDTH, "", regex=True)
+    return text.str.strip().str.replace(r"\s+", " ", regex=True).str.casefold()
 
 
 def fold_spellings(tables: dict[str, pd.DataFrame], files: dict[str, str],

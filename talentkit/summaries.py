@@ -236,6 +236,10 @@ def collaboration_reading(c, label: str):
     lines = ["{label}: {rows:,} tie records between {people:,} people ({pairs:,} pairs){events}."]
     if n["self_ties"]:
         lines.append("{self_ties:,} records from a person to themselves were dropped.")
+    if n.get("large_events"):
+        lines.append("{large:,} meetings or threads of more than {most:,} people (all-hands, mailing lists) were left "
+                     "out: their ties say little of who works with whom, and their pairs grow as the square of their "
+                     "size.")
     if n["external_rows"]:
         lines.append("{external_rows:,} records ({external_share:.1%} of the weight) involve {external_people:,} people "
                      "who are not in the people table (external contacts): counted here, left out of the graph.")
@@ -252,7 +256,8 @@ def collaboration_reading(c, label: str):
               external_share=n["external_weight"] / n["weight_read"] if n["weight_read"] else 0.0,
               threshold=c.min_tie_weight, below=n["pairs_below"], all_pairs=n["pairs"],
               below_share=n["weight_below"] / (n["weight_read"] - n["external_weight"]) if n["weight_read"] else 0.0,
-              meetings=" (a meeting's tie counts half in each direction)" if n["events"] else "")
+              meetings=" (a meeting's tie counts half in each direction)" if n["events"] else "",
+              large=n.get("large_events", 0), most=n.get("max_event_people", 0))
 
 
 def silos_note(s, unit: str):
@@ -356,9 +361,9 @@ def cox_notes(cox):
     return md("\n\n".join(lines), **values)
 
 
-def pooling_note(pooled):
+def pooling_note(pooled, min_group: int = 5):
     """What pooling did to a notebook's grouping (:class:`talentkit.pooling.Pooling`, applied)."""
-    return md("{s}.", s=pooled.sentence())
+    return md("{s}.", s=pooled.sentence(min_group))
 
 
 def betweenness_note(table):

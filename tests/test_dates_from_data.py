@@ -190,3 +190,40 @@ def test_a_one_day_snapshot_export_says_what_it_lacks_in_its_own_terms(tmp_path)
     lacking = coverage.missing(ds, coverage.SECTIONS["01.article"].needs)
     assert "events" in lacking
     assert "hire dates" in coverage.how_to_add("events")
+
+
+# --------------------------------------------------------------------------- snapshots: what they can tell
+
+def test_snapshots_neither_hire_the_first_snapshot_nor_run_past_the_last(tmp_path):
+    out = _made(tmp_path, "snapshots")
+    mapping = yaml.safe_load((out / "mapping.yaml").read_text())
+    mapping.pop("as_of", None)
+    snaps = pd.read_csv(out / "snapshots.csv")
+    first = pd.to_datetime(snaps["snapshot_date"]).min()
+    # a headcount file without start dates, beginning mid-history: who is in its first month joined earlier
+    recent = snaps[pd.to_datetime(snaps["snapshot_date"]) >= first + pd.DateOffset(years=8)].drop(columns="hire_date")
+    folder = _write(tmp_path / "recent", {"snapshots": recent}, mapping)
+    ds = tk.load(folder, mapping=folder / "mapping.yaml")
+    start = pd.to_datetime(recent["snapshot_date"]).min()
+    at_first = int((pd.to_datetime(recent["snapshot_date"]) == start).sum())
+    before = metrics.workforce(ds, start - pd.DateOffset(months=6), start, None).iloc[0]
+    assert at_first > 100 and before["hires"] == 0  # none of the first snapshot's people is a hire
+    # one month on: the hires are the people first seen in the second snapshot, counted by hand
+    second = pd.to_datetime(recent["snapshot_date"]).drop_duplicates().sort_values().iloc[1]
+    month = metrics.workforce(ds, start + pd.Timedelta(days=1), second, None).iloc[0]
+    ids = lambda day: set(recent.loc[pd.to_datetime(recent["snapshot_date"]) == day, "employee_id"])  # noqa: E731
+    assert month["hires"] == len(ids(second) - ids(start))
+    last = pd.to_datetime(recent["snapshot_date"]).max()
+    later = tk.load(folder, mapping=folder / "mapping.yaml", as_of=f"{last + pd.DateOffset(months=5):%Y-%m-%d}")
+    assert later.as_of == last and any("after the last snapshot" in a for a in later.assumptions)
+
+
+def test_as_of_cannot_re_date_a_one_day_snapshot_export(tmp_path):
+    snap = pd.DataFrame({"Employee": [f"E{i}" for i in range(30)], "Tenure": range(30), "Left": ["yes", "no"] * 15})
+    folder = _write(tmp_path / "snap", {"people": snap}, {
+        "form": "snapshot", "as_of": "2025-12-31", "columns": {"Employee": "employee_id"},
+        "snapshot": {"left": "Left", "tenure": "Tenure", "tenure_unit": "months"}})
+    assert tk.load(folder / "people.csv", mapping=folder / "mapping.yaml", as_of="2025-12-31").as_of == \
+        pd.Timestamp("2025-12-31")
+    with pytest.raises(tk.errors.ParameterError, match="cannot move it"):
+        tk.load(folder / "people.csv", mapping=folder / "mapping.yaml", as_of="2024-12-31")

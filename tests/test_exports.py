@@ -219,11 +219,16 @@ def test_every_notebook_runs_on_people_only_events_naming_what_it_skips(tmp_path
     skipped = {"01_metrics": ["1. The seed article's four numbers", "5. Attraction", "6. Knowledge sharing"],
                "02_finetune": ["The text-model ladder"], "03_case_study": ["Part 3: the region"],
                "04_scenarios": ["1-3. The flow model", "4. Staffing"], "05_network": ["Knowledge flow, brokers"],
-               "06_drivers": ["5. Fairness", "6. Flight risk by group"]}
+               "06_drivers": ["5. Fairness"]}
     for job, titles in skipped.items():
         report = (run_dir / job / "report.html").read_text()
         for title in titles:
             assert re.search(re.escape(title) + r"[^<]*: skipped, this data lacks", report), (job, title)
+    # no region: 06 groups its risk by the data's unit column instead of skipping, and says so
+    drivers_report = (run_dir / "06_drivers" / "report.html").read_text()
+    assert "grouped by its unit column &#x27;team&#x27;" in drivers_report or \
+        "grouped by its unit column 'team'" in drivers_report
+    assert not re.search(r"6\. Flight risk by group[^<]*: skipped", drivers_report)
     r = json.loads((run_dir / "01_metrics" / "results.json").read_text())
     assert r["turnover_annual"] > 0 and [row[0] for row in r["kpi_by_group"]["rows"]] == ["Alpha", "Beta", "Gamma"]
     for job in [Path(nb).stem for nb in notebooks]:  # every report, 02 too

@@ -501,7 +501,7 @@ def test_values_are_coerced_as_people_type_them(tmp_path):
     run = runfile.RunFile(run="c", jobs=[{"notebook": str(NOTEBOOKS / "02_finetune.ipynb")},
                                          {"notebook": str(NOTEBOOKS / "06_drivers.ipynb")}])
     jobs = runfile.check_jobs(runfile.expand_jobs(run, tmp_path / "r.yaml", overrides), tmp_path / "r.yaml")
-    assert jobs[0].params["positive_label"] == "0" and "as_of" not in jobs[0].params
+    assert jobs[0].params["positive_label"] == "0" and jobs[0].params["as_of"] == "2024-06-30"  # 02 takes as_of
     assert jobs[1].params["as_of"] == "2024-06-30" and "positive_label" not in jobs[1].params
 
 

@@ -313,3 +313,29 @@ def test_an_index_never_says_nothing_changed_when_nothing_could_be_compared(quar
     # and a run of the same data still says how many numbers it compared
     same = history.index_changes(quarters[Q4])
     assert same["tested"] > 10
+
+
+def test_a_misspelt_or_empty_measure_to_watch_is_an_error_not_a_silent_zero(quarters, capsys):
+    """The probe: --fail-on-change with a misspelt or empty measure exited 0, so a monitoring
+    job was silently off."""
+    assert cli._said_run(quarters[Q4], ["turnover_anual"]) == 2
+    assert "did you mean 'turnover_annual'" in capsys.readouterr().err
+    assert cli._said_run(quarters[Q4], [""]) == 2
+    assert cli._said_run(quarters[Q4], ["turnover_annual"]) in (0, cli.CHANGE_EXIT)
+    assert cli._said_run(quarters[Q4], ["any"]) in (0, cli.CHANGE_EXIT)
+
+
+def test_nan_infinity_and_a_damaged_results_file_are_said_not_a_traceback(quarters, tmp_path):
+    odd = edited_copy(quarters[Q4], tmp_path / "odd")
+    path = odd / "01_metrics" / "results.json"
+    text = path.read_text(encoding="utf-8")
+    results = json.loads(text)
+    scalars = [k for k, v in results.items() if isinstance(v, (int, float)) and not isinstance(v, bool)][:4]
+    for key, value in zip(scalars, (float("nan"), float("inf"), float("-inf"), float("nan"))):
+        results[key] = value
+    path.write_text(json.dumps(results), encoding="utf-8")  # NaN and Infinity, as Python's json writes them
+    c = compare.compare_runs(quarters[Q3], odd)
+    assert not [r for r in c.rows if r.measure in scalars and r.changed]
+    path.write_text("{ this is not json", encoding="utf-8")
+    c = compare.compare_runs(quarters[Q3], odd)
+    assert any("damaged" in why for _, _, why in c.left_out) and not [r for r in c.rows if r.job == "01_metrics"]

@@ -111,7 +111,7 @@ def prepare(ds: Dataset, attributes: list[str] | None = None, horizon_months: in
         Join each person's texts of that task (e.g. ``retention``) as ``text``.
     max_levels : int
         A category with more levels keeps its ``max_levels`` largest and pools the rest into
-        "Other (k levels, n people)" (:func:`talentkit.pooling.pool_levels`), in the models
+        "Other (k levels)" (:func:`talentkit.pooling.pool_levels`), in the models
         and in every table by group. The rule counts people, never outcomes, so it leaks
         nothing: pooling before the folds are drawn is the same as pooling inside each. An
         ordinal with more levels enters as its rank (1 for the lowest level).
