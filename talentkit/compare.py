@@ -28,6 +28,7 @@ unit of 6 people then and 4 now shows its earlier value, nothing for now, and no
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass, field
@@ -208,11 +209,39 @@ def not_comparable(a: Side, b: Side) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=32)
+def notebook_defaults(notebook: str) -> dict:
+    """The defaults of a notebook's parameters cell (``{}`` when the notebook cannot be read):
+    a parameter given at its default value is the same parameter as one left out."""
+    import ast
+
+    try:
+        import papermill
+
+        found = papermill.inspect_notebook(notebook)
+    except Exception:  # noqa: BLE001 - a notebook moved or damaged since: nothing to fill in
+        return {}
+    out = {}
+    for name, spec in found.items():
+        try:
+            out[name] = ast.literal_eval(spec.get("default") or "None")
+        except (ValueError, SyntaxError):
+            continue
+    return out
+
+
 def changed_parameters(a: Side, b: Side) -> dict[str, tuple]:
-    """The parameters (beyond the period's and the presentation's) that differ: name -> (then, now)."""
+    """The parameters (beyond the period's and the presentation's) that differ: name -> (then,
+    now). A parameter given at its notebook's default (``period_months: 12``) is no change."""
     pa, pb = a.job.get("parameters") or {}, b.job.get("parameters") or {}
+    defaults = {**notebook_defaults(str(a.job.get("notebook", ""))), **notebook_defaults(str(b.job.get("notebook", "")))}
+    missing = object()
+
+    def value(params, k):
+        return params.get(k, defaults.get(k, missing))
+
     return {k: (pa.get(k, "(default)"), pb.get(k, "(default)")) for k in sorted(set(pa) | set(pb))
-            if k not in PERIOD_PARAMETERS | PRESENTATION and pa.get(k) != pb.get(k)}
+            if k not in PERIOD_PARAMETERS | PRESENTATION and value(pa, k) != value(pb, k)}
 
 
 def compare_jobs(a: Side, b: Side, out: Comparison) -> None:

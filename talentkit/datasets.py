@@ -330,7 +330,10 @@ def _read_dated_form(raw: dict, spec: Mapping, as_of, assumptions: list[str], pr
     place) by :mod:`talentkit.histories`' rules, said in ``assumptions``. Returns, for a history
     beside a people table, each person's last region, team and level (the people table's own
     are replaced by them); its bad rows refuse or are set aside by the mapping's ``bad_rows:``."""
-    if spec.form not in FORM_TABLES or problems or spec.form not in raw:
+    if spec.form not in FORM_TABLES or spec.form not in raw:
+        return None
+    if problems:  # the files could not all be read: their problems refuse the load, the form is not read
+        raw.pop(spec.form)
         return None
     parts, label = raw.pop(spec.form)
     parts = parts if isinstance(parts, list) else [(parts, label)]  # snapshots may come one file per period
@@ -499,6 +502,28 @@ def _roster(raw: dict, spec, form: str | None, assumptions: list[str]) -> str | 
     return "roster"
 
 
+MAX_OWN_COLUMNS = 200  # an export's own people columns read without being named (each is profiled, screened)
+
+
+def _bounded_columns(df: pd.DataFrame, spec, label: str, problems: list[Problem], notes: list[str]) -> pd.DataFrame:
+    """The people table with at most :data:`MAX_OWN_COLUMNS` columns of the export's own: a
+    wider export (3,000 columns once took 00 and 06 past their time limit) reads only the
+    columns its mapping's ``attributes:`` names, said; without them it is refused."""
+    contract = set(schema.mapping_for("people", spec.columns)) | set(schema.PEOPLE.columns)
+    own = [c for c in df.columns if c not in contract]
+    if len(own) <= MAX_OWN_COLUMNS:
+        return df
+    named = set(map(str, spec.attributes or {}))
+    if not named:
+        problems.append(Problem(label, f"the people table has {len(own):,} columns of its own, more than the "
+                                f"{MAX_OWN_COLUMNS} read without being named", "name the columns to read under "
+                                "attributes: in the mapping (with their kinds); the others are then left out"))
+        return df[[c for c in df.columns if c in contract]]  # refused: not worth typing 3,000 columns first
+    notes.append(f"{label}: {len(own) - len(named & set(own)):,} of its {len(own):,} own columns are left out; only "
+                 "those the mapping's attributes: names are read.")
+    return df[[c for c in df.columns if c in contract or c in named]]
+
+
 def _typed_tables(raw: dict, spec, problems: list[Problem], notes: list[str],
                   roster: bool = False) -> tuple[dict, dict, dict]:
     """Every table validated and typed by the contract (problems added to ``problems``): the
@@ -509,6 +534,8 @@ def _typed_tables(raw: dict, spec, problems: list[Problem], notes: list[str],
     kinds: dict[str, dict] = {}
     for name, (df, label) in raw.items():
         table = schema.TABLES[name]
+        if name == "people":
+            df = _bounded_columns(df, spec, label, problems, notes)
         if roster and name == "people":
             table = replace(table, required=("employee_id",))
         frame, found = schema.validate_table(df, table, label, spec.columns, spec.decimal, spec.dates, notes)
@@ -615,7 +642,7 @@ def _read_folder(folder: Path, files: dict | None, encoding: str | None, outside
     periods = spec.snapshots.files if form == "snapshots" and spec.snapshots.files else None
     if periods:
         wanted_tables.pop("snapshots")
-        raw["snapshots"], found = _read_periods(folder, periods, encoding)
+        raw["snapshots"], found = _read_periods(folder, periods, encoding, outside_ok)
         problems += found
     for name, optional in wanted_tables.items():
         path = schema.find_table_file(folder, name, files)
@@ -637,13 +664,18 @@ def _read_folder(folder: Path, files: dict | None, encoding: str | None, outside
     return raw, problems
 
 
-def _read_periods(folder: Path, periods: dict, encoding) -> tuple[tuple, list[Problem]]:
+def _read_periods(folder: Path, periods: dict, encoding, outside_ok: bool = False) -> tuple[tuple, list[Problem]]:
     """Snapshots written one file per period (``snapshots: {files: {file: day}}``): each file
     read, with the day the mapping gives it; ``([(frame, file)...], label)`` and the problems
     of reading."""
     parts, problems = [], []
     for name, day in sorted(periods.items(), key=lambda kv: kv[1]):
         path = folder / name
+        if not outside_ok and not path.resolve().is_relative_to(folder.resolve()):
+            problems.append(Problem(str(path), "the snapshot file lies outside the dataset folder",
+                                    "move it into the folder, or set files_outside_folder: true in the mapping if "
+                                    "that is intended"))
+            continue
         if not path.is_file():
             problems.append(Problem(str(path), "the snapshot file named in snapshots: files: is not there",
                                     "correct the name, or remove it from the list"))

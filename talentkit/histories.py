@@ -119,6 +119,9 @@ def typed_history(df: pd.DataFrame, file: str, spec, columns, rules, notes: list
                     "(counted at the top of every report)", r, spec.end, f"{out.at[r, 'end']:%Y-%m-%d}")
             for r in out.index[backwards]]
     unread = {p.row for p in bad}
+    if any(p.column == spec.start and any(w in p.what for w in ("two ways", "century is not said", "not days"))
+           for p in bad):
+        return out, bad, []  # the start column as a whole is unread: said once, not again as an empty start per row
     no_start = [Problem(file, "required value is empty", "the row is set aside: an assignment needs its start", r,
                         "start") for r in out.index[out["start"].isna() & ~out.index.isin(unread)]]
     return out, bad, no_start
@@ -199,6 +202,8 @@ def from_history(h: pd.DataFrame, spec, as_of, attributes: dict | None, people_g
     if superseded.any():
         notes.append(f"{int(superseded.sum()):,} assignment rows end the day before they start: superseded, dropped.")
     h = h[~superseded]
+    h = _one_row_a_day(h, notes)
+    h = _returns_after_temporary(h, notes)
     person = h["employee_id"].to_numpy()
     same = np.r_[False, person[1:] == person[:-1]]  # the row continues the person above
     next_start = h["start"].shift(-1)
@@ -219,7 +224,7 @@ def from_history(h: pd.DataFrame, spec, as_of, attributes: dict | None, people_g
                            h["reason"].to_numpy() if "reason" in h else None, spec.kinds)
     first = h.groupby("employee_id", sort=False).head(1)
     last = h.groupby("employee_id", sort=False).tail(1).set_index("employee_id")
-    out = pd.DataFrame({"employee_id": first["employee_id"].to_numpy()}, index=first["line"].to_numpy())
+    out = pd.DataFrame({"employee_id": first["employee_id"].to_numpy()}, index=first["line"].to_numpy().astype(int))
     for s in states:
         out[s] = last.loc[out["employee_id"], s].to_numpy()
     if not people_given:
@@ -239,6 +244,37 @@ def from_history(h: pd.DataFrame, spec, as_of, attributes: dict | None, people_g
                  + ("promotion when the level rises" if order else "no level order, so no promotions are told")
                  + ", else transfer).")
     return out, moves, notes
+
+
+def _one_row_a_day(h: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """Two assignments of one person starting the same day: the later row in the file is kept
+    (it is the correction), never a transfer on that day; counted."""
+    twice = h.duplicated(["employee_id", "start"], keep="last")
+    if twice.any():
+        notes.append(f"{int(twice.sum()):,} assignments start on the same day as another of the same person: the later "
+                     "row in the file is kept, and no move is made on that day.")
+    return h[~twice]
+
+
+def _returns_after_temporary(h: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """A temporary assignment inside a longer one (open, or ending later): the person returns
+    to the longer one the day after it ends, a row of its own, never a leaver; counted."""
+    added = []
+    for _ in range(3):  # nested twice over at most, in practice
+        nxt = h.groupby("employee_id", sort=False)[["start", "end"]].shift(-1)
+        inside = nxt["start"].notna() & nxt["end"].notna() & (h["end"].isna() | (h["end"] > nxt["end"]))
+        if not inside.any():
+            break
+        back = h[inside].copy()
+        back["start"] = nxt.loc[inside, "end"] + DAY
+        back["line"] = back["line"] + 0.5  # after the row it resumes, for a stable order
+        added.append(int(inside.sum()))
+        h = pd.concat([h, back]).sort_values(["employee_id", "start", "line"], kind="stable")
+        h.index = h["line"].to_numpy()
+    if added:
+        notes.append(f"{sum(added):,} temporary assignments lie inside a longer one: the person returns to the longer "
+                     "one the day after the temporary one ends.")
+    return h
 
 
 def from_snapshots(s: pd.DataFrame, as_of, attributes: dict | None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
@@ -321,6 +357,11 @@ def typed_snapshots(df: pd.DataFrame, file: str, spec, columns, rules, notes: li
     no_id = out["employee_id"].isna() | out["employee_id"].eq("")
     bad += [Problem(file, "required value is empty", "fill in the person's id, or drop the row", r, "employee_id")
             for r in out.index[no_id]]
+    latest = pd.Timestamp.today().normalize() + pd.Timedelta(days=366)  # a snapshot of next year is a typo
+    future = out["snapshot_date"] > latest
+    bad += [Problem(file, "the snapshot day is more than a year after today: everyone missing from it would be "
+                    "counted as leaving", "correct the year", r, spec.date, f"{out.at[r, 'snapshot_date']:%Y-%m-%d}")
+            for r in out.index[future]]
     twice = out.duplicated(["employee_id", "snapshot_date"], keep="first") & out["snapshot_date"].notna() & ~no_id
     bad += [Problem(file, "the person is in this snapshot twice", "keep one row per person per snapshot", r,
                     "employee_id") for r in out.index[twice]]

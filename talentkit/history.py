@@ -53,6 +53,21 @@ def runs_under(out_root: str | Path) -> list[tuple[Path, dict]]:
     return out
 
 
+def damaged_runs(out_root: str | Path) -> list[tuple[str, str]]:
+    """The run folders under ``out_root`` whose ``run.json`` cannot be read: ``(folder, why)``.
+    The history page names them, so a run missing from a series is never missed silently."""
+    out = []
+    root = Path(out_root)
+    for folder in sorted(root.iterdir()) if root.is_dir() else []:
+        if folder.name.startswith(".") or folder.is_symlink() or not (folder / RUN_JSON).is_file():
+            continue
+        try:
+            RunRecord.load(folder)
+        except RunJSONError as err:
+            out.append((folder.name, str(err).splitlines()[0][:300]))
+    return out
+
+
 def run_as_of(folder: Path, record: dict) -> str:
     """The day a run's data describes: its ``as_of`` (``--as-of``), else its jobs' ``as_of``
     parameter or the latest date their data held (``data.json``); ``""`` when none says."""
@@ -172,7 +187,7 @@ def render_history(out_root: str | Path, alpha: float = ALPHA) -> Path:
         charts += _series_charts(name, runs, alpha)
     rows.sort(key=lambda r: (r["as_of"], r["started"]), reverse=True)
     page = page_template("history.html.j2").render(folder=out_root.resolve().name, runs=rows, series=charts,
-                                                     alpha=alpha, css=theme.css())
+                                                     alpha=alpha, css=theme.css(), damaged=damaged_runs(out_root))
     out = out_root / "index.html"
     write_atomic(out, page)
     return out

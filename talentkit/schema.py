@@ -198,6 +198,14 @@ def read_table_file(path: Path, encoding: str | None = None) -> tuple[pd.DataFra
                               row=row)]
     except pd.errors.EmptyDataError:
         return None, [Problem(name, "the file is empty", "export the table again with its header row and data")]
+    if not isinstance(df.index, pd.RangeIndex):  # pandas took a column as the index: rows longer than the header
+        import csv
+
+        width = len(next(csv.reader([header], delimiter=sep)))
+        line = next((i for i, fields in enumerate(csv.reader(io.StringIO(text), delimiter=sep), start=1)
+                     if len(fields) > width), None)
+        return None, [Problem(name, f"the row has more fields than the header's {width}",
+                              f"quote values that contain the delimiter '{sep}', or remove the stray field", row=line)]
     df, problems = _checked_header(df, header, sep, name)
     df.index = pd.RangeIndex(2, len(df) + 2)  # header is line 1
     return df, problems

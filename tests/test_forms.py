@@ -414,3 +414,55 @@ def test_a_history_written_from_events_holds_every_assignment():
     per_person = h.groupby("employee_id")
     assert (per_person["start"].min() == ds.people.set_index("employee_id")["hire_date"]).all()
     assert ((h["start"].shift(-1) - DAY == h["end"]) | (h["employee_id"] != h["employee_id"].shift(-1))).all()
+
+
+# --------------------------------------------------------------------------- the probe's histories
+
+def test_a_temporary_assignment_inside_an_open_one_returns_and_same_day_rows_make_no_move(tmp_path):
+    history = """PersonID,EffectiveDate,EndDate,Unit
+T1,1/1/2019,,Search
+T1,3/1/2021,5/31/2021,Ads
+T2,1/1/2019,,Search
+T2,1/1/2019,,Ads
+T3,1/1/2019,12/31/2023,Search
+"""
+    mapping = """form: history
+files: {history: h.csv}
+history: {start: EffectiveDate, end: EndDate}
+columns: {PersonID: employee_id, Unit: team}
+dates: {format: mdy}
+as_of: 2025-06-30
+"""
+    unsaid = refused(write(tmp_path / "u", {"h.csv": history, "mapping.yaml": mapping.replace("dates: {format: mdy}\n", "")}),
+                     mapping=tmp_path / "u" / "mapping.yaml")
+    assert "two ways" in unsaid and "required value is empty" not in unsaid  # the column's one problem, said once
+    ds = tk.load(write(tmp_path / "h", {"h.csv": history, "mapping.yaml": mapping}), mapping=tmp_path / "h" / "mapping.yaml")
+    people = ds.people.set_index("employee_id")
+    assert pd.isna(people.loc["T1", "exit_date"]) and people.loc["T1", "team"] == "Search"  # back after the secondment
+    assert people.loc["T3", "exit_date"] == pd.Timestamp("2024-01-01")  # a closed assignment still ends a spell
+    moves = ds.moves.sort_values(["employee_id", "date"])
+    t1 = moves[moves["employee_id"] == "T1"]
+    assert t1["date"].tolist() == [pd.Timestamp("2021-03-01"), pd.Timestamp("2021-06-01")]
+    assert t1["to_team"].tolist() == ["Ads", "Search"]
+    assert "T2" not in set(moves["employee_id"]) and people.loc["T2", "team"] == "Ads"  # no transfer on the hire day
+    said = " ".join(ds.assumptions)
+    assert "temporary assignments lie inside a longer one" in said and "start on the same day" in said
+
+
+def test_period_files_outside_missing_or_ragged_and_a_snapshot_two_centuries_ahead_are_refused(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    pd.DataFrame({"Person": ["A", "B", "C"], "Dept": ["x", "y", "x"]}).to_csv(folder / "jan.csv", index=False)
+    pd.DataFrame({"Person": ["A", "B"], "Dept": ["x", "y"]}).to_csv(tmp_path / "outside.csv", index=False)
+    (folder / "ragged.csv").write_text("Person,Dept\nA,x,extra\nB,y\n", encoding="utf-8")
+    base = "form: snapshots\ncolumns: {Person: employee_id, Dept: team}\nsnapshots: {files: {jan.csv: 2024-01-31, "
+    for second, expected in (("../outside.csv", "outside the dataset folder"), ("missing.csv", "is not there"),
+                             ("ragged.csv", "more fields than the header")):
+        (folder / "m.yaml").write_text(base + f"{second}: 2024-02-29}}}}\n", encoding="utf-8")
+        assert expected in refused(folder, mapping=folder / "m.yaml"), second
+    stacked = pd.DataFrame({"Person": ["A", "B", "A"], "Dept": ["x", "y", "x"],
+                            "Month": ["2024-01-31", "2024-01-31", "2224-02-29"]})
+    write(tmp_path / "s", {"s.csv": stacked.to_csv(index=False),
+                           "m.yaml": "form: snapshots\nfiles: {snapshots: s.csv}\nsnapshots: {date: Month}\n"
+                                     "columns: {Person: employee_id, Dept: team}\n"})
+    assert "more than a year after today" in refused(tmp_path / "s", mapping=tmp_path / "s" / "m.yaml")

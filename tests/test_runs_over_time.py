@@ -339,3 +339,21 @@ def test_nan_infinity_and_a_damaged_results_file_are_said_not_a_traceback(quarte
     path.write_text("{ this is not json", encoding="utf-8")
     c = compare.compare_runs(quarters[Q3], odd)
     assert any("damaged" in why for _, _, why in c.left_out) and not [r for r in c.rows if r.job == "01_metrics"]
+
+
+def test_a_damaged_run_json_in_a_series_is_named_on_the_history_page(quarters, tmp_path):
+    series = tmp_path / "series"
+    shutil.copytree(quarters[Q3], series / f"quarterly-{Q3}")
+    broken = series / "quarterly-2025-06-30"
+    shutil.copytree(quarters[Q3], broken)
+    (broken / "run.json").write_text("{ not json", encoding="utf-8")
+    shutil.copytree(quarters[Q4], series / f"quarterly-{Q4}")
+    page = history.render_history(series).read_text(encoding="utf-8")
+    assert "1 run folder left out" in page and "quarterly-2025-06-30" in page
+
+
+def test_a_parameter_given_at_its_default_is_no_change(quarters, tmp_path):
+    """The probe: period_months: 12 written out made compare refuse every number."""
+    explicit = edited_copy(quarters[Q4], tmp_path / "explicit", horizon_months=12)
+    c = compare.compare_runs(quarters[Q3], explicit)
+    assert not c.left_out and by(c, "turnover_annual").p is not None

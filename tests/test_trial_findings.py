@@ -394,3 +394,21 @@ def test_a_trailing_delimiter_and_an_as_of_before_any_hire_are_said_plainly(tmp_
     assert any("trailing ','" in a for a in ds.assumptions)
     with pytest.raises(tk.errors.ParameterError, match="before the first hire"):
         tk.load(out, as_of="2019-01-01")
+
+
+def test_a_people_table_of_thousands_of_columns_is_bounded_not_a_hang(tmp_path):
+    import time
+
+    p = synth.generate("small", 0)["people"]
+    wide = pd.concat([p, pd.DataFrame({f"Q{i:04d}": (p.index * (i + 1)) % 7 for i in range(3000)})], axis=1)
+    out = tmp_path / "wide"
+    out.mkdir()
+    wide.to_csv(out / "people.csv", index=False)
+    started = time.time()
+    with pytest.raises(tk.DataError, match="3,001 columns of its own"):
+        tk.load(out)
+    (out / "mapping.yaml").write_text("attributes: {Q0001: number, Q0002: category}\n")
+    ds = tk.load(out, mapping=out / "mapping.yaml")
+    assert {"Q0001", "Q0002"} <= set(ds.people.columns) and "Q0003" not in ds.people.columns
+    assert any("2,999 of its 3,001 own columns are left out" in a for a in ds.assumptions)
+    assert time.time() - started < 60
