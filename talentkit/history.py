@@ -38,34 +38,30 @@ MINUS = "\u2212"
 # --------------------------------------------------------------------------- the runs of a folder
 
 
-def runs_under(out_root: str | Path) -> list[tuple[Path, dict]]:
-    """Every run folder directly under ``out_root`` (one holding a readable ``run.json``; not
-    the runs ``--force`` keeps aside) with its record."""
+def _run_folders(out_root: str | Path) -> list[tuple[Path, dict | None, str]]:
+    """Every run folder directly under ``out_root`` (one holding a ``run.json``; not the runs
+    ``--force`` keeps aside): its record, or ``None`` and why its run.json cannot be read."""
     out = []
     root = Path(out_root)
     for folder in sorted(root.iterdir()) if root.is_dir() else []:
         if folder.name.startswith(".") or folder.is_symlink() or not (folder / RUN_JSON).is_file():
             continue
         try:
-            out.append((folder, RunRecord.load(folder).model_dump(mode="json")))
-        except RunJSONError:
-            continue
+            out.append((folder, RunRecord.load(folder).model_dump(mode="json"), ""))
+        except RunJSONError as err:
+            out.append((folder, None, str(err).splitlines()[0][:300]))
     return out
+
+
+def runs_under(out_root: str | Path) -> list[tuple[Path, dict]]:
+    """Every run folder directly under ``out_root`` with a readable ``run.json``, with its record."""
+    return [(folder, record) for folder, record, _ in _run_folders(out_root) if record is not None]
 
 
 def damaged_runs(out_root: str | Path) -> list[tuple[str, str]]:
     """The run folders under ``out_root`` whose ``run.json`` cannot be read: ``(folder, why)``.
     The history page names them, so a run missing from a series is never missed silently."""
-    out = []
-    root = Path(out_root)
-    for folder in sorted(root.iterdir()) if root.is_dir() else []:
-        if folder.name.startswith(".") or folder.is_symlink() or not (folder / RUN_JSON).is_file():
-            continue
-        try:
-            RunRecord.load(folder)
-        except RunJSONError as err:
-            out.append((folder.name, str(err).splitlines()[0][:300]))
-    return out
+    return [(folder.name, why) for folder, record, why in _run_folders(out_root) if record is None]
 
 
 def run_as_of(folder: Path, record: dict) -> str:
