@@ -48,6 +48,12 @@ def buckets(start, end, freq: str | None) -> list[tuple[str, pd.Timestamp, pd.Ti
     return out
 
 
+def quarter_start(day) -> pd.Timestamp:
+    """The first day of ``day``'s calendar quarter: a trend by quarter starts on a whole one (a
+    first bucket of one day reads as a quarter of 0 % turnover)."""
+    return pd.Period(pd.Timestamp(day), "Q").start_time.normalize()
+
+
 def split_group_keys(group_by, ds: Dataset | None = None) -> tuple[list[str], str | None]:
     """``group_by`` (a key or a list) as person keys and at most one time key. Person keys are
     the contract's (region, team, ...) and the dataset's own category, boolean and ordinal

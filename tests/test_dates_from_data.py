@@ -227,3 +227,12 @@ def test_as_of_cannot_re_date_a_one_day_snapshot_export(tmp_path):
         pd.Timestamp("2025-12-31")
     with pytest.raises(tk.errors.ParameterError, match="cannot move it"):
         tk.load(folder / "people.csv", mapping=folder / "mapping.yaml", as_of="2024-12-31")
+
+
+def test_a_trend_by_quarter_starts_on_a_whole_quarter():
+    from talentkit import timeline
+
+    assert timeline.quarter_start("2023-12-31") == pd.Timestamp("2023-10-01")  # last day of a quarter
+    assert timeline.quarter_start("2024-01-01") == pd.Timestamp("2024-01-01")  # first day of one
+    first = timeline.buckets(timeline.quarter_start("2023-12-31"), "2025-12-31", "quarter")[0]
+    assert first == ("2023-Q4", pd.Timestamp("2023-10-01"), pd.Timestamp("2023-12-31"))  # not a bucket of one day

@@ -197,3 +197,14 @@ def test_default_ladder_verdicts_match_their_paired_intervals_on_the_built_in_te
             assert f"{r.model} is **{r.verdict}**" in text
     better = result.table[result.table["verdict"] == "better"]
     assert result.winner == (better["rung"].iloc[0] if len(better) else "tfidf")
+
+
+def test_above_3000_texts_auto_keeps_cross_validation_while_the_baseline_fits_the_budget():
+    from talentkit.ladder import LadderConfig, baseline_seconds, choose_evaluation
+
+    cfg = LadderConfig(time_budget=300, folds=5, repeats=2)
+    assert choose_evaluation(cfg, 2_000) == "cv"
+    assert choose_evaluation(cfg, 7_000) == "cv"  # 5 x 2 folds of TF-IDF: about 16 s of 300
+    assert baseline_seconds(7_000, 11) < 150
+    assert choose_evaluation(cfg, 100_000) == "split"  # 221 s would pass half the budget
+    assert choose_evaluation(cfg.model_copy(update={"evaluation": "split"}), 2_000) == "split"
