@@ -543,7 +543,11 @@ def _typed_tables(raw: dict, spec, problems: list[Problem], notes: list[str],
         if frame is not None and roster and name == "people":
             frame["hire_date"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
         if frame is not None and name == "people":
-            frame, kinds, found = schema.type_attributes(frame, schema.PEOPLE, spec.attributes, label, spec.decimal)
+            # a level of the mapping's hierarchy is a unit, whatever its values look like (department 185)
+            levels = {str(c): "category" for pair in (spec.hierarchy or {}).items() for c in pair
+                      if str(c) in frame.columns and str(c) not in schema.PEOPLE.columns}
+            frame, kinds, found = schema.type_attributes(frame, schema.PEOPLE, {**levels, **(spec.attributes or {})},
+                                                         label, spec.decimal)
             problems += found
         if frame is not None:
             typed[name] = frame

@@ -412,3 +412,27 @@ def test_a_people_table_of_thousands_of_columns_is_bounded_not_a_hang(tmp_path):
     assert {"Q0001", "Q0002"} <= set(ds.people.columns) and "Q0003" not in ds.people.columns
     assert any("2,999 of its 3,001 own columns are left out" in a for a in ds.assumptions)
     assert time.time() - started < 60
+
+
+def test_mapping_mistakes_meet_a_plain_error_and_numeric_hierarchy_codes_group(tmp_path):
+    from talentkit import pooling
+
+    t = synth.generate("small", 0)
+    p = t["people"]
+    codes = {team: str(100 + i) for i, team in enumerate(sorted(p["team"].unique()))}
+    p["Dept"] = p["team"].map(codes)  # numeric department codes, one per team
+    p["Division"] = p["Dept"].map(lambda d: "1" if int(d) % 2 else "2")
+    out = _folder(tmp_path, t)
+    (out / "mapping.yaml").write_text("hierarchy: {Dept: Division}\n")
+    ds = tk.load(out, mapping=out / "mapping.yaml")
+    assert ds.attributes["Dept"]["kind"] == "category" and "Dept" in ds.group_keys()
+    start, end = ds.as_of - pd.DateOffset(years=1), ds.as_of
+    assert metrics.workforce(ds, start, end, "Division")["Division"].tolist() == ["1", "2"]
+    problems = pooling.check_hierarchy(ds.people, {"team": "team"})
+    assert problems and "its own parent" in problems[0].what
+    for bad, said in (("dates: {format: '%'}\n", "not a date pattern"),):
+        (out / "mapping.yaml").write_text(bad)
+        with pytest.raises(tk.DataError, match=said):
+            tk.load(out, mapping=out / "mapping.yaml")
+    (out / "mapping.yaml").write_text("dates: {open_end: [9999-12-31]}\n")  # unquoted: YAML reads a date
+    assert tk.load(out, mapping=out / "mapping.yaml").people["exit_date"].notna().any()
