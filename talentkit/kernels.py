@@ -72,6 +72,16 @@ def job_kernel_manager(job_dir: str, env: dict | None = None):
                 _LIVE_KERNELS.add(type(self).pid)
             return out
 
+        async def _async_interrupt_kernel(self):
+            # jupyter_client interrupts a kernel before asking it to shut down; a kernel whose
+            # notebook has finished has nothing to interrupt, and a SIGINT caught between two
+            # messages printed "ERROR | KeyboardInterrupt caught in kernel." into the log of a
+            # successful run. A timeout's interrupt (nbclient) and Ctrl-C's (interrupt_kernels)
+            # are not shutdowns and still reach the kernel.
+            if getattr(self, "shutting_down", False):
+                return
+            await super()._async_interrupt_kernel()
+
     return JobKernelManager
 
 

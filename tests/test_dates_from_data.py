@@ -236,3 +236,16 @@ def test_a_trend_by_quarter_starts_on_a_whole_quarter():
     assert timeline.quarter_start("2024-01-01") == pd.Timestamp("2024-01-01")  # first day of one
     first = timeline.buckets(timeline.quarter_start("2023-12-31"), "2025-12-31", "quarter")[0]
     assert first == ("2023-Q4", pd.Timestamp("2023-10-01"), pd.Timestamp("2023-12-31"))  # not a bucket of one day
+
+
+def test_a_period_without_activity_in_data_that_has_it_elsewhere_is_a_warning():
+    from talentkit import timeline
+
+    ds = tk.load("synthetic:small")
+    assert timeline.quiet_period(ds, "2024-01-01", "2024-12-31") == ""
+    said = timeline.quiet_period(ds, "2031-01-01", "2031-12-31")
+    assert "holds no hire, exit or move" in said and "2031-01-01" in said
+    # the first and the last day of the period count: a hire on the last day is activity
+    day = ds.people["hire_date"].max()
+    assert timeline.quiet_period(ds, day, day) == "" and timeline.quiet_period(ds, day + pd.Timedelta(days=1),
+                                                                              day + pd.Timedelta(days=1)) != ""

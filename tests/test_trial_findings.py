@@ -436,3 +436,26 @@ def test_mapping_mistakes_meet_a_plain_error_and_numeric_hierarchy_codes_group(t
             tk.load(out, mapping=out / "mapping.yaml")
     (out / "mapping.yaml").write_text("dates: {open_end: [9999-12-31]}\n")  # unquoted: YAML reads a date
     assert tk.load(out, mapping=out / "mapping.yaml").people["exit_date"].notna().any()
+
+
+def test_a_finished_kernel_is_shut_down_without_an_interrupt(monkeypatch):
+    """A successful run's log held "ERROR | KeyboardInterrupt caught in kernel.": jupyter_client
+    sends SIGINT before every shutdown. The job's kernel manager leaves that one out."""
+    import asyncio
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    from talentkit import kernels
+
+    sent = []
+
+    async def interrupt(self):
+        sent.append(self.shutting_down)
+
+    monkeypatch.setattr(AsyncKernelManager, "_async_interrupt_kernel", interrupt)
+    manager = kernels.job_kernel_manager("/tmp")()
+    manager.shutting_down = True
+    asyncio.run(manager._async_interrupt_kernel())
+    manager.shutting_down = False  # a timeout's interrupt still reaches the kernel
+    asyncio.run(manager._async_interrupt_kernel())
+    assert sent == [False]
