@@ -219,15 +219,11 @@ def _said_run(run_dir: Path, watched: list[str] | None) -> int:
 
 def _recorded_measures(run_dir: Path) -> set[str]:
     """Every name a run's jobs recorded: scalars and the columns of recorded tables."""
-    import json
+    from .files import read_json
 
     names: set[str] = set()
     for path in Path(run_dir).glob("*/results.json"):
-        try:
-            results = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        for key, value in results.items() if isinstance(results, dict) else []:
+        for key, value in read_json(path).items():
             names.add(str(key))
             if isinstance(value, dict) and isinstance(value.get("columns"), list):
                 names.update(map(str, value["columns"]))

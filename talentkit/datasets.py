@@ -82,6 +82,18 @@ class Dataset:
         :mod:`talentkit.personal`), never analysed, grouped by or shown."""
         return [n for n, spec in self.attributes.items() if spec["kind"] == "personal" and n in self.people]
 
+    def dated_events(self) -> list[pd.Series]:
+        """Hires, exits and moves, blanks left out: what activity in a period means."""
+        p, moves = self.people, self.moves
+        events = [p["hire_date"], p["exit_date"] if "exit_date" in p else None,
+                  moves["date"] if moves is not None else None]
+        return [e.dropna() for e in events if e is not None]
+
+    def active_between(self, start, end) -> bool:
+        """Whether any hire, exit or move falls on ``start`` .. ``end`` (both days included)."""
+        start, end = pd.Timestamp(start), pd.Timestamp(end)
+        return any(((e >= start) & (e <= end)).any() for e in self.dated_events())
+
     def has(self, column: str) -> bool:
         """Whether ``people`` has ``column`` with at least one value."""
         return column in self.people.columns and bool(self.people[column].notna().any())
@@ -619,11 +631,7 @@ def plausibility(tables: dict[str, pd.DataFrame], files: dict[str, str],
 def _empty_period_warning(ds: "Dataset", files: dict[str, str]) -> list[Problem]:
     """A warning when the year before ``as_of`` holds no hire, exit or move: the period the
     notebooks analyse by default would be empty (often one row dated far after the rest)."""
-    start = ds.as_of - pd.DateOffset(years=1)
-    p = ds.people
-    events = [p["hire_date"], p["exit_date"] if "exit_date" in p else None,
-              ds.moves["date"] if ds.moves is not None else None]
-    if any(e is not None and ((e > start) & (e <= ds.as_of)).any() for e in events):
+    if ds.active_between(ds.as_of - pd.DateOffset(years=1) + pd.Timedelta(days=1), ds.as_of):
         return []
     return [Problem(files.get("people", "people"), f"no hire, exit or move in the year before as_of "
                     f"{ds.as_of:%Y-%m-%d}: the period analysed by default is empty",

@@ -119,8 +119,7 @@ def typed_history(df: pd.DataFrame, file: str, spec, columns, rules, notes: list
                     "(counted at the top of every report)", r, spec.end, f"{out.at[r, 'end']:%Y-%m-%d}")
             for r in out.index[backwards]]
     unread = {p.row for p in bad}
-    if any(p.column == spec.start and any(w in p.what for w in ("two ways", "century is not said", "not days"))
-           for p in bad):
+    if out["start"].isna().all() and any(p.column == spec.start for p in bad):
         return out, bad, []  # the start column as a whole is unread: said once, not again as an empty start per row
     no_start = [Problem(file, "required value is empty", "the row is set aside: an assignment needs its start", r,
                         "start") for r in out.index[out["start"].isna() & ~out.index.isin(unread)]]

@@ -320,13 +320,10 @@ def readable(table: pd.DataFrame, hidden: pd.Series | None = None, min_group: in
         else:  # words, or numbers among words (a table of settings): each number formatted alone
             words = pd.Series([format_number(v, unit) if isinstance(v, (int, float)) else v for v in values],
                               index=table.index, dtype=object)
-            words[hidden & values.isna()] = f"<{min_group}"
-            words[hidden & protecting & values.isna()] = HIDDEN_TO_PROTECT
-            out[_unique(header, out, col)] = words.to_numpy()
+            out[_unique(header, out, col)] = _hidden_said(words, values, hidden, protecting, min_group).to_numpy()
             continue
         text = pd.Series(text, index=table.index, dtype=object)
-        text[hidden & values.isna()] = f"<{min_group}"
-        text[hidden & protecting & values.isna()] = HIDDEN_TO_PROTECT
+        text = _hidden_said(text, values, hidden, protecting, min_group)
         header = _unique(header, out, col)
         out[header] = text.to_numpy()
         numbers.append(header)
@@ -334,6 +331,15 @@ def readable(table: pd.DataFrame, hidden: pd.Series | None = None, min_group: in
     shown.index.name = column_label(table.index.name) if table.index.name is not None else None
     shown.attrs[NUMBER_COLUMNS] = numbers
     return shown
+
+
+def _hidden_said(text: pd.Series, values: pd.Series, hidden: pd.Series, protecting: pd.Series,
+                 min_group: int) -> pd.Series:
+    """``text`` with the missing cells of hidden rows said: ``<min_group`` for a small group,
+    ``hidden`` for one hidden to protect a smaller group."""
+    text[hidden & values.isna()] = f"<{min_group}"
+    text[hidden & protecting & values.isna()] = HIDDEN_TO_PROTECT
+    return text
 
 
 def _unique(header: str, taken: dict, key) -> str:

@@ -112,9 +112,7 @@ def _of_enough_people(f: pd.DataFrame, min_group: int) -> pd.DataFrame:
     ends = pd.concat([f[["from_unit", "presenter_id"]].set_axis(["unit", "person"], axis=1),
                       f[["to_unit", "employee_id"]].set_axis(["unit", "person"], axis=1)])
     keep = units_of_enough_people(ends["unit"], ends["person"], min_group)
-    out = f[f["from_unit"].isin(keep) & f["to_unit"].isin(keep)]
-    out.attrs["talentkit.small_units"] = int(ends["unit"].nunique() - len(keep))
-    return out
+    return f[f["from_unit"].isin(keep) & f["to_unit"].isin(keep)]
 
 
 def unit_graph(ds: Dataset, f: pd.DataFrame, unit: str = "region", start=None, end=None,

@@ -49,10 +49,18 @@ PHONE = re.compile(r"\+\d[\d\s().-]{6,}|\(\d{1,5}\)[\d\s.-]{5,}")  # +44 7700 90
 NUMBER_LIKE = re.compile(r"[+-]?[\d\s.,'\u00a0\u202f\u2009]*\d[\d\s.,'\u00a0\u202f\u2009]*")  # 1,234  12 345,5
 
 
-def _words(name: str) -> set[str]:
+def name_words(name: str) -> list[str]:
+    """A column name's words, in order: ``YearsSinceExit`` -> years, since, exit;
+    ``exit_type`` -> exit, type. The kit's one reading of a header (personal columns, codes,
+    the drivers' leakage guard)."""
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", str(name))
-    words = [w for w in re.split(r"[^A-Za-z0-9-]+", spaced.lower()) if w]
-    return set(words) | {w.replace("-", "") for w in words} | {"".join(words)}
+    return [w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w]
+
+
+def _words(name: str) -> set[str]:
+    """A name's words and the whole name as one word; a hyphen joins (``E-mail``: email)."""
+    words = name_words(str(name).replace("-", ""))
+    return set(words) | {"".join(words)}
 
 
 def reason(name: str, values: pd.Series) -> str | None:

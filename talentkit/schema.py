@@ -534,8 +534,7 @@ def is_code(name: str, text: pd.Series) -> bool:
     whole = text.str.fullmatch(r"\d+").fillna(False).astype(bool)
     if not len(text) or not whole.all():
         return False
-    words = set(re.split(r"[^a-z0-9]+", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", str(name)).lower()))
-    return bool(words & CODE_WORDS) or bool(text.str.fullmatch(r"0\d+").fillna(False).any())
+    return bool(set(personal.name_words(name)) & CODE_WORDS) or bool(text.str.fullmatch(r"0\d+").fillna(False).any())
 
 
 def _attribute_kind(values: pd.Series, missing: pd.Series, decimal: str | None = None, name: str = "") -> str:

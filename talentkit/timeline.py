@@ -52,16 +52,10 @@ def quiet_period(ds: Dataset, start, end) -> str:
     """A warning when ``start`` .. ``end`` holds no hire, exit or move although the data has
     them elsewhere (a period chosen outside the data's activity, or a typo in a date);
     ``""`` otherwise."""
-    p = ds.people
-    events = [p["hire_date"], p["exit_date"] if "exit_date" in p else None,
-              ds.moves["date"] if ds.moves is not None else None]
-    events = [e.dropna() for e in events if e is not None]
-    if not any(len(e) for e in events):
+    events = [e for e in ds.dated_events() if len(e)]
+    if not events or ds.active_between(start, end):
         return ""
-    inside = any(((e >= pd.Timestamp(start)) & (e <= pd.Timestamp(end))).any() for e in events)
-    if inside:
-        return ""
-    first, last = min(e.min() for e in events if len(e)), max(e.max() for e in events if len(e))
+    first, last = min(e.min() for e in events), max(e.max() for e in events)
     return (f"Check the period: {pd.Timestamp(start):%Y-%m-%d} to {pd.Timestamp(end):%Y-%m-%d} holds no hire, exit "
             f"or move, while the data has them from {first:%Y-%m-%d} to {last:%Y-%m-%d}; every rate below is of "
             "a quiet period.")

@@ -208,6 +208,7 @@ UNGATED = {
     "drivers.km_top": "a list of gated km_by results",
     "drivers.Screening.levels_of": "a selection of a marked table: the mark passes through",
     "drivers.Screening.standout": "a selection of a marked table, marked again with its min_group",
+    "datasets.Dataset.dated_events": "each hire, exit and move day, for a period's activity; never shown",
     "personal.birth_years": "a person's year of birth, one value a person, never shown",
     "personal.decade_bands": "counts by band, gated by their one caller (dataprofile.birth_bands)",
     "privacy.protecting_rows": "a mask of a gated table's rows",

@@ -3,11 +3,11 @@ well they alone tell leavers from stayers."""
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
+
+from ..personal import name_words
 
 # Words that mark a column as a consequence of leaving (matched on the name's words).
 LEAK_WORDS = {"exit", "exited", "exiting", "termination", "terminated", "terminate", "separation", "separated",
@@ -17,15 +17,9 @@ LEAK_NAMES = {"status", "employment status", "employee status", "reason", "last 
 LEAK_AUC = 0.95  # one attribute alone predicting leaving this well is almost surely recorded at exit
 
 
-def _words(name: str) -> list[str]:
-    """A column name's words: ``YearsSinceExit`` -> years, since, exit; ``exit_type`` -> exit, type."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", str(name))
-    return [w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w]
-
-
 def leak_reason(name: str) -> str | None:
     """Why a column looks like a consequence of leaving (its name), or ``None``."""
-    words = _words(name)
+    words = name_words(name)
     hit = sorted(set(words) & LEAK_WORDS)
     if hit:
         return f"its name says it is recorded at or after leaving ('{hit[0]}')"
