@@ -336,3 +336,13 @@ def test_betweenness_takes_fewer_pivots_only_on_a_very_large_graph():
     assert network.pivots_for(3000, 10_000) == network.SAMPLED_PIVOTS
     assert network.pivots_for(60_000, 200_000) == max(network.MIN_PIVOTS, network.PIVOT_WORK // 200_000)
     assert network.pivots_for(10**6, 10**8) == network.MIN_PIVOTS
+
+
+def test_a_pooled_level_of_fewer_than_min_group_people_is_never_counted_in_a_note():
+    from talentkit import summaries
+
+    values = forty_levels()
+    _, rule = pooling.pool_levels(values, max_levels=25)
+    above = rule.people + 1  # a gate larger than the pool: the pooled row is hidden, and so is its count
+    assert f"{rule.people:,} people" not in summaries.pooling_note(rule, min_group=above).data
+    assert f"fewer than {above} people" in summaries.pooling_note(rule, min_group=above).data

@@ -10,6 +10,7 @@ import pandas as pd
 from ..dates import DAYS_PER_MONTH
 from ..datasets import Dataset
 from .. import pooling
+from ..privacy import MIN_GROUP
 from ..errors import ParameterError
 from ..spells import Spells, spells
 from ._leakage import identifier_like, leak_reason, separating
@@ -90,7 +91,7 @@ class DriverData:
 
 
 def prepare(ds: Dataset, attributes: list[str] | None = None, horizon_months: int = 12, as_of=None,
-            text_task: str = "", max_levels: int = MAX_LEVELS) -> DriverData:
+            text_task: str = "", max_levels: int = MAX_LEVELS, min_group: int = MIN_GROUP) -> DriverData:
     """The people and attributes of a drivers analysis (see :mod:`talentkit.drivers` on who
     is counted), in four steps: choose the attributes, build the spells and the window, type
     the attributes, join the texts.
@@ -115,6 +116,9 @@ def prepare(ds: Dataset, attributes: list[str] | None = None, horizon_months: in
         and in every table by group. The rule counts people, never outcomes, so it leaks
         nothing: pooling before the folds are drawn is the same as pooling inside each. An
         ordinal with more levels enters as its rank (1 for the lowest level).
+    min_group : int
+        The report's gate: the note on a pooled level counts its people only when at least
+        this many (the pooled row is hidden otherwise, and its count would give it back).
 
     Returns
     -------
@@ -128,7 +132,7 @@ def prepare(ds: Dataset, attributes: list[str] | None = None, horizon_months: in
     chosen, excluded = _choose_attributes(ds.people, attributes, ds.personal_columns())
     data = _spells_and_window(ds, as_of, int(horizon_months), excluded)
     p = ds.people.loc[data.X.index]
-    _type_attributes(data, ds, p, chosen, max_levels)
+    _type_attributes(data, ds, p, chosen, max_levels, min_group)
     keys = ds.group_keys() + [n for n, spec in ds.attributes.items() if spec["kind"] == "number" and ds.has(n)]
     data.groups = p[[k for k in dict.fromkeys(keys) if k not in NOT_ATTRIBUTES]].copy()
     for c in data.groups:  # a table by group shows the same pooled levels as the models
@@ -227,7 +231,8 @@ def _as_attribute(values: pd.Series, kind: str, order: list | None) -> pd.Series
     return pd.Categorical(text, categories=sorted(text.unique(), key=str))
 
 
-def _type_attributes(data: DriverData, ds: Dataset, p: pd.DataFrame, chosen: list[str], max_levels: int) -> None:
+def _type_attributes(data: DriverData, ds: Dataset, p: pd.DataFrame, chosen: list[str], max_levels: int,
+                     min_group: int = MIN_GROUP) -> None:
     """Each chosen attribute typed into ``data.X``, or left out with why (mostly missing, one
     value, an id); a category of many levels pooled, an ordinal of many levels as its rank."""
     for c in chosen:
@@ -251,7 +256,7 @@ def _type_attributes(data: DriverData, ds: Dataset, p: pd.DataFrame, chosen: lis
                                   "the lowest), a hazard ratio per standard deviation of rank")
             elif kind == "category" and levels > max_levels:
                 s, data.pooled[c] = _pooled(s, max_levels, c)
-                data.notes.append(data.pooled[c].sentence())
+                data.notes.append(data.pooled[c].sentence(min_group))
             data.X[c] = s
             data.kinds[c] = kind
 
