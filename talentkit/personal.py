@@ -97,14 +97,17 @@ def pattern(value: str) -> str:
 
 def shape(name: str, values: pd.Series, min_group: int) -> dict:
     """A personal column described without a value: how many values, the share unique, the
-    median length, and the most common pattern when at least ``min_group`` values share it."""
+    median length, and the most common pattern when at least ``min_group`` values share it.
+    A column of fewer than ``min_group`` values shows its count only (its median length would
+    describe those few people)."""
     text = values.dropna().astype(str).str.strip()
     text = text[text != ""]
     patterns = text.map(pattern).value_counts()
     common = patterns.index[0] if len(patterns) and patterns.iloc[0] >= min_group else ""
+    enough = len(text) >= min_group
     return {"column": str(name), "values": int(len(text)),
-            "unique": float(text.nunique() / len(text)) if len(text) else np.nan,
-            "median length": float(text.str.len().median()) if len(text) else np.nan,
+            "unique": float(text.nunique() / len(text)) if enough else np.nan,
+            "median length": float(text.str.len().median()) if enough else np.nan,
             "pattern": common}
 
 

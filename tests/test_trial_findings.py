@@ -459,3 +459,12 @@ def test_a_finished_kernel_is_shut_down_without_an_interrupt(monkeypatch):
     manager.shutting_down = False  # a timeout's interrupt still reaches the kernel
     asyncio.run(manager._async_interrupt_kernel())
     assert sent == [False]
+
+
+def test_a_personal_column_of_fewer_than_min_group_values_shows_its_count_only():
+    from talentkit import personal
+
+    few = personal.shape("Full Name", pd.Series(["Ann Lee", "Bo Chen", "Cy Diaz", None]), min_group=5)
+    assert few["values"] == 3 and pd.isna(few["unique"]) and pd.isna(few["median length"]) and few["pattern"] == ""
+    many = personal.shape("Full Name", pd.Series([f"Name{i} Lee" for i in range(5)]), min_group=5)
+    assert many["unique"] == 1.0 and many["median length"] == 9 and many["pattern"] == "Aa9 Aa"
