@@ -37,8 +37,8 @@ import papermill
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from notebook_scale import PeakMemory, sections  # noqa: E402
 
-from talentkit import network  # noqa: E402
-from talentkit.kernels import KERNEL_NAME  # noqa: E402
+from talentkit import network
+from talentkit.runs.kernels import KERNEL_NAME  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "05_network.ipynb"

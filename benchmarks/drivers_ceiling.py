@@ -19,7 +19,8 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 import talentkit as tk
-from talentkit import drivers, synth
+from talentkit import drivers
+from talentkit.data import synth
 
 
 def ceiling(ds, people, seed: int) -> float:

@@ -26,7 +26,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import talentkit as tk  # noqa: E402
-from talentkit import dataprofile  # noqa: E402
+from talentkit import dataprofile
 
 PEOPLE, ROWS, UNITS, RANKS, BAD = 30_000, 100_000, 184, 70, 19
 

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from talentkit import metrics
-from talentkit.datasets import Dataset
+from talentkit.data.datasets import Dataset
 
 REGIONS = ["US", "CN", "EU", "SG", "IN"]
 START, END, AS_OF = pd.Timestamp("2021-01-01"), pd.Timestamp("2025-12-31"), pd.Timestamp("2025-12-31")

@@ -13,7 +13,8 @@ import argparse
 import time
 
 import talentkit as tk
-from talentkit import network, synth
+from talentkit import network
+from talentkit.data import synth
 
 
 def main() -> None:

@@ -31,8 +31,8 @@ import papermill
 import psutil
 import yaml
 
-from talentkit import synth
-from talentkit.kernels import KERNEL_NAME
+from talentkit.data import synth
+from talentkit.runs.kernels import KERNEL_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = ["1.5k", "10k", "30k", "100k"]

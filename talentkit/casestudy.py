@@ -14,10 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .datasets import Dataset
-from .errors import ParameterError
+from .data.datasets import Dataset
+from .core.errors import ParameterError
 from .metrics import article_metrics, cohort, cohort_outcomes, sharing, workforce
-from .privacy import (
+from .core.privacy import (
     MIN_GROUP,
     SUPPRESSED,
     grouped,
@@ -26,8 +26,8 @@ from .privacy import (
     require_group,
     suppress,
 )
-from .stats import add_proportion, sample_size_two_proportions
-from .timeline import cohort_window
+from .core.stats import add_proportion, sample_size_two_proportions
+from .data.timeline import cohort_window
 
 CASE_REGION = "US"
 CASE_START, CASE_END = pd.Timestamp("2023-01-01"), pd.Timestamp("2023-12-31")
@@ -176,7 +176,7 @@ def attraction_by_mix(international_hires=(0, 25, 50, 75, 100)) -> pd.DataFrame:
 
 def sample_sizes(measures: pd.DataFrame, change: float = 0.1) -> pd.DataFrame:
     """R, F and S with their intervals, and the people per group needed to see a change of
-    ``change`` (10 points) in each (:func:`talentkit.stats.sample_size_two_proportions`)."""
+    ``change`` (10 points) in each (:func:`talentkit.core.stats.sample_size_two_proportions`)."""
     t = measures.loc[["R", "F", "S"], ["value", "value_lo", "value_hi"]].copy()
     column = f"people per group to see ±{change * 100:.0f} points"
     t[column] = [sample_size_two_proportions(v, v + change if v + change <= 1 else v - change) for v in t["value"]]
@@ -185,7 +185,7 @@ def sample_sizes(measures: pd.DataFrame, change: float = 0.1) -> pd.DataFrame:
 
 def region_cohort(ds: Dataset, region: str, start=None, end=None, horizon_months: int = 12,
                   min_group: int = MIN_GROUP) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The cohort window for part 3 (:func:`talentkit.timeline.cohort_window`), after checking
+    """The cohort window for part 3 (:func:`talentkit.data.timeline.cohort_window`), after checking
     that ``region`` is in the data and its cohort has at least ``min_group`` people (a
     handful of people is not published)."""
     regions = sorted(ds.people["region"].dropna().astype(str).unique())

@@ -11,18 +11,18 @@ import difflib
 import sys
 from pathlib import Path
 
-from .errors import (
+from .core.errors import (
     DataError,
     ModelLoadError,
     RunError,
     TextDataError,
     YAMLFileError,
 )
-from .yamlfile import read_yaml
+from .core.yamlfile import read_yaml
 
 
 def cmd_data_make(args) -> int:
-    from . import synth
+    from .data import synth
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():
@@ -36,14 +36,14 @@ def cmd_data_make(args) -> int:
     if args.form != "events":
         import yaml
 
-        from . import datasets, exportforms
+        from .data import datasets, rewrite
 
         ds = datasets.load(f"synthetic:{args.size}:{args.seed}")
         if args.form == "history":
-            tables = {**{k: v for k, v in tables.items() if k not in ("people", "moves")}, **exportforms.as_history(ds)}
-            mapping = exportforms.HISTORY_MAPPING
+            tables = {**{k: v for k, v in tables.items() if k not in ("people", "moves")}, **rewrite.as_history(ds)}
+            mapping = rewrite.HISTORY_MAPPING
         else:
-            tables, mapping = exportforms.as_snapshots(ds), exportforms.SNAPSHOTS_MAPPING
+            tables, mapping = rewrite.as_snapshots(ds), rewrite.SNAPSHOTS_MAPPING
         out.mkdir(parents=True, exist_ok=True)
         (out / "mapping.yaml").write_text(yaml.safe_dump({**mapping, "as_of": f"{ds.as_of:%Y-%m-%d}"}, sort_keys=False),
                                           encoding="utf-8")
@@ -54,7 +54,7 @@ def cmd_data_make(args) -> int:
 
 
 def cmd_data_check(args) -> int:
-    from . import datasets
+    from .data import datasets
 
     try:
         ds = datasets.load(args.source, mapping=args.mapping, encoding=args.encoding, as_of=args.as_of)
@@ -101,7 +101,7 @@ def cmd_data_profile(args) -> int:
 
     import yaml
 
-    from .runner import execute_run
+    from .runs.runner import execute_run
 
     if not PROFILE_NOTEBOOK.is_file():
         print(f"error: {PROFILE_NOTEBOOK} not found; run the command from a checkout of the project", file=sys.stderr)
@@ -122,7 +122,7 @@ def cmd_data_profile(args) -> int:
         except RunError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
-    from .runrecord import RunRecord
+    from .runs.runrecord import RunRecord
 
     job = RunRecord.load(run_dir).model_dump(mode="json")["jobs"][0]
     if job["status"] != "ok":
@@ -133,7 +133,7 @@ def cmd_data_profile(args) -> int:
 
 def whole_number(text: str) -> int:
     """An argparse type: a whole number, or a message saying so (the range is the command's to
-    check: ``--jobs`` by the run file's rule, :func:`talentkit.runfile.check_jobs_at_once`)."""
+    check: ``--jobs`` by the run file's rule, :func:`talentkit.runs.runfile.check_jobs_at_once`)."""
     try:
         return int(text)
     except ValueError:
@@ -152,8 +152,8 @@ CHANGE_EXIT = 3  # --fail-on-change: a watched measure changed beyond noise sinc
 
 
 def cmd_run(args) -> int:
-    from .runfile import check_jobs, expand_jobs, load_run_file, parse_overrides
-    from .runner import backfill_days, execute_run
+    from .runs.runfile import check_jobs, expand_jobs, load_run_file, parse_overrides
+    from .runs.runner import backfill_days, execute_run
 
     try:
         overrides = parse_overrides(args.p)
@@ -186,7 +186,7 @@ def cmd_run(args) -> int:
 def _said_run(run_dir: Path, watched: list[str] | None) -> int:
     """Print how a run's jobs ended and where its index is; :data:`CHANGE_EXIT` when a measure
     in ``watched`` (``any``: every measure) changed beyond noise since the run before it."""
-    from .runrecord import RunRecord
+    from .runs.runrecord import RunRecord
 
     info = RunRecord.load(run_dir).model_dump(mode="json")
     for j in info["jobs"]:
@@ -219,7 +219,7 @@ def _said_run(run_dir: Path, watched: list[str] | None) -> int:
 
 def _recorded_measures(run_dir: Path) -> set[str]:
     """Every name a run's jobs recorded: scalars and the columns of recorded tables."""
-    from .files import read_json
+    from .core.files import read_json
 
     names: set[str] = set()
     for path in Path(run_dir).glob("*/results.json"):
@@ -236,8 +236,8 @@ def _unknown_measures(run_dir: Path, watched: set[str]) -> list[str]:
 
 
 def cmd_compare(args) -> int:
-    from .compare import compare_runs
-    from .history import render_comparison
+    from .runs.compare import compare_runs
+    from .runs.series import render_comparison
 
     comparison = compare_runs(args.then, args.now, args.alpha)
     out = Path(args.out) if args.out else Path(args.now) / f"compare-{Path(args.then).name}.html"
@@ -252,7 +252,7 @@ def cmd_compare(args) -> int:
 
 
 def cmd_params(args) -> int:
-    from .runfile import notebook_parameters
+    from .runs.runfile import notebook_parameters
 
     path = Path(args.notebook)
     if not path.is_file():
@@ -274,7 +274,7 @@ def cmd_params(args) -> int:
 
 
 def cmd_render(args) -> int:
-    from .runner import rerender
+    from .runs.runner import rerender
 
     try:
         index = rerender(args.run_dir, args.style)
@@ -395,7 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; what the kit raises on purpose, and a file or folder that cannot be
     written or read (a read-only --out, a full disk), end in one line and exit status 2."""
-    from .errors import TalentkitError
+    from .core.errors import TalentkitError
 
     args = build_parser().parse_args(argv)
     try:

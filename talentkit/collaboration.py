@@ -14,7 +14,7 @@ review, co-authorship, an advice survey), never its content.
   *directed* one. ``min_tie_weight`` leaves out pairs whose summed weight is below it, and
   the share of weight so left out is stated.
 * **Units** are each person's unit on the tie's day (as of the data's date when undated;
-  :class:`talentkit.timeline.GroupCoder`), as for knowledge flow.
+  :class:`talentkit.data.timeline.GroupCoder`), as for knowledge flow.
 
 Privacy as everywhere: a unit matrix cell is hidden when fewer than ``min_group`` people
 stand behind it (with complementary suppression), a unit or quarter of fewer than
@@ -30,12 +30,12 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from .datasets import Dataset
-from .errors import DataError, ParameterError, Problem
+from .data.datasets import Dataset
+from .core.errors import DataError, ParameterError, Problem
 from .network import EdgeList, by_betweenness, graph_measures, louvain, shown_brokers, shown_count, shown_people
-from .pooling import MAX_LEVELS, apply_pooling, other_last, pooling_rule
-from .privacy import MIN_GROUP, grouped, mark, suppress, suppress_matrix_values, units_of_enough_people
-from .timeline import GroupCoder, day_numbers, in_period
+from .core.pooling import MAX_LEVELS, apply_pooling, other_last, pooling_rule
+from .core.privacy import MIN_GROUP, grouped, mark, suppress, suppress_matrix_values, units_of_enough_people
+from .data.timeline import GroupCoder, day_numbers, in_period
 
 SOURCES = ("auto", "sessions", "interactions", "both")
 MAIN_SHARE = 0.5  # a unit whose largest community holds less than this share of its people is split
@@ -294,7 +294,7 @@ def unit_matrix(c: Collaboration, min_group: int = MIN_GROUP, max_levels: int = 
     """Tie weight from each sender's unit (rows) to each recipient's unit (columns), units past
     ``max_levels`` pooled into "Other"; a cell is hidden (NaN) when fewer than ``min_group``
     distinct people stand behind it, with its complements by rows and columns
-    (:func:`talentkit.privacy.suppress_matrix_values` on the counts of people)."""
+    (:func:`talentkit.core.privacy.suppress_matrix_values` on the counts of people)."""
     r = _pooled_units(c, _directed_rows(c).dropna(subset=["from_unit", "to_unit"]), max_levels, min_group)
     values = r.pivot_table(index="from_unit", columns="to_unit", values="weight", aggfunc="sum", fill_value=0)
     values = values.reindex(index=sorted(values.index, key=other_last), columns=sorted(values.columns, key=other_last))

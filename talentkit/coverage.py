@@ -26,10 +26,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .datasets import load
-from .errors import ParameterError
-from .markup import md_text
-from .privacy import not_personal
+from .data.datasets import load
+from .core.errors import ParameterError
+from .core.markup import md_text
+from .core.privacy import not_personal
 
 TABLES = ("moves", "sessions", "attendance", "candidates", "texts", "interactions", "participants")
 HOW = {

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 
 from .coverage import supported
-from .datasets import Dataset
-from . import personal
-from .labels import UNITS_ATTR
-from .privacy import MIN_GROUP, SUPPRESSED, concat_gated, grouped, hide_residuals, mark, nested_in, not_personal, suppress
+from .data.datasets import Dataset
+from .data import personal
+from .core.labels import UNITS_ATTR
+from .core.privacy import MIN_GROUP, SUPPRESSED, concat_gated, grouped, hide_residuals, mark, nested_in, not_personal, suppress
 
 ID_COLUMNS = {"employee_id", "candidate_id", "presenter_id", "session_id"}
 DATE_COLUMNS = ("hire_date", "exit_date", "date", "applied_date")
@@ -47,7 +47,7 @@ def missing_values(ds: Dataset) -> pd.DataFrame:
 
 def _category_columns(ds: Dataset) -> list[str]:
     p = ds.people
-    own = [n for n, spec in ds.attributes.items() if spec["kind"] not in ("number", "personal")]
+    own = [n for n, described in ds.attributes.items() if described["kind"] not in ("number", "personal")]
     contract = [c for c in ("region", "team", "level", "skill", "origin", "channel", "exit_type") if c in p]
     return [c for c in contract + [n for n in own if n not in contract] if p[c].notna().any()]
 
@@ -60,7 +60,7 @@ def categories(ds: Dataset, top: int = 12, min_group: int = MIN_GROUP) -> pd.Dat
     name or a birth date, would name them). Groups under ``min_group`` are hidden, with
     complements within the column and within each coarser column it nests in (team in
     region), where the people of a parent not shown by name would otherwise be its total less
-    its shown parts (:func:`talentkit.privacy.hide_residuals`)."""
+    its shown parts (:func:`talentkit.core.privacy.hide_residuals`)."""
     parts = []
     for col in _category_columns(ds):
         counts = ds.people[col].astype("string").fillna("(empty)").value_counts()
@@ -89,11 +89,11 @@ def categories(ds: Dataset, top: int = 12, min_group: int = MIN_GROUP) -> pd.Dat
 
 def personal_columns(ds: Dataset, min_group: int = MIN_GROUP) -> pd.DataFrame:
     """Per personal column of ``people`` (names, contacts, dates of birth, ids:
-    :mod:`talentkit.personal`): its shape, never a value. How many values, the share that
+    :mod:`talentkit.data.personal`): its shape, never a value. How many values, the share that
     are unique, the median length and the character pattern shared by at least
     ``min_group`` values."""
-    rows = [{**personal.shape(col, ds.people[col], min_group), "why": spec.get("why", "named personal in the mapping")}
-            for col, spec in ds.attributes.items() if spec["kind"] == "personal" and col in ds.people]
+    rows = [{**personal.shape(col, ds.people[col], min_group), "why": described.get("why", "named personal in the mapping")}
+            for col, described in ds.attributes.items() if described["kind"] == "personal" and col in ds.people]
     columns = ["column", "values", "unique", "median length", "pattern", "why"]
     t = pd.DataFrame(rows, columns=columns)
     t.attrs[UNITS_ATTR] = {"unique": "%", "median length": ""}
@@ -105,8 +105,8 @@ def birth_bands(ds: Dataset, min_group: int = MIN_GROUP) -> pd.DataFrame:
     """Per personal column that holds dates or years of birth: people by ten-year band of
     birth year; a band under ``min_group`` people is hidden, with its complement."""
     parts = []
-    for col, spec in ds.attributes.items():
-        if spec["kind"] != "personal" or col not in ds.people or not personal.is_birth(col):
+    for col, described in ds.attributes.items():
+        if described["kind"] != "personal" or col not in ds.people or not personal.is_birth(col):
             continue
         bands = personal.decade_bands(personal.birth_years(ds.people[col]))
         if len(bands):
@@ -125,8 +125,8 @@ def numbers(ds: Dataset, min_group: int = MIN_GROUP) -> pd.DataFrame:
     percentiles too (they would lie next to one person's value)."""
     p = ds.people
     rows = []
-    for col, spec in ds.attributes.items():
-        if spec["kind"] != "number" or col not in p:
+    for col, described in ds.attributes.items():
+        if described["kind"] != "number" or col not in p:
             continue
         v = pd.to_numeric(p[col], errors="coerce").dropna()
         q = np.percentile(v, [5, 25, 50, 75, 95]) if len(v) else [np.nan] * 5

@@ -25,9 +25,9 @@ from typing import Callable
 from IPython.display import Markdown, display
 
 from .casestudy import article_case, case_metrics
-from .errors import ParameterError
-from .labels import format_number
-from .markup import md_text
+from .core.errors import ParameterError
+from .core.labels import format_number
+from .core.markup import md_text
 from .metrics import workforce
 from .network import cross_unit_share, key_person_risk
 from .scenarios import Scenario, compare, pay_raise

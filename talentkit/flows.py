@@ -24,11 +24,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .datasets import Dataset
-from .errors import ParameterError
-from .privacy import MIN_GROUP, grouped, mark, suppress, suppress_matrix_values
-from .stats import wilson_interval
-from .timeline import employed_on, unit_at
+from .data.datasets import Dataset
+from .core.errors import ParameterError
+from .core.privacy import MIN_GROUP, grouped, mark, suppress, suppress_matrix_values
+from .core.stats import wilson_interval
+from .data.timeline import employed_on, level_on, unit_at
 
 EXIT = "exit"
 
@@ -48,21 +48,6 @@ def units_on(ds: Dataset, day, unit: str = "region") -> pd.Series:
     return pd.Series(np.where(employed, label, None), index=p.index, dtype=object)
 
 
-def level_on(ds: Dataset, day) -> np.ndarray:
-    """Each person's level on ``day``: exact where moves carry ``from_level`` (a history's or
-    snapshots'), else the export's level stepped down by each later promotion."""
-    p = ds.people
-    if ds.moves is not None and "from_level" in ds.moves.columns:
-        return unit_at(ds, "level", day).astype(str).to_numpy()
-    levels = sorted(p["level"].dropna().astype(str).unique(), key=lambda s: (len(s), s))
-    current = p["level"].astype(str).to_numpy()
-    if ds.moves is None or "kind" not in ds.moves.columns:
-        return current
-    later = ds.moves[(ds.moves["kind"] == "promotion") & (ds.moves["date"] > pd.Timestamp(day))]
-    steps = p["employee_id"].map(later["employee_id"].value_counts()).fillna(0).astype(int).to_numpy()
-    index = {lv: i for i, lv in enumerate(levels)}
-    return np.array([levels[max(0, index.get(c, 0) - s)] if c in index else c for c, s in zip(current, steps)],
-                    dtype=object)
 
 
 class FlowModel:

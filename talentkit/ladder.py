@@ -10,7 +10,7 @@ threshold on the same dev rows, and is scored on the same held-out rows.
 Small sets (under ``cv_below`` texts) are judged by repeated, stratified, grouped k-fold
 cross-validation: one person's texts never sit on both sides of a fold. Each metric's
 interval and each rung's **paired** difference from the baseline use Nadeau and Bengio's
-corrected resampled t (:func:`talentkit.stats.corrected_interval`), on the fold-wise
+corrected resampled t (:func:`talentkit.core.stats.corrected_interval`), on the fold-wise
 values. Larger sets use one grouped test split, with intervals from a paired bootstrap of
 the test texts. The verdict ("better", "no clear difference", "worse") is read from the
 paired interval, never from the point estimates. The winner is the best-scoring rung
@@ -36,9 +36,9 @@ from pydantic import Field, field_validator
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from .errors import ParameterError, TextDataError
-from .privacy import MIN_GROUP, not_personal
-from .stats import corrected_interval, percentile_bootstrap
+from .core.errors import ParameterError, TextDataError
+from .core.privacy import MIN_GROUP, not_personal
+from .core.stats import corrected_interval, percentile_bootstrap
 from .textclf import (
     FinetuneConfig,
     GroupedFolds,

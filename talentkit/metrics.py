@@ -16,7 +16,7 @@ Conventions (the README's data contract and metric definitions):
   other attributes (level, skill, origin, channel) are as in the export. A move dated day
   d is in effect on d; a hire counts in the unit joined, before any move on the hire day.
 * Every grouped output has ``n`` (distinct people behind the group) and goes through
-  :func:`talentkit.privacy.suppress` with ``min_group``.
+  :func:`talentkit.core.privacy.suppress` with ``min_group``.
 """
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .datasets import Dataset
-from .errors import ParameterError
-from .labels import UNITS_ATTR
-from .measures import PERSON_YEARS
-from .pooling import other_last
-from .privacy import MIN_GROUP, SUPPRESSED, grouped, mark, nested_in, suppress
-from .stats import add_proportion, add_rate, blau_index
-from .timeline import (
+from .data.datasets import Dataset
+from .core.errors import ParameterError
+from .core.labels import UNITS_ATTR
+from .core.measures import PERSON_YEARS
+from .core.pooling import other_last
+from .core.privacy import MIN_GROUP, SUPPRESSED, grouped, mark, nested_in, suppress
+from .core.stats import add_proportion, add_rate, blau_index
+from .data.timeline import (
     GroupCoder,
     buckets,
     day_numbers,
@@ -262,7 +262,7 @@ def funnel(ds: Dataset, start=None, end=None, group_by="channel", min_group: int
     ``yield`` = hired / applicants. ``n`` = candidates. ``None`` when the dataset has no
     candidates table (a report then says the funnel needs one).
     """
-    from .schema import FUNNEL_STAGES
+    from .data.schema import FUNNEL_STAGES
 
     c = ds.candidates
     if c is None:

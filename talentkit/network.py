@@ -17,7 +17,7 @@ r"""The talent network as a graph (organisational network analysis, with network
 The measures run in igraph (C) and on scipy's sparse matrices; networkx holds the small
 session graph and is the tests' independent reference.
 
-People appear only as salted pseudonyms (:func:`talentkit.privacy.pseudonym`), and a person
+People appear only as salted pseudonyms (:func:`talentkit.core.privacy.pseudonym`), and a person
 is listed only when their figures rest on at least ``min_group`` others.
 """
 
@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from .datasets import Dataset
-from .errors import DataError, Problem
-from .privacy import (
+from .data.datasets import Dataset
+from .core.errors import DataError, Problem
+from .core.privacy import (
     MIN_GROUP,
     SUPPRESSED,
     grouped,
@@ -42,8 +42,8 @@ from .privacy import (
     suppress_matrix_values,
     units_of_enough_people,
 )
-from .stats import add_proportion
-from .timeline import GroupCoder, day_numbers, in_period
+from .core.stats import add_proportion
+from .data.timeline import GroupCoder, day_numbers, in_period
 
 EXACT_UP_TO = 1500  # nodes: exact betweenness up to here, sampled pivots above
 SAMPLED_PIVOTS = 200  # error of a sampled betweenness ~ 1/sqrt(pivots): enough to rank brokers
@@ -140,7 +140,7 @@ def unit_graph(ds: Dataset, f: pd.DataFrame, unit: str = "region", start=None, e
 def flow_matrix(f: pd.DataFrame, min_group: int = MIN_GROUP) -> pd.DataFrame:
     """Attendances from each presenter unit (rows) to each attendee unit (columns); cells of 1
     to ``min_group - 1`` attendances are hidden (NaN), with their complements by rows and
-    columns (:func:`talentkit.privacy.suppress_matrix`). A unit of fewer than ``min_group``
+    columns (:func:`talentkit.core.privacy.suppress_matrix`). A unit of fewer than ``min_group``
     people in the flows is absent from rows and columns alike."""
     f = _of_enough_people(f, min_group)
     counts = f.pivot_table(index="from_unit", columns="to_unit", values="session_id", aggfunc="size", fill_value=0)

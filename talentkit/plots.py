@@ -1,12 +1,12 @@
 """Figures with one style. Each takes the result of the analysis of the same name
 (``metrics.funnel`` -> :func:`funnel`, ``tenure.km_curves`` -> :func:`km_curves`,
 ``network.flow_matrix`` -> :func:`flow_matrix`, ...), refuses a table that did not pass
-the privacy gate (:func:`talentkit.privacy.require_marked`), never plots a suppressed
+the privacy gate (:func:`talentkit.core.privacy.require_marked`), never plots a suppressed
 group's value (it is labelled ``<min_group>`` instead), and returns the matplotlib figure.
-The kit's one theme (:mod:`talentkit.theme`: seaborn's whitegrid, the palette, sizes, the CJK
+The kit's one theme (:mod:`talentkit.core.theme`: seaborn's whitegrid, the palette, sizes, the CJK
 font fallback and alt text for each figure) is applied once, when this module is imported,
 so any figure a notebook draws looks the same. Axis titles use the tables' labels
-(:func:`talentkit.labels.label_and_unit`), not the kit's keys."""
+(:func:`talentkit.core.labels.label_and_unit`), not the kit's keys."""
 
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from . import theme
-from .labels import label_and_unit, value_label
-from .markup import plot_label, plot_labels
-from .pooling import is_pooled
-from .privacy import (
+from .core import theme
+from .core.labels import label_and_unit, value_label
+from .core.markup import plot_label, plot_labels
+from .core.pooling import is_pooled
+from .core.privacy import (
     MIN_GROUP,
     SUPPRESSED,
     marked_min_group,

@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError
+from .core.errors import ParameterError
 from .flows import FlowModel
 from .metrics import workforce
-from .privacy import not_personal
+from .core.privacy import not_personal
 
 # The cost assumptions, stated once (the menu and the sliders both use them).
 RAISE_SHARE_PER_EXIT_CUT = 0.2  # a raise of 4% of salary cuts exits by 20%: 0.04 / 0.2 per unit cut
@@ -174,7 +174,7 @@ class Baseline:
 
 
 @dataclass
-class Comparison:
+class ScenarioComparison:
     """Scenarios against the baseline: ``path`` (one row per scenario and year: headcount by
     unit, exits, A/R/F/S, costs) and ``table`` (one row per scenario: cumulative exits,
     costs, saved against the baseline, net return, mean R and F, final S)."""
@@ -223,7 +223,7 @@ def run_scenario(model: FlowModel, scenario: Scenario, base: Baseline, years: in
 
 
 def compare(model: FlowModel, scenarios: list[Scenario], base: Baseline, years: int = 5,
-            growth: float = 0.0) -> Comparison:
+            growth: float = 0.0) -> ScenarioComparison:
     """Paths of the baseline and each scenario, and a summary: cumulative exits, lever cost,
     replacement cost saved against the baseline, and the return (saved − lever cost, and the
     ratio of saved to lever cost)."""
@@ -242,7 +242,7 @@ def compare(model: FlowModel, scenarios: list[Scenario], base: Baseline, years: 
         per_cost = np.where(totals["lever_cost"] > 0, totals["saved_vs_baseline"] / totals["lever_cost"], np.nan)
     totals["return_per_cost"] = per_cost
     why = "projections of the fitted flow model under assumed levers"
-    return Comparison(not_personal(path, why), not_personal(totals.reset_index(), why))
+    return ScenarioComparison(not_personal(path, why), not_personal(totals.reset_index(), why))
 
 
 # --------------------------------------------------------------------------- the named levers

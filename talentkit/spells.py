@@ -2,7 +2,7 @@ r"""Tenure spells: one contract for everything that needs time-to-event.
 
 A spell is one person's time in the organisation, in lifelines' contract
 ``(durations, event_observed, entry)``: ``months`` from hire to exit or to ``as_of``
-(:data:`~talentkit.dates.DAYS_PER_MONTH` days a month), ``left`` (the event; ``False`` is
+(:data:`~talentkit.core.dates.DAYS_PER_MONTH` days a month), ``left`` (the event; ``False`` is
 censored at ``as_of``) and ``entry``, the tenure at which the spell came under observation
 (0 = observed from hire; see below). :func:`spells` builds them from any dataset form;
 :mod:`talentkit.tenure` and :mod:`talentkit.drivers` read them, and every Kaplan–Meier
@@ -25,11 +25,11 @@ import pandas as pd
 from lifelines import KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
 
-from .dates import DAYS_PER_MONTH
-from .datasets import Dataset
-from .markup import plot_label
-from .privacy import MIN_GROUP, SUPPRESSED, grouped, suppress
-from .timeline import unit_at
+from .core.dates import DAYS_PER_MONTH
+from .data.datasets import Dataset
+from .core.markup import plot_label
+from .core.privacy import MIN_GROUP, SUPPRESSED, grouped, suppress
+from .data.timeline import unit_at
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def spells(ds: Dataset, as_of=None, group_by: list[str] | None = None) -> Spells
 def level_sizes(levels: pd.Series, min_group: int = MIN_GROUP, nesting: dict | None = None, name: str = "group") -> pd.DataFrame:
     """The spells per level of ``levels`` (``name``, ``n``), through the privacy gate: levels
     under ``min_group`` hidden with their complements (and across the tables of a run, with
-    ``nesting``; :func:`talentkit.privacy.suppress`), in the levels' sorted order (which
+    ``nesting``; :func:`talentkit.core.privacy.suppress`), in the levels' sorted order (which
     settles ties between complements). The one small-group rule of every Kaplan–Meier curve
     and log-rank test."""
     counts = levels.value_counts(dropna=True).sort_index()

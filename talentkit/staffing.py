@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from .errors import ParameterError, YAMLFileError
-from .privacy import not_personal
-from .record import NOTEBOOK_DIR_ENV
-from .timeline import employed_on
-from .yamlfile import read_yaml
+from .core.errors import ParameterError, YAMLFileError
+from .core.privacy import not_personal
+from .core.results import NOTEBOOK_DIR_ENV
+from .data.timeline import employed_on
+from .core.yamlfile import read_yaml
 
 SCENARIO_FOLDER = Path("params") / "scenarios"
 

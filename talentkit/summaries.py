@@ -1,6 +1,6 @@
 """What the numbers say, in sentences: each notebook's summary, filled from computed values.
 
-Every sentence is a template filled by :func:`talentkit.markup.md` (values escaped), so a
+Every sentence is a template filled by :func:`talentkit.core.markup.md` (values escaped), so a
 summary never carries a typed number or markup from the data. The choices a summary
 makes (which sentences apply, which group is highest) live here, where tests reach them;
 the notebooks only call these functions.
@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .markup import md, percent
+from .core.markup import md, percent
 from .metrics import extremes
-from .privacy import SUPPRESSED, marked_min_group
-from .timeline import months_between, period_label
+from .core.privacy import SUPPRESSED, marked_min_group
+from .data.timeline import months_between, period_label
 
 
 def data_summary(ds, start, end):
@@ -362,7 +362,7 @@ def cox_notes(cox):
 
 
 def pooling_note(pooled, min_group: int = 5):
-    """What pooling did to a notebook's grouping (:class:`talentkit.pooling.Pooling`, applied)."""
+    """What pooling did to a notebook's grouping (:class:`talentkit.core.pooling.Pooling`, applied)."""
     return md("{s}.", s=pooled.sentence(min_group))
 
 

@@ -3,7 +3,7 @@ batch runner.
 
 Every notebook has an ``interactive`` parameter, ``"auto"`` by default: on in a live
 kernel, off when the runner executes the notebook. The runner signals itself by setting
-``TALENTKIT_JOB_DIR`` in the kernel's environment (:func:`talentkit.record.job_dir`), so a
+``TALENTKIT_JOB_DIR`` in the kernel's environment (:func:`talentkit.core.results.job_dir`), so a
 report never holds a widget. ``True`` or ``False`` force it either way.
 
 Each explorer recomputes through the package, with the same functions the notebook's cells
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import functools
 
-from .errors import ParameterError
-from .record import job_dir
+from .core.errors import ParameterError
+from .core.results import job_dir
 
 # Each explorer imports its analyses when it builds: a batch run (no controls) pays nothing.
 
@@ -71,8 +71,8 @@ def metrics_explorer(ds, group_keys: list[str], group_by: str, end, months: int 
 
     from .metrics import workforce
     from .plots import kpi_bars
-    from .privacy import styled
-    from .timeline import trailing
+    from .show import styled
+    from .data.timeline import trailing
 
     def update(group_by=group_by, months=months):
         from IPython.display import display
@@ -108,7 +108,7 @@ def threshold_explorer(result, interactive="auto"):
     def update(threshold=0.5):
         from IPython.display import Markdown, display
 
-        from .markup import md_text
+        from .core.markup import md_text
 
         m = at_threshold(threshold)
         display(Markdown(md_text("Threshold **{t:.2f}**: precision {precision:.2f}, recall {recall:.2f}, "
@@ -147,12 +147,12 @@ def case_explorer(interactive="auto"):
         movers_and_leavers,
     )
     from .metrics import funnel
-    from .privacy import styled
+    from .show import styled
 
     def update(moved_internally=30, offers_declined=25):
         from IPython.display import Markdown, display
 
-        from .markup import md_text
+        from .core.markup import md_text
 
         case = article_case(moved_internally, offers_declined)
         measures = compare_with_article(case_metrics(case))
@@ -207,7 +207,8 @@ def key_person_explorer(g, f, ds, unit: str, top_k: int = 5, min_group: int = 5,
     import ipywidgets as w
 
     from .network import key_people, key_person_risk, reach_after_removal
-    from .privacy import pseudonym, styled
+    from .core.privacy import pseudonym
+    from .show import styled
 
     top = key_person_risk(g, f, 20).table
     top = top[top["reach"] >= min_group]
@@ -217,7 +218,7 @@ def key_person_explorer(g, f, ds, unit: str, top_k: int = 5, min_group: int = 5,
     def update(top_k=top_k, removed=None):
         from IPython.display import Markdown, display
 
-        from .markup import md_text
+        from .core.markup import md_text
 
         key = key_people(g, f, ds, unit, top_k, min_group=min_group)
         display(styled(key.table))

@@ -72,7 +72,7 @@ def tiny(tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def small_folder(tmp_path_factory) -> Path:
-    from talentkit import synth
+    from talentkit.data import synth
 
     return synth.write(synth.generate("small", 0), tmp_path_factory.mktemp("small"))
 
@@ -118,7 +118,7 @@ def once_per_test_run(tmp_path_factory, name: str, make):
 def run_smoke(out: Path) -> Path:
     import json
 
-    from talentkit import runner
+    from talentkit.runs import runner
 
     code, run_dir = runner.execute_run(ROOT / "params" / "smoke.yaml", out_root=out, progress=False)
     info = json.loads((run_dir / "run.json").read_text())
@@ -146,7 +146,7 @@ def run_interrupted(run_file, out_root, after: float, **kw):
     import threading
     import time
 
-    from talentkit import kernels, runner
+    from talentkit.runs import kernels, runner
 
     cancelled = threading.Event()
 

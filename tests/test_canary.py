@@ -19,7 +19,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from talentkit import runner, synth
+from talentkit.runs import runner
+from talentkit.data import synth
 
 from conftest import ROOT
 

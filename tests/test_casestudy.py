@@ -4,7 +4,8 @@ import math
 
 import pytest
 
-from talentkit import casestudy, metrics, stats
+from talentkit import casestudy, metrics
+from talentkit.core import stats
 
 
 def test_article_case_exact():

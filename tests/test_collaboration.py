@@ -15,7 +15,7 @@ from sklearn.metrics import adjusted_rand_score
 
 import talentkit as tk
 from talentkit import collaboration, coverage, network
-from talentkit.errors import DataError, ParameterError
+from talentkit.core.errors import DataError, ParameterError
 
 SALT = "test-salt"
 
@@ -261,7 +261,7 @@ def test_network_source_chooses_the_sections():
 
 
 def test_the_built_in_interactions_leave_every_other_table_as_it_was():
-    from talentkit import synth
+    from talentkit.data import synth
 
     tables = synth.generate("small")
     assert set(tables) == set(BEFORE_INTERACTIONS) | {"interactions"}

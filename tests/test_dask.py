@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import run_interrupted
 
-from talentkit import runner
+from talentkit.runs import runner
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "notebooks" / "fixture.ipynb"
@@ -148,7 +148,7 @@ def test_ctrl_c_cancels_the_cluster_tasks(cluster, tmp_path):
 def test_a_kernel_that_died_is_retried_and_a_failing_notebook_is_not(monkeypatch):
     from nbclient.exceptions import DeadKernelError
 
-    from talentkit import cluster, kernels
+    from talentkit.runs import cluster, kernels
 
     assert kernels.kernel_trouble(DeadKernelError("Kernel died")) and \
         kernels.kernel_trouble(RuntimeError("Kernel died before replying to kernel_info"))

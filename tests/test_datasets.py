@@ -12,7 +12,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
 import talentkit as tk
-from talentkit import synth
+from talentkit.data import synth
 from talentkit.cli import main
 
 

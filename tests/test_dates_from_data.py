@@ -13,9 +13,10 @@ import pytest
 import yaml
 
 import talentkit as tk
-from talentkit import coverage, metrics, synth
+from talentkit import coverage, metrics
+from talentkit.data import synth
 from talentkit.cli import main
-from talentkit.errors import DataError
+from talentkit.core.errors import DataError, ParameterError
 
 D = pd.Timestamp("2024-06-15")  # mid-month: between two snapshots, inside the built-in company's span
 YEAR_START = D - pd.DateOffset(years=1) + pd.Timedelta(days=1)
@@ -225,12 +226,12 @@ def test_as_of_cannot_re_date_a_one_day_snapshot_export(tmp_path):
         "snapshot": {"left": "Left", "tenure": "Tenure", "tenure_unit": "months"}})
     assert tk.load(folder / "people.csv", mapping=folder / "mapping.yaml", as_of="2025-12-31").as_of == \
         pd.Timestamp("2025-12-31")
-    with pytest.raises(tk.errors.ParameterError, match="cannot move it"):
+    with pytest.raises(ParameterError, match="cannot move it"):
         tk.load(folder / "people.csv", mapping=folder / "mapping.yaml", as_of="2024-12-31")
 
 
 def test_a_trend_by_quarter_starts_on_a_whole_quarter():
-    from talentkit import timeline
+    from talentkit.data import timeline
 
     assert timeline.quarter_start("2023-12-31") == pd.Timestamp("2023-10-01")  # last day of a quarter
     assert timeline.quarter_start("2024-01-01") == pd.Timestamp("2024-01-01")  # first day of one
@@ -239,7 +240,7 @@ def test_a_trend_by_quarter_starts_on_a_whole_quarter():
 
 
 def test_a_period_without_activity_in_data_that_has_it_elsewhere_is_a_warning():
-    from talentkit import timeline
+    from talentkit.data import timeline
 
     ds = tk.load("synthetic:small")
     assert timeline.quiet_period(ds, "2024-01-01", "2024-12-31") == ""

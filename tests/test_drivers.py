@@ -17,8 +17,10 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import RepeatedStratifiedKFold, cross_val_score
 
 import talentkit as tk
-from talentkit import drivers, privacy, stats, synth
-from talentkit.errors import ParameterError
+from talentkit import drivers
+from talentkit.core import privacy, stats
+from talentkit.data import synth
+from talentkit.core.errors import ParameterError
 from talentkit.spells import Spells
 
 AS_OF = "2024-06-30"
@@ -287,7 +289,7 @@ def test_a_real_export_by_a_mapping_file_alone_through_the_notebook(tmp_path):
     about 0.83–0.85; overtime is its best-known driver."""
     from exports import ibm_attrition
 
-    from talentkit import runner
+    from talentkit.runs import runner
 
     data, mapping = ibm_attrition(tmp_path / "export")
     code, run_dir = runner.execute_run(ROOT / "params" / "drivers.yaml", out_root=tmp_path / "out", progress=False,
@@ -309,7 +311,7 @@ def test_a_real_export_by_a_mapping_file_alone_through_the_notebook(tmp_path):
 
 @pytest.mark.slow
 def test_the_text_score_can_come_from_the_shipped_sentence_encoder():
-    from talentkit.errors import ModelLoadError
+    from talentkit.core.errors import ModelLoadError
 
     people = drivers.prepare(tk.load("synthetic"), text_task="pulse")
     result = drivers.compare_models(people, folds=3, repeats=1, text="minilm")

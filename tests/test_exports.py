@@ -17,8 +17,10 @@ import yaml
 from lifelines import KaplanMeierFitter
 
 import talentkit as tk
-from talentkit import coverage, metrics, runner, snapshot, tenure
-from talentkit.errors import ParameterError
+from talentkit import coverage, metrics, tenure
+from talentkit.runs import runner
+from talentkit.data import oneday
+from talentkit.core.errors import ParameterError
 
 ROOT = Path(__file__).resolve().parents[1]
 ROW_ID = re.compile(r"\brow-\d+")
@@ -252,7 +254,7 @@ def test_data_profile_command_renders_a_report(tmp_path):
 
 
 def test_snapshot_keys_are_checked():
-    problems = snapshot.check_spec({"left": "Attrition", "tenure_unit": "weeks", "tenur": "x"}, "m.yaml")
+    problems = oneday.check_section({"left": "Attrition", "tenure_unit": "weeks", "tenur": "x"}, "m.yaml")
     assert [p.what for p in problems] == ["snapshot: unknown keys ['tenur']",
                                           "snapshot: tenure_unit 'weeks' is not a unit"]
 

@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 
 import talentkit as tk
-from talentkit import exportforms, metrics, flows
+from talentkit.data import rewrite
+from talentkit import metrics, flows
 from talentkit.cli import main
-from talentkit.errors import DataError
-from talentkit.timeline import employed_on, unit_at
+from talentkit.core.errors import DataError
+from talentkit.data.timeline import employed_on, unit_at
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = pd.Timedelta(days=1)
@@ -409,7 +410,7 @@ def test_the_built_in_company_as_a_history_or_snapshots_gives_the_recorded_01_an
 
 def test_a_history_written_from_events_holds_every_assignment():
     ds = tk.load("synthetic:small")
-    h = exportforms.as_history(ds)["history"]
+    h = rewrite.as_history(ds)["history"]
     assert len(h) == len(ds.people) + len(ds.moves)
     per_person = h.groupby("employee_id")
     assert (per_person["start"].min() == ds.people.set_index("employee_id")["hire_date"]).all()

@@ -11,8 +11,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.pipeline import make_pipeline
 
-from talentkit import ladder, stats, summaries, textclf
-from talentkit.errors import ParameterError
+from talentkit import ladder, summaries, textclf
+from talentkit.core import stats
+from talentkit.core.errors import ParameterError
 
 QUICK = dict(data="synthetic:small", task="retention", progress=False, epochs=1, max_length=32)
 

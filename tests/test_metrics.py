@@ -10,9 +10,11 @@ from hypothesis import strategies as st
 from lifelines import KaplanMeierFitter
 from scipy import stats
 
-from talentkit import metrics, privacy, tenure, timeline
-from talentkit import stats as tk_stats
-from talentkit.datasets import Dataset
+from talentkit import metrics, show, tenure
+from talentkit.core import privacy
+from talentkit.data import timeline
+from talentkit.core import stats as tk_stats
+from talentkit.data.datasets import Dataset
 
 D = pd.Timestamp
 
@@ -213,7 +215,7 @@ def test_suppression_and_complement():
     s = privacy.suppress(t, ["region"], min_group=5)
     assert s["suppressed"].tolist() == [True, False, True, False]  # C hides A's complement
     assert s["rate"].isna().tolist() == [True, False, True, False]
-    shown = privacy.display_table(s, 5)
+    shown = show.display_table(s, 5)
     assert shown.loc[0, "n"] == "<5" and shown.loc[1, "n"] == "50"
     both_small = privacy.suppress(pd.DataFrame({"g": ["a", "b", "c"], "n": [1, 2, 9]}), ["g"], 5)
     assert both_small["suppressed"].tolist() == [True, True, False]  # two hidden: no complement needed

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from talentkit import network
-from talentkit import privacy as tk_privacy
-from talentkit.datasets import Dataset
+from talentkit.core import privacy as tk_privacy
+from talentkit.data.datasets import Dataset
 
 D = pd.Timestamp
 

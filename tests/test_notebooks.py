@@ -14,7 +14,10 @@ import pandas as pd
 import pytest
 
 import talentkit as tk
-from talentkit import metrics, runfile, runner, stats, timeline
+from talentkit import metrics
+from talentkit.runs import runfile, runner
+from talentkit.core import stats
+from talentkit.data import timeline
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -144,7 +147,7 @@ def test_regions_batch_one_job_per_region_with_suppression(tmp_path):
     # the index compares the matrix's jobs side by side: one column a region, numbers as in results.json
     from bs4 import BeautifulSoup
 
-    from talentkit import browser
+    from talentkit.runs import browser
 
     soup = BeautifulSoup(index, "html.parser")
     table = soup.find("h2", string=re.compile("side by side by region")).find_next("table")

@@ -20,9 +20,12 @@ import pytest
 from bs4 import BeautifulSoup
 
 import talentkit as tk
-from talentkit import cluster, datasets, drivers, files, ladder, render, runfile, runner, staffing, summaries, textclf
+from talentkit.runs import cluster, render, runfile, runner
+from talentkit.data import datasets
+from talentkit import drivers, ladder, staffing, summaries, textclf
+from talentkit.core import files
 from talentkit.cli import main
-from talentkit.errors import DataError, ParameterError, RunError, TextDataError
+from talentkit.core.errors import DataError, ParameterError, RunError, TextDataError
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -331,7 +334,7 @@ def test_force_refuses_a_live_run_and_keeps_the_old_one_until_the_new_one_ends_w
     dead = 2 ** 22 + 12345
     fake_run(tmp_path / "out2" / "default", "running", dead)
     target = runner.choose_run_dir(tmp_path / "out2", "default", force=True, new=False)
-    assert not target.exists() and (runner.aside_name(target) / "keep.txt").exists()
+    assert not target.exists() and (runner.replaced_name(target) / "keep.txt").exists()
 
 
 def test_a_forced_run_that_fails_keeps_the_run_it_replaced(tmp_path, batch_fixture_notebook):
@@ -345,7 +348,7 @@ def test_a_forced_run_that_fails_keeps_the_run_it_replaced(tmp_path, batch_fixtu
     assert (Path(info["replaced_run_kept"]) / "keep.txt").read_text() == "earlier results"
     # forced again, failing again: the failed run goes, the last good one stays aside
     code, run_dir = runner.execute_run(rf, out_root=tmp_path / "out", force=True, progress=False)
-    assert code == 1 and (runner.aside_name(run_dir) / "keep.txt").read_text() == "earlier results"
+    assert code == 1 and (runner.replaced_name(run_dir) / "keep.txt").read_text() == "earlier results"
 
 
 @pytest.fixture
@@ -406,7 +409,7 @@ def test_a_day_that_does_not_exist_is_a_parameter_error():
 
 
 def test_an_unwritable_out_is_one_line(tmp_path, monkeypatch, capsys):
-    from talentkit import synth
+    from talentkit.data import synth
 
     def refused(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path / "ro" / "people.csv"))

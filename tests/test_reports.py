@@ -18,7 +18,9 @@ import nbformat
 import pandas as pd
 import pytest
 
-from talentkit import browser, labels, privacy, render, theme
+from talentkit import show
+from talentkit.runs import browser, render
+from talentkit.core import labels, privacy, theme
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")  # a key of the kit, as a header would show it
@@ -62,7 +64,7 @@ def test_a_readable_table_merges_intervals_labels_headers_and_hides_small_groups
                                        "retention_12m": [0.78, 0.9, 0.5, 1.0], "retention_12m_lo": [0.71, 0.6, 0.3, 0.4],
                                        "retention_12m_hi": [0.84, 1.0, 0.7, 1.0], "median_tenure_months": [30.25, 20, 10, 5],
                                        "lever_cost": [1.13e8, 0, 5, 6]}), ["region"], 5)
-    shown = privacy.display_table(t, 5, currency="USD")
+    shown = show.display_table(t, 5, currency="USD")
     assert list(shown.columns) == ["Region", "n", "Retention at 12 months (95 % CI)", "Median tenure (months)",
                                    "Lever cost (USD)"]
     us = shown.iloc[0]
@@ -72,7 +74,7 @@ def test_a_readable_table_merges_intervals_labels_headers_and_hides_small_groups
     hidden = shown[shown["Region"].isin(["CN", "SG"])]
     assert (hidden.drop(columns="Region") == "<5").all().all()
     # a user's own column keeps its name; a kit key never reaches a header
-    own = privacy.display_table(privacy.not_personal(pd.DataFrame({"Job Family": ["a"], "turnover_annual": [0.1]}), "t"))
+    own = show.display_table(privacy.not_personal(pd.DataFrame({"Job Family": ["a"], "turnover_annual": [0.1]}), "t"))
     assert list(own.columns) == ["Job Family", "Turnover, annualized"]
 
 
@@ -149,7 +151,7 @@ def test_a_wide_table_scrolls_inside_its_box(tmp_path):
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("# Wide\n\n## One\n\ntext"), nbformat.v4.new_code_cell("x")]
     nb.cells[1].outputs = [nbformat.v4.new_output("display_data", data={
-        "text/html": privacy.styled(table).to_html(), "text/plain": "table"})]
+        "text/html": show.styled(table).to_html(), "text/plain": "table"})]
     nbformat.write(nb, str(tmp_path / "wide.ipynb"))
     page = render.render_notebook(tmp_path / "wide.ipynb", tmp_path / "wide.html")
     with browser.chromium() as driver:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from talentkit import kernels, runfile, runner
+from talentkit.runs import kernels, runfile, runner
 from talentkit.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,8 +20,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from talentkit import browser, cli, compare, datasets, history, synth
-from talentkit.runner import execute_run
+from talentkit.runs import browser, compare, series
+from talentkit import cli
+from talentkit.data import datasets, synth
+from talentkit.runs.runner import execute_run
 
 ROOT = Path(__file__).resolve().parents[1]
 Q3, Q4 = "2025-09-30", "2025-12-31"
@@ -245,7 +247,7 @@ def test_a_group_under_min_group_in_either_run_shows_no_difference(tmp_path):
     assert b.difference == pytest.approx(0.25) and b.p is not None
     # C holds 4 now: under the stricter min_group of the two runs (5), so nothing is shown for now
     assert (small.now, small.difference, small.p) == (None, None, None)
-    page = history.render_comparison(c, tmp_path / "c.html").read_text()
+    page = series.render_comparison(c, tmp_path / "c.html").read_text()
     assert "suppressed" in page and "25 %" not in page  # C's 25 % of four people is never shown
     assert any("min_group changed" in n for n in c.notes)
 
@@ -261,7 +263,7 @@ def test_the_history_lists_every_run_newest_first_and_draws_each_measure(quarter
     assert cli.main(["render", str(quarters["plain"])]) == 0
     assert (quarters["plain"] / "index.html").read_text().count('<figure class="series">') >= 4
     with browser.chromium() as driver:
-        for target in (quarters["plain"] / "index.html", quarters["planted"] / history.PREVIOUS_PAGE):
+        for target in (quarters["plain"] / "index.html", quarters["planted"] / series.PREVIOUS_PAGE):
             facts = browser.open_page(driver, target)
             assert facts["scrollWidth"] <= 1280 and not facts["overflow"], (target, facts["overflow"])
             assert not facts["broken"] and not facts["requests"], target
@@ -291,7 +293,7 @@ def test_a_matrix_over_as_of_fills_the_same_history(quarters, tmp_path):
         record["jobs"].append({**job, "name": f"01_metrics-{day}", "group": "01_metrics", "matrix": {"as_of": day},
                                "parameters": {**job["parameters"], "as_of": day}})
     (run / "run.json").write_text(json.dumps(record))
-    page = history.render_history(run.parent).read_text()
+    page = series.render_history(run.parent).read_text()
     assert "2 runs, data as of 2025-09-30 to 2025-12-31" in page and page.count('<figure class="series">') >= 4
     c = compare.compare_runs(run / f"01_metrics-{Q3}", run / f"01_metrics-{Q4}")
     plain = compare.compare_runs(quarters[Q3], quarters[Q4])
@@ -301,17 +303,17 @@ def test_a_matrix_over_as_of_fills_the_same_history(quarters, tmp_path):
 def test_an_index_never_says_nothing_changed_when_nothing_could_be_compared(quarters, tmp_path):
     """Finding 11: against a run of other data, the index said "No number changed beyond
     noise" although none of the numbers were comparable."""
-    series = tmp_path / "series"
-    shutil.copytree(quarters[Q3], series / f"quarterly-{Q3}")
-    now = edited_copy(quarters[Q4], series / f"quarterly-{Q4}", data="another-export.csv", mapping="theirs.yaml")
-    changes = history.index_changes(now)
+    folder = tmp_path / "series"
+    shutil.copytree(quarters[Q3], folder / f"quarterly-{Q3}")
+    now = edited_copy(quarters[Q4], folder / f"quarterly-{Q4}", data="another-export.csv", mapping="theirs.yaml")
+    changes = series.index_changes(now)
     assert changes["then"] and changes["tested"] == 0 and changes["left_out"] >= 1 and not changes["rows"]
     assert cli.main(["render", str(now)]) == 0
-    for page in (now / "index.html", now / history.PREVIOUS_PAGE):
+    for page in (now / "index.html", now / series.PREVIOUS_PAGE):
         text = page.read_text(encoding="utf-8")
         assert "No number could be compared" in text and "No number changed beyond noise" not in text, page.name
     # and a run of the same data still says how many numbers it compared
-    same = history.index_changes(quarters[Q4])
+    same = series.index_changes(quarters[Q4])
     assert same["tested"] > 10
 
 
@@ -342,13 +344,13 @@ def test_nan_infinity_and_a_damaged_results_file_are_said_not_a_traceback(quarte
 
 
 def test_a_damaged_run_json_in_a_series_is_named_on_the_history_page(quarters, tmp_path):
-    series = tmp_path / "series"
-    shutil.copytree(quarters[Q3], series / f"quarterly-{Q3}")
-    broken = series / "quarterly-2025-06-30"
+    folder = tmp_path / "series"
+    shutil.copytree(quarters[Q3], folder / f"quarterly-{Q3}")
+    broken = folder / "quarterly-2025-06-30"
     shutil.copytree(quarters[Q3], broken)
     (broken / "run.json").write_text("{ not json", encoding="utf-8")
-    shutil.copytree(quarters[Q4], series / f"quarterly-{Q4}")
-    page = history.render_history(series).read_text(encoding="utf-8")
+    shutil.copytree(quarters[Q4], folder / f"quarterly-{Q4}")
+    page = series.render_history(folder).read_text(encoding="utf-8")
     assert "1 run folder left out" in page and "quarterly-2025-06-30" in page
 
 

@@ -22,9 +22,12 @@ import pandas as pd
 import pytest
 
 import talentkit as tk
-from talentkit import markup, privacy, render, runfile, runner, synth
+from talentkit import show
+from talentkit.core import markup, privacy
+from talentkit.runs import render, runfile, runner
+from talentkit.data import synth
 from talentkit.cli import main
-from talentkit.yamlfile import YAMLFileError, parse_yaml
+from talentkit.core.yamlfile import YAMLFileError, parse_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "notebooks" / "fixture.ipynb"
@@ -650,8 +653,8 @@ def test_a_huge_label_draws_quickly_and_shortened():
     labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert time.time() - started < 10
     assert max(len(s) for s in labels) <= 40 and len(set(labels)) == 3
-    shown = privacy.display_table(table)
-    assert privacy.styled(table).to_html().count("M" * 61) == 0 and len(shown) == 3
+    shown = show.display_table(table)
+    assert show.styled(table).to_html().count("M" * 61) == 0 and len(shown) == 3
 
 
 # --------------------------------------------------------------------------- escaping helpers
@@ -669,6 +672,6 @@ def test_markdown_values_are_escaped_and_formatted():
 
 def test_styled_tables_escape_cells_and_labels():
     t = privacy.mark(pd.DataFrame({"team <i>": ["<script>x</script>", "ok"], "n": [9, 9]}, index=["<b>r</b>", "s"]), 5)
-    page = privacy.styled(t).to_html()
+    page = show.styled(t).to_html()
     assert "<script>" not in page and "<b>r" not in page and "<i>" not in page
     assert "&lt;script&gt;" in page

@@ -14,10 +14,11 @@ import pandas as pd
 import pytest
 
 import talentkit as tk
-from talentkit import drivers, metrics, plots, pooling, privacy
+from talentkit import drivers, metrics, plots
+from talentkit.core import pooling, privacy
 from talentkit.cli import main
-from talentkit.errors import DataError
-from talentkit.labels import SNAKE_KEY, label_and_unit
+from talentkit.core.errors import DataError, ParameterError
+from talentkit.core.labels import SNAKE_KEY, label_and_unit
 
 matplotlib.use("Agg")
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +48,7 @@ def test_a_40_level_category_keeps_its_25_largest_and_pools_the_rest_into_other(
     assert (pooled[values.isin(largest)] == values[values.isin(largest)]).all()
     same, none = pooling.pool_levels(values, max_levels=40)
     assert not none.applied and same.equals(values)
-    with pytest.raises(tk.errors.ParameterError, match="max_levels"):
+    with pytest.raises(ParameterError, match="max_levels"):
         pooling.pool_levels(values, max_levels=1)
 
 
@@ -249,7 +250,7 @@ def forty_level_run(tmp_path_factory):
     """01 and 06 grouped by team on the company scaled to 5,500 people (42 teams)."""
     import yaml
 
-    from talentkit import runner
+    from talentkit.runs import runner
 
     folder = tmp_path_factory.mktemp("forty")
     run = {"run": "forty", "defaults": {"data": "synthetic:5.5k"},
@@ -284,7 +285,7 @@ def test_a_cox_model_on_many_spells_counts_tenure_on_a_grid_and_equals_lifelines
     down; the hazard ratios are lifelines' on that frame built by hand."""
     from lifelines import CoxPHFitter
 
-    from talentkit.dates import DAYS_PER_MONTH
+    from talentkit.core.dates import DAYS_PER_MONTH
     from talentkit.drivers import _explanation
 
     ds = tk.load("synthetic:small")
@@ -314,7 +315,7 @@ def test_a_cox_model_on_many_spells_counts_tenure_on_a_grid_and_equals_lifelines
 
 
 def test_fewer_resamples_on_many_rows_and_the_monte_carlo_error_of_an_interval_end():
-    from talentkit import stats
+    from talentkit.core import stats
 
     assert stats.resamples_for(2_000, 200) == 200
     assert stats.resamples_for(20_000, 200) == stats.BOOTSTRAP_WORK // 20_000

@@ -12,6 +12,7 @@ import json
 import math
 import pkgutil
 import re
+import sys
 import tokenize
 from collections import defaultdict
 from pathlib import Path
@@ -20,12 +21,16 @@ import pandas as pd
 import pytest
 
 import talentkit as tk
-from talentkit import privacy
-from talentkit.errors import PrivacyError
+from talentkit import show
+from talentkit.core import privacy
+from talentkit.core.errors import PrivacyError
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "talentkit"
-MODULES = sorted(m.name for m in pkgutil.iter_modules([str(PACKAGE)]))  # modules and packages at the top
+ROOMS = ("core", "data", "runs")  # folders of modules that share a rule of imports (ARCHITECTURE.md)
+# every module: those at the top, packages of one analysis (drivers, textclf) and each room's modules ("core.privacy")
+MODULES = sorted([m.name for m in pkgutil.iter_modules([str(PACKAGE)]) if m.name not in ROOMS]
+                 + [f"{room}.{m.name}" for room in ROOMS for m in pkgutil.iter_modules([str(PACKAGE / room)])])
 FILES = sorted(PACKAGE.rglob("*.py"))  # every module, inside packages too
 
 
@@ -38,8 +43,19 @@ def module_of(path: Path) -> str:
 
 def face_of(module: str) -> str:
     """The name a module's objects go by: ``talentkit.drivers._screening`` -> ``drivers``
-    (a package's private modules stand behind its one face)."""
-    return ".".join(p for p in module.removeprefix("talentkit.").split(".") if not p.startswith("_"))
+    (a package's private modules stand behind its one face), ``talentkit.core.privacy`` ->
+    ``privacy`` (no two modules of the rooms share a name)."""
+    return ".".join(p for p in module.removeprefix("talentkit.").split(".") if not p.startswith("_") and p not in ROOMS)
+
+
+def short_name(module_name: str) -> str:
+    """``core.privacy`` -> ``privacy``; ``drivers`` -> ``drivers``."""
+    return module_name.rsplit(".", 1)[-1]
+
+
+def test_no_two_modules_share_a_name():
+    shorts = [short_name(m) for m in MODULES]
+    assert len(set(shorts)) == len(shorts), sorted(m for m in shorts if shorts.count(m) > 1)
 
 # --------------------------------------------------------------------------- thin notebooks
 
@@ -137,17 +153,18 @@ UNGATED = {
     "dataprofile.sections": "which sections the data supports, marked not personal",
     "schema.type_attributes": "the data as typed",
     "schema.coerce_dates": "one column of the data as read, typed",
-    "histories.typed_history": "the data as read from a history, typed",
-    "histories.typed_snapshots": "the data as read from snapshots, typed",
-    "histories.from_history": "people and moves derived from the data, for loading",
-    "histories.from_snapshots": "people and moves derived from the data, for loading",
-    "exportforms.as_history": "the data itself written in another form",
-    "exportforms.as_snapshots": "the data itself written in another form",
+    "assignments.typed_history": "the data as read from a history, typed",
+    "periodic.typed_snapshots": "the data as read from snapshots, typed",
+    "assignments.from_history": "people and moves derived from the data, for loading",
+    "assignments.moves_between": "the moves a history or snapshots say, for loading",
+    "periodic.from_snapshots": "people and moves derived from the data, for loading",
+    "rewrite.as_history": "the data itself written in another form",
+    "rewrite.as_snapshots": "the data itself written in another form",
     "setaside.SetAside.take": "the data without its bad rows, for loading",
     "setaside.SetAside.frame": "the rows set aside, for the file the user names; never in a report",
     "schema.coerce_numbers": "one column of the data as read, typed",
     "privacy.nested_in": "which group names sit inside which: no counts",
-    "snapshot.to_people": "the data as read from a snapshot export",
+    "oneday.to_people": "the data as read from a snapshot export",
     "flows.units_on": "per person, for analyses; never shown",
     "flows.FlowModel.project": "projected headcounts of the fitted model",
     "metrics.cohort": "per person, for analyses; never shown",
@@ -163,7 +180,7 @@ UNGATED = {
     "asof.as_it_stood": "the data itself as it stood on a day, for loading",
     "compare.compare_runs": "numbers two runs recorded through their gates; each group's passes the larger "
                             "min_group of both again (compare._gated; tests/test_runs_over_time.py)",
-    "history.changes_since_previous": "compare.compare_runs's comparison, gated there",
+    "series.changes_since_previous": "compare.compare_runs's comparison, gated there",
     "network.EdgeList.from_pairs": "the graph itself, for analyses",
     "network.EdgeList.from_graph": "the graph itself, for analyses",
     "collaboration.collaboration": "per tie, with ids, for analyses; never shown",
@@ -171,7 +188,7 @@ UNGATED = {
     "privacy.suppress": "the gate itself",
     "privacy.suppress_matrix": "the gate itself (a mask)",
     "privacy.suppress_matrix_values": "the gate itself",
-    "privacy.display_table": "formats a marked table for display",
+    "show.display_table": "formats a marked table for display",
     "labels.readable": "formats a table display_table has gated; hides what the gate flagged",
     "privacy.pseudonym": "pseudonyms of ids",
     "privacy.mask_ids": "pseudonyms of ids",
@@ -226,7 +243,7 @@ UNGATED = {
     "ladder.LadderResult.settings_table": "settings of models, marked not personal",
 }
 ANALYSIS_MODULES = ["casestudy", "collaboration", "drivers", "flows", "ladder", "metrics", "network", "scenarios", "spells", "staffing",
-                    "stats", "tenure", "textclf", "timeline"]
+                    "core.stats", "tenure", "textclf", "data.timeline"]
 TABLE_TYPES = re.compile(r"DataFrame|Series|Spells|TenureCurves|KeyPeople|PersonRisk|Comparison|StaffingPlans|Communities|"
                          r"DriverData|Screening|CoxResult|LadderResult|Collaboration|EdgeList|Silos|Departures")
 
@@ -238,11 +255,11 @@ def public_functions(module_name: str):
         if name.startswith("_") or (home != module.__name__ and not home.startswith(module.__name__ + "._")):
             continue
         if inspect.isfunction(obj):
-            yield f"{module_name}.{name}", obj
+            yield f"{short_name(module_name)}.{name}", obj
         elif inspect.isclass(obj):
             for attr, fn in vars(obj).items():
                 if not attr.startswith("_") and inspect.isfunction(fn):
-                    yield f"{module_name}.{name}.{attr}", fn
+                    yield f"{short_name(module_name)}.{name}.{attr}", fn
 
 
 def gated_names() -> set[str]:
@@ -266,9 +283,10 @@ def test_every_public_table_function_is_gated_or_named_with_a_reason():
     assert not missing, f"grouped output without the privacy gate: {missing}; decorate with @privacy.grouped " \
                         "(and take min_group) or, if it is not about groups of people, add it to UNGATED with why"
     assert not set(UNGATED) & gated
+    full = {short_name(m): m for m in MODULES}
     for name in gated:
         module, _, qualname = name.partition(".")
-        fn = importlib.import_module(f"talentkit.{module}")
+        fn = importlib.import_module(f"talentkit.{full[module]}")
         for part in qualname.split("."):
             fn = getattr(fn, part)
         assert inspect.signature(fn).parameters["min_group"].default == privacy.MIN_GROUP, name
@@ -276,18 +294,7 @@ def test_every_public_table_function_is_gated_or_named_with_a_reason():
 
 def _gated_calls(ds, tmp_path):
     """One call of every gated function, on the small synthetic data."""
-    from talentkit import (
-        casestudy,
-        collaboration,
-        dataprofile,
-        drivers,
-        flows,
-        metrics,
-        network,
-        spells,
-        tenure,
-        textclf,
-    )
+    from talentkit import casestudy, collaboration, dataprofile, drivers, flows, metrics, network, spells, tenure, textclf
 
     start, end = pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31")
     model = flows.FlowModel("region").fit(ds, 2022, 2024)
@@ -375,7 +382,7 @@ def test_record_styled_and_plots_refuse_an_unmarked_grouped_table():
     with pytest.raises(PrivacyError):
         tk.record("turnover", raw["turnover_annual"])
     with pytest.raises(PrivacyError):
-        privacy.styled(raw)
+        show.styled(raw)
     with pytest.raises(PrivacyError, match="plots.kpi_bars"):
         plots.kpi_bars(raw, "team", "turnover_annual")
     gated = privacy.suppress(raw, ["team"], 5)
@@ -389,19 +396,26 @@ def test_record_styled_and_plots_refuse_an_unmarked_grouped_table():
 
 # Each module may import modules of lower layers only (ARCHITECTURE.md draws them).
 LAYERS = {
-    "errors": 0,
-    "dates": 1, "files": 1, "labels": 1, "markup": 1, "measures": 1, "numbers": 1, "personal": 1, "pooling": 1, "setaside": 1, "stats": 1, "synth": 1, "theme": 1,
-    "browser": 2, "yamlfile": 2, "privacy": 2, "runrecord": 2, "schema": 2, "snapshot": 2,
-    "asof": 3, "compare": 3, "histories": 3, "mapping": 3, "record": 3, "runfile": 3, "render": 3,
-    "datasets": 4, "history": 4,
-    "timeline": 5, "kernels": 5, "coverage": 5,
-    "spells": 6,
-    "dataprofile": 7, "metrics": 7, "tenure": 7, "flows": 7, "network": 7, "staffing": 7, "textclf": 7, "cluster": 7,
-    "casestudy": 8, "collaboration": 8, "drivers": 8, "exportforms": 8, "ladder": 8, "scenarios": 8, "runner": 8,
-    "plots": 9, "summaries": 9, "show": 9,
-    "widgets": 10, "exercises": 10, "cli": 10,
-    "__main__": 11,
+    "core.errors": 0,
+    "core.dates": 1, "core.files": 1, "core.labels": 1, "core.markup": 1, "core.measures": 1, "data.numbers": 1,
+    "data.personal": 1, "core.pooling": 1, "data.setaside": 1, "core.stats": 1, "data.synth": 1, "core.theme": 1,
+    "runs.browser": 2, "core.yamlfile": 2, "core.privacy": 2, "runs.runrecord": 2, "data.schema": 2, "data.oneday": 2,
+    "data.asof": 3, "runs.compare": 3, "data.assignments": 3, "data.periodic": 4, "data.mapping": 3, "core.results": 3,
+    "runs.runfile": 3, "runs.render": 3,
+    "data.datasets": 5, "runs.series": 4,
+    "data.timeline": 6, "runs.kernels": 5, "coverage": 6,
+    "data.rewrite": 7, "spells": 7,
+    "dataprofile": 8, "metrics": 8, "tenure": 8, "flows": 8, "network": 8, "staffing": 8, "textclf": 8, "runs.cluster": 8,
+    "casestudy": 9, "collaboration": 9, "drivers": 9, "ladder": 9, "scenarios": 9, "runs.runner": 9,
+    "show": 10, "plots": 10, "summaries": 10,
+    "widgets": 11, "exercises": 11, "cli": 11,
+    "__main__": 12,
 }
+# What each room may import (the face above it all is talentkit/__init__.py): core imports no other room; data
+# and runs import only core; the analyses and what a notebook shows import core and data; only the command line
+# imports runs.
+MAY_IMPORT = {"core": {"core"}, "data": {"core", "data"}, "runs": {"core", "runs"}, "top": {"core", "data", "top"},
+              "cli": {"core", "data", "runs", "top", "cli"}}
 
 
 def package_imports(path: Path) -> list[tuple[str, list[str], int]]:
@@ -424,21 +438,38 @@ def package_imports(path: Path) -> list[tuple[str, list[str], int]]:
                 out += [(f"{base}.{a.name}", [], node.lineno) for a in node.names]
         elif node.module and node.module.split(".")[0] == "talentkit":
             out.append((node.module, [a.name for a in node.names], node.lineno))
-    # `from talentkit import plots` / `from .. import x`: each name is a module of the package
+    # `from talentkit import plots` / `from ..core import pooling`: each name is a module of the package
+    folders = {"talentkit", *(f"talentkit.{room}" for room in ROOMS)}
     return [entry for target, names, line in out
-            for entry in ([(f"{target}.{n}", [], line) for n in names] if target == "talentkit" else
+            for entry in ([(f"{target}.{n}", [], line) for n in names] if target in folders else
                           [(target, names, line)])]
 
 
 def top_module(module: str) -> str:
-    """``talentkit.drivers._population`` -> ``drivers``."""
-    return module.split(".")[1] if "." in module else module
+    """``talentkit.drivers._population`` -> ``drivers``; ``talentkit.core.privacy`` -> ``core.privacy``."""
+    parts = module.split(".")
+    if len(parts) > 2 and parts[1] in ROOMS:
+        return ".".join(parts[1:3])
+    return parts[1] if len(parts) > 1 else module
+
+
+def room_of(module_name: str) -> str:
+    """``core.privacy`` -> ``core``; ``cli`` and ``__main__`` -> ``cli``; an analysis -> ``top``."""
+    if "." in module_name:
+        return module_name.split(".")[0]
+    return "cli" if module_name in ("cli", "__main__") else "top"
+
+
+def own_files():
+    """Every file but the faces: the package's (above every layer) and each room's (a docstring)."""
+    faces = {PACKAGE / "__init__.py", *(PACKAGE / room / "__init__.py" for room in ROOMS)}
+    return [path for path in FILES if path not in faces]
 
 
 def test_modules_import_only_lower_layers():
     assert set(LAYERS) == set(MODULES), "every module has a layer (and ARCHITECTURE.md shows it)"
     wrong = []
-    for path in FILES[1:] if FILES[0] == PACKAGE / "__init__.py" else FILES:  # the face is above every layer
+    for path in own_files():
         own = top_module(module_of(path))
         for target, _, line in package_imports(path):
             top = top_module(target)
@@ -446,7 +477,43 @@ def test_modules_import_only_lower_layers():
                 wrong.append(f"{path.relative_to(ROOT)}:{line} imports {target} (layer {LAYERS[top]} >= {LAYERS[own]})")
     assert not wrong, wrong
     architecture = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
-    assert all(f"`{name}`" in architecture for name in MODULES)
+    assert all(f"`{short_name(name)}`" in architecture for name in MODULES)
+
+
+def folder_rule_breaks(files: list[Path]) -> list[str]:
+    """Each import in ``files`` that crosses rooms against :data:`MAY_IMPORT`."""
+    wrong = []
+    for path in files:
+        own = room_of(top_module(module_of(path)))
+        for target, _, line in package_imports(path):
+            if target in ("talentkit", *(f"talentkit.{room}" for room in ROOMS)):
+                continue
+            theirs = room_of(top_module(target))
+            if theirs not in MAY_IMPORT[own]:
+                wrong.append(f"{path.relative_to(ROOT)}:{line} ({own}) imports {target} ({theirs})")
+    return wrong
+
+
+def test_each_room_imports_only_what_its_rule_allows():
+    """core imports no other room; data and runs import only core; only cli and __main__ import runs."""
+    assert folder_rule_breaks(own_files()) == []
+    assert {room_of(top_module(module_of(p))) for p in own_files()} == {"core", "data", "runs", "top", "cli"}
+
+
+def test_the_folder_rule_finds_a_crossing(tmp_path, monkeypatch):
+    """An import of runs from an analysis, of data from core, or of an analysis from data is found."""
+    crossings = {"core/x.py": "from ..data import datasets\n", "data/y.py": "from ..flows import FlowModel\n",
+                 "metrics.py": "from .runs.render import render_report\n", "runs/z.py": "from ..data.mapping import Mapping\n"}
+    files = []
+    for rel, text in crossings.items():
+        path = tmp_path / "talentkit" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        files.append(path)
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    found = folder_rule_breaks(files)
+    assert len(found) == 4, found
+    assert "talentkit/core/x.py:1 (core) imports talentkit.data.datasets (data)" in found
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -508,7 +575,7 @@ def test_no_module_uses_another_modules_private_names():
         modules_here = set()
         for target, names, line in package_imports(path):
             found += [f"{name}:{line} imports {target}.{n}" for n in names if n.startswith("_")]
-            modules_here.update(n for n in names if n in MODULES)
+            modules_here.update(n for n in names if n in {short_name(m) for m in MODULES})
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules_here \
                     and node.attr.startswith("_") and not node.attr.startswith("__"):
@@ -532,7 +599,8 @@ PACKAGE_MODULE_LINES = 350  # a module of a package holds one concern
 
 def test_the_modules_of_a_package_hold_one_concern_each():
     big = [f"{p.relative_to(ROOT)}: {len(p.read_text(encoding='utf-8').splitlines())} lines" for p in FILES
-           if p.parent != PACKAGE and len(p.read_text(encoding="utf-8").splitlines()) > PACKAGE_MODULE_LINES]
+           if p.parent != PACKAGE and p.parent.name not in ROOMS  # a room's module is a concern of its own already
+           and len(p.read_text(encoding="utf-8").splitlines()) > PACKAGE_MODULE_LINES]
     assert not big, big
 
 
@@ -540,7 +608,7 @@ def test_every_deliberate_raise_is_a_kit_error():
     bare = [f"{p.relative_to(ROOT)}:{node.lineno}" for p in FILES for node in ast.walk(ast.parse(p.read_text()))
             if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
             and getattr(node.exc.func, "id", None) in ("ValueError", "KeyError", "RuntimeError")]
-    assert not bare, f"raise a talentkit.errors class (ParameterError, ...) instead: {bare}"
+    assert not bare, f"raise a talentkit.core.errors class (ParameterError, ...) instead: {bare}"
 
 
 # --------------------------------------------------------------------------- no repeated blocks
@@ -679,7 +747,7 @@ def test_the_default_run_records_what_it_recorded_before(tmp_path):
     process by test_ladder, see ARCHITECTURE.md)."""
     import yaml
 
-    from talentkit import runner
+    from talentkit.runs import runner
 
     run = yaml.safe_load((ROOT / "params" / "default.yaml").read_text(encoding="utf-8"))
     run["jobs"] = [dict(j, notebook=str(ROOT / j["notebook"])) for j in run["jobs"] if "02_finetune" not in j["notebook"]]
@@ -735,7 +803,7 @@ def test_every_module_is_reachable_as_an_attribute_of_the_package():
     import subprocess
     import sys
 
-    names = ", ".join(f"tk.{name}" for name in MODULES if name != "__main__")
+    names = ", ".join(f"tk.{name}" for name in [*MODULES, *tk.SHORT_NAMES] if name != "__main__" and "." not in name)
     done = subprocess.run([sys.executable, "-c", f"import talentkit as tk; {names}"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
 

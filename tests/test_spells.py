@@ -12,7 +12,8 @@ from lifelines import KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
 
 import talentkit as tk
-from talentkit import drivers, privacy, spells, tenure
+from talentkit import drivers, spells, tenure
+from talentkit.core import privacy
 
 
 def product_limit(months: np.ndarray, left: np.ndarray, entry: np.ndarray, t: float) -> float:

@@ -23,21 +23,10 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import talentkit as tk
-from talentkit import (
-    browser,
-    casestudy,
-    drivers,
-    exercises,
-    flows,
-    ladder,
-    metrics,
-    network,
-    runner,
-    scenarios,
-    timeline,
-    widgets,
-)
-from talentkit.errors import ParameterError
+from talentkit.runs import browser, runner
+from talentkit import casestudy, drivers, exercises, flows, ladder, metrics, network, scenarios, widgets
+from talentkit.data import timeline
+from talentkit.core.errors import ParameterError
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("0*.ipynb"))
@@ -85,7 +74,7 @@ def test_interactive_auto_is_off_outside_a_kernel_and_under_the_runner(monkeypat
 def test_every_notebook_has_the_parameters_and_language_metadata():
     """interactive defaults to auto, solutions to False; the language metadata is complete, so
     JupyterLab has nothing to add (no 'unsaved changes' on opening)."""
-    from talentkit import runfile
+    from talentkit.runs import runfile
 
     for path in NOTEBOOKS:
         nb = json.loads(path.read_text(encoding="utf-8"))
@@ -296,7 +285,7 @@ def test_the_solutions_batch_shows_each_solution(tmp_path):
 
 
 def test_the_teaching_and_solutions_run_files_check(capsys):
-    from talentkit import runfile
+    from talentkit.runs import runfile
 
     for name in ("teaching", "solutions"):
         run = runfile.load_run_file(ROOT / "params" / f"{name}.yaml")

@@ -15,8 +15,12 @@ import pandas as pd
 import pytest
 
 import talentkit as tk
-from talentkit import drivers, metrics, privacy, summaries, synth
-from talentkit.pooling import other_last
+from talentkit import show
+from talentkit import drivers, metrics, summaries
+from talentkit.core import privacy
+from talentkit.core.errors import ParameterError
+from talentkit.data import synth
+from talentkit.core.pooling import other_last
 
 from conftest import ROOT
 
@@ -32,9 +36,9 @@ def test_a_group_hidden_to_protect_another_reads_hidden_not_small():
                           "turnover_annual": [0.1, 0.2, 0.3, 0.05]})
     gated = privacy.suppress(table, ["office"], 5)
     assert gated["suppressed"].tolist() == [False, True, True, False]  # 3 is small; 9, the next smallest, protects it
-    shown = privacy.display_table(gated)
+    shown = show.display_table(gated)
     assert shown.iloc[1].tolist()[1:] == ["hidden", "hidden"] and shown.iloc[2].tolist()[1:] == ["<5", "<5"]
-    html = privacy.styled(gated).to_html()
+    html = show.styled(gated).to_html()
     assert "hidden so that a smaller group" in html and len(re.findall(r">hidden</td>", html)) == 2
     assert privacy.protecting_rows(gated[["office", "n", "suppressed"]]).tolist() == [False, True, False, False]
 
@@ -49,7 +53,7 @@ def test_the_data_profile_labels_its_complements_hidden(tmp_path):
     table = dataprofile.categories(ds)
     band = table[table["column"] == "pay_band"]
     assert "rare" not in band["value"].tolist()  # a value under min_group is never named
-    shown = privacy.display_table(table)
+    shown = show.display_table(table)
     hidden_rows = shown.loc[band.index[band["suppressed"]]]
     assert sorted(hidden_rows.iloc[:, 2]) == ["<5", "hidden"]
 
@@ -153,7 +157,7 @@ def _reviews(folder: Path) -> Path:
 
 def test_a_cp1252_file_of_texts_fails_with_its_real_error_not_a_skip(tmp_path):
     from talentkit import coverage, textclf
-    from talentkit.errors import TextDataError
+    from talentkit.core.errors import TextDataError
 
     path = _reviews(tmp_path)
     cfg = textclf.FinetuneConfig(data=str(path), columns={"Review": "text", "Writer": "employee_id"},
@@ -176,7 +180,7 @@ def test_a_cp1252_file_of_texts_fails_with_its_real_error_not_a_skip(tmp_path):
 def test_02_fails_the_job_on_an_unreadable_file_and_runs_with_encoding_and_a_label_rule(tmp_path):
     import json
 
-    from talentkit import runner
+    from talentkit.runs import runner
 
     path = _reviews(tmp_path / "data")
     params = {"data": str(path), "task": "", "columns": {"Review": "text", "Writer": "employee_id"},
@@ -257,7 +261,7 @@ def test_a_people_list_without_dates_is_a_dataset_for_the_network_and_says_nothi
     assert collaboration.unit_matrix(c).shape == (3, 3)
     assert coverage.missing(ds, coverage.SECTIONS["05.collaboration"].needs, {"unit": "team"}) == []
     assert "events" in coverage.missing(ds, ("events",))
-    with pytest.raises(tk.errors.ParameterError, match="needs hire dates.*05_network"):
+    with pytest.raises(ParameterError, match="needs hire dates.*05_network"):
         coverage.require_dates(ds, "01_metrics")
     assert summaries.data_summary(ds, None, None).data.count("without hire or exit dates") == 1
 
@@ -304,7 +308,7 @@ def _nested_people() -> pd.DataFrame:
 
 
 def test_a_yes_no_attribute_and_a_pooled_level_keep_the_nesting_that_protects_a_hidden_team():
-    from talentkit import pooling
+    from talentkit.core import pooling
 
     people = _nested_people()
     nesting = privacy.nested_in(people, "team")
@@ -392,7 +396,7 @@ def test_a_trailing_delimiter_and_an_as_of_before_any_hire_are_said_plainly(tmp_
     ds = tk.load(out)
     assert list(ds.people.columns[:3]) == ["employee_id", "hire_date", "region"]
     assert any("trailing ','" in a for a in ds.assumptions)
-    with pytest.raises(tk.errors.ParameterError, match="before the first hire"):
+    with pytest.raises(ParameterError, match="before the first hire"):
         tk.load(out, as_of="2019-01-01")
 
 
@@ -415,7 +419,7 @@ def test_a_people_table_of_thousands_of_columns_is_bounded_not_a_hang(tmp_path):
 
 
 def test_mapping_mistakes_meet_a_plain_error_and_numeric_hierarchy_codes_group(tmp_path):
-    from talentkit import pooling
+    from talentkit.core import pooling
 
     t = synth.generate("small", 0)
     p = t["people"]
@@ -445,7 +449,7 @@ def test_a_finished_kernel_is_shut_down_without_an_interrupt(monkeypatch):
 
     from jupyter_client.manager import AsyncKernelManager
 
-    from talentkit import kernels
+    from talentkit.runs import kernels
 
     sent = []
 
@@ -462,7 +466,7 @@ def test_a_finished_kernel_is_shut_down_without_an_interrupt(monkeypatch):
 
 
 def test_a_personal_column_of_fewer_than_min_group_values_shows_its_count_only():
-    from talentkit import personal
+    from talentkit.data import personal
 
     few = personal.shape("Full Name", pd.Series(["Ann Lee", "Bo Chen", "Cy Diaz", None]), min_group=5)
     assert few["values"] == 3 and pd.isna(few["unique"]) and pd.isna(few["median length"]) and few["pattern"] == ""

@@ -14,9 +14,9 @@ from lifelines.statistics import proportional_hazard_test
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
-from ..dates import DAYS_PER_MONTH
-from ..privacy import MIN_GROUP, SUPPRESSED, grouped, suppress
-from ..stats import percentile_bootstrap, percentile_mc_error, resamples_for
+from ..core.dates import DAYS_PER_MONTH
+from ..core.privacy import MIN_GROUP, SUPPRESSED, grouped, suppress
+from ..core.stats import percentile_bootstrap, percentile_mc_error, resamples_for
 from ._population import DriverData
 
 
@@ -224,9 +224,9 @@ def odds_ratios(data: DriverData, C: float = 1.0, n_boot: int = 200, seed: int =
     standard deviation). ``odds_ratio`` is :math:`e^{\beta_j}`; the penalty shrinks it toward 1,
     so its 95% interval is the bootstrap percentile interval over ``n_boot`` resamples of
     people (refitted each time), not a Wald interval. On many rows the resamples are fewer
-    (:func:`talentkit.stats.resamples_for`: the cost stops growing with the data), and the
+    (:func:`talentkit.core.stats.resamples_for`: the cost stops growing with the data), and the
     table's ``attrs["talentkit.bootstrap"]`` says how many and the largest Monte Carlo error
-    of an interval's end on the log-odds scale (:func:`talentkit.stats.percentile_mc_error`).
+    of an interval's end on the log-odds scale (:func:`talentkit.core.stats.percentile_mc_error`).
 
     Parameters
     ----------
@@ -236,7 +236,7 @@ def odds_ratios(data: DriverData, C: float = 1.0, n_boot: int = 200, seed: int =
         Inverse strength of the L2 penalty.
     n_boot, seed : int
         Bootstrap resamples wanted (fewer on many rows) and their seed
-        (:func:`talentkit.stats.percentile_bootstrap`).
+        (:func:`talentkit.core.stats.percentile_bootstrap`).
     min_group : int
         Levels with fewer people are hidden.
 

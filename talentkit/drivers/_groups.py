@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
-from ..privacy import MIN_GROUP, SUPPRESSED, grouped, mark, nested_in, not_personal, pseudonym, suppress
-from ..stats import percentile_bootstrap
+from ..core.errors import ParameterError
+from ..core.privacy import MIN_GROUP, SUPPRESSED, grouped, mark, nested_in, not_personal, pseudonym, suppress
+from ..core.stats import percentile_bootstrap
 from ._population import DriverData
 from ._prediction import ModelComparison
 from ._screening import bin_labels
@@ -90,7 +90,7 @@ def fairness(result: ModelComparison, data: DriverData, protected: str, model: s
     flag_share : float, optional
         The share flagged; default the share who left.
     n_boot, seed : int
-        Bootstrap resamples and their seed (:func:`talentkit.stats.percentile_bootstrap`).
+        Bootstrap resamples and their seed (:func:`talentkit.core.stats.percentile_bootstrap`).
     min_group : int
         Groups with fewer people are hidden and take no part in the ratios.
 
@@ -160,7 +160,7 @@ def highest_risk(result: ModelComparison, data: DriverData, k: int = 20, show_id
     show_ids : bool
         Nothing is returned unless set.
     salt : str, optional
-        The pseudonyms' salt (default the user's, :func:`talentkit.privacy.pseudonym`).
+        The pseudonyms' salt (default the user's, :func:`talentkit.core.privacy.pseudonym`).
 
     Returns
     -------

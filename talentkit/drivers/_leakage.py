@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from ..personal import name_words
+from ..data.personal import name_words
 
 # Words that mark a column as a consequence of leaving (matched on the name's words).
 LEAK_WORDS = {"exit", "exited", "exiting", "termination", "terminated", "terminate", "separation", "separated",

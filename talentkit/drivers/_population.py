@@ -7,18 +7,18 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..dates import DAYS_PER_MONTH
-from ..datasets import Dataset
-from .. import pooling
-from ..privacy import MIN_GROUP
-from ..errors import ParameterError
+from ..core.dates import DAYS_PER_MONTH
+from ..data.datasets import Dataset
+from ..core import pooling
+from ..core.privacy import MIN_GROUP
+from ..core.errors import ParameterError
 from ..spells import Spells, spells
 from ._leakage import identifier_like, leak_reason, separating
 
 # Columns that are never attributes: the contract's ids, dates and what happens at exit.
 NOT_ATTRIBUTES = ("employee_id", "hire_date", "exit_date", "tenure_months")
 EXIT_FIELDS = ("exit_type", "regretted")  # the contract's fields filled in at exit
-MAX_LEVELS = pooling.MAX_LEVELS  # a category with more levels enters pooled (talentkit.pooling)
+MAX_LEVELS = pooling.MAX_LEVELS  # a category with more levels enters pooled (talentkit.core.pooling)
 
 
 @dataclass
@@ -50,7 +50,7 @@ class DriverData:
     text_task: str = ""
     notes: list[str] = field(default_factory=list)
     groups: pd.DataFrame | None = None  # every column a table may group by, model input or not
-    pooled: dict = field(default_factory=dict)  # attribute -> talentkit.pooling.Pooling, where levels were pooled
+    pooled: dict = field(default_factory=dict)  # attribute -> talentkit.core.pooling.Pooling, where levels were pooled
 
     @property
     def attributes(self) -> list[str]:
@@ -112,7 +112,7 @@ def prepare(ds: Dataset, attributes: list[str] | None = None, horizon_months: in
         Join each person's texts of that task (e.g. ``retention``) as ``text``.
     max_levels : int
         A category with more levels keeps its ``max_levels`` largest and pools the rest into
-        "Other (k levels)" (:func:`talentkit.pooling.pool_levels`), in the models
+        "Other (k levels)" (:func:`talentkit.core.pooling.pool_levels`), in the models
         and in every table by group. The rule counts people, never outcomes, so it leaks
         nothing: pooling before the folds are drawn is the same as pooling inside each. An
         ordinal with more levels enters as its rank (1 for the lowest level).
@@ -133,7 +133,7 @@ def prepare(ds: Dataset, attributes: list[str] | None = None, horizon_months: in
     data = _spells_and_window(ds, as_of, int(horizon_months), excluded)
     p = ds.people.loc[data.X.index]
     _type_attributes(data, ds, p, chosen, max_levels, min_group)
-    keys = ds.group_keys() + [n for n, spec in ds.attributes.items() if spec["kind"] == "number" and ds.has(n)]
+    keys = ds.group_keys() + [n for n, described in ds.attributes.items() if described["kind"] == "number" and ds.has(n)]
     data.groups = p[[k for k in dict.fromkeys(keys) if k not in NOT_ATTRIBUTES]].copy()
     for c in data.groups:  # a table by group shows the same pooled levels as the models
         if c in data.pooled:
@@ -215,9 +215,9 @@ def _spells_and_window(ds: Dataset, as_of, horizon_months: int, excluded: dict[s
 
 
 def _kind(ds: Dataset, name: str) -> str:
-    spec = ds.attributes.get(name)
-    if spec is not None:
-        return spec["kind"]
+    described = ds.attributes.get(name)
+    if described is not None:
+        return described["kind"]
     return "number" if pd.api.types.is_numeric_dtype(ds.people[name]) else "category"
 
 
@@ -262,7 +262,7 @@ def _type_attributes(data: DriverData, ds: Dataset, p: pd.DataFrame, chosen: lis
 
 
 def _pooled(s: pd.Series, max_levels: int, column: str) -> tuple[pd.Series, "pooling.Pooling"]:
-    """A many-level category pooled by :func:`talentkit.pooling.pooling_rule`, counted on
+    """A many-level category pooled by :func:`talentkit.core.pooling.pooling_rule`, counted on
     every spell (people only: no outcome), as a category whose pooled level sorts last."""
     pooled, rule = pooling.pool_levels(s.astype(object).rename(column), max_levels)
     return pd.Series(pd.Categorical(pooled, categories=sorted(rule.kept, key=str) + [rule.label]),

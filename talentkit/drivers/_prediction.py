@@ -21,9 +21,9 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
-from ..errors import ParameterError
-from ..privacy import not_personal
-from ..stats import corrected_interval
+from ..core.errors import ParameterError
+from ..core.privacy import not_personal
+from ..core.stats import corrected_interval
 from ..textclf import embed, tfidf_vectorizer
 from ._population import DriverData
 

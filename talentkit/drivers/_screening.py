@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..pooling import is_pooled
-from ..privacy import MIN_GROUP, SUPPRESSED, grouped, mark, nested_in, suppress
+from ..core.pooling import is_pooled
+from ..core.privacy import MIN_GROUP, SUPPRESSED, grouped, mark, nested_in, suppress
 from ..spells import km_fitters, level_sizes, logrank_test, visible_levels
-from ..stats import Z95, add_proportion, add_rate
+from ..core.stats import Z95, add_proportion, add_rate
 from ..tenure import TenureCurves
 from ._population import DriverData
 

@@ -21,7 +21,7 @@ grouped splits and folds, thresholds and scores, TF-IDF, estimates by group), ``
 (fine-tuning with the Trainer, saving and loading).
 """
 
-from ..errors import ModelLoadError, TextDataError
+from ..core.errors import ModelLoadError, TextDataError
 from ._settings import (
     Settings,
     choose_settings,

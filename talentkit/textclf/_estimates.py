@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..privacy import MIN_GROUP, grouped, suppress
-from ..stats import add_proportion
+from ..core.privacy import MIN_GROUP, grouped, suppress
+from ..core.stats import add_proportion
 from ._texts import TEXT_FILE_SUFFIXES, FinetuneConfig, texts_dataset
 
 
@@ -34,7 +34,7 @@ def estimates_linked(scored: pd.DataFrame, data: str, group_by: str = "region", 
     texts, candidates for candidate texts). ``None`` when the texts cannot be linked to a
     group (a CSV of texts, or no ids). ``mapping``: the dataset's mapping file; ``cfg``: the
     run's configuration, whose dataset (encoding, columns, as_of) is read instead."""
-    from ..datasets import load
+    from ..data.datasets import load
 
     if str(data).lower().endswith(TEXT_FILE_SUFFIXES):
         return None

@@ -8,7 +8,7 @@ import re
 
 import pandas as pd
 
-from ..errors import TextDataError
+from ..core.errors import TextDataError
 
 DEFAULT_POSITIVE = {"retention": "stayed", "attraction": "accepted", "pulse": "stayed"}
 RULE = re.compile(r"^\s*(.+?)\s*(<=|>=|==|!=|<|>)\s*(.+?)\s*$")

@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from ..errors import ModelLoadError, ParameterError
+from ..core.errors import ModelLoadError, ParameterError
 
 # --------------------------------------------------------------------------- model
 

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from ..labels import format_number
-from ..privacy import not_personal
+from ..core.labels import format_number
+from ..core.privacy import not_personal
 from ._texts import FinetuneConfig
 
 

@@ -19,12 +19,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
 
-from ..errors import ParameterError, TextDataError
-from ..record import record_data
+from ..core.errors import ParameterError, TextDataError
+from ..core.results import record_data
 from ._labelrule import DEFAULT_POSITIVE, label_by_rule, outcome  # noqa: F401 (DEFAULT_POSITIVE: the face)
 
 if TYPE_CHECKING:
-    from ..datasets import Dataset
+    from ..data.datasets import Dataset
 
 TEXT_FILE_SUFFIXES = (".csv", ".csv.gz", ".tsv")  # a file of texts rather than a dataset
 
@@ -98,7 +98,7 @@ def is_text_file(source: str) -> bool:
 def texts_dataset(cfg: FinetuneConfig) -> "Dataset | None":
     """The dataset whose texts table ``cfg`` reads (through its mapping), or ``None`` when
     ``cfg.data`` is a file of texts: for the report's note of how the data was read."""
-    from ..datasets import load
+    from ..data.datasets import load
 
     if is_text_file(cfg.data):
         return None
@@ -109,7 +109,7 @@ def texts_dataset(cfg: FinetuneConfig) -> "Dataset | None":
 def read_text_file(cfg: FinetuneConfig) -> pd.DataFrame:
     """A file of texts as read (its encoding, its columns renamed by ``cfg.columns``); a
     :class:`TextDataError` naming the file and the fix when it cannot be read."""
-    from ..schema import read_table_file
+    from ..data.schema import read_table_file
 
     df, problems = read_table_file(Path(cfg.data), cfg.encoding or None)
     if problems or df is None:

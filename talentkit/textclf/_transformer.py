@@ -12,7 +12,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 from sklearn import metrics as skm
 
-from ..errors import ModelLoadError
+from ..core.errors import ModelLoadError
 from ._models import choose_device, load_model, quiet
 from ._settings import Settings, choose_settings
 from ._texts import FinetuneConfig, load_texts, scores, split, tfidf_baseline, tune_threshold
@@ -262,7 +262,7 @@ def output_dir(name: str = "finetune") -> Path:
     """Where a fine-tuning run saves its model: ``<job folder>/<name>`` in a batch job, else
     ``outputs/finetune-by-hand/<name>`` in the project (found from the working folder, so a
     notebook opened from ``notebooks/`` writes there too)."""
-    from ..record import job_dir
+    from ..core.results import job_dir
 
     job = job_dir()
     if job is not None:

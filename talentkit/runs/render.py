@@ -6,10 +6,10 @@ opens with its title, a header block (what was run, on which data, when, with wh
 version and parameters; never ids) and a table of contents built from its headings. The
 formulas nbconvert's markdown parser finds become MathML at render time (latex2mathml),
 which browsers display natively, so no MathJax (or any script) is fetched from a CDN. The
-look is :mod:`talentkit.theme`'s, for every page.
+look is :mod:`talentkit.core.theme`'s, for every page.
 
-``python -m talentkit.render --screenshots outputs/<run>`` saves a PNG of the index and of
-each report at 1280 px (:mod:`talentkit.browser`).
+``python -m talentkit.runs.render --screenshots outputs/<run>`` saves a PNG of the index and of
+each report at 1280 px (:mod:`talentkit.runs.browser`).
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ from nbconvert import HTMLExporter  # noqa: E402
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath  # noqa: E402
 from nbconvert.preprocessors import TagRemovePreprocessor  # noqa: E402
 
-from . import theme  # noqa: E402
-from .errors import ParameterError  # noqa: E402
-from .files import read_json, write_atomic  # noqa: E402
-from .labels import (  # noqa: E402
+from ..core import theme
+from ..core.errors import ParameterError  # noqa: E402
+from ..core.files import read_json, write_atomic  # noqa: E402
+from ..core.labels import (  # noqa: E402
     format_interval,
     format_number,
     headline_number,
@@ -42,9 +42,9 @@ from .labels import (  # noqa: E402
     result_label,
     value_label,
 )
-from .markup import escape_html_text  # noqa: E402
+from ..core.markup import escape_html_text  # noqa: E402
 
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = Path(__file__).parents[1] / "templates"  # talentkit/templates, beside the rooms
 STYLES = ("report", "teaching")
 EXERCISE_TAG = "exercise"  # cells of a workshop's exercises: the teaching style keeps them, the report style not
 
@@ -218,7 +218,7 @@ def _shown(value, unit: str) -> str:
 
 def headline(results: dict, limit: int = 6) -> list[tuple[str, str]]:
     """Up to ``limit`` scalar results as (label with unit, shown value) for the index: labels
-    from :func:`talentkit.labels.result_label`, an estimate with its ``_lo``/``_hi`` as one
+    from :func:`talentkit.core.labels.result_label`, an estimate with its ``_lo``/``_hi`` as one
     interval, timings and verdicts left to the report."""
     values = scalar_results(results)
     pairs = interval_columns(values)
@@ -314,7 +314,7 @@ def _comparison_chart(group: str, keys: str, columns: list[str], measures: dict)
 
 def render_index(run_dir: str | Path, changes: dict | None = None) -> Path:
     """``index.html``: every job with status, time, headline results and links; ``changes``
-    (:func:`talentkit.history.index_changes`): what changed since the run before it.
+    (:func:`talentkit.runs.series.index_changes`): what changed since the run before it.
 
     Built from a Jinja2 template with autoescaping: every value from run.json and the
     results passes through one escaping path, none is pasted into HTML by string formatting.
@@ -355,15 +355,15 @@ def page_template(name: str = "run_index.html.j2"):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m talentkit.render --screenshots outputs/<run> [--width 1280] [--out DIR]``:
+    """``python -m talentkit.runs.render --screenshots outputs/<run> [--width 1280] [--out DIR]``:
     a PNG of the index and of each report, to look at what a change did to them."""
-    parser = argparse.ArgumentParser(prog="python -m talentkit.render", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m talentkit.runs.render", description=main.__doc__)
     parser.add_argument("--screenshots", metavar="RUN", required=True, help="a run folder (outputs/<run>)")
     parser.add_argument("--width", type=int, default=1280, help="page width in px (default 1280)")
     parser.add_argument("--out", help="where the PNGs go (default <run>/screenshots)")
     args = parser.parse_args(argv)
     from .browser import screenshots
-    from .errors import TalentkitError
+    from ..core.errors import TalentkitError
 
     try:
         saved = screenshots(args.screenshots, args.out, args.width)

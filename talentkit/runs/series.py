@@ -1,6 +1,6 @@
 """Runs over time: the comparison page of two runs, and the history of every run in a folder.
 
-* :func:`render_comparison`: :func:`talentkit.compare.compare_runs` as an offline page,
+* :func:`render_comparison`: :func:`talentkit.runs.compare.compare_runs` as an offline page,
   changes first (``talentkit compare RUN_A RUN_B``).
 * :func:`render_history`: ``outputs/index.html``, every run under the folder newest first
   with the day its data describes, its data, status, headline numbers and what changed since
@@ -23,11 +23,11 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from . import theme
-from .compare import ALPHA, TESTS, Comparison, Row, compare_runs, series_key
-from .errors import RunError, RunJSONError
-from .files import read_json, write_atomic
-from .labels import format_number, headline_number, interval_columns, result_label
+from ..core import theme
+from .compare import ALPHA, TESTS, RunComparison, Row, compare_runs, series_key
+from ..core.errors import RunError, RunJSONError
+from ..core.files import read_json, write_atomic
+from ..core.labels import format_number, headline_number, interval_columns, result_label
 from .render import DATA_FILE, headline, page_template, scalar_results
 from .runrecord import RUN_JSON, RunRecord
 
@@ -99,7 +99,7 @@ def previous_run(run_dir: str | Path) -> Path | None:
     return None
 
 
-def changes_since_previous(run_dir: str | Path, alpha: float = ALPHA) -> tuple[Comparison, Path] | None:
+def changes_since_previous(run_dir: str | Path, alpha: float = ALPHA) -> tuple[RunComparison, Path] | None:
     """The comparison of the run before ``run_dir`` with it, written to ``run_dir``'s
     :data:`PREVIOUS_PAGE`; ``None`` for the first run of its run file."""
     before = previous_run(run_dir)
@@ -154,7 +154,7 @@ def shown_row(row: Row) -> dict:
     return out
 
 
-def render_comparison(comparison: Comparison, path: str | Path) -> Path:
+def render_comparison(comparison: RunComparison, path: str | Path) -> Path:
     """The comparison as one offline page at ``path``."""
     rows = [shown_row(r) for r in comparison.rows]
     jobs = [{"name": name, "rows": [r for r in rows if r["job"] == name]} for name in comparison.jobs]

@@ -8,7 +8,7 @@ level, ``"Other (k levels)"`` (never its count of people, which a hidden row wou
 pooling before a model is fitted leaks nothing of what the model predicts.
 
 "Other" is a group like any other: it is suppressed under ``min_group`` and takes part in
-complementary suppression (:func:`talentkit.privacy.suppress` runs on the pooled table).
+complementary suppression (:func:`talentkit.core.privacy.suppress` runs on the pooled table).
 Its counts are the sums of the levels it pools, so nothing is lost from a total.
 
 A mapping may give a **hierarchy** of people columns (``hierarchy: {team: department,
@@ -25,6 +25,7 @@ import re
 
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 from .errors import ParameterError, Problem

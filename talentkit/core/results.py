@@ -7,7 +7,7 @@ a notebook behaves the same in JupyterLab.
 
 A recorded table goes where the index page and later readers see it, so ``record``
 refuses a table (DataFrame or Series) that did not pass the small-group gate or was not
-marked as not about people (:func:`talentkit.privacy.require_marked`).
+marked as not about people (:func:`talentkit.core.privacy.require_marked`).
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def to_jsonable(value):
 def record(name: str, value, caption: str | None = None, columns: list[str] | None = None):
     """Keep ``value`` as the result ``name`` (for results.json and the run's index page).
 
-    A result object with a ``table`` (``Comparison``, ``StaffingPlans``) is recorded as its
+    A result object with a ``table`` (``ScenarioComparison``, ``StaffingPlans``) is recorded as its
     table; ``columns`` keeps only those columns of a table. ``None`` (a section the data did
     not support) is recorded as null. Returns ``value`` unchanged so it can be used inline.
     """
@@ -119,7 +119,7 @@ def record_measures(values, names: list[str]) -> None:
     """Record each of ``names`` from ``values`` (a Series or dict: one row of a table such as
     :func:`talentkit.metrics.workforce`'s overall row) with its 95 % interval (``<name>_lo``,
     ``<name>_hi``) where ``values`` has one, and, as ``measure_parts``, the counts a comparison
-    of runs tests it by (:data:`talentkit.measures.MEASURES`); definitions come with them."""
+    of runs tests it by (:data:`talentkit.core.measures.MEASURES`); definitions come with them."""
     for name in names:
         for key in (name, f"{name}_lo", f"{name}_hi"):
             if key in values:

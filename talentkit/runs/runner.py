@@ -1,10 +1,10 @@
-"""Batch runs: checked jobs (:mod:`talentkit.runfile`) -> papermill -> reports and an index page.
+"""Batch runs: checked jobs (:mod:`talentkit.runs.runfile`) -> papermill -> reports and an index page.
 
 Each job runs in its own kernel (the project's, named explicitly) and writes
 ``outputs/<run>/<job>/``: the executed notebook, its report, its recorded results and
 figures. ``run.json`` records what produced the run (parameters, versions, git commit,
 times, executor); ``index.html`` links every job. Jobs run in local processes or on Dask
-(:mod:`talentkit.cluster`).
+(:mod:`talentkit.runs.cluster`).
 """
 
 from __future__ import annotations
@@ -23,13 +23,11 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from . import (
-    render,  # first: it also skips a slow optional import of nbformat's (see render)
-)
-from .errors import RunError, RunJSONError
-from .files import write_atomic
+from . import render
+from ..core.errors import RunError, RunJSONError
+from ..core.files import write_atomic
 from .kernels import THREAD_VARIABLES, ensure_kernel, interrupt_kernels, run_job, thread_limits
-from .record import NOTEBOOK_DIR_ENV
+from ..core.results import NOTEBOOK_DIR_ENV
 from .runfile import check_jobs, check_jobs_at_once, check_name, expand_jobs, inside, load_run_file
 from .runrecord import JobRecord, RunRecord
 
@@ -120,7 +118,7 @@ def _status(folder: Path) -> str | None:
     return doc.get("status") if isinstance(doc, dict) else None
 
 
-def aside_name(target: Path) -> Path:
+def replaced_name(target: Path) -> Path:
     """Where ``--force`` keeps the run it replaces until the new one has finished well."""
     return target.parent / f".{target.name}.replaced"
 
@@ -130,7 +128,7 @@ def choose_run_dir(out_root: Path, name: str, force: bool, new: bool) -> Path:
     a path outside ``out_root``.
 
     ``force`` replaces only a folder that holds the runner's ``run.json`` and that no live
-    runner is writing (:func:`live_writer`); the old run is moved aside (:func:`aside_name`)
+    runner is writing (:func:`live_writer`); the old run is moved aside (:func:`replaced_name`)
     and removed only once the new one has ended well (:func:`execute_run`), so a new run that
     fails or is interrupted loses nothing."""
     out_root = Path(out_root)
@@ -150,7 +148,7 @@ def choose_run_dir(out_root: Path, name: str, force: bool, new: bool) -> Path:
         if writer:
             raise RunError(f"{target} is still being written by {writer}; --force never replaces a live run. "
                            "Wait for it to end (or stop it), or pass --new to write beside it")
-        aside = inside(aside_name(target), out_root)
+        aside = inside(replaced_name(target), out_root)
         if aside.exists() and is_run_folder(aside):  # an earlier --force whose new run did not end well
             if _status(target) == "ok":
                 shutil.rmtree(aside)  # the run there now is the better one to keep
@@ -272,7 +270,7 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
     Parameters
     ----------
     run_file : path
-        A YAML run file (:mod:`talentkit.runfile`).
+        A YAML run file (:mod:`talentkit.runs.runfile`).
     out_root : path
         Where run folders are written.
     overrides : dict, optional
@@ -287,7 +285,7 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
     style : str, optional
         ``report`` or ``teaching``; default the run file's.
     cluster : str, optional
-        Run the jobs on Dask (``local:N`` or a scheduler address; :mod:`talentkit.cluster`)
+        Run the jobs on Dask (``local:N`` or a scheduler address; :mod:`talentkit.runs.cluster`)
         instead of the run file's executor.
     as_of : str, optional
         Run on the data as it stood that day (``YYYY-MM-DD``; every job whose notebook takes
@@ -327,26 +325,26 @@ def execute_run(run_file: str | Path, out_root: str | Path = "outputs", override
 def render_pages(run_dir: Path, record: RunRecord | None = None) -> Path:
     """The run's index, with what changed since the run before it of the same run file (its
     comparison page beside it, and in ``record``'s ``changes_since``, for ``--fail-on-change``),
-    and the history of every run in the folder above (:mod:`talentkit.history`)."""
-    from . import history
+    and the history of every run in the folder above (:mod:`talentkit.runs.series`)."""
+    from . import series
 
-    changes = history.index_changes(run_dir)
+    changes = series.index_changes(run_dir)
     if record is not None:
         record.changes_since = None if changes is None else {
             "run": changes["then"], "changed": [{k: r[k] for k in ("job", "measure", "group", "verdict", "p")}
                                                 for r in changes["rows"]]}
         record.save(run_dir)
     index = render.render_index(run_dir, changes)
-    history.render_history(run_dir.parent)
+    series.render_history(run_dir.parent)
     return index
 
 
 def check_day(day) -> str:
     """A day for ``--as-of`` or the run file's ``as_of:`` as ``YYYY-MM-DD``, or a
-    :class:`~talentkit.errors.RunError` saying how to write it."""
+    :class:`~talentkit.core.errors.RunError` saying how to write it."""
     import datetime as dt
 
-    from .dates import day_problem
+    from ..core.dates import day_problem
 
     text = day.isoformat() if isinstance(day, dt.date) else str(day).strip()
     problem = day_problem(text)
@@ -414,7 +412,7 @@ def start_record(run, run_file: Path, jobs: list, style: str, overrides: dict | 
 def notebook_code(notebook: Path) -> str | None:
     """A fingerprint of a notebook's code cells (the first 12 hex digits of their SHA-256):
     two runs whose fingerprints differ ran different notebook versions
-    (:func:`talentkit.compare.not_comparable`); markdown edits leave it as it was."""
+    (:func:`talentkit.runs.compare.not_comparable`); markdown edits leave it as it was."""
     import hashlib
 
     try:
@@ -480,7 +478,7 @@ def _finish_record(record: RunRecord, run_dir: Path, out_root: Path, force: bool
     """The end time, the run --force replaced removed if this one ended well (else kept, and
     said where), and the record saved a last time."""
     record.ended = _now()
-    replaced = aside_name(run_dir)
+    replaced = replaced_name(run_dir)
     if force and replaced.exists():
         if record.status == "ok":
             shutil.rmtree(inside(replaced, out_root))
@@ -497,13 +495,13 @@ def rerender(run_dir: str | Path, style: str | None = None) -> Path:
         run_dir = run_dir.parent  # the run's record named instead of its folder
     info_path = run_dir / "run.json"
     if not info_path.exists() and not run_dir.is_symlink():
-        from . import history
+        from . import series
 
-        runs = history.runs_under(run_dir)
+        runs = series.runs_under(run_dir)
         if runs:
             for folder, _ in runs:
-                render.render_index(folder, history.index_changes(folder))
-            return history.render_history(run_dir)
+                render.render_index(folder, series.index_changes(folder))
+            return series.render_history(run_dir)
     if not info_path.exists():
         raise RunError(f"{run_dir}: no run.json here, nor run folders below it; give a folder written by "
                        "'talentkit run' (outputs/<run>), or the folder the runs are in (outputs)")

@@ -1,6 +1,6 @@
 """Table contracts of a talent-network dataset, and validation that reports every problem.
 
-Each table of the data contract (README, "Your own data") is a :class:`TableSpec`. Raw files are read
+Each table of the data contract (README, "Your own data") is a :class:`TableContract`. Raw files are read
 as text, coerced column by column (so an unparseable value can be quoted as it was
 written), then checked with a pandera schema (categories, uniqueness, missing values)
 and across tables (ids that must exist in ``people``, exits before hires). Every problem
@@ -23,8 +23,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from .dates import DATE_ORDER_NAMES, DateRules, read_dates
-from .errors import Problem, problems_by_value, short_text
+from ..core.dates import DATE_ORDER_NAMES, DateRules, read_dates
+from ..core.errors import Problem, problems_by_value, short_text
 from . import personal
 from .numbers import ambiguity, decimal_for, read_numbers
 
@@ -32,11 +32,11 @@ MISSING_TOKENS = {"", "na", "n/a", "nan", "null", "none", "nat", "-"}
 TRUE_TOKENS = {"true", "t", "yes", "y", "1", "1.0"}
 FALSE_TOKENS = {"false", "f", "no", "n", "0", "0.0"}
 @dataclass(frozen=True)
-class TableSpec:
+class TableContract:
     """A table of the contract: its columns with their kinds, and which are required.
 
     Kinds: ``id`` (non-empty text), ``text``, ``date`` (ISO ``YYYY-MM-DD``, or as the mapping's
-    ``dates:`` says, see :func:`talentkit.dates.read_dates`), ``bool``,
+    ``dates:`` says, see :func:`talentkit.core.dates.read_dates`), ``bool``,
     ``number``, or a tuple of allowed lower-case values (a category).
     """
 
@@ -48,7 +48,7 @@ class TableSpec:
     nullable_required: tuple[str, ...] = field(default=())  # required columns that may hold blanks
 
 
-PEOPLE = TableSpec(
+PEOPLE = TableContract(
     "people",
     {
         "employee_id": "id", "hire_date": "date", "exit_date": "date",
@@ -62,7 +62,7 @@ PEOPLE = TableSpec(
     key="employee_id",
     optional_table=False,
 )
-MOVES = TableSpec(
+MOVES = TableContract(
     "moves",
     {
         "employee_id": "id", "date": "date", "from_region": "text", "to_region": "text",
@@ -71,18 +71,18 @@ MOVES = TableSpec(
     },
     required=("employee_id", "date"),
 )
-SESSIONS = TableSpec(
+SESSIONS = TableContract(
     "sessions",
     {"session_id": "id", "date": "date", "presenter_id": "id", "region": "text",
      "topic": "text", "recorded": "bool"},
     required=("session_id", "date", "presenter_id", "recorded"),
     key="session_id",
 )
-ATTENDANCE = TableSpec(
+ATTENDANCE = TableContract(
     "attendance", {"session_id": "id", "employee_id": "id"},
     required=("session_id", "employee_id"),
 )
-CANDIDATES = TableSpec(
+CANDIDATES = TableContract(
     "candidates",
     {
         "candidate_id": "id", "channel": "text", "origin": ("local", "international"),
@@ -92,7 +92,7 @@ CANDIDATES = TableSpec(
     required=("candidate_id", "channel", "origin"),
     key="candidate_id",
 )
-TEXTS = TableSpec(
+TEXTS = TableContract(
     "texts",
     {"text": "text", "label": "text", "task": ("retention", "attraction", "pulse"),
      "employee_id": "id", "candidate_id": "id", "date": "date"},
@@ -102,19 +102,19 @@ TEXTS = TableSpec(
 # Collaboration metadata (never content): one row per sender, recipient and, optionally, day and
 # channel, weight the messages, minutes or reviews it stands for (1 when absent). A sender or
 # recipient need not be in people (an external person): counted, never placed in a unit.
-INTERACTIONS = TableSpec(
+INTERACTIONS = TableContract(
     "interactions",
     {"sender_id": "id", "recipient_id": "id", "date": "date", "weight": "number", "channel": "text"},
     required=("sender_id", "recipient_id"),
 )
 # A meeting, thread or paper with many people: one row per event and person; pairwise ties are
 # derived with Newman's 1/(n - 1) weighting (talentkit.collaboration).
-PARTICIPANTS = TableSpec(
+PARTICIPANTS = TableContract(
     "participants", {"event_id": "id", "employee_id": "id", "date": "date", "channel": "text"},
     required=("event_id", "employee_id"),
 )
 
-TABLES: dict[str, TableSpec] = {t.name: t for t in (PEOPLE, MOVES, SESSIONS, ATTENDANCE, CANDIDATES, TEXTS,
+TABLES: dict[str, TableContract] = {t.name: t for t in (PEOPLE, MOVES, SESSIONS, ATTENDANCE, CANDIDATES, TEXTS,
                                                     INTERACTIONS, PARTICIPANTS)}
 PERSON_KEYS = ("region", "team", "level", "skill", "origin", "channel")  # the contract's people attributes
 FUNNEL_STAGES = CANDIDATES.columns["reached"]
@@ -305,7 +305,7 @@ def _coerce_column(s: pd.Series, kind, file: str, column: str, decimal: str | No
             problems.append(Problem(file, "not a true/false value", "use true or false (yes/no and 1/0 also work)",
                                     row, column, value))
         return out, problems
-    if kind == "number":  # thousands separators and decimal commas by talentkit.numbers' rule
+    if kind == "number":  # thousands separators and decimal commas by talentkit.data.numbers' rule
         return coerce_numbers(s.where(~missing), file, column, decimal)
     text = s.astype("string").str.strip()
     if isinstance(kind, tuple):  # categories are matched without regard to case or spaces
@@ -315,7 +315,7 @@ def _coerce_column(s: pd.Series, kind, file: str, column: str, decimal: str | No
 
 def coerce_dates(values: pd.Series, file: str, column: str, rules: DateRules | None = None,
                  notes: list | None = None) -> tuple[pd.Series, list[Problem]]:
-    """``values`` (text as written; blanks by :data:`MISSING_TOKENS`) read as days by :func:`talentkit.dates.read_dates`:
+    """``values`` (text as written; blanks by :data:`MISSING_TOKENS`) read as days by :func:`talentkit.core.dates.read_dates`:
     a problem per value not read (its fix names the order the column was read in), or one for a
     column that needs a line in the mapping. How a column not written YYYY-MM-DD was read, its
     open ends and its two-digit years are added to ``notes`` (said atop reports)."""
@@ -350,7 +350,7 @@ def coerce_dates(values: pd.Series, file: str, column: str, rules: DateRules | N
 
 def coerce_numbers(values: pd.Series, file: str, column: str, decimal: str | None = None,
                    what: str = "not a number") -> tuple[pd.Series, list[Problem]]:
-    """``values`` read by :func:`talentkit.numbers.read_numbers`, with a problem per value that
+    """``values`` read by :func:`talentkit.data.numbers.read_numbers`, with a problem per value that
     is not a finite number (blanks are not problems), or one for an ambiguous column that names
     the mapping line settling it."""
     reading = read_numbers(values, decimal)
@@ -366,18 +366,18 @@ def coerce_numbers(values: pd.Series, file: str, column: str, decimal: str | Non
     return reading.values.where(~infinite), problems
 
 
-def _pandera_schema(spec: TableSpec, present: list[str]) -> pa.DataFrameSchema:
+def _pandera_schema(contract: TableContract, present: list[str]) -> pa.DataFrameSchema:
     cols = {}
     for name in present:
-        kind = spec.columns[name]
-        nullable = name not in spec.required or name in spec.nullable_required
+        kind = contract.columns[name]
+        nullable = name not in contract.required or name in contract.nullable_required
         checks = [pa.Check.isin(list(kind))] if isinstance(kind, tuple) else []
-        cols[name] = pa.Column(nullable=nullable, checks=checks, unique=(name == spec.key))
+        cols[name] = pa.Column(nullable=nullable, checks=checks, unique=(name == contract.key))
     return pa.DataFrameSchema(cols)
 
 
-def _fix_for(spec: TableSpec, column: str, check: str) -> tuple[str, str]:
-    kind = spec.columns.get(column)
+def _fix_for(contract: TableContract, column: str, check: str) -> tuple[str, str]:
+    kind = contract.columns.get(column)
     if "isin" in check:
         return "not an allowed value", f"use one of: {', '.join(kind)}"
     if "not_nullable" in check:
@@ -387,41 +387,41 @@ def _fix_for(spec: TableSpec, column: str, check: str) -> tuple[str, str]:
     return f"failed check {check}", "correct the value"
 
 
-def validate_table(raw: pd.DataFrame, spec: TableSpec, file: str, columns: dict | None = None,
+def validate_table(raw: pd.DataFrame, contract: TableContract, file: str, columns: dict | None = None,
                    decimal=None, dates: DateRules | None = None,
                    notes: list | None = None) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Map, coerce and check one table. Returns the typed frame (or None) and its problems.
-    ``decimal``: the mapping's ``decimal:`` (see :func:`talentkit.numbers.decimal_for`);
-    ``dates``: its ``dates:`` (:class:`talentkit.dates.DateRules`); how dates were read is
+    ``decimal``: the mapping's ``decimal:`` (see :func:`talentkit.data.numbers.decimal_for`);
+    ``dates``: its ``dates:`` (:class:`talentkit.core.dates.DateRules`); how dates were read is
     added to ``notes``."""
     problems: list[Problem] = []
-    mapping = mapping_for(spec.name, columns)
+    mapping = mapping_for(contract.name, columns)
     df = raw.rename(columns={k: v for k, v in mapping.items() if k in raw.columns})
     if len(df) == 0:
         return None, [Problem(file, "the table has a header but no rows", "export it again with its data, or leave the file out")]
-    for col in spec.required:
+    for col in contract.required:
         if col not in df.columns:
-            hint = close_match(col, [c for c in df.columns if c not in spec.columns])
+            hint = close_match(col, [c for c in df.columns if c not in contract.columns])
             fix = (f"a column '{hint}' looks close: rename it to '{col}', or map it with columns: {{'{hint}': {col}}}"
                    if hint else f"add the column, or map your column to it with columns: {{'<your name>': {col}}}")
             problems.append(Problem(file, "required column is missing", fix, row=1, column=col))
     if problems:
         return None, problems
     typed = df.copy()
-    present = [c for c in spec.columns if c in df.columns]
+    present = [c for c in contract.columns if c in df.columns]
     for col in present:
-        typed[col], found = _coerce_column(df[col], spec.columns[col], file, col, decimal_for(decimal, col), dates,
+        typed[col], found = _coerce_column(df[col], contract.columns[col], file, col, decimal_for(decimal, col), dates,
                                            notes)
         problems += found
     try:
-        _pandera_schema(spec, present).validate(typed[present], lazy=True)
+        _pandera_schema(contract, present).validate(typed[present], lazy=True)
     except SchemaErrors as err:
         already = {(p.row, p.column) for p in problems}  # a value that did not parse is reported once
         for case in err.failure_cases.itertuples(index=False):
             column, check, row, value = case.column, str(case.check), case.index, case.failure_case
             if not pd.isna(row) and (int(row), column) in already:
                 continue
-            what, fix = _fix_for(spec, column, check)
+            what, fix = _fix_for(contract, column, check)
             if pd.isna(row):  # schema-level failure (not tied to a row)
                 problems.append(Problem(file, what, fix, column=column, value=value))
             else:
@@ -540,7 +540,7 @@ def is_code(name: str, text: pd.Series) -> bool:
 def _attribute_kind(values: pd.Series, missing: pd.Series, decimal: str | None = None, name: str = "") -> str:
     """The kind of an extra column, inferred: boolean (yes/no values), a code (:func:`is_code`:
     a category), number (thousands separators and decimal commas included, see
-    :mod:`talentkit.numbers`), else category."""
+    :mod:`talentkit.data.numbers`), else category."""
     text = values[~missing].astype("string").str.strip()
     if len(text) and text.str.lower().isin(TRUE_TOKENS | FALSE_TOKENS).all() and text.str.lower().nunique() <= 2:
         return "boolean"
@@ -552,13 +552,13 @@ def _attribute_kind(values: pd.Series, missing: pd.Series, decimal: str | None =
     return "category"
 
 
-def type_attributes(df: pd.DataFrame, spec: TableSpec, attributes: dict | None,
+def type_attributes(df: pd.DataFrame, contract: TableContract, attributes: dict | None,
                     file: str, decimal=None) -> tuple[pd.DataFrame, dict[str, dict], list[Problem]]:
     """Type the columns of ``df`` that the contract does not name (an export's own columns:
     overtime, pay, satisfaction, department...). ``attributes`` (the mapping's
     ``attributes:``) names a kind per column (``number``, ``category``, ``boolean``, ``personal``
     or ``{ordinal: [low, ..., high]}``); other columns are inferred, a personal one first
-    (:mod:`talentkit.personal`: names, contacts, dates of birth, ids; never analysed or shown). A text column of the
+    (:mod:`talentkit.data.personal`: names, contacts, dates of birth, ids; never analysed or shown). A text column of the
     contract (``level``, ``team``...) may be given an order, nothing else. Returns the frame, each
     attribute's kind (``{"kind": ..., "order": [...]}``) and the problems found."""
     attributes = attributes or {}
@@ -571,13 +571,13 @@ def type_attributes(df: pd.DataFrame, spec: TableSpec, attributes: dict | None,
                                 "correct the name, or remove it from attributes:", column=name))
     for col in df.columns:
         values, given = df[col], attributes.get(col)
-        if col in spec.columns:  # the contract's own: typed already; a text column may be given an order
+        if col in contract.columns:  # the contract's own: typed already; a text column may be given an order
             ordered = isinstance(given, dict) and "ordinal" in given
-            if given is not None and (spec.columns[col] != "text" or not ordered):
+            if given is not None and (contract.columns[col] != "text" or not ordered):
                 problems.append(Problem(file, f"attributes: '{col}' is a column of the data contract, typed already",
                                         "give it an order only (level: {ordinal: [L1, L2, L3]}), or leave it out",
                                         column=str(col)))
-            if given is None or not ordered or spec.columns[col] != "text":
+            if given is None or not ordered or contract.columns[col] != "text":
                 continue
         missing = _is_missing(values)
         why = personal.reason(str(col), values[~missing]) if given is None else None
@@ -594,7 +594,7 @@ def type_attributes(df: pd.DataFrame, spec: TableSpec, attributes: dict | None,
                                     "write number, category, boolean, personal, or {ordinal: [low, ..., high]}",
                                     column=str(col)))
             continue
-        if kind == "personal":  # kept as written, never typed, analysed or shown (talentkit.personal)
+        if kind == "personal":  # kept as written, never typed, analysed or shown (talentkit.data.personal)
             out[col], found = values.astype("string").str.strip().where(~missing).astype(object), []
         elif kind == "number":
             out[col], found = _coerce_column(values, "number", file, col, decimal_for(decimal, str(col)))

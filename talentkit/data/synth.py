@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError
+from ..core.errors import ParameterError
 
 START = pd.Timestamp("2021-01-01")
 MONTHS = 60  # five years: 2021-01 .. 2025-12

@@ -11,7 +11,7 @@ suppressed by rows and columns alike (:func:`suppress_matrix`).
 with :func:`grouped`: it takes ``min_group`` (default :data:`MIN_GROUP`) and its result
 carries the suppression mark (``DataFrame.attrs``, see :func:`mark`), which pandas keeps
 through column selection, ``reset_index`` and the like. A result object (a small class
-with a ``table``) carries ``min_group`` as an attribute. :func:`styled`, the figures in
+with a ``table``) carries ``min_group`` as an attribute. :func:`talentkit.show.styled`, the figures in
 ``plots`` and :func:`talentkit.record` refuse a table without the mark, so a grouped
 output cannot reach a reader without passing the gate. A table that is not about groups
 of people (model scores, a hiring plan) says so with :func:`not_personal`.
@@ -30,8 +30,6 @@ import numpy as np
 import pandas as pd
 
 from .errors import ParameterError, PrivacyError, SmallGroupError
-from .labels import HIDDEN_TO_PROTECT, NUMBER_COLUMNS, readable
-from .markup import short
 from .pooling import is_pooled
 
 MIN_GROUP = 5
@@ -285,8 +283,8 @@ def require_marked(obj, what: str) -> None:
     if not is_marked(obj):
         raise PrivacyError(f"{what}: this table has not passed the small-group gate. Make it with a talentkit "
                            "function that takes min_group (its result carries the mark), pass it through "
-                           "talentkit.privacy.suppress(table, group_cols, min_group), or, when it does not "
-                           "describe groups of people, mark it with talentkit.privacy.not_personal(table, why)")
+                           "talentkit.core.privacy.suppress(table, group_cols, min_group), or, when it does not "
+                           "describe groups of people, mark it with talentkit.core.privacy.not_personal(table, why)")
 
 
 def grouped(func):
@@ -351,21 +349,6 @@ def suppress_matrix_values(values: pd.DataFrame, min_group: int = MIN_GROUP, cou
     return mark(values.astype(float).mask(hidden), min_group)
 
 
-def display_table(table: pd.DataFrame, min_group: int = MIN_GROUP, currency: str = "") -> pd.DataFrame:
-    """A table for a report (:func:`talentkit.labels.readable`): labelled headers with units,
-    numbers formatted by unit, intervals in one column; suppressed cells read ``<min_group``.
-
-    Suppressed rows are those flagged in the ``suppressed`` column, or, when a selection of
-    columns left it out, those whose ``n`` is missing (``n`` is missing only when suppressed).
-    """
-    if SUPPRESSED in table:
-        mask = table[SUPPRESSED].astype(bool)
-    elif "n" in table:
-        mask = table["n"].isna()
-    else:
-        mask = pd.Series(False, index=table.index)
-    return readable(table.drop(columns=[SUPPRESSED], errors="ignore"), mask, min_group, currency,
-                    protecting=protecting_rows(table))
 
 
 def user_salt_file() -> Path:
@@ -433,33 +416,3 @@ def mask_ids(table: pd.DataFrame, show_ids: bool = False, salt: str | None = Non
         if str(col).endswith("_id"):
             out[col] = pseudonym(out[col], salt)
     return out
-
-
-def styled(table: pd.DataFrame, min_group: int | None = None, currency: str = ""):
-    """:func:`display_table` without the row numbers, for a notebook or report. The table must
-    carry the suppression mark (:func:`require_marked`); hidden cells read ``<min_group``
-    (the mark's ``min_group`` unless given). Every cell, index label and header is escaped
-    as HTML (a pandas ``Styler`` does not escape by default) and long labels are shortened:
-    no value from the data becomes markup."""
-    require_marked(table, "a table to show")
-    min_group = min_group or marked_min_group(table) or MIN_GROUP
-    shown = display_table(table, min_group, currency)
-    for col in shown.columns:
-        if shown[col].dtype == object:
-            shown[col] = shown[col].map(lambda v: short(v) if isinstance(v, str) else v)
-    if not isinstance(shown.index, pd.RangeIndex):
-        shown.index = shown.index.map(lambda v: short(v) if isinstance(v, str) else v)
-    shown.columns = [short(c) if isinstance(c, str) else c for c in shown.columns]
-    words = [c for c in shown.columns if c not in shown.attrs.get(NUMBER_COLUMNS, ())]
-    style = shown.style
-    if protecting_rows(table).any():
-        style = style.set_caption(f"<i>{HIDDEN_TO_PROTECT}</i>: a group of at least {min_group} people, hidden so that "
-                                  f"a smaller group's figures cannot be recovered by subtraction; <i>&lt;{min_group}"
-                                  f"</i>: fewer than {min_group} people")
-    style = (style.format(escape="html")
-             .format_index(escape="html", axis=0).format_index(escape="html", axis=1)
-             .set_table_attributes('class="tk-table"')
-             .set_properties(subset=words, **{"text-align": "left"})
-             .set_table_styles([{"selector": f"th.col{i}", "props": "text-align: left"}
-                                for i, c in enumerate(shown.columns) if c in words], overwrite=False))
-    return style.hide(axis="index") if isinstance(shown.index, pd.RangeIndex) else style

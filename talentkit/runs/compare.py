@@ -3,10 +3,10 @@ r"""Two runs side by side: each number then and now, the difference, and whether
 :func:`compare_runs` pairs the jobs of two run folders (or two job folders) and compares
 every recorded number, job by job:
 
-* a measure of :data:`talentkit.measures.MEASURES` is tested from the counts recorded with it:
+* a measure of :data:`talentkit.core.measures.MEASURES` is tested from the counts recorded with it:
   a rate (turnover: separations per person-year) by the exact conditional test of two Poisson
   rates, a proportion (retention) by the pooled two-proportion z-test, a headcount as two
-  Poisson counts (:mod:`talentkit.stats`);
+  Poisson counts (:mod:`talentkit.core.stats`);
 * another number with a recorded 95 % interval by the difference of two independent
   estimates (Altman & Bland 2003);
 * a number with neither is shown, never called a change.
@@ -34,13 +34,13 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import RunError, RunJSONError
-from .files import read_json
-from .labels import TIMING_AND_WORDS, interval_columns, result_label
-from .measures import COUNT, MEASURES, PROPORTION, RATE
-from .privacy import MIN_GROUP
+from ..core.errors import RunError, RunJSONError
+from ..core.files import read_json
+from ..core.labels import TIMING_AND_WORDS, interval_columns, result_label
+from ..core.measures import COUNT, MEASURES, PROPORTION, RATE
+from ..core.privacy import MIN_GROUP
 from .runrecord import RUN_JSON, RunRecord
-from .stats import estimate_difference_p, proportion_difference_p, rate_difference_p
+from ..core.stats import estimate_difference_p, proportion_difference_p, rate_difference_p
 
 ALPHA = 0.05
 PERIOD_PARAMETERS = {"as_of", "start", "end", "data"}  # what moves from one run of a series to the next
@@ -100,7 +100,7 @@ class Row:
 
 
 @dataclass
-class Comparison:
+class RunComparison:
     """What :func:`compare_runs` found: rows, changes first; what it left out, and why."""
 
     then: str
@@ -129,7 +129,7 @@ class Comparison:
 
 def sides(folder: str | Path) -> list[Side]:
     """The jobs of a run folder, or the one job of a job folder, as :class:`Side`\\ s; a
-    :class:`~talentkit.errors.RunError` naming the folder and the fix when it is neither."""
+    :class:`~talentkit.core.errors.RunError` naming the folder and the fix when it is neither."""
     folder = Path(folder)
     if (folder / RUN_JSON).is_file():
         run_dir, only = folder, None
@@ -156,13 +156,13 @@ def series_key(job: dict) -> tuple:
     return (job.get("group") or job["name"], json.dumps(matrix, sort_keys=True, default=str))
 
 
-def compare_runs(then: str | Path, now: str | Path, alpha: float = ALPHA) -> Comparison:
+def compare_runs(then: str | Path, now: str | Path, alpha: float = ALPHA) -> RunComparison:
     """Every job of ``then`` beside the same job of ``now`` (by its run-file job and matrix
     values other than ``as_of``), compared number by number."""
     if not 0 < alpha < 1:
         raise RunError(f"alpha must lie between 0 and 1, not {alpha!r}")
     a, b = sides(then), sides(now)
-    out = Comparison(a[0].run, b[0].run, a[0].as_of, b[0].as_of, alpha)
+    out = RunComparison(a[0].run, b[0].run, a[0].as_of, b[0].as_of, alpha)
     by_key = {series_key(s.job): s for s in b}
     paired = set()
     for side in a:
@@ -244,7 +244,7 @@ def changed_parameters(a: Side, b: Side) -> dict[str, tuple]:
             if k not in PERIOD_PARAMETERS | PRESENTATION and value(pa, k) != value(pb, k)}
 
 
-def compare_jobs(a: Side, b: Side, out: Comparison) -> None:
+def compare_jobs(a: Side, b: Side, out: RunComparison) -> None:
     """The numbers of one pair of jobs into ``out``: rows, or why they are left out."""
     name = b.job["name"]
     why = not_comparable(a, b)
@@ -269,7 +269,7 @@ def compare_jobs(a: Side, b: Side, out: Comparison) -> None:
         out.rows += _table_rows(a, b, name, out)
 
 
-def _period_note(a: Side, b: Side, name: str, out: Comparison) -> None:
+def _period_note(a: Side, b: Side, name: str, out: RunComparison) -> None:
     """A note when the two periods overlap: the tests take them as independent samples."""
     try:
         (s1, e1), (s2, e2) = (str(s.results.get("period", "")).split(" to ") for s in (a, b))
@@ -300,7 +300,7 @@ def _definition_problem(a: Side, b: Side, measure: str) -> str | None:
     return f"its definition changed ('{da}' then, '{db}' now)"
 
 
-def _scalar_rows(a: Side, b: Side, job: str, out: Comparison) -> list[Row]:
+def _scalar_rows(a: Side, b: Side, job: str, out: RunComparison) -> list[Row]:
     va, vb = _numbers(a.results), _numbers(b.results)
     bounds = {x for pair in interval_columns(list(va) + list(vb)).values() for x in pair}
     # each number with the counts recorded beside the job's numbers (measure_parts)
@@ -359,7 +359,7 @@ def _number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _table_rows(a: Side, b: Side, job: str, out: Comparison) -> list[Row]:
+def _table_rows(a: Side, b: Side, job: str, out: RunComparison) -> list[Row]:
     """The grouped tables both runs recorded (a first column of groups, ``n`` and
     ``suppressed``), cell by cell through the gate: a group's value where it was shown in
     that run and holds at least the larger ``min_group``; its difference only where both are."""

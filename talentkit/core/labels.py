@@ -288,7 +288,7 @@ def readable(table: pd.DataFrame, hidden: pd.Series | None = None, min_group: in
              units: dict | None = None, protecting: pd.Series | None = None) -> pd.DataFrame:
     """``table`` as text for a report: intervals merged into their estimate's column, every
     number formatted by its unit, headers labelled; cells of ``hidden`` rows that are missing
-    read ``<min_group`` (the privacy gate's mark, :func:`talentkit.privacy.display_table`),
+    read ``<min_group`` (the privacy gate's mark, :func:`talentkit.show.display_table`),
     or ``hidden`` in ``protecting`` rows, which were hidden to protect a smaller group."""
     units = {**table.attrs.get(UNITS_ATTR, {}), **(units or {})}
     hidden = pd.Series(False, index=table.index) if hidden is None else hidden.astype(bool)

@@ -5,7 +5,7 @@ worker processes (one thread each); ``--cluster tcp://scheduler:8786`` (or ``exe
 {kind: dask, address: ...}`` in the run file) uses a running one, wherever it was deployed
 (Kubernetes, an HPC scheduler, Dask Gateway: Dask's own tools start it).
 
-Each task runs :func:`talentkit.kernels.run_job` in the worker process: papermill with a
+Each task runs :func:`talentkit.runs.kernels.run_job` in the worker process: papermill with a
 kernel of its own, then the report, in a temporary folder on the worker. The executed
 notebook, report, results and figures come back as bytes and the client writes them under
 ``--out``, so no shared file system is needed (the data named by a job must be reachable
@@ -25,8 +25,8 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .errors import KernelTrouble, RunError
-from .files import write_atomic
+from ..core.errors import KernelTrouble, RunError
+from ..core.files import write_atomic
 
 RETRIES = 2  # further tries of a job whose kernel failed to start or died
 # Dask caps the math libraries' threads in its workers; a job's kernel gets the runner's
@@ -40,30 +40,30 @@ HANDSHAKE_S = 5.0  # a Dask scheduler greets a new connection at once; anything 
 WORKER_MEMORY = 1.5e9  # bytes a local worker and its kernel take at the peak of a job (06, 02)
 
 
-def parse_cluster(spec: str) -> tuple[str, int | str]:
+def parse_cluster(address: str) -> tuple[str, int | str]:
     """``local:N`` -> ("local", N); anything else is a scheduler address, checked for form
     (``tcp://host:port``, ``host:port``, an IPv6 host in brackets): a ``RunError`` that says
     how to write it otherwise."""
-    if spec.startswith("local:"):
-        count = spec.split(":", 1)[1]
+    if address.startswith("local:"):
+        count = address.split(":", 1)[1]
         if not count.isdigit() or int(count) < 1:
-            raise RunError(f"--cluster {spec}: write local:N with N worker processes, e.g. local:2")
+            raise RunError(f"--cluster {address}: write local:N with N worker processes, e.g. local:2")
         return "local", int(count)
-    if spec == "local":
+    if address == "local":
         return "local", os.cpu_count() or 1
-    scheme, _, rest = spec.rpartition("://")
+    scheme, _, rest = address.rpartition("://")
     try:
         parts = urlsplit(f"//{rest}")
         port = parts.port
     except ValueError as err:
-        raise RunError(f"--cluster {spec}: not an address ({err}); write tcp://host:8786, or tcp://[::1]:8786 "
+        raise RunError(f"--cluster {address}: not an address ({err}); write tcp://host:8786, or tcp://[::1]:8786 "
                        "for an IPv6 host") from None
     if scheme and scheme not in SCHEMES:
-        raise RunError(f"--cluster {spec}: '{scheme}://' is not a Dask protocol; use tcp:// (or tls://) with the "
+        raise RunError(f"--cluster {address}: '{scheme}://' is not a Dask protocol; use tcp:// (or tls://) with the "
                        "scheduler's port, usually 8786 (an http:// address is its dashboard, not the scheduler)")
     if not parts.hostname or port is None:
-        raise RunError(f"--cluster {spec}: give the scheduler's host and port, e.g. tcp://scheduler:8786")
-    return "address", spec
+        raise RunError(f"--cluster {address}: give the scheduler's host and port, e.g. tcp://scheduler:8786")
+    return "address", address
 
 
 def local_workers(asked: int, jobs: int) -> tuple[int, str | None]:
@@ -161,9 +161,9 @@ def executing_keys(client) -> set:
         return set()
 
 
-def run_on_dask(spec: str, payloads: list[dict], resources: list[dict], run_name: str, status, finish,
+def run_on_dask(address: str, payloads: list[dict], resources: list[dict], run_name: str, status, finish,
                 run_dir: Path) -> None:
-    """Submit every job to the cluster ``spec``; call ``status(index, status)`` as a job is
+    """Submit every job to the cluster ``address``; call ``status(index, status)`` as a job is
     submitted (and, when interrupted, as it was found: ``running`` or ``pending``) and
     ``finish(index, result)`` as each ends.
 
@@ -171,7 +171,7 @@ def run_on_dask(spec: str, payloads: list[dict], resources: list[dict], run_name
     """
     from distributed import Client, LocalCluster, as_completed
 
-    kind, where = parse_cluster(spec)
+    kind, where = parse_cluster(address)
     cluster = None
     if kind == "local":
         cluster = LocalCluster(n_workers=where, threads_per_worker=1, processes=True, dashboard_address=None)

@@ -14,7 +14,7 @@ A run file (``params/*.yaml``)::
 
 Every parameter name and type is checked against the notebook's ``parameters`` cell
 (papermill's inspection) before any kernel starts; an unknown name is an error that
-names the closest match. Executing the checked jobs is :mod:`talentkit.runner`'s concern.
+names the closest match. Executing the checked jobs is :mod:`talentkit.runs.runner`'s concern.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .dates import day_problem
-from .errors import ParameterError, RunError
-from .yamlfile import YAMLFileError, key_errors, parse_yaml, read_yaml
+from ..core.dates import day_problem
+from ..core.errors import ParameterError, RunError
+from ..core.yamlfile import YAMLFileError, key_errors, parse_yaml, read_yaml
 
 # A run or job name becomes a folder under --out: a plain name, never ".", ".." or a path.
 NAME_PATTERN = re.compile(r"\w[\w.\-]{0,99}")
@@ -141,7 +141,7 @@ def load_run_file(path: str | Path) -> RunFile:
 # --------------------------------------------------------------------------- jobs
 
 
-class JobSpec(BaseModel):
+class PlannedJob(BaseModel):
     name: str
     notebook: Path
     params: dict
@@ -161,7 +161,7 @@ def resolve_notebook(notebook: str, run_file: Path) -> Path:
     return Path(notebook)
 
 
-def expand_jobs(run: RunFile, run_file: Path, overrides: dict | None = None) -> list[JobSpec]:
+def expand_jobs(run: RunFile, run_file: Path, overrides: dict | None = None) -> list[PlannedJob]:
     """Jobs with their matrix expanded, defaults merged under job params, overrides on top."""
     specs = []
     for job in run.jobs:
@@ -172,7 +172,7 @@ def expand_jobs(run: RunFile, run_file: Path, overrides: dict | None = None) -> 
             values = dict(zip(keys, combo))
             name = "-".join([base] + [re.sub(r"[^\w.\-]+", "_", str(v))[:30] for v in combo])
             params = {**job.params, **values}
-            specs.append(JobSpec(name=name, notebook=resolve_notebook(job.notebook, run_file),
+            specs.append(PlannedJob(name=name, notebook=resolve_notebook(job.notebook, run_file),
                                  params=params, defaults=dict(run.defaults), resources=dict(job.resources),
                                  overrides=dict(overrides or {}), group=base, matrix=values))
     names = [s.name for s in specs]
@@ -311,7 +311,7 @@ def _type_ok(value, type_name: str) -> bool:
     return checks.get(base, lambda v: True)(value)
 
 
-def check_jobs(specs: list[JobSpec], run_file: Path) -> list[JobSpec]:
+def check_jobs(specs: list[PlannedJob], run_file: Path) -> list[PlannedJob]:
     """Check every job before any kernel starts; return the jobs with their final parameters.
 
     Defaults and ``-p`` overrides reach a job only where its notebook declares them (one
@@ -369,10 +369,10 @@ def check_jobs(specs: list[JobSpec], run_file: Path) -> list[JobSpec]:
     return checked
 
 
-def _min_group_problems(spec: JobSpec, params: dict, declared: dict, run_file: Path) -> list[str]:
+def _min_group_problems(spec: PlannedJob, params: dict, declared: dict, run_file: Path) -> list[str]:
     """The privacy rule every notebook applies first (``privacy.check_min_group``), applied
     before the kernel starts: min_group of 3 or more, 1-2 only with allow_small_groups."""
-    from .privacy import check_min_group
+    from ..core.privacy import check_min_group
 
     if "min_group" not in declared:
         return []

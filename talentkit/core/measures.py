@@ -2,8 +2,8 @@
 
 A run records, beside each measure's value, the counts it came from (``measure_parts``, or
 columns of a recorded table) and its definition (``definitions``, written by
-:func:`talentkit.record.record`). Comparing two runs (:mod:`talentkit.compare`) reads both:
-the kind picks the test of a difference (:mod:`talentkit.stats`), and a definition that is
+:func:`talentkit.core.results.record`). Comparing two runs (:mod:`talentkit.runs.compare`) reads both:
+the kind picks the test of a difference (:mod:`talentkit.core.stats`), and a definition that is
 not the same in both runs means the two numbers do not measure the same thing, so they
 are not compared.
 

@@ -39,7 +39,7 @@ def day_problem(value) -> str | None:
 
 def parse_day(value, name: str) -> pd.Timestamp:
     """``value`` (``YYYY-MM-DD`` text, a date or a timestamp) as a day; a
-    :class:`~talentkit.errors.ParameterError` naming the parameter ``name`` when it is not one."""
+    :class:`~talentkit.core.errors.ParameterError` naming the parameter ``name`` when it is not one."""
     why = day_problem(value)
     if why:
         raise ParameterError(f"{name}: {str(value)!r} {why}; write the day as YYYY-MM-DD, e.g. 2024-06-30")

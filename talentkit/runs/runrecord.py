@@ -1,7 +1,7 @@
 """A run's record, ``run.json``: what produced the run and how each job ended.
 
 :class:`RunRecord` (with a :class:`JobRecord` per job) is written in one place,
-:meth:`RunRecord.save` (a whole-file swap, :func:`talentkit.files.write_atomic`), and read
+:meth:`RunRecord.save` (a whole-file swap, :func:`talentkit.core.files.write_atomic`), and read
 back in one place, :meth:`RunRecord.load`, with an error naming the file, the field and the
 fix. The executors change a job only through :meth:`RunRecord.set_status` and
 :meth:`RunRecord.finish_job`, so what a job may say is the model's to check. Fields the kit
@@ -15,8 +15,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .errors import RunJSONError
-from .files import write_atomic
+from ..core.errors import RunJSONError
+from ..core.files import write_atomic
 
 RUN_JSON = "run.json"
 UNFINISHED = ("pending", "running", "submitted")  # a job that has not ended
@@ -75,7 +75,7 @@ class RunRecord(BaseModel):
 
     @classmethod
     def load(cls, run_dir: str | Path) -> RunRecord:
-        """``run_dir/run.json``; a :class:`~talentkit.errors.RunJSONError` naming the file, the
+        """``run_dir/run.json``; a :class:`~talentkit.core.errors.RunJSONError` naming the file, the
         field and the fix when it is truncated, not JSON, or has a field missing or of the
         wrong type."""
         path = Path(run_dir) / RUN_JSON

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .errors import ParameterError
+from ..core.errors import ParameterError
 
 WIDTH = 1280  # px: the width every check and screenshot uses
 MAX_HEIGHT = 30_000  # px: a full-page screenshot is cut here

@@ -19,8 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .datasets import Dataset
-from .flows import level_on
-from .timeline import employed_on, unit_at
+from .timeline import employed_on, level_on, unit_at
 
 DAY = pd.Timedelta(days=1)
 HISTORY_MAPPING = {"form": "history", "history": {"start": "start", "end": "end", "reason": "reason"}}
@@ -29,7 +28,7 @@ SNAPSHOTS_MAPPING = {"form": "snapshots", "snapshots": {"date": "snapshot_date"}
 
 def _levels_before_moves(ds: Dataset, moves: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Each move's level before and after it: the export's level stepped down by the person's
-    later promotions (levels in the order of :func:`talentkit.flows.level_on`)."""
+    later promotions (levels in the order of :func:`talentkit.data.timeline.level_on`)."""
     levels = sorted(ds.people["level"].dropna().astype(str).unique(), key=lambda s: (len(s), s))
     index = {lv: i for i, lv in enumerate(levels)}
     current = moves["employee_id"].map(ds.people.set_index("employee_id")["level"].astype(str))

@@ -27,7 +27,7 @@ WARN = "#b00020"
 LATIN_FONT = "DejaVu Sans"
 FIGURE_WIDTH = 7.0  # inches: the common width of a one-panel figure
 FIGURE_DPI = 110
-CSS_FILE = Path(__file__).parent / "templates" / "theme.css"
+CSS_FILE = Path(__file__).parents[1] / "templates" / "theme.css"
 
 _applied = False
 

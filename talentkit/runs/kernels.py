@@ -1,6 +1,6 @@
 """One job: a kernel of its own (the project's, named explicitly), papermill, its report.
 
-Used by :mod:`talentkit.runner` for local runs and by :mod:`talentkit.cluster` on Dask
+Used by :mod:`talentkit.runs.runner` for local runs and by :mod:`talentkit.runs.cluster` on Dask
 workers. Every kernel a job starts is registered, so Ctrl-C can interrupt them all.
 """
 
@@ -54,7 +54,7 @@ def job_kernel_manager(job_dir: str, env: dict | None = None):
     with ``None``, to remove) in the kernel's environment."""
     from jupyter_client.manager import AsyncKernelManager
 
-    from .record import ENV_JOB_DIR
+    from ..core.results import ENV_JOB_DIR
 
     class JobKernelManager(AsyncKernelManager):
         pid = None  # this job's kernel, once started

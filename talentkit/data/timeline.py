@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from .datasets import Dataset
-from .dates import DAYS_PER_MONTH
-from .errors import ParameterError
-from .pooling import other_last
+from ..core.dates import DAYS_PER_MONTH
+from ..core.errors import ParameterError
+from ..core.pooling import other_last
 from .schema import PERSON_KEYS
 
 TIME_KEYS = ("quarter", "year")
@@ -26,7 +26,7 @@ MOVABLE = ("region", "team", "level")  # rebuilt from moves as of a date (level 
 
 def months_between(start, end) -> float:
     """Months in the period ``start`` .. ``end`` inclusive: calendar months when it runs from a
-    month's first day to a month's last day, else days / :data:`~talentkit.dates.DAYS_PER_MONTH`."""
+    month's first day to a month's last day, else days / :data:`~talentkit.core.dates.DAYS_PER_MONTH`."""
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     if start.day == 1 and (end + pd.Timedelta(days=1)).day == 1:
         return float((end.year - start.year) * 12 + end.month - start.month + 1)
@@ -361,3 +361,19 @@ def trailing(end, months: int) -> tuple[pd.Timestamp, pd.Timestamp]:
 def calendar_year(year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The period 1 January .. 31 December of ``year``."""
     return pd.Timestamp(int(year), 1, 1), pd.Timestamp(int(year), 12, 31)
+
+def level_on(ds: Dataset, day) -> np.ndarray:
+    """Each person's level on ``day``: exact where moves carry ``from_level`` (a history's or
+    snapshots'), else the export's level stepped down by each later promotion."""
+    p = ds.people
+    if ds.moves is not None and "from_level" in ds.moves.columns:
+        return unit_at(ds, "level", day).astype(str).to_numpy()
+    levels = sorted(p["level"].dropna().astype(str).unique(), key=lambda s: (len(s), s))
+    current = p["level"].astype(str).to_numpy()
+    if ds.moves is None or "kind" not in ds.moves.columns:
+        return current
+    later = ds.moves[(ds.moves["kind"] == "promotion") & (ds.moves["date"] > pd.Timestamp(day))]
+    steps = p["employee_id"].map(later["employee_id"].value_counts()).fillna(0).astype(int).to_numpy()
+    index = {lv: i for i, lv in enumerate(levels)}
+    return np.array([levels[max(0, index.get(c, 0) - s)] if c in index else c for c, s in zip(current, steps)],
+                    dtype=object)

@@ -33,8 +33,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .dates import DAYS_PER_MONTH
-from .errors import Problem, problems_by_value
+from ..core.dates import DAYS_PER_MONTH
+from ..core.errors import Problem, problems_by_value
 from .numbers import ambiguity, decimal_for, read_numbers
 
 MAX_YEARS = 80  # a tenure or time since exit longer than a working life is a unit or typing mistake
@@ -58,7 +58,7 @@ def _norm(name) -> str:
 
 
 def detect(columns: list[str]) -> dict | None:
-    """A snapshot spec guessed from column names (no hire date, a tenure and an attrition
+    """A snapshot section guessed from column names (no hire date, a tenure and an attrition
     column), or ``None``."""
     by_norm = {_norm(c): c for c in columns}
     if "hire_date" in by_norm:
@@ -72,29 +72,29 @@ def detect(columns: list[str]) -> dict | None:
     return {**found, "id": ident} if ident is not None and ident != "employee_id" else found
 
 
-def suggested_mapping(spec: dict) -> str:
+def suggested_mapping(section: dict) -> str:
     """A mapping file that reads the export as :func:`detect` did, to paste and adjust."""
     lines = ["form: snapshot", "as_of: YYYY-MM-DD   # the day the export describes", "snapshot:"]
-    lines += [f"  {k}: {spec[k]}" for k in ("left", "tenure", "tenure_unit", "id") if spec.get(k)]
+    lines += [f"  {k}: {section[k]}" for k in ("left", "tenure", "tenure_unit", "id") if section.get(k)]
     return " / ".join(lines)
 
 
-def check_spec(spec, where: str) -> list[Problem]:
+def check_section(section, where: str) -> list[Problem]:
     """The ``snapshot:`` section's shape: a mapping with known keys, a flag column, and one way
     of giving tenure."""
-    if not isinstance(spec, dict):
+    if not isinstance(section, dict):
         return [Problem(where, "snapshot: must be a mapping", "write snapshot: with left: and tenure: (see the README)")]
     problems = []
-    unknown = sorted(set(spec) - KEYS)
+    unknown = sorted(set(section) - KEYS)
     if unknown:
         problems.append(Problem(where, f"snapshot: unknown keys {unknown}", f"use {', '.join(sorted(KEYS))}"))
-    if not isinstance(spec.get("left"), str):
+    if not isinstance(section.get("left"), str):
         problems.append(Problem(where, "snapshot: says no left: column",
                                 "name the column that says who left, e.g. left: Attrition"))
-    unit = spec.get("tenure_unit", "years")
+    unit = section.get("tenure_unit", "years")
     if unit not in UNIT_MONTHS:
         problems.append(Problem(where, f"snapshot: tenure_unit {unit!r} is not a unit", "use years, months or days"))
-    bands = spec.get("tenure_bands")
+    bands = section.get("tenure_bands")
     if bands is not None and (not isinstance(bands, dict) or not all(
             isinstance(v, (int, float)) and v >= 0 for v in bands.values())):
         problems.append(Problem(where, "snapshot: tenure_bands must map each band to its midpoint in years",
@@ -127,7 +127,7 @@ def _column(df: pd.DataFrame, name, file: str, role: str) -> tuple[pd.Series | N
 def _numbers(values: pd.Series, file: str, column: str, what: str, unit: str = "years",
              decimal: str | None = None, required: bool = False) -> tuple[pd.Series, list[Problem]]:
     """A duration column read as numbers (thousands separators and decimal commas by
-    :mod:`talentkit.numbers`' rule), with a problem on the export's own column for a value
+    :mod:`talentkit.data.numbers`' rule), with a problem on the export's own column for a value
     that is not a finite number, is negative, is longer than a working life (a unit mix-up:
     days read as years), or, when ``required``, is blank."""
     reading = read_numbers(values, decimal)
@@ -151,18 +151,18 @@ def _numbers(values: pd.Series, file: str, column: str, what: str, unit: str = "
     return out.where(finite & ~too_long), problems
 
 
-def _tenure_months(tenure_raw, spec: dict, file: str, decimal, problems: list[Problem],
+def _tenure_months(tenure_raw, section: dict, file: str, decimal, problems: list[Problem],
                    assumptions: list[str]) -> pd.Series | None:
     """Each row's tenure in months, from bands (their midpoints) or numbers in the
-    spec's unit; ``None`` without a tenure column (hire dates given instead)."""
-    tenure_col = spec.get("tenure")
-    unit = spec.get("tenure_unit", "years")
-    if tenure_raw is not None and spec.get("tenure_bands"):
-        bands = {str(k).strip().lower(): float(v) for k, v in spec["tenure_bands"].items()}
+    section's unit; ``None`` without a tenure column (hire dates given instead)."""
+    tenure_col = section.get("tenure")
+    unit = section.get("tenure_unit", "years")
+    if tenure_raw is not None and section.get("tenure_bands"):
+        bands = {str(k).strip().lower(): float(v) for k, v in section["tenure_bands"].items()}
         key = tenure_raw.astype("string").str.strip().str.lower()
         years = key.map(bands)
         problems += problems_by_value(tenure_raw[years.isna()], file, str(tenure_col), "not one of the tenure bands",
-                              f"add it to tenure_bands (known: {', '.join(list(spec['tenure_bands'])[:8])})")
+                              f"add it to tenure_bands (known: {', '.join(list(section['tenure_bands'])[:8])})")
         months = years.astype(float) * 12
         assumptions.append(f"Tenure comes in bands ({tenure_col}); each band counts as its midpoint, so tenure "
                            "curves are step-wise approximations.")
@@ -176,44 +176,44 @@ def _tenure_months(tenure_raw, spec: dict, file: str, decimal, problems: list[Pr
     return months
 
 
-def _exit_days(df: pd.DataFrame, spec: dict, file: str, decimal, as_of: pd.Timestamp,
+def _exit_days(df: pd.DataFrame, section: dict, file: str, decimal, as_of: pd.Timestamp,
                problems: list[Problem]) -> pd.Series:
     """Each row's exit day where the export gives one: a date column, or the time since exit
     counted back from ``as_of``; missing otherwise."""
-    unit = spec.get("tenure_unit", "years")
+    unit = section.get("tenure_unit", "years")
     exit_day = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
-    if spec.get("exit_date"):
-        given, found = _column(df, spec["exit_date"], file, "exit date")
+    if section.get("exit_date"):
+        given, found = _column(df, section["exit_date"], file, "exit date")
         problems += found
         if given is not None:
             exit_day = pd.to_datetime(given.astype("string").str.strip(), format="ISO8601", errors="coerce")
             bad = exit_day.isna() & given.notna() & (given.astype("string").str.strip() != "")
-            problems += [Problem(file, "not a date", "write dates as YYYY-MM-DD", row, str(spec["exit_date"]), v)
+            problems += [Problem(file, "not a date", "write dates as YYYY-MM-DD", row, str(section["exit_date"]), v)
                          for row, v in given[bad].items()]
-    elif spec.get("time_since_exit"):
-        since, found = _column(df, spec["time_since_exit"], file, "time since exit")
+    elif section.get("time_since_exit"):
+        since, found = _column(df, section["time_since_exit"], file, "time since exit")
         problems += found
         if since is not None:
-            number, found = _numbers(since, file, str(spec["time_since_exit"]), "time since exit", unit,
-                                     decimal_for(decimal, str(spec["time_since_exit"])))
+            number, found = _numbers(since, file, str(section["time_since_exit"]), "time since exit", unit,
+                                     decimal_for(decimal, str(section["time_since_exit"])))
             problems += found
             exit_day = as_of - pd.to_timedelta((number * UNIT_MONTHS[unit] * DAYS_PER_MONTH).round(), unit="D")
     return exit_day
 
 
-def to_people(df: pd.DataFrame, spec: dict, as_of: pd.Timestamp, file: str,
+def to_people(df: pd.DataFrame, section: dict, as_of: pd.Timestamp, file: str,
               decimal=None) -> tuple[pd.DataFrame, list[str], list[Problem]]:
     """The people table (contract columns as text, extras kept) from a snapshot export whose
     columns are already renamed by the mapping; the assumptions made; the problems found
     (each with its file, line, column and value)."""
     problems: list[Problem] = []
     assumptions: list[str] = []
-    if spec.get("id") and spec["id"] in df.columns and "employee_id" not in df.columns:
-        df = df.rename(columns={spec["id"]: "employee_id"})
+    if section.get("id") and section["id"] in df.columns and "employee_id" not in df.columns:
+        df = df.rename(columns={section["id"]: "employee_id"})
     out = df.copy()
-    flag, found = _column(df, spec["left"], file, "left")
+    flag, found = _column(df, section["left"], file, "left")
     problems += found
-    tenure_col = spec.get("tenure")
+    tenure_col = section.get("tenure")
     has_hire = "hire_date" in df.columns
     if tenure_col is None and not has_hire:
         problems.append(Problem(file, "the snapshot gives no tenure", "name a tenure column (tenure: YearsAtCompany) "
@@ -226,15 +226,15 @@ def to_people(df: pd.DataFrame, spec: dict, as_of: pd.Timestamp, file: str,
         return out, assumptions, problems
 
     text = flag.astype("string").str.strip().str.lower()
-    left_values = _tokens(spec.get("left_values")) or LEFT_TOKENS
-    stayed_values = _tokens(spec.get("stayed_values")) or STAYED_TOKENS - left_values
+    left_values = _tokens(section.get("left_values")) or LEFT_TOKENS
+    stayed_values = _tokens(section.get("stayed_values")) or STAYED_TOKENS - left_values
     left = text.isin(left_values).fillna(False).astype(bool)
     unknown = ~left & ~text.isin(stayed_values).fillna(False).astype(bool)
-    problems += problems_by_value(flag[unknown], file, str(spec["left"]), "neither a 'left' nor a 'stayed' value",
+    problems += problems_by_value(flag[unknown], file, str(section["left"]), "neither a 'left' nor a 'stayed' value",
                           "list it under left_values: or stayed_values: in the mapping's snapshot: section")
 
-    months = _tenure_months(tenure_raw, spec, file, decimal, problems, assumptions)
-    exit_day = _exit_days(df, spec, file, decimal, as_of, problems)
+    months = _tenure_months(tenure_raw, section, file, decimal, problems, assumptions)
+    exit_day = _exit_days(df, section, file, decimal, as_of, problems)
     placed = left & exit_day.isna()
     if placed.any():
         assumptions.append(f"The export gives no exit date for {int(placed.sum()):,} leavers: they are placed at "
@@ -261,6 +261,6 @@ def to_people(df: pd.DataFrame, spec: dict, as_of: pd.Timestamp, file: str,
         out["employee_id"] = [f"{GENERATED_ID_PREFIX}{line}" for line in out.index]
         assumptions.append("The export has no employee id: rows are numbered by their line in the file "
                            "(these numbers never appear in a report).")
-    drop = [c for c in (spec["left"], tenure_col, spec.get("exit_date"), spec.get("time_since_exit"))
+    drop = [c for c in (section["left"], tenure_col, section.get("exit_date"), section.get("time_since_exit"))
             if c is not None and c in out.columns and c not in ("hire_date", "exit_date", "employee_id")]
     return out.drop(columns=drop), assumptions, problems

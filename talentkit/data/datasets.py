@@ -13,13 +13,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import histories, pooling, schema, snapshot
+from . import assignments, oneday, periodic, schema
+from ..core import pooling
 from .asof import as_it_stood
-from .errors import DataError, ParameterError, Problem
-from .dates import parse_day
+from ..core.errors import DataError, ParameterError, Problem
+from ..core.dates import parse_day
 from .mapping import FORM_TABLES, Mapping, check_mapping, read_mapping_file
 from .setaside import SetAside
-from .privacy import MIN_GROUP, require_group
+from ..core.privacy import MIN_GROUP, require_group
 
 BUILTIN = "synthetic"
 
@@ -68,7 +69,7 @@ class Dataset:
             "as_of": f"{self.as_of:%Y-%m-%d}" if self.as_of is not None and pd.notna(self.as_of) else "",
             "regions": ({str(k): int(v) for k, v in p["region"].value_counts().sort_index().items()}
                         if "region" in p else {}),
-            "attributes": {name: spec["kind"] for name, spec in self.attributes.items()},
+            "attributes": {name: described["kind"] for name, described in self.attributes.items()},
             "warnings": [str(w) for w in self.warnings],
         }
 
@@ -79,8 +80,8 @@ class Dataset:
 
     def personal_columns(self) -> list[str]:
         """The export's personal columns (names, contacts, dates of birth, ids:
-        :mod:`talentkit.personal`), never analysed, grouped by or shown."""
-        return [n for n, spec in self.attributes.items() if spec["kind"] == "personal" and n in self.people]
+        :mod:`talentkit.data.personal`), never analysed, grouped by or shown."""
+        return [n for n, described in self.attributes.items() if described["kind"] == "personal" and n in self.people]
 
     def dated_events(self) -> list[pd.Series]:
         """Hires, exits and moves, blanks left out: what activity in a period means."""
@@ -102,7 +103,7 @@ class Dataset:
         """The people columns a table may be grouped by: the contract's attributes present and
         the export's own category, boolean and ordinal columns."""
         contract = [k for k in schema.PERSON_KEYS if self.has(k)]
-        own = [n for n, spec in self.attributes.items() if spec["kind"] not in ("number", "personal") and self.has(n)]
+        own = [n for n, described in self.attributes.items() if described["kind"] not in ("number", "personal") and self.has(n)]
         return contract + [n for n in own if n not in contract]
 
 
@@ -152,15 +153,15 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
         ``min_group`` people, since every figure of the report is then about it.
     mapping : a mapping file (YAML) with any of ``columns:``, ``files:``, ``form:``
         (``events``, ``snapshot``, ``history`` or ``snapshots``), ``as_of:``, ``snapshot:`` (how
-        to read a snapshot, see :mod:`talentkit.snapshot`), ``history:`` and ``snapshots:``
-        (see :mod:`talentkit.histories`), ``dates:``, ``decimal:``, ``bad_rows:`` and
-        ``max_set_aside:`` (see :mod:`talentkit.setaside`) and ``attributes:`` (the kind of
-        each extra column); every key is described in :class:`talentkit.mapping.MappingFile`.
+        to read a snapshot, see :mod:`talentkit.data.oneday`), ``history:`` and ``snapshots:``
+        (see :mod:`talentkit.data.assignments`), ``dates:``, ``decimal:``, ``bad_rows:`` and
+        ``max_set_aside:`` (see :mod:`talentkit.data.setaside`) and ``attributes:`` (the kind of
+        each extra column); every key is described in :class:`talentkit.data.mapping.MappingFile`.
 
     The steps, each a function below: the mapping checked, the files read, a snapshot export
     or a history or snapshots turned into people and moves, every table typed, bad rows set
     aside (or refused), references and plausibility checked, a dated form cut to the data as
-    it stood on ``as_of`` when it is given (:func:`talentkit.asof.as_it_stood`), the
+    it stood on ``as_of`` when it is given (:func:`talentkit.data.asof.as_it_stood`), the
     :class:`Dataset` made.
 
     Empty values (``{}``, ``""``, ``[]``: a notebook parameter left empty) mean not given.
@@ -169,57 +170,57 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     ------
     DataError listing every problem, each with file, row, column, value and fix.
     """
-    spec = _mapping(mapping, columns, files)
-    encoding = encoding or spec.encoding or None
+    checked = _mapping(mapping, columns, files)
+    encoding = encoding or checked.encoding or None
     source_text = str(source)
-    as_of, given_as_of = _as_of_asked(as_of, spec)
-    raw, problems, as_of = _read(source, spec, encoding, as_of)
-    problems += _interactions_from_matrix(raw, spec)
+    as_of, given_as_of = _as_of_asked(as_of, checked)
+    raw, problems, as_of = _read(source, checked, encoding, as_of)
+    problems += _interactions_from_matrix(raw, checked)
     assumptions = _read_notes(raw)  # what the reading assumed, shown atop reports
-    aside = SetAside(spec.max_set_aside, active=spec.bad_rows == "set_aside")
-    form = _read_as_snapshot(raw, spec, spec.form, as_of, assumptions, problems, source_text)
-    form = _roster(raw, spec, form, assumptions)
+    aside = SetAside(checked.max_set_aside, active=checked.bad_rows == "set_aside")
+    form = _read_as_snapshot(raw, checked, checked.form, as_of, assumptions, problems, source_text)
+    form = _roster(raw, checked, form, assumptions)
     window: dict = {}  # snapshots: the first and last snapshot day (what they can tell)
-    states = _read_dated_form(raw, spec, given_as_of, assumptions, problems, aside, source_text, window)
+    states = _read_dated_form(raw, checked, given_as_of, assumptions, problems, aside, source_text, window)
     cut = given_as_of if form not in ("snapshot", "roster") else None  # a dated form is cut as it stood on as_of
-    typed, file_names, kinds = _typed_tables(raw, spec, problems, assumptions, roster=form == "roster")
+    typed, file_names, kinds = _typed_tables(raw, checked, problems, assumptions, roster=form == "roster")
     problems = _set_aside(typed, raw, file_names, problems, aside)
     if not problems:
         aside.with_people(typed, file_names, raw)
         problems += _set_aside(typed, raw, file_names, schema.check_references(typed, file_names), aside)
         aside.with_people(typed, file_names, raw)  # people set aside for an exit before the hire
     _history_states(typed, states)
-    _default_channel(typed, spec)
+    _default_channel(typed, checked)
     warnings: list[Problem] = []
     if not problems:
         warnings += schema.fold_spellings(typed, file_names, [c for c, k in kinds.items() if k["kind"] == "category"])
         found, more = plausibility(typed, file_names, given_as_of if cut is None else None)  # cut: not warned
         warnings += more
         problems += _set_aside(typed, raw, file_names, found, aside)
-    if not problems and spec.hierarchy:
-        problems += pooling.check_hierarchy(typed["people"], spec.hierarchy, file_names.get("people", "people"))
+    if not problems and checked.hierarchy:
+        problems += pooling.check_hierarchy(typed["people"], checked.hierarchy, file_names.get("people", "people"))
     if problems:
         raise DataError(problems, source_text)
     typed = _as_it_stood(typed, cut, assumptions)
     as_of = _within_snapshots(as_of, window, assumptions)
     ds = _dataset(typed, source_text, warnings, form, assumptions, kinds, as_of, aside, file_names)
     ds.observed_from = window.get("observed_from")
-    ds.directed_interactions = spec.interactions.directed
-    _with_hierarchy(ds, spec, file_names)
+    ds.directed_interactions = checked.interactions.directed
+    _with_hierarchy(ds, checked, file_names)
     if regions:
         ds = subset(ds, regions)
         require_group(len(ds.people), min_group, "the selected regions")
     return ds
 
 
-def _as_of_asked(as_of, spec: Mapping) -> tuple[str | None, pd.Timestamp | None]:
+def _as_of_asked(as_of, mapping: Mapping) -> tuple[str | None, pd.Timestamp | None]:
     """The ``as_of`` asked (the parameter, else the mapping's) as text and as a day. A one-day
     snapshot export describes the day its mapping gives: another ``as_of`` would re-date it."""
-    if as_of and spec.as_of and spec.form == "snapshot" and parse_day(as_of, "as_of") != parse_day(spec.as_of, "as_of"):
+    if as_of and mapping.as_of and mapping.form == "snapshot" and parse_day(as_of, "as_of") != parse_day(mapping.as_of, "as_of"):
         raise ParameterError(f"as_of {as_of}: a one-day snapshot export describes the day its mapping gives "
-                             f"({parse_day(spec.as_of, 'as_of'):%Y-%m-%d}), and as_of cannot move it (a backfill over "
+                             f"({parse_day(mapping.as_of, 'as_of'):%Y-%m-%d}), and as_of cannot move it (a backfill over "
                              "it would make a series of one picture); leave as_of empty, or use exports of other days")
-    as_of = as_of or spec.as_of or None
+    as_of = as_of or mapping.as_of or None
     given = parse_day(as_of, "as_of") if as_of else None
     return (f"{given:%Y-%m-%d}" if as_of else as_of), given
 
@@ -230,12 +231,12 @@ def _read_notes(raw: dict) -> list[str]:
             for note in frame.attrs.get(schema.READ_NOTES, [])]
 
 
-def _with_hierarchy(ds: "Dataset", spec: Mapping, file_names: dict) -> None:
+def _with_hierarchy(ds: "Dataset", mapping: Mapping, file_names: dict) -> None:
     """A person's department on a day is their team's: the moves carry each level of the
     mapping's hierarchy (in place)."""
-    if spec.hierarchy:
-        ds.hierarchy, ds.moves = dict(spec.hierarchy), pooling.with_parent_moves(ds.moves, ds.people, spec.hierarchy)
-        ds.warnings += pooling.unplaced(ds.moves, spec.hierarchy, file_names.get("moves", "moves"))
+    if mapping.hierarchy:
+        ds.hierarchy, ds.moves = dict(mapping.hierarchy), pooling.with_parent_moves(ds.moves, ds.people, mapping.hierarchy)
+        ds.warnings += pooling.unplaced(ds.moves, mapping.hierarchy, file_names.get("moves", "moves"))
 
 
 def _within_snapshots(as_of, window: dict, assumptions: list[str]):
@@ -251,7 +252,7 @@ def _within_snapshots(as_of, window: dict, assumptions: list[str]):
 
 
 def _as_it_stood(typed: dict, day, assumptions: list[str]) -> dict:
-    """``typed`` as it stood on ``day`` (:func:`talentkit.asof.as_it_stood`), said in
+    """``typed`` as it stood on ``day`` (:func:`talentkit.data.asof.as_it_stood`), said in
     ``assumptions``; as it is when ``day`` is ``None``."""
     if day is None:
         return typed
@@ -273,7 +274,7 @@ def _mapping(mapping, columns, files) -> Mapping:
                          str(mapping) if mapping else "the column mapping")
 
 
-def _read(source, spec: Mapping, encoding, as_of) -> tuple[dict, list[Problem], str | None]:
+def _read(source, mapping: Mapping, encoding, as_of) -> tuple[dict, list[Problem], str | None]:
     """The raw tables (text, indexed by file line) with their file labels: built in, or read
     from a folder or a single file; the problems of reading; ``as_of`` (the built-in's own)."""
     builtin = parse_builtin(str(source)) if isinstance(source, str) else None
@@ -282,11 +283,11 @@ def _read(source, spec: Mapping, encoding, as_of) -> tuple[dict, list[Problem], 
 
         frames = synth.generated(size=builtin[0], seed=builtin[1], language=builtin[2])
         return {name: (df, f"{name} (built-in)") for name, df in frames.items()}, [], as_of or synth.AS_OF
-    folder, files_given = Path(source), spec.files
+    folder, files_given = Path(source), mapping.files
     if folder.is_file():  # one file: the people table (an HRIS or survey export)
-        table = spec.form if spec.form in FORM_TABLES else "people"
-        folder, files_given = folder.parent, {**(spec.files or {}), table: folder.name}
-    raw, problems = _read_folder(folder, files_given, encoding, spec.outside_ok, spec)
+        table = mapping.form if mapping.form in FORM_TABLES else "people"
+        folder, files_given = folder.parent, {**(mapping.files or {}), table: folder.name}
+    raw, problems = _read_folder(folder, files_given, encoding, mapping.outside_ok, mapping)
     return raw, problems, as_of
 
 
@@ -300,7 +301,7 @@ def _dataset(typed: dict, source_text: str, warnings: list, form, assumptions: l
         if form != "roster":  # a roster has no dates at all: nothing to say about one of them
             assumptions.append("The people table has no exit_date column: everyone is counted as still employed.")
     generated = form == "snapshot" and tables["people"]["employee_id"].astype(str).str.startswith(
-        snapshot.GENERATED_ID_PREFIX).all()
+        oneday.GENERATED_ID_PREFIX).all()
     if aside.records:
         why = "bad_rows: set_aside" if aside.active else "the form's rule: an assignment or snapshot row without its day"
         assumptions[:0] = [f"Rows set aside ({why}): {line}." for line in aside.summary()]
@@ -336,33 +337,33 @@ def _set_aside(typed: dict, raw: dict, files: dict, problems: list[Problem], asi
     return refusals + (problems[:20] if refusals else [])
 
 
-def _read_dated_form(raw: dict, spec: Mapping, as_of, assumptions: list[str], problems: list[Problem], aside,
+def _read_dated_form(raw: dict, mapping: Mapping, as_of, assumptions: list[str], problems: list[Problem], aside,
                      source_text: str, window: dict | None = None) -> pd.DataFrame | None:
     """A history or snapshots table turned into raw ``people`` and ``moves`` (in ``raw``, in
-    place) by :mod:`talentkit.histories`' rules, said in ``assumptions``. Returns, for a history
+    place) by :mod:`talentkit.data.assignments`' rules, said in ``assumptions``. Returns, for a history
     beside a people table, each person's last region, team and level (the people table's own
     are replaced by them); its bad rows refuse or are set aside by the mapping's ``bad_rows:``."""
-    if spec.form not in FORM_TABLES or spec.form not in raw:
+    if mapping.form not in FORM_TABLES or mapping.form not in raw:
         return None
     if problems:  # the files could not all be read: their problems refuse the load, the form is not read
-        raw.pop(spec.form)
+        raw.pop(mapping.form)
         return None
-    parts, label = raw.pop(spec.form)
+    parts, label = raw.pop(mapping.form)
     parts = parts if isinstance(parts, list) else [(parts, label)]  # snapshots may come one file per period
     typed_parts = []
     for df, part_label in parts:
-        typed = _typed_form_table(df, part_label, spec, assumptions, problems, aside)
+        typed = _typed_form_table(df, part_label, mapping, assumptions, problems, aside)
         if typed is not None:
             typed_parts.append(typed)
     if problems:
         raise DataError(problems, source_text)
     typed = typed_parts[0] if len(typed_parts) == 1 else pd.concat(typed_parts, ignore_index=True).set_axis(
         pd.RangeIndex(2, 2 + sum(map(len, typed_parts))))  # stacked: a row's line is its place in the stack
-    given_people = spec.form == "history" and "people" in raw  # snapshots give the people themselves
-    if spec.form == "history":
-        people, moves, notes = histories.from_history(typed, spec.history, as_of, spec.attributes, given_people)
+    given_people = mapping.form == "history" and "people" in raw  # snapshots give the people themselves
+    if mapping.form == "history":
+        people, moves, notes = assignments.from_history(typed, mapping.history, as_of, mapping.attributes, given_people)
     else:
-        people, moves, notes = histories.from_snapshots(typed, as_of, spec.attributes)
+        people, moves, notes = periodic.from_snapshots(typed, as_of, mapping.attributes)
         days = typed["snapshot_date"].dropna()
         days = days[days <= as_of] if as_of is not None else days
         if window is not None and len(days):
@@ -371,39 +372,39 @@ def _read_dated_form(raw: dict, spec: Mapping, as_of, assumptions: list[str], pr
                 window["observed_from"] = days.min()
     assumptions += notes
     if "moves" in raw:
-        assumptions.append(f"{raw['moves'][1]} is not read: the {spec.form} gives the moves.")
+        assumptions.append(f"{raw['moves'][1]} is not read: the {mapping.form} gives the moves.")
     raw.pop("moves", None)
     if len(moves):  # nobody moved: no moves table, as in an event export without one
         raw["moves"] = (moves, f"{label} (as moves)")
     if not given_people:
         raw["people"] = (people, f"{label} (as people)")
         return None
-    return people.set_index("employee_id")[[s for s in histories.STATES if s in people.columns]]
+    return people.set_index("employee_id")[[s for s in assignments.STATES if s in people.columns]]
 
 
-def _typed_form_table(df: pd.DataFrame, label: str, spec: Mapping, assumptions: list[str], problems: list[Problem],
+def _typed_form_table(df: pd.DataFrame, label: str, mapping: Mapping, assumptions: list[str], problems: list[Problem],
                       aside: SetAside) -> pd.DataFrame | None:
-    """One history or snapshots file typed by :mod:`talentkit.histories`, its bad rows set aside
+    """One history or snapshots file typed by :mod:`talentkit.data.assignments`, its bad rows set aside
     (or added to ``problems``, which refuse the load): rows without a start, or a snapshot row
     without its day, are set aside whatever ``bad_rows`` says (the form's rule)."""
-    reader = histories.typed_history if spec.form == "history" else histories.typed_snapshots
-    typed, bad, no_start = reader(df, label, getattr(spec, spec.form), spec.columns, spec.dates, assumptions)
+    reader = assignments.typed_history if mapping.form == "history" else periodic.typed_snapshots
+    typed, bad, no_start = reader(df, label, getattr(mapping, mapping.form), mapping.columns, mapping.dates, assumptions)
     if typed is None:
         problems += bad
         return None
-    holder, files = {spec.form: typed}, {spec.form: label}
-    problems += _set_aside(holder, {spec.form: (df, label)}, files, no_start, aside, force=True)
-    problems += _set_aside(holder, {spec.form: (df, label)}, files, bad, aside)
-    return holder[spec.form]
+    holder, files = {mapping.form: typed}, {mapping.form: label}
+    problems += _set_aside(holder, {mapping.form: (df, label)}, files, no_start, aside, force=True)
+    problems += _set_aside(holder, {mapping.form: (df, label)}, files, bad, aside)
+    return holder[mapping.form]
 
 
-def _interactions_from_matrix(raw: dict, spec: Mapping) -> list[Problem]:
+def _interactions_from_matrix(raw: dict, mapping: Mapping) -> list[Problem]:
     """A survey matrix (``interactions: {matrix: true}``) read as an edge list, in ``raw``: the
     first column names the respondent (sender), every other column a person named (recipient),
     a cell the tie's weight; blank or 0 is no tie. Each edge keeps its respondent's file line,
     so a later problem names the row. A cell that is not a number is a problem naming its row
     and column."""
-    if not spec.interactions.matrix or "interactions" not in raw:
+    if not mapping.interactions.matrix or "interactions" not in raw:
         return []
     frame, label = raw["interactions"]
     if frame.shape[1] < 2:
@@ -427,16 +428,16 @@ def _interactions_from_matrix(raw: dict, spec: Mapping) -> list[Problem]:
                 zip(cells.index[bad], cells.loc[bad, "recipient_id"], text[bad])][:20]
     edges = cells[weight.fillna(0) != 0].assign(weight=text[weight.fillna(0) != 0]).sort_index(kind="stable")
     raw["interactions"] = (edges[["sender_id", "recipient_id", "weight"]], f"{label} (a survey matrix)")
-    spec.columns = {k: v for k, v in (spec.columns or {}).items() if k != "interactions"} or None
+    mapping.columns = {k: v for k, v in (mapping.columns or {}).items() if k != "interactions"} or None
     return problems
 
 
-def _default_channel(typed: dict, spec: Mapping) -> None:
+def _default_channel(typed: dict, mapping: Mapping) -> None:
     """The mapping's ``interactions: {channel: ...}`` as every tie's channel where the file has
     none (in place)."""
     frame = typed.get("interactions")
-    if frame is not None and spec.interactions.channel and "channel" not in frame.columns:
-        frame["channel"] = spec.interactions.channel
+    if frame is not None and mapping.interactions.channel and "channel" not in frame.columns:
+        frame["channel"] = mapping.interactions.channel
 
 
 def _history_states(typed: dict, states: pd.DataFrame | None) -> None:
@@ -450,36 +451,36 @@ def _history_states(typed: dict, states: pd.DataFrame | None) -> None:
         people[column] = value.where(value.notna(), people[column] if column in people else None)
 
 
-def _read_as_snapshot(raw: dict, spec, form: str | None, as_of, assumptions: list[str], problems: list[Problem],
+def _read_as_snapshot(raw: dict, mapping, form: str | None, as_of, assumptions: list[str], problems: list[Problem],
                       source_text: str) -> str | None:
     """The people table read as a snapshot export when the mapping says so or its columns
     show it (no hire dates; tenure and a leaver flag): ``raw["people"]`` replaced by the
     people it describes, what was assumed added to ``assumptions``. Returns the form; a
     snapshot that cannot be read raises its problems at once."""
-    columns = spec.columns
-    snapshot_spec = spec.snapshot
+    columns = mapping.columns
+    snapshot_section = mapping.snapshot
     renamed = raw["people"][0].rename(columns=schema.mapping_for("people", columns)) if "people" in raw else None
     if renamed is not None and not problems and form != "snapshot":
-        detected = snapshot.detect(list(renamed.columns)) if form is None else None
+        detected = oneday.detect(list(renamed.columns)) if form is None else None
         if detected is not None:
-            form, snapshot_spec = "snapshot", detected
+            form, snapshot_section = "snapshot", detected
             assumptions.append(f"Read as a snapshot export (detected: no hire dates; tenure in "
                                f"'{detected['tenure']}' taken as years, leavers from '{detected['left']}'). Write "
                                "form: snapshot in a mapping file to say so, or to read it otherwise.")
     if form == "snapshot" and renamed is not None and not problems:
         label = raw["people"][1]
-        problems += snapshot.check_spec(snapshot_spec or {}, "the mapping")
+        problems += oneday.check_section(snapshot_section or {}, "the mapping")
         if not as_of and assumptions:  # detected, not declared: say how to declare it
             problems.append(Problem(label, "this looks like a snapshot export (no hire dates; tenure in "
-                                    f"'{snapshot_spec['tenure']}', leavers in '{snapshot_spec['left']}') and needs the "
+                                    f"'{snapshot_section['tenure']}', leavers in '{snapshot_section['left']}') and needs the "
                                     "day it describes", "pass as_of, or write a mapping file: "
-                                    + snapshot.suggested_mapping(snapshot_spec)))
+                                    + oneday.suggested_mapping(snapshot_section)))
         elif not as_of:
             problems.append(Problem(label, "a snapshot export needs the day it describes",
                                     "write as_of: YYYY-MM-DD in the mapping file (or pass as_of)"))
         if not problems:
-            converted, made, found = snapshot.to_people(renamed, snapshot_spec, pd.Timestamp(as_of), label,
-                                                        decimal=spec.decimal)
+            converted, made, found = oneday.to_people(renamed, snapshot_section, pd.Timestamp(as_of), label,
+                                                        decimal=mapping.decimal)
             raw["people"] = (converted, label)
             assumptions += made
             problems += found
@@ -494,7 +495,7 @@ ROSTER_TABLES = ("interactions", "participants", "texts")  # what a people list 
 DATED_TABLES = ("moves", "sessions", "attendance", "candidates")  # beside these, a missing hire_date is an error
 
 
-def _roster(raw: dict, spec, form: str | None, assumptions: list[str]) -> str | None:
+def _roster(raw: dict, mapping, form: str | None, assumptions: list[str]) -> str | None:
     """``roster`` for a people list without dates: said in the mapping (``form: roster``), or
     a people table with no date column at all (none named or close to hire_date or
     exit_date) beside ties or texts and no dated table. A valid dataset for the analyses that
@@ -502,10 +503,10 @@ def _roster(raw: dict, spec, form: str | None, assumptions: list[str]) -> str | 
     ``form`` as it was (a hire_date column mistyped stays an error that names it)."""
     if form == "roster" and "people" in raw:
         pass
-    elif form or spec.form in FORM_TABLES or "people" not in raw or not any(t in raw for t in ROSTER_TABLES) \
+    elif form or mapping.form in FORM_TABLES or "people" not in raw or not any(t in raw for t in ROSTER_TABLES) \
             or any(t in raw for t in DATED_TABLES):
         return form
-    columns = [str(c) for c in raw["people"][0].rename(columns=schema.mapping_for("people", spec.columns)).columns]
+    columns = [str(c) for c in raw["people"][0].rename(columns=schema.mapping_for("people", mapping.columns)).columns]
     if form != "roster" and ("hire_date" in columns or "exit_date" in columns
                              or schema.close_match("hire_date", columns) or schema.close_match("exit_date", columns)):
         return form
@@ -517,15 +518,15 @@ def _roster(raw: dict, spec, form: str | None, assumptions: list[str]) -> str | 
 MAX_OWN_COLUMNS = 200  # an export's own people columns read without being named (each is profiled, screened)
 
 
-def _bounded_columns(df: pd.DataFrame, spec, label: str, problems: list[Problem], notes: list[str]) -> pd.DataFrame:
+def _bounded_columns(df: pd.DataFrame, mapping, label: str, problems: list[Problem], notes: list[str]) -> pd.DataFrame:
     """The people table with at most :data:`MAX_OWN_COLUMNS` columns of the export's own: a
     wider export (3,000 columns once took 00 and 06 past their time limit) reads only the
     columns its mapping's ``attributes:`` names, said; without them it is refused."""
-    contract = set(schema.mapping_for("people", spec.columns)) | set(schema.PEOPLE.columns)
+    contract = set(schema.mapping_for("people", mapping.columns)) | set(schema.PEOPLE.columns)
     own = [c for c in df.columns if c not in contract]
     if len(own) <= MAX_OWN_COLUMNS:
         return df
-    named = set(map(str, spec.attributes or {}))
+    named = set(map(str, mapping.attributes or {}))
     if not named:
         problems.append(Problem(label, f"the people table has {len(own):,} columns of its own, more than the "
                                 f"{MAX_OWN_COLUMNS} read without being named", "name the columns to read under "
@@ -536,7 +537,7 @@ def _bounded_columns(df: pd.DataFrame, spec, label: str, problems: list[Problem]
     return df[[c for c in df.columns if c in contract or c in named]]
 
 
-def _typed_tables(raw: dict, spec, problems: list[Problem], notes: list[str],
+def _typed_tables(raw: dict, mapping, problems: list[Problem], notes: list[str],
                   roster: bool = False) -> tuple[dict, dict, dict]:
     """Every table validated and typed by the contract (problems added to ``problems``): the
     typed tables, each table's file label, and the kinds of the people table's own columns.
@@ -547,19 +548,19 @@ def _typed_tables(raw: dict, spec, problems: list[Problem], notes: list[str],
     for name, (df, label) in raw.items():
         table = schema.TABLES[name]
         if name == "people":
-            df = _bounded_columns(df, spec, label, problems, notes)
+            df = _bounded_columns(df, mapping, label, problems, notes)
         if roster and name == "people":
             table = replace(table, required=("employee_id",))
-        frame, found = schema.validate_table(df, table, label, spec.columns, spec.decimal, spec.dates, notes)
+        frame, found = schema.validate_table(df, table, label, mapping.columns, mapping.decimal, mapping.dates, notes)
         problems += found
         if frame is not None and roster and name == "people":
             frame["hire_date"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
         if frame is not None and name == "people":
             # a level of the mapping's hierarchy is a unit, whatever its values look like (department 185)
-            levels = {str(c): "category" for pair in (spec.hierarchy or {}).items() for c in pair
+            levels = {str(c): "category" for pair in (mapping.hierarchy or {}).items() for c in pair
                       if str(c) in frame.columns and str(c) not in schema.PEOPLE.columns}
-            frame, kinds, found = schema.type_attributes(frame, schema.PEOPLE, {**levels, **(spec.attributes or {})},
-                                                         label, spec.decimal)
+            frame, kinds, found = schema.type_attributes(frame, schema.PEOPLE, {**levels, **(mapping.attributes or {})},
+                                                         label, mapping.decimal)
             problems += found
         if frame is not None:
             typed[name] = frame
@@ -583,12 +584,12 @@ def plausibility(tables: dict[str, pd.DataFrame], files: dict[str, str],
     today = pd.Timestamp(today) if today is not None else pd.Timestamp.today().normalize()
     errors, warnings = [], []
     for name, df in tables.items():
-        spec = schema.TABLES[name]
-        for col, kind in spec.columns.items():
+        contract = schema.TABLES[name]
+        for col, kind in contract.columns.items():
             if col not in df.columns:
                 continue
             values = df[col]
-            if values.isna().all() and col not in spec.required:
+            if values.isna().all() and col not in contract.required:
                 warnings.append(Problem(files[name], "the column is empty in every row",
                                         "fill it in, or leave it out of the export (grouped by it, everyone falls in one blank group)",
                                         column=col))
@@ -639,7 +640,7 @@ def _empty_period_warning(ds: "Dataset", files: dict[str, str]) -> list[Problem]
 
 
 def _read_folder(folder: Path, files: dict | None, encoding: str | None, outside_ok: bool = False,
-                 spec: Mapping | None = None):
+                 mapping: Mapping | None = None):
     if not folder.exists():
         raise DataError([Problem(str(folder), "no such folder",
                                  "give the folder that holds people.csv, or a built-in name such as 'synthetic'")])
@@ -647,11 +648,11 @@ def _read_folder(folder: Path, files: dict | None, encoding: str | None, outside
         raise DataError([Problem(str(folder), "not a folder",
                                  "give the folder that holds people.csv (and the other tables), not a single file")])
     raw, problems = {}, []
-    form = spec.form if spec is not None and spec.form in FORM_TABLES else None
+    form = mapping.form if mapping is not None and mapping.form in FORM_TABLES else None
     wanted_tables = {name: t.optional_table and name != form for name, t in schema.TABLES.items()}
     if form:  # the form's own table is required; people is optional beside it
         wanted_tables |= {"people": True, form: False}
-    periods = spec.snapshots.files if form == "snapshots" and spec.snapshots.files else None
+    periods = mapping.snapshots.files if form == "snapshots" and mapping.snapshots.files else None
     if periods:
         wanted_tables.pop("snapshots")
         raw["snapshots"], found = _read_periods(folder, periods, encoding, outside_ok)
@@ -695,7 +696,7 @@ def _read_periods(folder: Path, periods: dict, encoding, outside_ok: bool = Fals
         df, found = schema.read_table_file(path, encoding)
         problems += found
         if df is not None:
-            df[histories.PERIOD_DAY] = pd.Timestamp(day)  # the mapping's day, typed already
+            df[assignments.PERIOD_DAY] = pd.Timestamp(day)  # the mapping's day, typed already
             parts.append((df, path.name))
     return (parts, f"{len(parts)} snapshot files"), problems
 

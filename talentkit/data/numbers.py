@@ -83,7 +83,7 @@ def decimal_for(decimal, column: str) -> str | None:
 
 def ambiguity(column: str, reading: NumberReading) -> dict:
     """An ambiguous column's problem, as keyword arguments of
-    :class:`~talentkit.errors.Problem`: what is wrong, the mapping line that settles it, and
+    :class:`~talentkit.core.errors.Problem`: what is wrong, the mapping line that settles it, and
     the first line holding a decimal comma."""
     comma, other = reading.ambiguous
     return {"what": f"the column mixes a decimal comma ('{comma}') with a thousands separator ('{other}'), so "

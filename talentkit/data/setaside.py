@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .errors import Problem
+from ..core.errors import Problem
 
 PERSON_COLUMNS = (("moves", "employee_id"), ("attendance", "employee_id"), ("sessions", "presenter_id"),
                   ("texts", "employee_id"), ("interactions", "sender_id"), ("interactions", "recipient_id"),

@@ -6,7 +6,7 @@ A mapping file (YAML) says once what the kit cannot see in the files: which colu
 dates and numbers are written (``dates:``, ``decimal:``), what to do with rows that cannot be
 read (``bad_rows:``, ``max_set_aside:``), and how a form other than ``events`` is read
 (``snapshot:``, ``history:``, ``snapshots:``), and which unit columns nest in which
-(``hierarchy:``, :mod:`talentkit.pooling`), and whether the interactions come as a survey
+(``hierarchy:``, :mod:`talentkit.core.pooling`), and whether the interactions come as a survey
 matrix (``interactions:``). One pydantic model, :class:`MappingFile`,
 describes the whole file, so a mistyped key names the closest one and every mistake is
 listed at once; :func:`check_mapping` adds the checks of column and file names.
@@ -25,10 +25,10 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from . import schema
-from .dates import DATE_ORDERS, DateRules, day_problem
-from .errors import DataError, ParameterError, Problem, YAMLFileError
+from ..core.dates import DATE_ORDERS, DateRules, day_problem
+from ..core.errors import DataError, ParameterError, Problem, YAMLFileError
 from .numbers import DECIMALS
-from .yamlfile import key_errors, read_yaml
+from ..core.yamlfile import key_errors, read_yaml
 
 FORMS = ("events", "snapshot", "history", "snapshots", "roster")  # roster: a people list without dates
 FORM_TABLES = ("history", "snapshots")  # the tables a form reads instead of people and moves
@@ -40,7 +40,7 @@ class _Strict(BaseModel):
 
 
 class DatesKey(_Strict):
-    """``dates:``: how the export writes dates (see :func:`talentkit.dates.read_dates`)."""
+    """``dates:``: how the export writes dates (see :func:`talentkit.core.dates.read_dates`)."""
 
     format: str | dict[str, str] | None = None  # an order (dmy, mdy, ymd, iso, excel, d-mon-y) or a %-pattern
     two_digit_years: Literal["past"] | None = None
@@ -108,10 +108,10 @@ class MappingFile(_Strict):
     files_outside_folder: bool = False
     form: str | None = None  # events, snapshot, history, snapshots or roster (None: events, unless the columns say)
     as_of: str | date | None = None  # the day the data describes
-    snapshot: dict | None = None  # how a one-day snapshot export is read (talentkit.snapshot)
+    snapshot: dict | None = None  # how a one-day snapshot export is read (talentkit.data.oneday)
     attributes: dict | None = None  # the kind of each extra column
     encoding: str | None = None
-    decimal: str | dict | None = None  # decimal mark, for every column or per column (talentkit.numbers)
+    decimal: str | dict | None = None  # decimal mark, for every column or per column (talentkit.data.numbers)
     dates: DatesKey = DatesKey()
     bad_rows: Literal["refuse", "set_aside"] = "refuse"
     max_set_aside: float = Field(0.01, gt=0, le=0.5)  # a share of each table's rows
@@ -215,13 +215,13 @@ class Mapping:
     snapshot: dict | None = None
     attributes: dict | None = None
     encoding: str | None = None
-    decimal: str | dict | None = None  # decimal mark, for every column or per column (talentkit.numbers)
+    decimal: str | dict | None = None  # decimal mark, for every column or per column (talentkit.data.numbers)
     dates: DateRules = field(default_factory=DateRules)
-    bad_rows: str = "refuse"  # or set_aside (talentkit.setaside)
+    bad_rows: str = "refuse"  # or set_aside (talentkit.data.setaside)
     max_set_aside: float = 0.01
     history: HistoryKey | None = None
     snapshots: SnapshotsKey | None = None
-    hierarchy: dict | None = None  # finer people column -> coarser (talentkit.pooling)
+    hierarchy: dict | None = None  # finer people column -> coarser (talentkit.core.pooling)
     interactions: InteractionsKey = field(default_factory=InteractionsKey)
 
 
@@ -277,7 +277,7 @@ def _is_whole_file(doc: dict) -> bool:
     """Whether ``doc`` is a whole mapping file rather than flat ``{column: contract name}``
     lines: one of its keys is a mapping file's key, with a value that is not a contract
     column's name (a column named ``form`` mapped to ``team`` stays a column)."""
-    contract = {c for spec in schema.TABLES.values() for c in spec.columns}
+    contract = {c for contract in schema.TABLES.values() for c in contract.columns}
     return any(k in MAPPING_KEYS and not (isinstance(v, str) and v in contract) for k, v in doc.items())
 
 

@@ -1,4 +1,5 @@
-"""Assignment histories and periodic snapshots, turned into people and moves by stated rules.
+"""Assignment histories (``form: history``) turned into people and moves by stated rules, and
+the rules both dated forms share (the other is :mod:`talentkit.data.periodic`).
 
 Two dated forms besides the event form (``people`` with hire and exit dates, ``moves``):
 
@@ -27,14 +28,6 @@ History rules (:func:`from_history`):
   last assignment is closed before ``as_of``, or on the start of an exit row (a reason the
   mapping's ``kinds:`` maps to ``voluntary``, ``involuntary`` or ``exit``): rows after an exit
   are a rehire, a spell of its own (``<id> (spell 2)``), as in snapshots.
-
-Snapshot rules (:func:`from_snapshots`): a person missing from the next snapshot left between
-the two, and the exit is dated the day after the last snapshot seen (so they count in it); a
-person first seen in a later snapshot was hired the day after the one before (or on the hire
-date column, when there is one); one who comes back after missing a snapshot is rehired: a new
-spell, with its own row in ``people`` (``<id> (spell 2)``); a change of unit or level between
-two snapshots is a move dated the day after the first. Nothing is dated finer than the
-snapshots allow.
 """
 
 from __future__ import annotations
@@ -44,7 +37,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .errors import Problem
+from ..core.errors import Problem
 from .schema import MOVES, coerce_dates, mapping_for
 
 STATES = ("region", "team", "level")  # what an assignment or a snapshot says of a person
@@ -54,7 +47,7 @@ PERIOD_DAY = "_snapshot_day"  # the day of a snapshot file given in the mapping 
 EXIT_KINDS = ("voluntary", "involuntary", "exit")  # a reason mapped to one of these ends the person's spell
 
 
-def _column_of(df: pd.DataFrame, name: str, file: str, role: str, needed: bool = True):
+def column_of(df: pd.DataFrame, name: str, file: str, role: str, needed: bool = True):
     """The column ``name`` of ``df`` (as the export or the mapping names it), or a problem."""
     if name in df.columns:
         return df[name], []
@@ -79,47 +72,47 @@ def level_order(levels, attributes: dict | None) -> list[str] | None:
     return None
 
 
-def typed_history(df: pd.DataFrame, file: str, spec, columns, rules, notes: list) -> tuple[
+def typed_history(df: pd.DataFrame, file: str, keys, columns, rules, notes: list) -> tuple[
         pd.DataFrame | None, list[Problem], list[Problem]]:
     """The history's rows typed: ``employee_id``, ``start``, ``end``, the states present and
     ``reason``. Returns the frame, the problems of bad rows (the mapping's ``bad_rows:``
     decides), and the rows without a start (always set aside). A missing column refuses."""
     h = df.rename(columns={k: v for k, v in mapping_for("history", columns).items() if k in df.columns})
     problems = []
-    _, found = _column_of(h, "employee_id", file, "person id")
+    _, found = column_of(h, "employee_id", file, "person id")
     problems += found
-    _, found = _column_of(h, spec.start, file, "start")
+    _, found = column_of(h, keys.start, file, "start")
     problems += found
-    if spec.end:
-        problems += _column_of(h, spec.end, file, "end", needed=spec.end != "end")[1]
-    if spec.reason:
-        problems += _column_of(h, spec.reason, file, "reason")[1]
+    if keys.end:
+        problems += column_of(h, keys.end, file, "end", needed=keys.end != "end")[1]
+    if keys.reason:
+        problems += column_of(h, keys.reason, file, "reason")[1]
     if problems:
         return None, problems, []
     out = pd.DataFrame({"employee_id": h["employee_id"].astype("string").str.strip()}, index=h.index)
     bad = []
-    out["start"], found = coerce_dates(h[spec.start], file, spec.start, rules, notes)
+    out["start"], found = coerce_dates(h[keys.start], file, keys.start, rules, notes)
     bad += found
-    if spec.end and spec.end in h.columns:
-        out["end"], found = coerce_dates(h[spec.end], file, spec.end, rules, notes)
+    if keys.end and keys.end in h.columns:
+        out["end"], found = coerce_dates(h[keys.end], file, keys.end, rules, notes)
         bad += found
     else:
         out["end"] = pd.Series(pd.NaT, index=h.index, dtype="datetime64[ns]")
     for state in STATES:
         if state in h.columns:
             out[state] = h[state].astype("string").str.strip().astype(object).where(h[state].notna(), None)
-    if spec.reason:
-        out["reason"] = h[spec.reason].astype("string").str.strip()
+    if keys.reason:
+        out["reason"] = h[keys.reason].astype("string").str.strip()
     no_id = out["employee_id"].isna() | out["employee_id"].eq("")
     bad += [Problem(file, "required value is empty", "fill in the person's id, or drop the row", r, "employee_id")
             for r in out.index[no_id]]
     backwards = out["end"].notna() & (out["end"] < out["start"] - DAY)
     bad += [Problem(file, f"the assignment ends before it starts ({out.at[r, 'start']:%Y-%m-%d})",
                     "correct either date, or add bad_rows: set_aside to the mapping to set such rows aside "
-                    "(counted at the top of every report)", r, spec.end, f"{out.at[r, 'end']:%Y-%m-%d}")
+                    "(counted at the top of every report)", r, keys.end, f"{out.at[r, 'end']:%Y-%m-%d}")
             for r in out.index[backwards]]
     unread = {p.row for p in bad}
-    if out["start"].isna().all() and any(p.column == spec.start for p in bad):
+    if out["start"].isna().all() and any(p.column == keys.start for p in bad):
         return out, bad, []  # the start column as a whole is unread: said once, not again as an empty start per row
     no_start = [Problem(file, "required value is empty", "the row is set aside: an assignment needs its start", r,
                         "start") for r in out.index[out["start"].isna() & ~out.index.isin(unread)]]
@@ -139,7 +132,7 @@ def _kinds(from_level, to_level, reason, order, kinds: dict) -> np.ndarray:
     return out
 
 
-def _moves_between(rows: pd.DataFrame, continues: np.ndarray, ids, dates, order, reason=None,
+def moves_between(rows: pd.DataFrame, continues: np.ndarray, ids, dates, order, reason=None,
                    kinds: dict | None = None) -> pd.DataFrame:
     """A move for each row of ``rows`` (sorted by person and time) that continues the row above
     (``continues``) with another region, team or level: dated ``dates``, indexed by the row's
@@ -187,7 +180,7 @@ def _exit_rows(h: pd.DataFrame, kinds: dict, people_given: bool, notes: list[str
     return h[~is_exit], exits
 
 
-def from_history(h: pd.DataFrame, spec, as_of, attributes: dict | None, people_given: bool = False) -> tuple[
+def from_history(h: pd.DataFrame, keys, as_of, attributes: dict | None, people_given: bool = False) -> tuple[
         pd.DataFrame, pd.DataFrame, list[str]]:
     """People (hire, exit and the last state; ``None`` columns left to ``people`` when given)
     and moves from typed history rows (:func:`typed_history`, bad rows already set aside), and
@@ -196,7 +189,7 @@ def from_history(h: pd.DataFrame, spec, as_of, attributes: dict | None, people_g
     h = h[h["start"].notna()].copy()
     h["line"] = h.index
     h = h.sort_values(["employee_id", "start", "line"], kind="stable")
-    h, exits = _exit_rows(h, spec.kinds, people_given, notes)
+    h, exits = _exit_rows(h, keys.kinds, people_given, notes)
     superseded = h["end"].notna() & (h["end"] == h["start"] - DAY)
     if superseded.any():
         notes.append(f"{int(superseded.sum()):,} assignment rows end the day before they start: superseded, dropped.")
@@ -219,8 +212,8 @@ def from_history(h: pd.DataFrame, spec, as_of, attributes: dict | None, people_g
                      "employed, in the unit of the assignment before the gap, until the next one starts.")
     states = [s for s in STATES if s in h.columns]
     order = level_order(h["level"], attributes) if "level" in h else None
-    moves = _moves_between(h, same, person, h["start"].to_numpy(), order,
-                           h["reason"].to_numpy() if "reason" in h else None, spec.kinds)
+    moves = moves_between(h, same, person, h["start"].to_numpy(), order,
+                           h["reason"].to_numpy() if "reason" in h else None, keys.kinds)
     first = h.groupby("employee_id", sort=False).head(1)
     last = h.groupby("employee_id", sort=False).tail(1).set_index("employee_id")
     out = pd.DataFrame({"employee_id": first["employee_id"].to_numpy()}, index=first["line"].to_numpy().astype(int))
@@ -274,97 +267,3 @@ def _returns_after_temporary(h: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
         notes.append(f"{sum(added):,} temporary assignments lie inside a longer one: the person returns to the longer "
                      "one the day after the temporary one ends.")
     return h
-
-
-def from_snapshots(s: pd.DataFrame, as_of, attributes: dict | None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """People (one row per spell) and moves from typed snapshot rows (``employee_id``,
-    ``snapshot_date``, the states, an optional ``hire_date`` and other columns), with the rules
-    applied and their counts. See the module's rules."""
-    days = np.sort(s["snapshot_date"].dropna().unique())
-    if as_of is not None:
-        days = days[days <= np.datetime64(as_of)]
-    s = s[s["snapshot_date"].isin(days)].copy()
-    s["k"] = np.searchsorted(days, s["snapshot_date"].to_numpy())
-    s["line"] = s.index
-    s = s.sort_values(["employee_id", "k", "line"], kind="stable")
-    person, k = s["employee_id"].to_numpy(), s["k"].to_numpy()
-    same = np.r_[False, person[1:] == person[:-1]]
-    new_spell = ~same | (k != np.r_[-2, k[:-1]] + 1)
-    s["spell"] = pd.Series(new_spell.astype(int), index=s.index).groupby(person).cumsum().to_numpy()
-    rehires = int((new_spell & same).sum())
-    s["person"] = np.where(s["spell"] > 1, s["employee_id"] + " (spell " + s["spell"].astype(str) + ")",
-                           s["employee_id"])
-    firsts = s[new_spell]
-    ends = s[np.r_[new_spell[1:], True]]
-    before = np.where(firsts["k"] > 0, days[np.maximum(firsts["k"] - 1, 0)] + np.timedelta64(1, "D"), days[0])
-    hire = before
-    if "hire_date" in s.columns:
-        given = firsts["hire_date"].to_numpy()
-        use = (firsts["spell"].to_numpy() == 1) & pd.notna(given) & (given <= firsts["snapshot_date"].to_numpy())
-        hire = np.where(use, given, before)
-    last_k = len(days) - 1
-    exit_date = np.where(ends["k"].to_numpy() < last_k, days[ends["k"].to_numpy()] + np.timedelta64(1, "D"),
-                         np.datetime64("NaT"))
-    people = ends.drop(columns=["snapshot_date", "k", "line", "spell", "employee_id"], errors="ignore").rename(
-        columns={"person": "employee_id"})
-    people["hire_date"] = np.asarray(hire, dtype="datetime64[ns]")
-    people["exit_date"] = np.asarray(exit_date, dtype="datetime64[ns]")
-    people.index = firsts["line"].to_numpy()
-    states = [c for c in STATES if c in s.columns]
-    order = level_order(s["level"], attributes) if "level" in s else None
-    moves = _moves_between(s, ~new_spell, s["person"].to_numpy(), days[np.maximum(k - 1, 0)] + np.timedelta64(1, "D"),
-                           order)
-    notes = [f"Read as {len(days)} snapshots ({pd.Timestamp(days[0]):%Y-%m-%d} .. {pd.Timestamp(days[-1]):%Y-%m-%d}) "
-             f"of {s['employee_id'].nunique():,} people: nothing is dated finer than the snapshots. A person missing "
-             "from the next snapshot left the day after the last one seen; one first seen later was hired the day "
-             "after the snapshot before" + (" (or on the hire date given)" if "hire_date" in s.columns else
-                                            "; people in the first snapshot joined at a day the snapshots do not "
-                                            "tell: dated hired on it for tenure, never counted as hires")
-             + f"; {len(moves):,} moves (a change of " + ", ".join(states) + " between two snapshots, dated the day "
-             "after the first).",
-             f"{rehires:,} people come back after missing a snapshot: each return is a rehire, a new spell with its own "
-             "row (id '<id> (spell 2)')."]
-    return people, moves, notes
-
-
-def typed_snapshots(df: pd.DataFrame, file: str, spec, columns, rules, notes: list) -> tuple[
-        pd.DataFrame | None, list[Problem], list[Problem]]:
-    """The stacked snapshots typed: ``employee_id``, ``snapshot_date``, the states, a
-    ``hire_date`` when present, other columns as written (typed later with the people table).
-    Returns the frame, the problems of bad rows (a day not read, no id, a person twice in one
-    snapshot) and rows without a snapshot day (always set aside). A missing column refuses."""
-    s = df.rename(columns={k: v for k, v in mapping_for("snapshots", columns).items() if k in df.columns})
-    per_file = PERIOD_DAY in s.columns
-    problems = _column_of(s, "employee_id", file, "person id")[1]
-    problems += [] if per_file else _column_of(s, spec.date, file, "snapshot day")[1]
-    if problems:
-        return None, problems, []
-    out = s.drop(columns=[PERIOD_DAY if per_file else spec.date]).copy()
-    out["employee_id"] = s["employee_id"].astype("string").str.strip()
-    bad = []
-    if per_file:
-        out["snapshot_date"] = s[PERIOD_DAY].astype("datetime64[ns]")
-    else:
-        out["snapshot_date"], found = coerce_dates(s[spec.date], file, spec.date, rules, notes)
-        bad += found
-    if "hire_date" in s.columns:
-        out["hire_date"], found = coerce_dates(s["hire_date"], file, "hire_date", rules, notes)
-        bad += found
-    for state in STATES:
-        if state in s.columns:
-            out[state] = s[state].astype("string").str.strip().astype(object).where(s[state].notna(), None)
-    no_id = out["employee_id"].isna() | out["employee_id"].eq("")
-    bad += [Problem(file, "required value is empty", "fill in the person's id, or drop the row", r, "employee_id")
-            for r in out.index[no_id]]
-    latest = pd.Timestamp.today().normalize() + pd.Timedelta(days=366)  # a snapshot of next year is a typo
-    future = out["snapshot_date"] > latest
-    bad += [Problem(file, "the snapshot day is more than a year after today: everyone missing from it would be "
-                    "counted as leaving", "correct the year", r, spec.date, f"{out.at[r, 'snapshot_date']:%Y-%m-%d}")
-            for r in out.index[future]]
-    twice = out.duplicated(["employee_id", "snapshot_date"], keep="first") & out["snapshot_date"].notna() & ~no_id
-    bad += [Problem(file, "the person is in this snapshot twice", "keep one row per person per snapshot", r,
-                    "employee_id") for r in out.index[twice]]
-    unread = {p.row for p in bad}
-    no_day = [Problem(file, "required value is empty", "the row is set aside: a snapshot row needs its day", r,
-                      spec.date) for r in out.index[out["snapshot_date"].isna() & ~out.index.isin(unread)]]
-    return out, bad, no_day

@@ -2,14 +2,14 @@
 
 A team that keeps one event history (hires, exits, moves, sessions, ties) can run the batch
 for any past day and get what a run on that day would have shown: :func:`as_it_stood` is
-the load step that cuts the typed tables at ``as_of`` (:func:`talentkit.datasets.load` calls
+the load step that cuts the typed tables at ``as_of`` (:func:`talentkit.data.datasets.load` calls
 it whenever ``as_of`` is given for a dated form; a snapshot export already describes one day).
 
 * people hired after the day are left out; an exit after it is not yet known (the person is
   still employed, and censored there), nor its type or whether it was regretted;
 * the people table holds each person's latest region, team and level; where a person moved
   after the day, they were then in that move's ``from_`` unit (the earliest such move), the
-  same rule :class:`talentkit.timeline.GroupCoder` reads a day by;
+  same rule :class:`talentkit.data.timeline.GroupCoder` reads a day by;
 * moves, sessions (and their attendance), candidates who applied, dated texts, interactions
   and participants dated after the day are left out; rows without a date are kept.
 
