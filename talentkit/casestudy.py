@@ -112,7 +112,8 @@ def movers_and_leavers(ds: Dataset, start, end, region: str | None = None,
     t["cohort"] = len(c)
     t = add_proportion(t, "share", "people", "cohort")
     t["n"] = t["people"]
-    hidden = suppress(t.assign(n=t["n"].where(t["n"] > 0, min_group)), ["outcome"], min_group)[SUPPRESSED]
+    hidden = suppress(t.assign(n=t["n"].where(t["n"] > 0, min_group)), ["outcome"], min_group,
+                      not_nested="outcomes of one cohort: parts of one whole, hidden below to a sum of min_group")[SUPPRESSED]
     # The cohort's size is shown, so the hidden outcomes' sum is known: it must not itself
     # count a handful of people (R and F are such sums), so hide more until it does not.
     while 0 < t.loc[hidden, "people"].sum() < min_group and (t.loc[~hidden, "people"] > 0).any():
@@ -133,7 +134,8 @@ def destinations(ds: Dataset, start, end, region: str, min_group: int = MIN_GROU
     m = ds.moves[ds.moves["employee_id"].isin(set(c["employee_id"]))]
     keys = [k for k in ("to_region", "kind") if k in m.columns]
     t = m.groupby(keys, dropna=False).agg(moves=("employee_id", "size"), n=("employee_id", "nunique")).reset_index()
-    return suppress(t, keys, min_group)
+    return suppress(t, keys, min_group, not_nested="one cohort's moves by destination and kind: no other table "
+                    "of the run groups these moves")
 
 
 # --------------------------------------------------------------------------- the notebook's steps

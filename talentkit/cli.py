@@ -124,10 +124,10 @@ def cmd_data_profile(args) -> int:
             return 2
     from .runs.runrecord import RunRecord
 
-    job = RunRecord.load(run_dir).model_dump(mode="json")["jobs"][0]
-    if job["status"] != "ok":
-        print(f"error: {job['error']}", file=sys.stderr)
-    print(f"report: {(run_dir / job['name'] / 'report.html').resolve()}")
+    job = RunRecord.load(run_dir).jobs[0]
+    if job.status != "ok":
+        print(f"error: {job.error}", file=sys.stderr)
+    print(f"report: {(run_dir / job.name / 'report.html').resolve()}")
     return code
 
 
@@ -188,31 +188,31 @@ def _said_run(run_dir: Path, watched: list[str] | None) -> int:
     in ``watched`` (``any``: every measure) changed beyond noise since the run before it."""
     from .runs.runrecord import RunRecord
 
-    info = RunRecord.load(run_dir).model_dump(mode="json")
-    for j in info["jobs"]:
-        extra = f"  {j['error']}" if j.get("error") else ""
-        print(f"  {j['status']:<11} {j['name']}{extra}")
+    info = RunRecord.load(run_dir)
+    for j in info.jobs:
+        extra = f"  {j.error}" if j.error else ""
+        print(f"  {j.status:<11} {j.name}{extra}")
     print(f"index: {(run_dir / 'index.html').resolve()}")
-    if info.get("replaced_run_kept"):
-        print(f"the run --force replaced is kept at {info['replaced_run_kept']}, since this one did not "
+    if info.replaced_run_kept:
+        print(f"the run --force replaced is kept at {info.replaced_run_kept}, since this one did not "
               "end well; remove it when you no longer need it")
-    since = info.get("changes_since") or {}
+    since = info.changes_since or {}
     asked = [m.strip() for w in watched or [] for m in w.split(",")]
-    watched = {m for m in asked if m}
-    unknown = _unknown_measures(run_dir, watched) if watched else []
-    if (asked and not watched) or unknown:  # a monitoring job must never be silently off
+    names = {m for m in asked if m}
+    unknown = _unknown_measures(run_dir, names) if names else []
+    if (asked and not names) or unknown:  # a monitoring job must never be silently off
         known = sorted(_recorded_measures(run_dir))
         hint = {m: difflib.get_close_matches(m, known, n=1) for m in unknown}
         said = "; ".join(f"'{m}'" + (f" (did you mean '{hint[m][0]}'?)" if hint[m] else "") for m in unknown)
         print(f"error: --fail-on-change: {said or 'an empty name'} is not a measure this run records; name one of "
               f"{', '.join(known[:30])}{' ...' if len(known) > 30 else ''}, or 'any'", file=sys.stderr)
         return 2
-    hits = [c for c in since.get("changed", []) if "any" in watched or c["measure"] in watched]
+    hits = [c for c in since.get("changed", []) if "any" in names or c["measure"] in names]
     for c in hits:
         where = f" ({c['group']})" if c.get("group") else ""
         print(f"change beyond noise since {since['run']}: {c['job']}: {c['measure']}{where} {c['verdict']} "
               f"(p {c['p']:.3g})", file=sys.stderr)
-    if watched and not since:
+    if names and not since:
         print("--fail-on-change: no earlier run of this run file to compare with", file=sys.stderr)
     return CHANGE_EXIT if hits else 0
 

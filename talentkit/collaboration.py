@@ -109,6 +109,7 @@ class Collaboration:
     units: pd.Series
     min_tie_weight: float
     counts: dict = field(default_factory=dict)
+    people: pd.DataFrame | None = field(default=None, repr=False)  # the dataset's people: what the units nest in
     _measures: dict = field(default_factory=dict, repr=False)
 
     def measures(self, seed: int = 0) -> pd.DataFrame:
@@ -140,7 +141,7 @@ def collaboration(ds: Dataset, start=None, end=None, unit: str = "region", min_t
     rows = _with_units(ds, _between_people(ds, rows, counts), unit)
     edges, rows = _heavy_enough(rows, min_tie_weight, counts)
     units = ds.people.set_index(ds.people["employee_id"].astype(str))[unit]
-    return Collaboration(rows, edges, unit, units, float(min_tie_weight), counts)
+    return Collaboration(rows, edges, unit, units, float(min_tie_weight), counts, people=ds.people)
 
 
 def _tie_rows(ds: Dataset, counts: dict) -> pd.DataFrame:
@@ -316,7 +317,7 @@ def unit_mixing(c: Collaboration, min_group: int = MIN_GROUP, max_levels: int = 
     t["share_outside_unit"] = t["outside"] / t["weight"]
     t = t.rename(columns={"unit": c.unit, "weight": "tie_weight"})[[c.unit, "n", "tie_weight", "share_outside_unit"]]
     t = t.iloc[sorted(range(len(t)), key=lambda i: other_last(t[c.unit].iloc[i]))].reset_index(drop=True)
-    return suppress(t, [c.unit], min_group)
+    return suppress(t, [c.unit], min_group, people=c.people)
 
 
 @dataclass
@@ -390,7 +391,7 @@ def communities_vs_units(c: Collaboration, min_group: int = MIN_GROUP, seed: int
         rows.append({c.unit: u, "n": len(part), "largest_community": shares.index[0],
                      "share_in_largest": float(shares.iloc[0]), "communities_spanned": int((shares >= SPAN_SHARE).sum())})
     columns = [c.unit, "n", "largest_community", "share_in_largest", "communities_spanned"]
-    table = suppress(pd.DataFrame(rows, columns=columns), [c.unit], min_group)
+    table = suppress(pd.DataFrame(rows, columns=columns), [c.unit], min_group, people=c.people)
     shown = table[~table["suppressed"]]
     split = shown.loc[shown["share_in_largest"] < MAIN_SHARE, c.unit].tolist()
     held = shown[shown["share_in_largest"] >= MAIN_SHARE].groupby("largest_community")[c.unit].apply(list)
@@ -482,7 +483,7 @@ def by_quarter(ds: Dataset, unit: str = "region", min_tie_weight: float = 0.0, c
     t = pd.DataFrame(rows)
     t["cross_unit_share"] = t["cross"] / t["known"].where(t["known"] > 0)
     return suppress(t[["quarter", "n", "pairs", "tie_weight", "cross_unit_share", "reciprocity"]], ["quarter"],
-                    min_group)
+                    min_group, not_nested="quarters: no grouping of people holds them")
 
 
 def reciprocity(c: Collaboration) -> float:

@@ -81,7 +81,7 @@ def categories(ds: Dataset, top: int = 12, min_group: int = MIN_GROUP) -> pd.Dat
     out = []
     for col, part in t.groupby("column", sort=False):
         nesting = nested_in(ds.people, col)
-        part = suppress(part.drop(columns="_named"), ["column", "value"], min_group, nesting=nesting)
+        part = suppress(part.drop(columns="_named"), ["column", "value"], min_group, people=ds.people, column=col)
         hide_residuals(part, part["value"].where(t.loc[part.index, "_named"]), ds.people[col], nesting, min_group)
         out.append(part)
     return concat_gated(out, ["column", "value"], min_group)
@@ -111,7 +111,8 @@ def birth_bands(ds: Dataset, min_group: int = MIN_GROUP) -> pd.DataFrame:
         bands = personal.decade_bands(personal.birth_years(ds.people[col]))
         if len(bands):
             parts.append(suppress(pd.DataFrame({"column": col, "born": bands.index, "n": bands.to_numpy()}),
-                                  ["column", "born"], min_group))
+                                  ["column", "born"], min_group, not_nested="ten-year bands of birth: no other "
+                                  "table groups people by them"))
     if not parts:
         return mark(pd.DataFrame(columns=["column", "born", "n", SUPPRESSED]), min_group)
     return mark(pd.concat(parts, ignore_index=True), min_group)

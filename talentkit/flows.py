@@ -31,6 +31,8 @@ from .core.stats import wilson_interval
 from .data.timeline import employed_on, level_on, unit_at
 
 EXIT = "exit"
+# why the flow model's tables take no nesting: their units (region, region x level) are said on a year's last day
+FLOW_UNITS = "the flow model's units (region, region x level), as they stood on each year's last day"
 
 
 def units_on(ds: Dataset, day, unit: str = "region") -> pd.Series:
@@ -151,7 +153,7 @@ class FlowModel:
             for j, v in enumerate(cols):
                 out.append({"from": u, "to": v, "n": rows[i], "count": int(self.counts[i, j]), "p": self.P[i, j],
                             "p_lo": lo[j], "p_hi": hi[j]})
-        return suppress(pd.DataFrame(out), ["from", "to"], min_group)
+        return suppress(pd.DataFrame(out), ["from", "to"], min_group, not_nested=FLOW_UNITS)
 
     @grouped
     def expected_years(self, min_group: int = MIN_GROUP) -> pd.Series:
@@ -234,4 +236,4 @@ def backtest(ds: Dataset, year: int, fit_years: int = 3, unit: str = "region",
     t["error"] = t["projected"] - t["actual"]
     t["relative_error"] = t["error"] / t["actual"].where(t["actual"] > 0)
     t.insert(1, "n", t[["start", "actual"]].min(axis=1))
-    return suppress(t, [unit], min_group)
+    return suppress(t, [unit], min_group, not_nested=FLOW_UNITS)

@@ -29,7 +29,7 @@ from .core.errors import ParameterError
 from .core.labels import UNITS_ATTR
 from .core.measures import PERSON_YEARS
 from .core.pooling import other_last
-from .core.privacy import MIN_GROUP, SUPPRESSED, grouped, mark, nested_in, suppress
+from .core.privacy import MIN_GROUP, SUPPRESSED, grouped, mark, suppress
 from .core.stats import add_proportion, add_rate, blau_index
 from .data.timeline import (
     GroupCoder,
@@ -218,7 +218,7 @@ def workforce(ds: Dataset, start, end, group_by=None, min_group: int = MIN_GROUP
     group_cols = ([freq] if freq else []) + keys
     if group_cols:
         table = table.sort_values(group_cols, kind="stable", key=lambda c: c.map(other_last)).reset_index(drop=True)
-    return suppress(table, group_cols, min_group, nesting=nested_in(ds.people, group_cols[-1]) if group_cols else None)
+    return suppress(table, group_cols, min_group, people=ds.people)
 
 
 def _workforce_rates(table: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
@@ -287,7 +287,7 @@ def funnel(ds: Dataset, start=None, end=None, group_by="channel", min_group: int
     t = t.rename(columns={"offer": "offers"})
     add_proportion(t, "offer_acceptance", "hired", "offers")
     add_proportion(t, "yield", "hired", "applied")
-    return suppress(t, keys, min_group)
+    return suppress(t, keys, min_group, people=c)
 
 
 # --------------------------------------------------------------------------- knowledge sharing
@@ -361,7 +361,7 @@ def sharing(ds: Dataset, start, end, group_by="region", min_group: int = MIN_GRO
     if att is not None:
         add_rate(t, "attendance_per_capita", "attendance", "avg_headcount")
         add_proportion(t, "cross_region_share", "cross_region", "attendance")
-    return suppress(t, group_cols, min_group, nesting=nested_in(ds.people, group_cols[-1]) if group_cols else None)
+    return suppress(t, group_cols, min_group, people=ds.people)
 
 
 # --------------------------------------------------------------------------- team building
@@ -394,7 +394,7 @@ def team_composition(ds: Dataset, day=None, start=None, end=None, min_group: int
                      "outside_skill": int(g["employee_id"].isin(crossed).sum())})
     t = pd.DataFrame(rows, columns=["team", "n", "skill_diversity", "origin_diversity", "outside_skill"])
     add_proportion(t, "outside_skill_share", "outside_skill", "n")
-    return suppress(t, ["team"], min_group, nesting=nested_in(ds.people, "team"))
+    return suppress(t, ["team"], min_group, people=ds.people)
 
 
 def extremes(table: pd.DataFrame, group_by: str, measure: str) -> tuple[object, object]:

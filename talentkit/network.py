@@ -408,7 +408,7 @@ def trend(ds: Dataset, unit: str = "region", top_k: int = 5, min_group: int = MI
     t = pd.DataFrame(rows)
     add_proportion(t, "cross_unit_share", "cross_unit", "attendances")
     add_proportion(t, "top_k_share", "top_k_flow", "attendances")
-    return suppress(t, ["year"], min_group)
+    return suppress(t, ["year"], min_group, not_nested="years: no grouping of people holds them")
 
 
 @grouped
@@ -425,7 +425,8 @@ def flow_lost_by_topic(risk: pd.DataFrame, f: pd.DataFrame, min_group: int = MIN
     t["n"] = t["flow lost"]
     t["share of topic's flow"] = t["flow lost"].to_numpy() / f["topic"].astype(str).value_counts().reindex(
         t["topic"]).to_numpy()
-    return suppress(t[["topic", "n", "flow lost", "share of topic's flow"]], ["topic"], min_group)
+    return suppress(t[["topic", "n", "flow lost", "share of topic's flow"]], ["topic"], min_group,
+                    not_nested="session topics, counted in attendances: no grouping of people holds them")
 
 
 def shown_count(count: int, min_group: int = MIN_GROUP) -> int | str:

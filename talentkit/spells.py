@@ -108,16 +108,17 @@ def spells(ds: Dataset, as_of=None, group_by: list[str] | None = None) -> Spells
 # --------------------------------------------------------------------------- curves and tests by group
 
 @grouped
-def level_sizes(levels: pd.Series, min_group: int = MIN_GROUP, nesting: dict | None = None, name: str = "group") -> pd.DataFrame:
+def level_sizes(levels: pd.Series, min_group: int = MIN_GROUP, name: str = "group", *, people: pd.DataFrame | None = None,
+                not_nested: str | None = None) -> pd.DataFrame:
     """The spells per level of ``levels`` (``name``, ``n``), through the privacy gate: levels
-    under ``min_group`` hidden with their complements (and across the tables of a run, with
-    ``nesting``; :func:`talentkit.core.privacy.suppress`), in the levels' sorted order (which
+    under ``min_group`` hidden with their complements (and across the tables of a run, by the
+    groupings ``name`` nests in among ``people``; :func:`talentkit.core.privacy.suppress`), in the levels' sorted order (which
     settles ties between complements). The one small-group rule of every Kaplan–Meier curve
     and log-rank test."""
     counts = levels.value_counts(dropna=True).sort_index()
     counts = counts[counts > 0]  # a category with nobody in it is no group
     sizes = pd.DataFrame({name: counts.index.tolist(), "n": counts.to_numpy()})
-    return suppress(sizes, [name], min_group, nesting=nesting)
+    return suppress(sizes, [name], min_group, people=people, not_nested=not_nested)
 
 
 def visible_levels(sizes: pd.DataFrame) -> list:

@@ -18,7 +18,7 @@ from lifelines import KaplanMeierFitter
 from .data.datasets import Dataset
 from .core.errors import ParameterError
 from .core.labels import label_and_unit, value_label
-from .core.privacy import MIN_GROUP, SUPPRESSED, grouped, nested_in, suppress
+from .core.privacy import MIN_GROUP, SUPPRESSED, grouped, suppress
 from .spells import km_fitters, level_sizes, logrank_test, spells, visible_levels
 
 HORIZONS = (6, 12, 24)
@@ -113,8 +113,9 @@ def km_curves(ds: Dataset, group_by: str | None = None, as_of=None, start=None, 
 def _group_sizes(d: pd.DataFrame, group_by: str | None, min_group: int) -> pd.DataFrame:
     """The spells per group through the gate (:func:`talentkit.spells.level_sizes`)."""
     if group_by is None:
-        return suppress(pd.DataFrame({"group": ["all"], "n": [len(d)]}), ["group"], min_group)
-    return level_sizes(d[group_by], min_group, nested_in(d, group_by), group_by)
+        return suppress(pd.DataFrame({"group": ["all"], "n": [len(d)]}), ["group"], min_group,
+                        not_nested="one group, everyone")
+    return level_sizes(d[group_by], min_group, group_by, people=d)
 
 
 @grouped
@@ -155,7 +156,8 @@ def retention_table(ds: Dataset, group_by: str | None = None, horizons=HORIZONS,
                 row[f"retention_{h}m_lo"], row[f"retention_{h}m_hi"] = (float(v) for v in ci.loc[at])
         rows.append(row)
     t = pd.DataFrame(rows).rename(columns={"group": group_by or "group"})
-    return suppress(t, [group_by or "group"], min_group, nesting=nested_in(d, group_by) if group_by else None)
+    return suppress(t, [group_by or "group"], min_group, people=d if group_by else None,
+                    not_nested=None if group_by else "one group, everyone")
 
 
 @dataclass

@@ -212,12 +212,12 @@ def test_km_on_synthetic_matches_lifelines(synthetic_default):
 
 def test_suppression_and_complement():
     t = pd.DataFrame({"region": ["A", "B", "C", "D"], "n": [3, 50, 6, 40], "rate": [0.1, 0.2, 0.3, 0.4]})
-    s = privacy.suppress(t, ["region"], min_group=5)
+    s = privacy.suppress(t, ["region"], min_group=5, not_nested="a test's own table")
     assert s["suppressed"].tolist() == [True, False, True, False]  # C hides A's complement
     assert s["rate"].isna().tolist() == [True, False, True, False]
     shown = show.display_table(s, 5)
     assert shown.loc[0, "n"] == "<5" and shown.loc[1, "n"] == "50"
-    both_small = privacy.suppress(pd.DataFrame({"g": ["a", "b", "c"], "n": [1, 2, 9]}), ["g"], 5)
+    both_small = privacy.suppress(pd.DataFrame({"g": ["a", "b", "c"], "n": [1, 2, 9]}), ["g"], 5, not_nested="a test's own table")
     assert both_small["suppressed"].tolist() == [True, True, False]  # two hidden: no complement needed
 
 
@@ -238,7 +238,7 @@ def test_property_suppression(groups, min_group):
     t = pd.DataFrame({"g": [f"g{i}" for i in range(len(groups))], "n": [a + b for a, b in groups],
                       "k": [a for a, _ in groups]})
     t = tk_stats.add_proportion(t, "share", "k", "n")
-    s = privacy.suppress(t, ["g"], min_group)
+    s = privacy.suppress(t, ["g"], min_group, not_nested="a test's own table")
     visible = ~s["suppressed"]
     assert (s.loc[visible, "n"] >= min_group).all()
     assert s.loc[~visible, ["n", "share"]].isna().all().all()

@@ -268,7 +268,7 @@ jobs:
 def test_suppression_across_nested_groupings_by_hand():
     people = nested_company()
     t = people.groupby("team").size().rename("n").reset_index()
-    hidden = tk.privacy.suppress(t, ["team"], 5, nesting=tk.privacy.nested_in(people, "team"))
+    hidden = tk.privacy.suppress(t, ["team"], 5, people=people)
     shown = dict(zip(hidden["team"], hidden["suppressed"]))
     parent = people.drop_duplicates("team").set_index("team")["region"]
     for region in parent.unique():

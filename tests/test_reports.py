@@ -63,7 +63,7 @@ def test_a_readable_table_merges_intervals_labels_headers_and_hides_small_groups
     t = privacy.suppress(pd.DataFrame({"region": ["US", "CN", "EU", "SG"], "n": [40, 3, 22, 2],
                                        "retention_12m": [0.78, 0.9, 0.5, 1.0], "retention_12m_lo": [0.71, 0.6, 0.3, 0.4],
                                        "retention_12m_hi": [0.84, 1.0, 0.7, 1.0], "median_tenure_months": [30.25, 20, 10, 5],
-                                       "lever_cost": [1.13e8, 0, 5, 6]}), ["region"], 5)
+                                       "lever_cost": [1.13e8, 0, 5, 6]}), ["region"], 5, not_nested="a test's own table")
     shown = show.display_table(t, 5, currency="USD")
     assert list(shown.columns) == ["Region", "n", "Retention at 12 months (95 % CI)", "Median tenure (months)",
                                    "Lever cost (USD)"]
@@ -207,7 +207,7 @@ def test_every_figure_gets_a_text_alternative():
 
     t = privacy.suppress(pd.DataFrame({"team": ["a", "b", "c"], "n": [9, 9, 9], "turnover_annual": [0.1, 0.2, 0.3],
                                        "turnover_annual_lo": [0.05, 0.1, 0.2], "turnover_annual_hi": [0.2, 0.3, 0.4]}),
-                         ["team"], 5)
+                         ["team"], 5, not_nested="a test's own table")
     fig = plots.kpi_bars(t, "team", "turnover_annual", "Annualized turnover (95% interval)")
     alt = theme.figure_alt(fig)
     assert alt.startswith("Annualized turnover (95% interval)") and "y: Turnover, annualized" in alt
@@ -219,7 +219,7 @@ def test_every_figure_gets_a_text_alternative():
 
 @pytest.mark.slow
 def test_the_screenshot_script_saves_each_page_at_1280(smoke, tmp_path):
-    out = subprocess.run([sys.executable, "-m", "talentkit.render", "--screenshots", str(smoke), "--out", str(tmp_path)],
+    out = subprocess.run([sys.executable, "-m", "talentkit.runs.render", "--screenshots", str(smoke), "--out", str(tmp_path)],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     names = sorted(p.name for p in tmp_path.glob("*.png"))
@@ -227,6 +227,6 @@ def test_the_screenshot_script_saves_each_page_at_1280(smoke, tmp_path):
     for png in tmp_path.glob("*.png"):
         width, height = struct.unpack(">II", png.read_bytes()[16:24])
         assert width == 1280 and height > 600, (png.name, width, height)
-    bad = subprocess.run([sys.executable, "-m", "talentkit.render", "--screenshots", str(tmp_path)],
+    bad = subprocess.run([sys.executable, "-m", "talentkit.runs.render", "--screenshots", str(tmp_path)],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "no index.html" in bad.stderr

@@ -209,27 +209,29 @@ def test_jobs_start_longest_first_by_the_last_run_of_the_same_name(tmp_path):
     """With an earlier run of the same name, the jobs start longest first by its times (the
     ones it did not finish before them, in run-file order); without one, in run-file order."""
     out = tmp_path / "out"
+    # what run.json always holds of a job besides these (RunRecord reads nothing less)
+    AS_WRITTEN = {"notebook": "n.ipynb", "output_notebook": "n.ipynb"}  # noqa: N806
     names = ["a", "b", "c", "d", "e"]
     assert runner.start_order(out, "r", names) == [0, 1, 2, 3, 4]
     for folder, started, took in [("r", "2026-01-01T00:00:00", {"a": 9, "b": 1}),
                                   ("r-2", "2026-02-01T00:00:00", {"a": 1.5, "b": 30, "c": 4}),
                                   ("rx", "2026-03-01T00:00:00", {"a": 99})]:  # another run's name: not read
         (out / folder).mkdir(parents=True)
-        jobs = [{"name": n, "status": "ok", "duration_s": s} for n, s in took.items()]
-        jobs.append({"name": "d", "status": "failed", "duration_s": 50})
+        jobs = [{**AS_WRITTEN, "name": n, "status": "ok", "duration_s": s} for n, s in took.items()]
+        jobs.append({**AS_WRITTEN, "name": "d", "status": "failed", "duration_s": 50})
         (out / folder / "run.json").write_text(json.dumps({"run": "r", "jobs": jobs, "started": started}))
     # r-2 is the latest: b 30 s, c 4 s, a 1.5 s; d failed and e is new: they go first
     assert [names[i] for i in runner.start_order(out, "r", names)] == ["d", "e", "b", "c", "a"]
     # a run as of a day (--as-of writes r-<day>) is an earlier run of r too
     (out / "r-2026-03-31").mkdir()
     (out / "r-2026-03-31" / "run.json").write_text(json.dumps({"run": "r", "started": "2026-04-01", "jobs": [
-        {"name": n, "status": "ok", "duration_s": s} for n, s in {"a": 5, "b": 2, "c": 1, "d": 3, "e": 4}.items()]}))
+        {**AS_WRITTEN, "name": n, "status": "ok", "duration_s": s} for n, s in {"a": 5, "b": 2, "c": 1, "d": 3, "e": 4}.items()]}))
     assert [names[i] for i in runner.start_order(out, "r", names)] == ["a", "e", "d", "b", "c"]
     shutil.rmtree(out / "r-2026-03-31")
     # and a real run records the order it used
     rf = write_run(tmp_path, "run: r\njobs:\n  - notebook: FIXTURE\n    matrix: {x: [1, 2]}\n")
     (out / "r-2" / "run.json").write_text(json.dumps({"run": "r", "started": "2026-02-01", "jobs": [
-        {"name": "fixture-1", "status": "ok", "duration_s": 1.0}, {"name": "fixture-2", "status": "ok", "duration_s": 2.0}]}))
+        {**AS_WRITTEN, "name": "fixture-1", "status": "ok", "duration_s": 1.0}, {**AS_WRITTEN, "name": "fixture-2", "status": "ok", "duration_s": 2.0}]}))
     code, run_dir = runner.execute_run(rf, out_root=out, new=True, progress=False)
     assert code == 0 and json.loads((run_dir / "run.json").read_text())["start_order"] == ["fixture-2", "fixture-1"]
 

@@ -313,7 +313,7 @@ def test_min_group_below_3_needs_consent_and_0_is_refused():
         privacy.check_min_group(2)
     assert privacy.check_min_group(2, allow_small_groups=True) == 2
     with pytest.raises(ValueError, match="at least 1"):
-        privacy.suppress(pd.DataFrame({"g": ["a"], "n": [1]}), ["g"], 0)
+        privacy.suppress(pd.DataFrame({"g": ["a"], "n": [1]}), ["g"], 0, not_nested="a test's own table")
 
 
 def test_report_states_small_groups_in_its_header(tmp_path):
@@ -646,7 +646,7 @@ def test_a_huge_label_draws_quickly_and_shortened():
     from talentkit import plots
 
     table = privacy.suppress(pd.DataFrame({"team": ["a", HUGE, HUGE[:-1] + "x"], "turnover_annual": [0.1, 0.2, 0.3],
-                                           "n": [9, 9, 9]}), ["team"], 5)
+                                           "n": [9, 9, 9]}), ["team"], 5, not_nested="a test's own table")
     started = time.time()
     fig = plots.kpi_bars(table, "team", "turnover_annual")
     fig.canvas.draw()

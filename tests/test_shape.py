@@ -332,7 +332,7 @@ def _gated_calls(ds, tmp_path):
         "metrics.team_composition": lambda: metrics.team_composition(ds),
         "tenure.km_curves": lambda: tenure.km_curves(ds, "region"),
         "tenure.retention_table": lambda: tenure.retention_table(ds, "region"),
-        "spells.level_sizes": lambda: spells.level_sizes(ds.people["region"], privacy.MIN_GROUP),
+        "spells.level_sizes": lambda: spells.level_sizes(ds.people["region"], privacy.MIN_GROUP, "region", people=ds.people),
         "casestudy.movers_and_leavers": lambda: casestudy.movers_and_leavers(ds, start, end, "US"),
         "casestudy.destinations": lambda: casestudy.destinations(ds, start, end, "US"),
         "casestudy.sharing_by_team": lambda: casestudy.sharing_by_team(ds, "US", start, end),
@@ -385,7 +385,7 @@ def test_record_styled_and_plots_refuse_an_unmarked_grouped_table():
         show.styled(raw)
     with pytest.raises(PrivacyError, match="plots.kpi_bars"):
         plots.kpi_bars(raw, "team", "turnover_annual")
-    gated = privacy.suppress(raw, ["team"], 5)
+    gated = privacy.suppress(raw, ["team"], 5, not_nested="a test's own table")
     assert tk.record("turnover", gated) is gated and privacy.marked_min_group(gated[["team", "n"]]) == 5
     shown = tk.results()["turnover"]
     assert shown["rows"][0][1] is None  # the group of 2 reached results as hidden

@@ -83,7 +83,7 @@ def test_one_small_group_rule_for_curves_and_tests():
     levels = pd.Series(["a"] * 30 + ["b"] * 20 + ["c"] * 6 + ["d"] * 3)
     rng = np.random.default_rng(0)
     months, left = pd.Series(rng.exponential(20, len(levels))), pd.Series(rng.random(len(levels)) < 0.6)
-    sizes = spells.level_sizes(levels, min_group=5)
+    sizes = spells.level_sizes(levels, min_group=5, not_nested="a test's own table")
     shown = spells.visible_levels(sizes)
     assert shown == ["a", "b"] and privacy.marked_min_group(sizes) == 5  # d too small, c its complement
     assert list(spells.km_fitters(months, left, levels, shown)) == ["a", "b"]

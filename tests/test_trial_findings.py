@@ -34,7 +34,7 @@ def _folder(tmp_path: Path, tables: dict) -> Path:
 def test_a_group_hidden_to_protect_another_reads_hidden_not_small():
     table = pd.DataFrame({"office": ["Big", "Mid", "Tiny", "Huge"], "n": [19, 9, 3, 40],
                           "turnover_annual": [0.1, 0.2, 0.3, 0.05]})
-    gated = privacy.suppress(table, ["office"], 5)
+    gated = privacy.suppress(table, ["office"], 5, not_nested="a test's own table")
     assert gated["suppressed"].tolist() == [False, True, True, False]  # 3 is small; 9, the next smallest, protects it
     shown = show.display_table(gated)
     assert shown.iloc[1].tolist()[1:] == ["hidden", "hidden"] and shown.iloc[2].tolist()[1:] == ["<5", "<5"]
@@ -318,7 +318,7 @@ def test_a_yes_no_attribute_and_a_pooled_level_keep_the_nesting_that_protects_a_
     with_other = people.assign(team=pooled)
     assert "region" in privacy.nested_in(with_other, "team")  # "Other" spans regions; the real teams still nest
     counts = with_other.groupby("team").size().rename("n").reset_index()
-    table = privacy.suppress(counts, ["team"], 5, nesting=privacy.nested_in(with_other, "team"))
+    table = privacy.suppress(counts, ["team"], 5, people=with_other)
     us = table[table["team"].str.startswith("US")]
     assert us["suppressed"].sum() >= 2  # US B hidden, and another US team with it: US total - shown != US B
     by_region = people.groupby("region").size()

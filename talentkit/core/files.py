@@ -13,6 +13,9 @@ import os
 import tempfile
 from pathlib import Path
 
+RESULTS_FILE = "results.json"  # in a job's folder: what its notebook recorded (talentkit.core.results)
+DATA_FILE = "data.json"  # in a job's folder: the data it read, its name, row counts and as_of, for the report's header
+
 # The process's umask, read once at import (reading it means setting it, which another thread
 # creating a file at that moment would feel): new files get 0666 less it, as open() gives them.
 _UMASK = os.umask(0o022)

@@ -143,18 +143,29 @@ def _complements(small: pd.Series, n: pd.Series, keys: pd.Series, nesting: dict[
                     changed |= _hide_smallest(small, n, rows)
 
 
-def suppress(table: pd.DataFrame, group_cols: list[str], min_group: int = MIN_GROUP,
-             n_col: str = "n", nesting: dict[str, pd.Series] | None = None) -> pd.DataFrame:
+def suppress(table: pd.DataFrame, group_cols: list[str], min_group: int = MIN_GROUP, n_col: str = "n", *,
+             people: pd.DataFrame | None = None, column: str | None = None,
+             not_nested: str | None = None) -> pd.DataFrame:
     """Hide the measures of groups with fewer than ``min_group`` people, plus complements.
 
     ``group_cols`` are the keys; every other numeric column is a measure. Blocks for the
-    complementary rule are the rows sharing all keys but the last. ``nesting``
-    (:func:`nested_in` of the last key) extends the rule across the tables of a run: within
-    each coarser group no single hidden part, and a coarser group its own table hides never
-    wholly visible in its parts (the secondary suppression statistical agencies apply to
-    linked tables; see the README's "Safety").
+    complementary rule are the rows sharing all keys but the last.
+
+    ``people`` is the table the groups are drawn from (one row a person or a spell): the
+    groupings the last key's ``column`` (default: the last key itself) nests in are found
+    there (:func:`nested_in`), and the rule extends across the tables of a run: within each
+    coarser group no single hidden part, and a coarser group its own table hides never wholly
+    visible in its parts (the secondary suppression statistical agencies apply to linked
+    tables; see the README's "Safety"). A table whose groups are not a grouping of people
+    (years, tenure bands, a model's contrasts) says why in ``not_nested``; one of the two is
+    required, so no caller can forget the nesting.
     """
     min_group = _check_suppress_threshold(min_group)
+    if group_cols and (people is None) == (not not_nested):
+        raise PrivacyError("suppress needs the people its groups are drawn from (people=...), or, for groups "
+                           "that are no grouping of people, not_nested='why'" if people is None else
+                           "suppress takes people=... or not_nested=..., not both")
+    nesting = nested_in(people, column or group_cols[-1]) if people is not None and group_cols else {}
     out = table.copy()
     if min_group == 1 or out.empty:
         out[SUPPRESSED] = False
@@ -165,7 +176,7 @@ def suppress(table: pd.DataFrame, group_cols: list[str], min_group: int = MIN_GR
         n = out[n_col].fillna(0)
         for _, block in blocks:
             hidden = small[block.index].copy()
-            _complements(hidden, n[block.index], block[group_cols[-1]], nesting or {}, min_group)
+            _complements(hidden, n[block.index], block[group_cols[-1]], nesting, min_group)
             small[block.index] = hidden
     protecting = small & ~(out[n_col].fillna(0) < min_group)
     _hide(out, small, group_cols)

@@ -20,14 +20,12 @@ import sys
 from pathlib import Path
 
 from .errors import ParameterError
-from .files import write_atomic
+from .files import DATA_FILE, RESULTS_FILE, write_atomic
 from .measures import definitions, parts_of
 
 ENV_JOB_DIR = "TALENTKIT_JOB_DIR"
 NOTEBOOK_DIR_ENV = "TALENTKIT_NOTEBOOK_DIR"  # the folder of the notebook a batch job runs (its project's files)
-RESULTS_FILE = "results.json"
 DEFINITIONS, PARTS = "definitions", "measure_parts"  # what a comparison of runs reads beside the values
-DATA_FILE = "data.json"  # the data a job read: its name and row counts, for the report's header
 MAX_TABLE_ROWS = 200  # a recorded table is for the index and for checks, not a data dump
 
 _results: dict[str, object] = {}

@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 SPACES = re.compile(r"[\s\u00a0\u202f\u2009]")

@@ -20,6 +20,9 @@ from ..core.stats import percentile_bootstrap, percentile_mc_error, resamples_fo
 from ._population import DriverData
 
 
+CONTRASTS = "a model's contrasts ('A vs B'), each level of min_group people or more (design)"
+
+
 def implied(data: DriverData) -> dict[str, str]:
     """Categories implied by a finer one (every level of the finer lies within one level of
     the coarser, as each team lies in one region): ``{coarser: finer}``. A model given both
@@ -149,7 +152,7 @@ def cox(data: DriverData, penalizer: float = 0.01, min_group: int = MIN_GROUP) -
         "n": [meta[c][2] for c in s.index], "hazard_ratio": s["exp(coef)"].to_numpy(),
         "hr_lo": s["exp(coef) lower 95%"].to_numpy(), "hr_hi": s["exp(coef) upper 95%"].to_numpy(),
         "p": s["p"].to_numpy(), "ph_p": ph.reindex(s.index).to_numpy()})
-    table = suppress(table, ["attribute", "level"], min_group)
+    table = suppress(table, ["attribute", "level"], min_group, not_nested=CONTRASTS)
     violations = table.loc[~table[SUPPRESSED] & (table["ph_p"] < 0.01), ["attribute", "level"]]
     return CoxResult(table, float(fitter.concordance_index_), frame, fitter, penalizer, min_group,
                      [f"{a} ({lv})" for a, lv in violations.itertuples(index=False)], left_out, grid,
@@ -263,7 +266,7 @@ def odds_ratios(data: DriverData, C: float = 1.0, n_boot: int = 200, seed: int =
     table = pd.DataFrame({"attribute": [meta[c][0] for c in X.columns], "level": [meta[c][1] for c in X.columns],
                           "n": [meta[c][2] for c in X.columns], "odds_ratio": np.exp(coef),
                           "or_lo": np.exp(lo), "or_hi": np.exp(hi)})
-    table = suppress(table, ["attribute", "level"], min_group)
+    table = suppress(table, ["attribute", "level"], min_group, not_nested=CONTRASTS)
     table.attrs["talentkit.bootstrap"] = {"resamples": resamples, "wanted": n_boot,
                                           "mc_error": float(np.nanmax(np.r_[mc_lo, mc_hi], initial=0.0))}
     return table

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import ParameterError
-from ..core.privacy import MIN_GROUP, SUPPRESSED, grouped, mark, nested_in, not_personal, pseudonym, suppress
+from ..core.privacy import MIN_GROUP, SUPPRESSED, grouped, mark, not_personal, pseudonym, suppress
 from ..core.stats import percentile_bootstrap
 from ._population import DriverData
 from ._prediction import ModelComparison
@@ -61,7 +61,7 @@ def risk_by_group(result: ModelComparison, data: DriverData, group_by: str, mode
         n=("left", "size"), leavers=("left", "sum"), expected=("risk", "sum"), mean_risk=("risk", "mean"))
     t = t.reset_index()
     t["observed_over_expected"] = t["leavers"] / t["expected"]
-    return suppress(t, [group_by], min_group, nesting=nested_in(data.groups, group_by))
+    return suppress(t, [group_by], min_group, people=data.groups)
 
 
 @grouped
@@ -109,7 +109,7 @@ def fairness(result: ModelComparison, data: DriverData, protected: str, model: s
         protected, sort=True).agg(n=("left", "size"), leavers=("left", "sum"), flagged=("flagged", "sum"),
                                   mean_risk=("risk", "mean")).reset_index()
     t = t.assign(leaving_rate=t["leavers"] / t["n"], flag_rate=t["flagged"] / t["n"])
-    t = suppress(t, [protected], min_group, nesting=nested_in(data.groups, protected))
+    t = suppress(t, [protected], min_group, people=data.groups)
     shown = t.loc[~t[SUPPRESSED], protected].tolist()
     for col in ("flag_ratio", "flag_ratio_lo", "flag_ratio_hi", "leaving_ratio", "leaving_ratio_lo",
                 "leaving_ratio_hi"):

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.pooling import is_pooled
-from ..core.privacy import MIN_GROUP, SUPPRESSED, grouped, mark, nested_in, suppress
+from ..core.privacy import MIN_GROUP, SUPPRESSED, grouped, mark, suppress
 from ..spells import km_fitters, level_sizes, logrank_test, visible_levels
 from ..core.stats import Z95, add_proportion, add_rate
 from ..tenure import TenureCurves
@@ -177,7 +177,7 @@ def screen(data: DriverData, min_group: int = MIN_GROUP) -> Screening:
         ref = int(np.argmax(t["n"].to_numpy()))
         a, n = t["leavers"].to_numpy(), t["n"].to_numpy()
         t["odds_ratio"], t["or_lo"], t["or_hi"] = odds_ratio(a, n - a, a[ref], n[ref] - a[ref])
-        t = suppress(t, ["attribute", "level"], min_group, nesting=nested_in(people, attr))
+        t = suppress(t, ["attribute", "level"], min_group, people=people, column=attr)
         t["reference"] = np.arange(len(t)) == ref  # after the gate: a flag, not a measure to hide
         level_rows.append(t)
         shown = t[~t[SUPPRESSED] & ~t["reference"]]
@@ -207,8 +207,11 @@ def _spell_levels(data: DriverData, attr: str, min_group: int) -> tuple[pd.Serie
     curve and test (:func:`talentkit.spells.level_sizes`)."""
     raw = pd.Series(binned(data.X[attr], data.kinds[attr]), index=data.X.index)
     levels = raw.astype(str)[from_hire(data)]
-    nesting = nested_in(_people(data)[from_hire(data)], attr) if data.kinds[attr] != "number" else None
-    return levels, [str(v) for v in raw.dropna().unique()], level_sizes(levels, min_group, nesting, attr)
+    if data.kinds[attr] == "number":
+        sizes = level_sizes(levels, min_group, attr, not_nested="a number's bands: no grouping of people holds them")
+    else:
+        sizes = level_sizes(levels, min_group, attr, people=_people(data)[from_hire(data)])
+    return levels, [str(v) for v in raw.dropna().unique()], sizes
 
 
 def _people(data: DriverData) -> pd.DataFrame:
@@ -307,4 +310,4 @@ def hazard_by_tenure(data: DriverData, bands_months=(0, 12, 36, 60, 120), min_gr
                      "person_years": float(exposure.sum() / 12)})
     t = pd.DataFrame(rows)
     add_rate(t, "hazard", "leavers", "person_years")
-    return suppress(t, ["tenure"], min_group)
+    return suppress(t, ["tenure"], min_group, not_nested="bands of tenure: no grouping of people holds them")

@@ -35,11 +35,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.errors import RunError, RunJSONError
-from ..core.files import read_json
+from ..core.files import DATA_FILE, RESULTS_FILE, read_json
 from ..core.labels import TIMING_AND_WORDS, interval_columns, result_label
 from ..core.measures import COUNT, MEASURES, PROPORTION, RATE
 from ..core.privacy import MIN_GROUP
-from .runrecord import RUN_JSON, RunRecord
+from .runrecord import RUN_JSON, JobRecord, RunRecord
 from ..core.stats import estimate_difference_p, proportion_difference_p, rate_difference_p
 
 ALPHA = 0.05
@@ -61,18 +61,18 @@ class Side:
 
     run: str
     folder: Path
-    job: dict
+    job: JobRecord
     results: dict
     data: dict
     versions: dict
 
     @property
     def as_of(self) -> str:
-        return str(self.job.get("parameters", {}).get("as_of") or self.data.get("as_of") or "")
+        return self.job.data_day(self.folder.parent)
 
     @property
     def min_group(self) -> int:
-        value = self.job.get("parameters", {}).get("min_group", MIN_GROUP)
+        value = self.job.parameters.get("min_group", MIN_GROUP)
         return value if isinstance(value, int) and not isinstance(value, bool) else MIN_GROUP
 
 
@@ -139,21 +139,21 @@ def sides(folder: str | Path) -> list[Side]:
         raise RunError(f"{folder}: not a run folder (no run.json here or above); give two folders written by "
                        "'talentkit run', such as outputs/default-2025-09-30 outputs/default-2025-12-31")
     try:
-        record = RunRecord.load(run_dir).model_dump(mode="json")
+        record = RunRecord.load(run_dir)
     except RunJSONError as err:
         raise RunError(str(err)) from None
-    jobs = [j for j in record["jobs"] if only is None or j["name"] == only]
+    jobs = [j for j in record.jobs if only is None or j.name == only]
     if not jobs:
         raise RunError(f"{folder}: no job of that name in {run_dir / RUN_JSON}")
-    return [Side(run_dir.name, run_dir / j["name"], j, read_json(run_dir / j["name"] / "results.json"),
-                 read_json(run_dir / j["name"] / "data.json"), record.get("versions") or {}) for j in jobs]
+    return [Side(run_dir.name, run_dir / j.name, j, read_json(run_dir / j.name / RESULTS_FILE),
+                 read_json(run_dir / j.name / DATA_FILE), record.versions) for j in jobs]
 
 
-def series_key(job: dict) -> tuple:
+def series_key(job: JobRecord) -> tuple:
     """What makes two jobs the same job of a series: its run-file job and its matrix values
     other than ``as_of``."""
-    matrix = {k: v for k, v in (job.get("matrix") or {}).items() if k != "as_of"}
-    return (job.get("group") or job["name"], json.dumps(matrix, sort_keys=True, default=str))
+    matrix = {k: v for k, v in job.matrix.items() if k != "as_of"}
+    return (job.group or job.name, json.dumps(matrix, sort_keys=True, default=str))
 
 
 def compare_runs(then: str | Path, now: str | Path, alpha: float = ALPHA) -> RunComparison:
@@ -168,14 +168,14 @@ def compare_runs(then: str | Path, now: str | Path, alpha: float = ALPHA) -> Run
     for side in a:
         other = by_key.get(series_key(side.job))
         if other is None:
-            out.left_out.append((side.job["name"], "every number", f"no such job in {b[0].run}"))
+            out.left_out.append((side.job.name, "every number", f"no such job in {b[0].run}"))
             continue
         paired.add(series_key(other.job))
-        out.jobs.append(other.job["name"])
+        out.jobs.append(other.job.name)
         compare_jobs(side, other, out)
     for side in b:
         if series_key(side.job) not in paired:
-            out.left_out.append((side.job["name"], "every number", f"no such job in {a[0].run}"))
+            out.left_out.append((side.job.name, "every number", f"no such job in {a[0].run}"))
     if a[0].versions.get("talentkit") != b[0].versions.get("talentkit"):
         out.notes.append(f"The runs were made with talentkit {a[0].versions.get('talentkit')} and "
                          f"{b[0].versions.get('talentkit')}: measures are compared only where their recorded "
@@ -193,14 +193,14 @@ def _damaged(side: Side) -> bool:
 def not_comparable(a: Side, b: Side) -> str | None:
     """Why two jobs' numbers cannot be compared at all, or ``None``."""
     for side in (a, b):
-        if side.job.get("status") != "ok":
-            return f"the job did not end well in {side.run} ({side.job.get('status')})"
+        if side.job.status != "ok":
+            return f"the job did not end well in {side.run} ({side.job.status})"
         if _damaged(side):
             return (f"its results.json in {side.run} is damaged (not a JSON object): run the job again, or restore "
                     "the file")
-    if Path(a.job["notebook"]).name != Path(b.job["notebook"]).name:
-        return f"different notebooks ({Path(a.job['notebook']).name}, {Path(b.job['notebook']).name})"
-    code_a, code_b = a.job.get("notebook_code"), b.job.get("notebook_code")
+    if Path(a.job.notebook).name != Path(b.job.notebook).name:
+        return f"different notebooks ({Path(a.job.notebook).name}, {Path(b.job.notebook).name})"
+    code_a, code_b = a.job.notebook_code, b.job.notebook_code
     if code_a and code_b and code_a != code_b:
         return (f"the notebook's code differs between the runs ({code_a} then, {code_b} now: another notebook "
                 f"version); run the earlier one again with this kit (talentkit run <run file> --as-of {a.as_of or 'D'})")
@@ -233,8 +233,8 @@ def notebook_defaults(notebook: str) -> dict:
 def changed_parameters(a: Side, b: Side) -> dict[str, tuple]:
     """The parameters (beyond the period's and the presentation's) that differ: name -> (then,
     now). A parameter given at its notebook's default (``period_months: 12``) is no change."""
-    pa, pb = a.job.get("parameters") or {}, b.job.get("parameters") or {}
-    defaults = {**notebook_defaults(str(a.job.get("notebook", ""))), **notebook_defaults(str(b.job.get("notebook", "")))}
+    pa, pb = a.job.parameters, b.job.parameters
+    defaults = {**notebook_defaults(a.job.notebook), **notebook_defaults(b.job.notebook)}
     missing = object()
 
     def value(params, k):
@@ -246,7 +246,7 @@ def changed_parameters(a: Side, b: Side) -> dict[str, tuple]:
 
 def compare_jobs(a: Side, b: Side, out: RunComparison) -> None:
     """The numbers of one pair of jobs into ``out``: rows, or why they are left out."""
-    name = b.job["name"]
+    name = b.job.name
     why = not_comparable(a, b)
     if why:
         out.left_out.append((name, "every number", why))

@@ -18,6 +18,7 @@ import argparse
 import html
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 # jsonschema (under nbformat) probes the optional rfc3987_syntax at import, which builds a
@@ -33,7 +34,7 @@ from nbconvert.preprocessors import TagRemovePreprocessor  # noqa: E402
 
 from ..core import theme
 from ..core.errors import ParameterError  # noqa: E402
-from ..core.files import read_json, write_atomic  # noqa: E402
+from ..core.files import DATA_FILE, RESULTS_FILE, read_json, write_atomic  # noqa: E402
 from ..core.labels import (  # noqa: E402
     format_interval,
     format_number,
@@ -44,9 +45,13 @@ from ..core.labels import (  # noqa: E402
 )
 from ..core.markup import escape_html_text  # noqa: E402
 
+if TYPE_CHECKING:
+    from .runrecord import JobRecord
+
 TEMPLATES = Path(__file__).parents[1] / "templates"  # talentkit/templates, beside the rooms
 STYLES = ("report", "teaching")
 EXERCISE_TAG = "exercise"  # cells of a workshop's exercises: the teaching style keeps them, the report style not
+
 
 def latex_mathml(latex: str, display: str) -> str:
     """LaTeX as MathML (``display``: ``block`` or ``inline``); a formula that latex2mathml cannot
@@ -92,7 +97,6 @@ def parameters_table(params: dict) -> str:
 SMALL_GROUPS_NOTE = ("<p class=\"tk-warn\"><strong>Small groups allowed:</strong> this report was run with "
                      "<code>allow_small_groups</code>, so groups of as few as {min_group} people may be shown. "
                      "Do not share it beyond the people entitled to see individual-level data.</p>")
-DATA_FILE = "data.json"  # written next to results.json by record.record_data: the data's name and row counts
 
 
 def prepare(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -138,12 +142,14 @@ def header_block(nb: nbformat.NotebookNode, notebook: Path) -> str:
     when, kit version and commit, and the parameters given; escaped HTML."""
     pm = nb.metadata.get("papermill", {})
     params = pm.get("parameters", {}) or {}
-    run = read_json(notebook.parent.parent / "run.json")
+    from .runrecord import RunRecord  # pydantic on first use: a kernel importing render stays quick
+
+    run = RunRecord.peek(notebook.parent.parent)  # None: a notebook rendered outside a run
     data = read_json(notebook.parent / DATA_FILE)
-    version = (run.get("versions") or {}).get("talentkit") or _kit_version()
+    version = (run.versions if run else {}).get("talentkit") or _kit_version()
     rows = [("Notebook", Path(pm.get("input_path") or notebook.name).name)]
-    if run.get("run"):
-        rows.append(("Run", f"{run['run']} ({run.get('run_file', '')}), job {notebook.parent.name}"))
+    if run is not None:
+        rows.append(("Run", f"{run.run} ({run.run_file or ''}), job {notebook.parent.name}"))
     if data.get("name"):
         counts = ", ".join(f"{name} {n:,}" for name, n in (data.get("rows") or {}).items() if isinstance(n, int))
         rows.append(("Data", data["name"] + (f" ({data['form']} form)" if data.get("form") else "")
@@ -151,7 +157,7 @@ def header_block(nb: nbformat.NotebookNode, notebook: Path) -> str:
     when = " to ".join(t[:19].replace("T", " ") for t in (pm.get("start_time"), pm.get("end_time")) if t)
     if when:
         rows.append(("Run at", f"{when} UTC" + (f" ({pm['duration']:.0f} s)" if pm.get("duration") else "")))
-    rows.append(("Kit", f"talentkit {version}" + (f", commit {run['git_commit'][:10]}" if run.get("git_commit") else "")))
+    rows.append(("Kit", f"talentkit {version}" + (f", commit {run.git_commit[:10]}" if run and run.git_commit else "")))
     items = "".join(f"<dt>{escape_html_text(k)}</dt><dd>{escape_html_text(v)}</dd>" for k, v in rows)
     note = ""
     if params.get("allow_small_groups") is True:
@@ -243,27 +249,27 @@ def _number(value) -> float:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else float("nan")
 
 
-def matrix_comparisons(run_dir: Path, jobs: list[dict], limit: int = 8) -> list[dict]:
+def matrix_comparisons(run_dir: Path, jobs: list[JobRecord], limit: int = 8) -> list[dict]:
     """For each run-file job with a matrix (``regions.yaml``: the case study for each region),
     the headline numbers side by side: rows are results, columns the matrix values; and a
     small chart of the numeric ones as a data URI (``chart``, with its ``alt``)."""
-    groups: dict[str, list[dict]] = {}
+    groups: dict[str, list[JobRecord]] = {}
     for job in jobs:
-        if job.get("matrix"):
-            groups.setdefault(job.get("group") or job["name"], []).append(job)
+        if job.matrix:
+            groups.setdefault(job.group or job.name, []).append(job)
     out = []
     for group, members in groups.items():
         if len(members) < 2:
             continue
-        columns = [", ".join(f"{v}" for v in m["matrix"].values()) for m in members]
-        results = [scalar_results(read_json(run_dir / m["name"] / "results.json")) for m in members]
+        columns = [", ".join(f"{v}" for v in m.matrix.values()) for m in members]
+        results = [scalar_results(read_json(run_dir / m.name / RESULTS_FILE)) for m in members]
         names = []
         for r in results:
             names += [n for n in r if n not in names]
         bounds = {b for pair in interval_columns(names).values() for b in pair}
         rows, numeric = [], {}
         for name in names:
-            if name in bounds or name in members[0]["matrix"]:
+            if name in bounds or name in members[0].matrix:
                 continue
             label, unit = result_label(name)
             cells = [r.get(name) for r in results]
@@ -273,7 +279,7 @@ def matrix_comparisons(run_dir: Path, jobs: list[dict], limit: int = 8) -> list[
                 numeric[label] = (cells, unit)
         # results that differ across the matrix first: a number the same everywhere says little side by side
         rows = [(label, cells) for _, label, cells in sorted(rows, key=lambda r: r[0])][:limit]
-        matrix_keys = ", ".join(members[0]["matrix"])
+        matrix_keys = ", ".join(members[0].matrix)
         out.append({"group": group, "by": matrix_keys, "columns": columns, "rows": rows,
                     "chart": _comparison_chart(group, matrix_keys, columns, dict(list(numeric.items())[:4]))})
     return out
@@ -322,24 +328,24 @@ def render_index(run_dir: str | Path, changes: dict | None = None) -> Path:
     from .runrecord import RunRecord  # pydantic on first use: a kernel importing render stays quick
 
     run_dir = Path(run_dir)
-    info = RunRecord.load(run_dir).model_dump(mode="json")
+    info = RunRecord.load(run_dir)
     jobs = []
-    for job in info["jobs"]:
-        name = job["name"]
+    for job in info.jobs:
+        name = job.name
         links = [(label, rel) for label, rel in (("report", f"{name}/report.html"),
-                                                  ("notebook", f"{name}/{job['output_notebook']}"),
-                                                  ("results", f"{name}/results.json"))
+                                                  ("notebook", f"{name}/{job.output_notebook}"),
+                                                  ("results", f"{name}/{RESULTS_FILE}"))
                  if (run_dir / rel).is_file()]
-        status = job.get("status", "pending")
-        jobs.append({"name": name, "notebook": job["notebook"], "status": status,
+        status = job.status
+        jobs.append({"name": name, "notebook": job.notebook, "status": status,
                      "css": status if status in ("ok", "failed", "interrupted", "running", "pending", "not run")
                      else "other",
-                     "error": job.get("error"), "render_error": job.get("render_error"),
-                     "duration": f"{job['duration_s']:.1f} s" if job.get("duration_s") is not None else "",
-                     "headline": headline(read_json(run_dir / name / "results.json")), "links": links})
-    comparisons = matrix_comparisons(run_dir, info["jobs"])
+                     "error": job.error, "render_error": job.render_error,
+                     "duration": f"{job.duration_s:.1f} s" if job.duration_s is not None else "",
+                     "headline": headline(read_json(run_dir / name / RESULTS_FILE)), "links": links})
+    comparisons = matrix_comparisons(run_dir, info.jobs)
     page = page_template().render(info=info, jobs=jobs, comparisons=comparisons, css=theme.css(),
-                                 versions=info.get("versions") or {}, changes=changes)
+                                 versions=info.versions, changes=changes)
     out = run_dir / "index.html"
     write_atomic(out, page)
     return out

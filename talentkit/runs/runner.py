@@ -25,7 +25,6 @@ from pathlib import Path
 
 from . import render
 from ..core.errors import RunError, RunJSONError
-from ..core.files import write_atomic
 from .kernels import THREAD_VARIABLES, ensure_kernel, interrupt_kernels, run_job, thread_limits
 from ..core.results import NOTEBOOK_DIR_ENV
 from .runfile import check_jobs, check_jobs_at_once, check_name, expand_jobs, inside, load_run_file
@@ -78,14 +77,7 @@ def _now() -> str:
 
 def is_run_folder(path: Path) -> bool:
     """A folder this runner wrote: a real folder (not a link) holding the runner's ``run.json``."""
-    info = path / "run.json"
-    if path.is_symlink() or not path.is_dir() or not info.is_file():
-        return False
-    try:
-        doc = json.loads(info.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(doc, dict) and {"run", "jobs", "started"} <= set(doc)
+    return not path.is_symlink() and path.is_dir() and RunRecord.peek(path) is not None
 
 
 def live_writer(folder: Path) -> str | None:
@@ -93,29 +85,23 @@ def live_writer(folder: Path) -> str | None:
     with the process id and host of the runner writing it (a run killed outright leaves a
     dead process id and counts as over). A run of another host cannot be checked: it counts
     as live."""
-    try:
-        doc = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    record = RunRecord.peek(folder)
+    if record is None or record.status != "running" or record.pid is None:
         return None
-    if not isinstance(doc, dict) or doc.get("status") != "running" or not isinstance(doc.get("pid"), int):
-        return None
-    if doc.get("host") != socket.gethostname():
-        return f"a run on host {doc.get('host')!r} (process {doc['pid']}), started {doc.get('started')}"
+    if record.host != socket.gethostname():
+        return f"a run on host {record.host!r} (process {record.pid}), started {record.started}"
     try:
-        os.kill(doc["pid"], 0)
+        os.kill(record.pid, 0)
     except ProcessLookupError:
         return None
     except PermissionError:
         pass  # alive, another user's
-    return f"process {doc['pid']} on this machine, started {doc.get('started')}"
+    return f"process {record.pid} on this machine, started {record.started}"
 
 
 def _status(folder: Path) -> str | None:
-    try:
-        doc = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return doc.get("status") if isinstance(doc, dict) else None
+    record = RunRecord.peek(folder)
+    return None if record is None else record.status
 
 
 def replaced_name(target: Path) -> Path:
@@ -180,15 +166,14 @@ def start_order(out_root: Path, run_name: str, names: list[str]) -> list[int]:
     earlier = []
     for folder in Path(out_root).iterdir() if Path(out_root).is_dir() else []:
         suffix = folder.name[len(run_name):] if folder.name.startswith(run_name) else None
-        if suffix is not None and EARLIER_SUFFIX.fullmatch(suffix) and is_run_folder(folder):
-            doc = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-            earlier.append((str(doc.get("started")), doc))
+        record = RunRecord.peek(folder) if suffix is not None and EARLIER_SUFFIX.fullmatch(suffix) \
+            and not folder.is_symlink() else None
+        if record is not None:
+            earlier.append((record.started, record))
     if not earlier:
         return list(range(len(names)))
     last = max(earlier, key=lambda e: e[0])[1]
-    jobs = last["jobs"] if isinstance(last.get("jobs"), list) else []
-    took = {j.get("name"): j.get("duration_s") for j in jobs if isinstance(j, dict)
-            and j.get("status") == "ok" and isinstance(j.get("duration_s"), (int, float))}
+    took = {j.name: j.duration_s for j in last.jobs if j.status == "ok" and j.duration_s is not None}
     return sorted(range(len(names)), key=lambda i: (names[i] in took, -took.get(names[i], 0.0), i))
 
 
@@ -508,21 +493,21 @@ def rerender(run_dir: str | Path, style: str | None = None) -> Path:
     if run_dir.is_symlink():
         raise RunError(f"{run_dir}: a symbolic link; give the run folder itself")
     try:
-        info = RunRecord.load(run_dir).model_dump(mode="json")
+        record = RunRecord.load(run_dir)
     except RunJSONError as err:
         raise RunError(str(err)) from None
     trouble = []
-    for job in info["jobs"]:
+    for job in record.jobs:
         try:
-            check_name(job["name"])
+            check_name(job.name)
         except ValueError as err:
-            raise RunError(f"{info_path}: job name {job['name']!r}: {err}") from None
-        nb = inside(run_dir / job["name"] / job["output_notebook"], run_dir)
+            raise RunError(f"{info_path}: job name {job.name!r}: {err}") from None
+        nb = inside(run_dir / job.name / job.output_notebook, run_dir)
         if nb.is_dir():
             trouble.append(f"{nb}: a folder, not the job's executed notebook; run the job again")
         elif nb.exists():
             try:
-                render.render_notebook(nb, nb.parent / "report.html", style or info.get("style", "report"))
+                render.render_notebook(nb, nb.parent / "report.html", style or record.style)
             except OSError:
                 raise  # a full disk, a folder that is not writable: the CLI says which
             except Exception as exc:  # nbformat: truncated JSON, not a notebook, fields missing

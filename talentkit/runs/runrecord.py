@@ -3,7 +3,8 @@
 :class:`RunRecord` (with a :class:`JobRecord` per job) is written in one place,
 :meth:`RunRecord.save` (a whole-file swap, :func:`talentkit.core.files.write_atomic`), and read
 back in one place, :meth:`RunRecord.load`, with an error naming the file, the field and the
-fix. The executors change a job only through :meth:`RunRecord.set_status` and
+fix (:meth:`RunRecord.peek` for the folder scanners, which pass over what they cannot read).
+The day a run describes is :meth:`RunRecord.run_day`, a job's :meth:`JobRecord.data_day`. The executors change a job only through :meth:`RunRecord.set_status` and
 :meth:`RunRecord.finish_job`, so what a job may say is the model's to check. Fields the kit
 does not know (a newer kit's) are kept as they are.
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..core.errors import RunJSONError
-from ..core.files import write_atomic
+from ..core.files import DATA_FILE, read_json, write_atomic
 
 RUN_JSON = "run.json"
 UNFINISHED = ("pending", "running", "submitted")  # a job that has not ended
@@ -37,6 +38,12 @@ class JobRecord(BaseModel):
     render_error: str | None = None
     duration_s: float | None = None
     notebook_code: str | None = None  # fingerprint of the notebook's code cells (runner.notebook_code)
+
+    def data_day(self, run_dir: Path) -> str:
+        """The day this job's data describes (the job's folder is ``run_dir / name``): its
+        ``as_of`` parameter, else the ``as_of`` its data said (``data.json``); ``""`` when
+        neither says."""
+        return str(self.parameters.get("as_of") or read_json(run_dir / self.name / DATA_FILE).get("as_of") or "")
 
 
 class RunRecord(BaseModel):
@@ -96,6 +103,26 @@ class RunRecord(BaseModel):
                 raise RunJSONError(f"{path}: field '{'.'.join(str(p) for p in first['loc'])}': {first['msg']}; "
                                    f"{fix}") from None
         raise RunJSONError(f"{path}: holds a {type(doc).__name__}, not the runner's record; {fix}")
+
+    @classmethod
+    def peek(cls, run_dir: str | Path) -> RunRecord | None:
+        """``run_dir/run.json`` as :meth:`load` reads it, or ``None`` where there is none or it
+        cannot be read: for the folder scanners (is this a run folder, is its writer alive),
+        which pass over what is not a run's record."""
+        if not (Path(run_dir) / RUN_JSON).is_file():
+            return None
+        try:
+            return cls.load(run_dir)
+        except RunJSONError:
+            return None
+
+    def run_day(self, run_dir: str | Path) -> str:
+        """The day the run's data describes: its ``as_of`` (``--as-of``, the run file's
+        ``as_of:``), else the latest day its jobs' data describe (:meth:`JobRecord.data_day`);
+        ``""`` when none says."""
+        if self.as_of:
+            return str(self.as_of)
+        return max((job.data_day(Path(run_dir)) for job in self.jobs), default="")
 
     def set_status(self, index: int, status: str) -> None:
         """The executors' status callback: job ``index`` is now ``status`` (``running``,

@@ -26,9 +26,9 @@ from pathlib import Path
 from ..core import theme
 from .compare import ALPHA, TESTS, RunComparison, Row, compare_runs, series_key
 from ..core.errors import RunError, RunJSONError
-from ..core.files import read_json, write_atomic
+from ..core.files import DATA_FILE, RESULTS_FILE, read_json, write_atomic
 from ..core.labels import format_number, headline_number, interval_columns, result_label
-from .render import DATA_FILE, headline, page_template, scalar_results
+from .render import headline, page_template, scalar_results
 from .runrecord import RUN_JSON, RunRecord
 
 PREVIOUS_PAGE = "compare-previous.html"  # in a run's folder: its comparison with the run before it
@@ -38,7 +38,7 @@ MINUS = "\u2212"
 # --------------------------------------------------------------------------- the runs of a folder
 
 
-def _run_folders(out_root: str | Path) -> list[tuple[Path, dict | None, str]]:
+def _run_folders(out_root: str | Path) -> list[tuple[Path, RunRecord | None, str]]:
     """Every run folder directly under ``out_root`` (one holding a ``run.json``; not the runs
     ``--force`` keeps aside): its record, or ``None`` and why its run.json cannot be read."""
     out = []
@@ -47,13 +47,13 @@ def _run_folders(out_root: str | Path) -> list[tuple[Path, dict | None, str]]:
         if folder.name.startswith(".") or folder.is_symlink() or not (folder / RUN_JSON).is_file():
             continue
         try:
-            out.append((folder, RunRecord.load(folder).model_dump(mode="json"), ""))
+            out.append((folder, RunRecord.load(folder), ""))
         except RunJSONError as err:
             out.append((folder, None, str(err).splitlines()[0][:300]))
     return out
 
 
-def runs_under(out_root: str | Path) -> list[tuple[Path, dict]]:
+def runs_under(out_root: str | Path) -> list[tuple[Path, RunRecord]]:
     """Every run folder directly under ``out_root`` with a readable ``run.json``, with its record."""
     return [(folder, record) for folder, record, _ in _run_folders(out_root) if record is not None]
 
@@ -64,27 +64,17 @@ def damaged_runs(out_root: str | Path) -> list[tuple[str, str]]:
     return [(folder.name, why) for folder, record, why in _run_folders(out_root) if record is None]
 
 
-def run_as_of(folder: Path, record: dict) -> str:
-    """The day a run's data describes: its ``as_of`` (``--as-of``), else its jobs' ``as_of``
-    parameter or the latest date their data held (``data.json``); ``""`` when none says."""
-    if record.get("as_of"):
-        return str(record["as_of"])
-    days = [str(j.get("parameters", {}).get("as_of") or read_json(folder / j["name"] / DATA_FILE).get("as_of") or "")
-            for j in record["jobs"]]
-    return max(days, default="")
+def _series_name(record: RunRecord) -> str:
+    return str(record.run_file or record.run)
 
 
-def _series_name(record: dict) -> str:
-    return str(record.get("run_file") or record["run"])
-
-
-def ordered_series(out_root: Path) -> dict[str, list[tuple[Path, dict, str]]]:
+def ordered_series(out_root: Path) -> dict[str, list[tuple[Path, RunRecord, str]]]:
     """The runs of each run file, oldest data first: ``(folder, record, as_of)``."""
     series: dict[str, list] = {}
     for folder, record in runs_under(out_root):
-        series.setdefault(_series_name(record), []).append((folder, record, run_as_of(folder, record)))
+        series.setdefault(_series_name(record), []).append((folder, record, record.run_day(folder)))
     for runs in series.values():
-        runs.sort(key=lambda r: (r[2], str(r[1].get("started"))))
+        runs.sort(key=lambda r: (r[2], r[1].started))
     return series
 
 
@@ -189,17 +179,17 @@ def render_history(out_root: str | Path, alpha: float = ALPHA) -> Path:
     return out
 
 
-def _run_row(folder: Path, record: dict, as_of: str, previous: Path | None, alpha: float) -> dict:
+def _run_row(folder: Path, record: RunRecord, as_of: str, previous: Path | None, alpha: float) -> dict:
     first, numbers = None, []  # the first job that ended ok with a headline speaks for the run
-    for job in (j for j in record["jobs"] if j.get("status") == "ok"):
-        numbers = headline(read_json(folder / job["name"] / "results.json"), limit=6)
+    for job in (j for j in record.jobs if j.status == "ok"):
+        numbers = headline(read_json(folder / job.name / RESULTS_FILE), limit=6)
         if numbers:
-            first = job["name"]
+            first = job.name
             break
     data = read_json(folder / first / DATA_FILE) if first else {}
-    status = record.get("status", "")
-    row = {"name": folder.name, "link": f"{folder.name}/index.html", "run_file": record.get("run_file") or "",
-           "as_of": as_of, "started": str(record.get("started") or "")[:16].replace("T", " "),
+    status = record.status
+    row = {"name": folder.name, "link": f"{folder.name}/index.html", "run_file": record.run_file or "",
+           "as_of": as_of, "started": record.started[:16].replace("T", " "),
            "data": (data.get("name") or "") + (f" ({data['form']})" if data.get("form") else ""),
            "status": status, "css": status if status in ("ok", "failed", "interrupted", "running") else "other",
            "headline": [h for h in numbers if h[0] != "Period"][:4],
@@ -214,23 +204,24 @@ def _run_row(folder: Path, record: dict, as_of: str, previous: Path | None, alph
 
 def previous_status(folder: Path) -> str:
     """A run's status as its run.json says (a run still being written is compared when it ends)."""
-    return str(read_json(folder / RUN_JSON).get("status", ""))
+    record = RunRecord.peek(folder)
+    return "" if record is None else record.status
 
 
 # --------------------------------------------------------------------------- charts
 
 
-def _points(runs: list[tuple[Path, dict, str]]) -> dict[tuple, list[tuple[str, dict, Path]]]:
+def _points(runs: list[tuple[Path, RunRecord, str]]) -> dict[tuple, list[tuple[str, dict, Path]]]:
     """Each job of a series: its points ``(as_of, results, job folder)``, oldest first; the jobs
     of a ``matrix:`` over ``as_of`` are points of one job."""
     jobs: dict[tuple, list] = {}
     for folder, record, run_day in runs:
-        for job in record["jobs"]:
-            if job.get("status") != "ok":
+        for job in record.jobs:
+            if job.status != "ok":
                 continue
-            day = str(job.get("parameters", {}).get("as_of") or run_day)
-            jobs.setdefault(series_key(job), []).append((day, read_json(folder / job["name"] / "results.json"),
-                                                         folder / job["name"]))
+            day = str(job.parameters.get("as_of") or run_day)
+            jobs.setdefault(series_key(job), []).append((day, read_json(folder / job.name / RESULTS_FILE),
+                                                         folder / job.name))
     return {k: sorted(v, key=lambda p: p[0]) for k, v in jobs.items()}
 
 

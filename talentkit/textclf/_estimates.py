@@ -22,7 +22,7 @@ def estimates_by_group(frame: pd.DataFrame, group_by: str, proba: str = "p", obs
     t = t.reset_index()
     add_proportion(t, "observed_rate", "positive", "texts")
     t["gap"] = t["model_rate"] - t["observed_rate"]
-    return suppress(t, [group_by], min_group)
+    return suppress(t, [group_by], min_group, people=frame)
 
 
 @grouped

@@ -4,7 +4,6 @@ or a hub name (with a clear error offline); frozen embeddings; the device."""
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import socket
 import warnings

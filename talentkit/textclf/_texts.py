@@ -6,7 +6,6 @@ from __future__ import annotations
 import difflib
 import math
 import re
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
