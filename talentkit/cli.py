@@ -14,6 +14,7 @@ from pathlib import Path
 from .core.errors import (
     DataError,
     ModelLoadError,
+    ParameterError,
     RunError,
     TextDataError,
     YAMLFileError,
@@ -146,6 +147,23 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is not allowed; give 1 or more")
     return value
+
+
+def min_group_arg(text: str) -> int:
+    """An argparse type: ``min_group`` by the one rule every entry point applies
+    (:func:`talentkit.core.privacy.check_min_group`), said in the command's own terms."""
+    from .core.privacy import SMALLEST_WITHOUT_CONSENT, check_min_group
+
+    value = whole_number(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} would turn suppression off; give {SMALLEST_WITHOUT_CONSENT} or more")
+    try:
+        return check_min_group(value)
+    except ParameterError:
+        raise argparse.ArgumentTypeError(
+            f"{value} would show groups of {value} {'person' if value == 1 else 'people'}, which can identify them; "
+            f"give {SMALLEST_WITHOUT_CONSENT} or more (a smaller min_group needs allow_small_groups: true in a run "
+            "file's params, and the report then says so at the top)") from None
 
 
 CHANGE_EXIT = 3  # --fail-on-change: a watched measure changed beyond noise since the run before
@@ -379,7 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
                                  "to this CSV (it holds raw values: keep it out of reports)")
         if command == "profile":
             sub_cmd.add_argument("--out", default="outputs", help="where the report is written (default: outputs)")
-            sub_cmd.add_argument("--min-group", dest="min_group", type=positive_int, default=5,
+            sub_cmd.add_argument("--min-group", dest="min_group", type=min_group_arg, default=5,
                                  help="smallest group whose count is shown (default 5)")
             sub_cmd.add_argument("--group-by", dest="group_by", default="region",
                                  help="the grouping the notebooks would use (default region)")

@@ -36,7 +36,7 @@ from pydantic import Field, field_validator
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from .core.errors import ParameterError, TextDataError
+from .core.errors import ParameterError, TextDataError, require_extra
 from .core.privacy import MIN_GROUP, not_personal
 from .core.stats import corrected_interval, percentile_bootstrap
 from .textclf import (
@@ -187,6 +187,7 @@ class SetFitRung(BaseRung):
     name = "setfit"
 
     def fit(self, train: pd.DataFrame, dev: pd.DataFrame) -> "SetFitRung":
+        require_extra("text", "the SetFit rung")
         import datasets
         import setfit
         from setfit import SetFitModel, Trainer, TrainingArguments

@@ -67,14 +67,13 @@ class Spells:
         return pd.concat([pd.DataFrame({"months": self.months, "left": self.left}), self.groups], axis=1)
 
 
-def spells(ds: Dataset, as_of=None, group_by: list[str] | None = None) -> Spells:
+def spells(ds: Dataset, group_by: list[str] | None = None) -> Spells:
     """Parameters
     ----------
     ds : Dataset
-        Any form: an event history or a snapshot export.
-    as_of : date, optional
-        The day spells end on when nobody left (censoring); default the data's ``as_of``.
-        People hired after it are left out.
+        Any form: an event history or a snapshot export. Its ``as_of`` (one day, read once by
+        ``load``: the data is cut there already) is the day spells end on when nobody left
+        (censoring); people hired after it are left out.
     group_by : list of str, optional
         People columns to carry beside the spells (region and team as at hire); default none.
 
@@ -85,7 +84,7 @@ def spells(ds: Dataset, as_of=None, group_by: list[str] | None = None) -> Spells
         days, ``left`` when the exit is on or before ``as_of``, ``entry`` as in the module's
         notes on delayed entry.
     """
-    as_of = pd.Timestamp(as_of) if as_of not in (None, "") else ds.as_of
+    as_of = ds.as_of
     hired = ds.people["hire_date"] <= as_of
     p = ds.people[hired]
     left = p["exit_date"].notna() & (p["exit_date"] <= as_of)
@@ -93,7 +92,7 @@ def spells(ds: Dataset, as_of=None, group_by: list[str] | None = None) -> Spells
     entry = pd.Series(0.0, index=p.index)
     observed_from = None
     if ds.form == "snapshot":
-        if as_of == ds.as_of and "tenure_months" in p:
+        if "tenure_months" in p:
             months = p["tenure_months"]  # the export's own tenure, not dates rounded to days
     elif left.any():
         observed_from = p.loc[left, "exit_date"].min()

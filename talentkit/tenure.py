@@ -24,11 +24,11 @@ from .spells import km_fitters, level_sizes, logrank_test, spells, visible_level
 HORIZONS = (6, 12, 24)
 
 
-def durations(ds: Dataset, as_of=None, start=None, end=None, region: str | None = None) -> pd.DataFrame:
-    """One row per person hired on or before ``as_of`` (and in ``start`` .. ``end``, and into
-    ``region``, if given): ``months`` of tenure and ``left`` (False = censored at ``as_of``),
+def durations(ds: Dataset, start=None, end=None, region: str | None = None) -> pd.DataFrame:
+    """One row per person hired on or before the data's ``as_of`` (and in ``start`` .. ``end``,
+    and into ``region``, if given): ``months`` of tenure and ``left`` (False = censored at ``as_of``),
     with the person's attributes (region and team as at hire); :func:`talentkit.spells.spells`."""
-    s = spells(ds, as_of, ds.group_keys())
+    s = spells(ds, ds.group_keys())
     keep = pd.Series(True, index=s.months.index)
     hired = ds.people.loc[keep.index, "hire_date"]
     if start is not None:
@@ -74,7 +74,7 @@ class TenureCurves:
 
 
 @grouped
-def km_curves(ds: Dataset, group_by: str | None = None, as_of=None, start=None, end=None,
+def km_curves(ds: Dataset, group_by: str | None = None, start=None, end=None,
               min_group: int = MIN_GROUP, region: str | None = None, max_groups: int = 8) -> TenureCurves:
     """Kaplan–Meier curves per group, for the groups the privacy gate shows (the same groups
     as :func:`retention_table` shows, complements hidden too). A key with more than
@@ -86,8 +86,8 @@ def km_curves(ds: Dataset, group_by: str | None = None, as_of=None, start=None, 
         Any form (:func:`talentkit.spells.spells`).
     group_by : str, optional
         A people column; region and team as at hire.
-    as_of, start, end : date, optional
-        Censoring day (default the data's); the hiring cohort.
+    start, end : date, optional
+        The hiring cohort (spells are censored on the data's ``as_of``).
     min_group : int
         Groups with fewer people are hidden, with their complements.
     region : str, optional
@@ -100,7 +100,7 @@ def km_curves(ds: Dataset, group_by: str | None = None, as_of=None, start=None, 
     TenureCurves
         A lifelines ``KaplanMeierFitter`` per group shown and every group's size.
     """
-    d = durations(ds, as_of, start, end, region)
+    d = durations(ds, start, end, region)
     if group_by is not None and group_by in d and d[group_by].nunique() > max_groups:
         group_by = None
     _groups(d, group_by)  # an unknown key is refused here
@@ -119,7 +119,7 @@ def _group_sizes(d: pd.DataFrame, group_by: str | None, min_group: int) -> pd.Da
 
 
 @grouped
-def retention_table(ds: Dataset, group_by: str | None = None, horizons=HORIZONS, as_of=None,
+def retention_table(ds: Dataset, group_by: str | None = None, horizons=HORIZONS,
                     start=None, end=None, min_group: int = MIN_GROUP,
                     region: str | None = None) -> pd.DataFrame:
     """Per group: ``n``, ``exits``, median tenure (months; missing while over half remain) and
@@ -127,9 +127,8 @@ def retention_table(ds: Dataset, group_by: str | None = None, horizons=HORIZONS,
 
     Parameters
     ----------
-    ds, group_by, as_of, start, end, min_group, region
-        As for :func:`km_curves`: the data, the grouping, the censoring day and the hiring
-        cohort, the gate's threshold, one region's hires.
+    ds, group_by, start, end, min_group, region
+        As for :func:`km_curves`: the data, the grouping, the hiring cohort, the gate's threshold, one region's hires.
     horizons : sequence of int
         Months at which retention is read.
 
@@ -138,7 +137,7 @@ def retention_table(ds: Dataset, group_by: str | None = None, horizons=HORIZONS,
     DataFrame
         Per group ``n``, ``exits``, ``median_tenure_months``, ``retention_<h>m`` with intervals.
     """
-    d = durations(ds, as_of, start, end, region)
+    d = durations(ds, start, end, region)
     rows = []
     for name, g in _groups(d, group_by):
         row = {"group": str(name), "n": len(g), "exits": int(g["left"].sum())}
@@ -170,7 +169,7 @@ class LogRank:
     p_value: float
 
 
-def logrank(ds: Dataset, group_by: str, as_of=None, start=None, end=None,
+def logrank(ds: Dataset, group_by: str, start=None, end=None,
             min_group: int = MIN_GROUP) -> LogRank:
     """Log-rank test of equal tenure curves across the groups the privacy gate shows
     (lifelines' ``multivariate_logrank_test``).
@@ -181,8 +180,8 @@ def logrank(ds: Dataset, group_by: str, as_of=None, start=None, end=None,
         Any form of data.
     group_by : str
         A people column; each group's curve is compared with the others'.
-    as_of, start, end : date, optional
-        The day spells are censored on (default the data's), and the hiring cohort.
+    start, end : date, optional
+        The hiring cohort (spells are censored on the data's ``as_of``).
     min_group : int
         Only the groups the gate shows are compared (:func:`talentkit.spells.level_sizes`).
 
@@ -191,7 +190,7 @@ def logrank(ds: Dataset, group_by: str, as_of=None, start=None, end=None,
     LogRank
         The groups compared, the chi-square statistic and the p-value.
     """
-    d = durations(ds, as_of, start, end)
+    d = durations(ds, start, end)
     _groups(d, group_by)  # an unknown key is refused here
     groups, statistic, p_value = logrank_test(d["months"], d["left"], d[group_by],
                                               visible_levels(_group_sizes(d, group_by, min_group)))

@@ -234,7 +234,7 @@ def key_person_explorer(g, f, ds, unit: str, top_k: int = 5, min_group: int = 5,
 
 def fairness_explorer(ds, attributes: list[str], horizon_months: int, protected: str, options: list[str],
                       folds: int = 5, repeats: int = 2, seed: int = 0, text_model: str = "tfidf",
-                      as_of=None, text_task: str = "", min_group: int = 5, interactive="auto"):
+                      text_task: str = "", min_group: int = 5, interactive="auto"):
     """06: choose the protected attribute and the horizon; the people, the cross-validated
     models (:func:`talentkit.drivers.compare_models`, once per horizon) and the fairness
     table (:func:`~talentkit.drivers.fairness`) are recomputed."""
@@ -247,7 +247,7 @@ def fairness_explorer(ds, attributes: list[str], horizon_months: int, protected:
 
     @functools.lru_cache(maxsize=4)
     def fitted(horizon: int):
-        people = prepare(ds, attributes, horizon, as_of, text_task)
+        people = prepare(ds, attributes, horizon, text_task)
         return people, compare_models(people, folds, repeats, seed, text=text_model)
 
     def update(protected=protected, horizon=horizon_months):

@@ -125,3 +125,30 @@ class TextDataError(TalentkitError, ValueError):
 
 class ModelLoadError(TalentkitError, OSError):
     """A model name or path that cannot be loaded here; the message says how to point at a copy."""
+
+
+class MissingExtraError(TalentkitError, ImportError):
+    """A part of the kit that needs an optional extra (``talentkit[text]``, ``[cluster]``,
+    ``[browser]``) was asked for where that extra is not installed."""
+
+
+# The optional extras and what each brings (pyproject.toml's [project.optional-dependencies]).
+EXTRAS = {"text": ("torch", "transformers", "accelerate", "sentence_transformers", "setfit", "peft"),
+          "cluster": ("dask", "distributed"), "browser": ("selenium",)}
+
+
+def require_extra(extra: str, what: str) -> None:
+    """Stop ``what`` (a fine-tune, a Dask run ...) with one line naming the extra to install
+    when one of ``extra``'s packages is missing."""
+    from importlib.util import find_spec
+
+    def absent(name: str) -> bool:
+        try:
+            return find_spec(name) is None
+        except (ImportError, ValueError):  # a broken or blocked install counts as absent
+            return True
+
+    missing = [name for name in EXTRAS[extra] if absent(name)]
+    if missing:
+        raise MissingExtraError(f"{what} needs the {extra} extra ({', '.join(missing)} not installed): "
+                                f"pip install 'talentkit[{extra}]' (make report and make test install every extra)")

@@ -20,7 +20,7 @@ from ..core.errors import DataError, ParameterError, Problem
 from ..core.dates import parse_day
 from .mapping import FORM_TABLES, Mapping, check_mapping, read_mapping_file
 from .setaside import SetAside
-from ..core.privacy import MIN_GROUP, require_group
+from ..core.privacy import check_min_group, MIN_GROUP, require_group
 
 BUILTIN = "synthetic"
 
@@ -156,7 +156,7 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
         to read a snapshot, see :mod:`talentkit.data.oneday`), ``history:`` and ``snapshots:``
         (see :mod:`talentkit.data.assignments`), ``dates:``, ``decimal:``, ``bad_rows:`` and
         ``max_set_aside:`` (see :mod:`talentkit.data.setaside`) and ``attributes:`` (the kind of
-        each extra column); every key is described in :class:`talentkit.data.mapping.MappingFile`.
+        each extra column); every key is described in :class:`talentkit.data.mapping.Mapping`.
 
     The steps, each a function below: the mapping checked, the files read, a snapshot export
     or a history or snapshots turned into people and moves, every table typed, bad rows set
@@ -170,19 +170,20 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     ------
     DataError listing every problem, each with file, row, column, value and fix.
     """
+    check_min_group(min_group, allow_small_groups=True)  # a whole number of 1 or more; the notebook's own rule first
     checked = _mapping(mapping, columns, files)
     encoding = encoding or checked.encoding or None
     source_text = str(source)
-    as_of, given_as_of = _as_of_asked(as_of, checked)
-    raw, problems, as_of = _read(source, checked, encoding, as_of)
+    asked = _as_of_asked(as_of, checked)  # the one reading of as_of: a day, or None
+    raw, problems, day = _read(source, checked, encoding, asked)
     problems += _interactions_from_matrix(raw, checked)
     assumptions = _read_notes(raw)  # what the reading assumed, shown atop reports
     aside = SetAside(checked.max_set_aside, active=checked.bad_rows == "set_aside")
-    form = _read_as_snapshot(raw, checked, checked.form, as_of, assumptions, problems, source_text)
+    form = _read_as_snapshot(raw, checked, checked.form, day, assumptions, problems, source_text)
     form = _roster(raw, checked, form, assumptions)
     window: dict = {}  # snapshots: the first and last snapshot day (what they can tell)
-    states = _read_dated_form(raw, checked, given_as_of, assumptions, problems, aside, source_text, window)
-    cut = given_as_of if form not in ("snapshot", "roster") else None  # a dated form is cut as it stood on as_of
+    states = _read_dated_form(raw, checked, asked, assumptions, problems, aside, source_text, window)
+    cut = asked if form not in ("snapshot", "roster") else None  # a dated form is cut as it stood on as_of
     typed, file_names, kinds = _typed_tables(raw, checked, problems, assumptions, roster=form == "roster")
     problems = _set_aside(typed, raw, file_names, problems, aside)
     if not problems:
@@ -194,7 +195,7 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     warnings: list[Problem] = []
     if not problems:
         warnings += schema.fold_spellings(typed, file_names, [c for c, k in kinds.items() if k["kind"] == "category"])
-        found, more = plausibility(typed, file_names, given_as_of if cut is None else None)  # cut: not warned
+        found, more = plausibility(typed, file_names, asked if cut is None else None)  # cut: not warned
         warnings += more
         problems += _set_aside(typed, raw, file_names, found, aside)
     if not problems and checked.hierarchy:
@@ -202,8 +203,8 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     if problems:
         raise DataError(problems, source_text)
     typed = _as_it_stood(typed, cut, assumptions)
-    as_of = _within_snapshots(as_of, window, assumptions)
-    ds = _dataset(typed, source_text, warnings, form, assumptions, kinds, as_of, aside, file_names)
+    day = _within_snapshots(day, window, assumptions)
+    ds = _dataset(typed, source_text, warnings, form, assumptions, kinds, day, aside, file_names)
     ds.observed_from = window.get("observed_from")
     ds.directed_interactions = checked.interactions.directed
     _with_hierarchy(ds, checked, file_names)
@@ -213,16 +214,16 @@ def load(source: str | Path, columns: dict | None = None, files: dict | None = N
     return ds
 
 
-def _as_of_asked(as_of, mapping: Mapping) -> tuple[str | None, pd.Timestamp | None]:
-    """The ``as_of`` asked (the parameter, else the mapping's) as text and as a day. A one-day
+def _as_of_asked(as_of, mapping: Mapping) -> pd.Timestamp | None:
+    """The ``as_of`` asked (the parameter, else the mapping's) as a day, read once by
+    :func:`talentkit.core.dates.parse_day`: every step after this one takes the day. A one-day
     snapshot export describes the day its mapping gives: another ``as_of`` would re-date it."""
     if as_of and mapping.as_of and mapping.form == "snapshot" and parse_day(as_of, "as_of") != parse_day(mapping.as_of, "as_of"):
         raise ParameterError(f"as_of {as_of}: a one-day snapshot export describes the day its mapping gives "
                              f"({parse_day(mapping.as_of, 'as_of'):%Y-%m-%d}), and as_of cannot move it (a backfill over "
                              "it would make a series of one picture); leave as_of empty, or use exports of other days")
     as_of = as_of or mapping.as_of or None
-    given = parse_day(as_of, "as_of") if as_of else None
-    return (f"{given:%Y-%m-%d}" if as_of else as_of), given
+    return parse_day(as_of, "as_of") if as_of else None
 
 
 def _read_notes(raw: dict) -> list[str]:
@@ -239,15 +240,15 @@ def _with_hierarchy(ds: "Dataset", mapping: Mapping, file_names: dict) -> None:
         ds.warnings += pooling.unplaced(ds.moves, mapping.hierarchy, file_names.get("moves", "moves"))
 
 
-def _within_snapshots(as_of, window: dict, assumptions: list[str]):
+def _within_snapshots(as_of: pd.Timestamp | None, window: dict, assumptions: list[str]) -> pd.Timestamp | None:
     """``as_of``, or the last snapshot's day when it asks for a later one: snapshots say
     nothing of the days after the last of them (who left, who joined), so the figures
     describe that day, and the report says so."""
     last = window.get("last")
-    if as_of and last is not None and pd.Timestamp(as_of) > last:
-        assumptions.append(f"as_of {pd.Timestamp(as_of):%Y-%m-%d} is after the last snapshot ({last:%Y-%m-%d}): the "
+    if as_of is not None and last is not None and as_of > last:
+        assumptions.append(f"as_of {as_of:%Y-%m-%d} is after the last snapshot ({last:%Y-%m-%d}): the "
                            f"snapshots say nothing of the days between, so the figures describe {last:%Y-%m-%d}.")
-        return f"{last:%Y-%m-%d}"
+        return last.normalize()
     return as_of
 
 
@@ -274,7 +275,8 @@ def _mapping(mapping, columns, files) -> Mapping:
                          str(mapping) if mapping else "the column mapping")
 
 
-def _read(source, mapping: Mapping, encoding, as_of) -> tuple[dict, list[Problem], str | None]:
+def _read(source, mapping: Mapping, encoding, as_of: pd.Timestamp | None) -> tuple[dict, list[Problem],
+                                                                                   pd.Timestamp | None]:
     """The raw tables (text, indexed by file line) with their file labels: built in, or read
     from a folder or a single file; the problems of reading; ``as_of`` (the built-in's own)."""
     builtin = parse_builtin(str(source)) if isinstance(source, str) else None
@@ -282,17 +284,17 @@ def _read(source, mapping: Mapping, encoding, as_of) -> tuple[dict, list[Problem
         from . import synth
 
         frames = synth.generated(size=builtin[0], seed=builtin[1], language=builtin[2])
-        return {name: (df, f"{name} (built-in)") for name, df in frames.items()}, [], as_of or synth.AS_OF
+        return {name: (df, f"{name} (built-in)") for name, df in frames.items()}, [], as_of if as_of is not None else synth.AS_OF
     folder, files_given = Path(source), mapping.files
     if folder.is_file():  # one file: the people table (an HRIS or survey export)
         table = mapping.form if mapping.form in FORM_TABLES else "people"
         folder, files_given = folder.parent, {**(mapping.files or {}), table: folder.name}
-    raw, problems = _read_folder(folder, files_given, encoding, mapping.outside_ok, mapping)
+    raw, problems = _read_folder(folder, files_given, encoding, mapping)
     return raw, problems, as_of
 
 
-def _dataset(typed: dict, source_text: str, warnings: list, form, assumptions: list, kinds: dict, as_of,
-             aside, file_names: dict) -> "Dataset":
+def _dataset(typed: dict, source_text: str, warnings: list, form, assumptions: list, kinds: dict,
+             as_of: pd.Timestamp | None, aside, file_names: dict) -> "Dataset":
     """The loaded tables as a :class:`Dataset`: an empty ``exit_date`` where the export has
     none, its ``as_of``, and the rows set aside said first among the assumptions."""
     tables = {name: df.reset_index(drop=True) for name, df in typed.items() if name in schema.TABLES}
@@ -308,8 +310,8 @@ def _dataset(typed: dict, source_text: str, warnings: list, form, assumptions: l
     ds = Dataset(**tables, source=source_text, warnings=warnings, form=form or "events", assumptions=assumptions,
                  generated_ids=bool(generated), attributes=kinds,
                  set_aside=aside if aside.records else None)
-    if as_of:
-        ds.as_of = pd.Timestamp(as_of)
+    if as_of is not None:
+        ds.as_of = as_of
     else:
         ds.as_of, stray = _latest_date(ds)
         ds.warnings += [stray] if stray else []
@@ -388,7 +390,7 @@ def _typed_form_table(df: pd.DataFrame, label: str, mapping: Mapping, assumption
     (or added to ``problems``, which refuse the load): rows without a start, or a snapshot row
     without its day, are set aside whatever ``bad_rows`` says (the form's rule)."""
     reader = assignments.typed_history if mapping.form == "history" else periodic.typed_snapshots
-    typed, bad, no_start = reader(df, label, getattr(mapping, mapping.form), mapping.columns, mapping.dates, assumptions)
+    typed, bad, no_start = reader(df, label, getattr(mapping, mapping.form), mapping.columns, mapping.date_rules, assumptions)
     if typed is None:
         problems += bad
         return None
@@ -451,7 +453,8 @@ def _history_states(typed: dict, states: pd.DataFrame | None) -> None:
         people[column] = value.where(value.notna(), people[column] if column in people else None)
 
 
-def _read_as_snapshot(raw: dict, mapping, form: str | None, as_of, assumptions: list[str], problems: list[Problem],
+def _read_as_snapshot(raw: dict, mapping: Mapping, form: str | None, as_of: pd.Timestamp | None, assumptions: list[str],
+                      problems: list[Problem],
                       source_text: str) -> str | None:
     """The people table read as a snapshot export when the mapping says so or its columns
     show it (no hire dates; tenure and a leaver flag): ``raw["people"]`` replaced by the
@@ -470,16 +473,16 @@ def _read_as_snapshot(raw: dict, mapping, form: str | None, as_of, assumptions: 
     if form == "snapshot" and renamed is not None and not problems:
         label = raw["people"][1]
         problems += oneday.check_section(snapshot_section or {}, "the mapping")
-        if not as_of and assumptions:  # detected, not declared: say how to declare it
+        if as_of is None and assumptions:  # detected, not declared: say how to declare it
             problems.append(Problem(label, "this looks like a snapshot export (no hire dates; tenure in "
                                     f"'{snapshot_section['tenure']}', leavers in '{snapshot_section['left']}') and needs the "
                                     "day it describes", "pass as_of, or write a mapping file: "
                                     + oneday.suggested_mapping(snapshot_section)))
-        elif not as_of:
+        elif as_of is None:
             problems.append(Problem(label, "a snapshot export needs the day it describes",
                                     "write as_of: YYYY-MM-DD in the mapping file (or pass as_of)"))
         if not problems:
-            converted, made, found = oneday.to_people(renamed, snapshot_section, pd.Timestamp(as_of), label,
+            converted, made, found = oneday.to_people(renamed, snapshot_section, as_of, label,
                                                         decimal=mapping.decimal)
             raw["people"] = (converted, label)
             assumptions += made
@@ -551,7 +554,7 @@ def _typed_tables(raw: dict, mapping, problems: list[Problem], notes: list[str],
             df = _bounded_columns(df, mapping, label, problems, notes)
         if roster and name == "people":
             table = replace(table, required=("employee_id",))
-        frame, found = schema.validate_table(df, table, label, mapping.columns, mapping.decimal, mapping.dates, notes)
+        frame, found = schema.validate_table(df, table, label, mapping.columns, mapping.decimal, mapping.date_rules, notes)
         problems += found
         if frame is not None and roster and name == "people":
             frame["hire_date"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
@@ -639,8 +642,7 @@ def _empty_period_warning(ds: "Dataset", files: dict[str, str]) -> list[Problem]
                     "check the latest dates for a typo, or set as_of (and the period) to when the data ends")]
 
 
-def _read_folder(folder: Path, files: dict | None, encoding: str | None, outside_ok: bool = False,
-                 mapping: Mapping | None = None):
+def _read_folder(folder: Path, files: dict | None, encoding: str | None, mapping: Mapping | None = None):
     if not folder.exists():
         raise DataError([Problem(str(folder), "no such folder",
                                  "give the folder that holds people.csv, or a built-in name such as 'synthetic'")])
@@ -648,6 +650,7 @@ def _read_folder(folder: Path, files: dict | None, encoding: str | None, outside
         raise DataError([Problem(str(folder), "not a folder",
                                  "give the folder that holds people.csv (and the other tables), not a single file")])
     raw, problems = {}, []
+    outside_ok = mapping is not None and mapping.files_outside_folder
     form = mapping.form if mapping is not None and mapping.form in FORM_TABLES else None
     wanted_tables = {name: t.optional_table and name != form for name, t in schema.TABLES.items()}
     if form:  # the form's own table is required; people is optional beside it

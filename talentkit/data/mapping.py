@@ -7,7 +7,7 @@ dates and numbers are written (``dates:``, ``decimal:``), what to do with rows t
 read (``bad_rows:``, ``max_set_aside:``), and how a form other than ``events`` is read
 (``snapshot:``, ``history:``, ``snapshots:``), and which unit columns nest in which
 (``hierarchy:``, :mod:`talentkit.core.pooling`), and whether the interactions come as a survey
-matrix (``interactions:``). One pydantic model, :class:`MappingFile`,
+matrix (``interactions:``). One pydantic model, :class:`Mapping`,
 describes the whole file, so a mistyped key names the closest one and every mistake is
 listed at once; :func:`check_mapping` adds the checks of column and file names.
 """
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -99,9 +98,12 @@ class InteractionsKey(_Strict):
     directed: bool = True
 
 
-class MappingFile(_Strict):
-    """A whole mapping file, every key described here: a key that is not one names the closest
-    (``bad_row`` -> ``bad_rows``), a value of the wrong kind says what is expected."""
+class Mapping(_Strict):
+    """A mapping, the one type of it: a mapping file's keys, every one described here (a key
+    that is not one names the closest, ``bad_row`` -> ``bad_rows``; a value of the wrong kind
+    says what is expected), or flat ``{column: contract column}`` lines, read by
+    :func:`check_mapping` into these same fields (the form said by a form's own key, the
+    ``interactions:`` defaults filled in)."""
 
     columns: dict | None = None  # your names -> the contract's, flat or per table (checked by check_mapping)
     files: dict | None = None  # table -> file name
@@ -119,7 +121,12 @@ class MappingFile(_Strict):
     snapshots: SnapshotsKey | None = None
     # finer column -> coarser column, e.g. {team: department, department: division}: group at any level
     hierarchy: dict[str, str] | None = None
-    interactions: InteractionsKey | None = None
+    interactions: InteractionsKey = InteractionsKey()
+
+    @property
+    def date_rules(self) -> DateRules:
+        """``dates:`` as :func:`talentkit.core.dates.read_dates` takes it."""
+        return DateRules(self.dates.format, self.dates.two_digit_years, tuple(self.dates.open_end))
 
     @field_validator("files_outside_folder", mode="before")
     @classmethod
@@ -128,6 +135,11 @@ class MappingFile(_Strict):
             raise ParameterError("files_outside_folder must be true or false; write files_outside_folder: true only "
                                  "if a table lives outside the folder")
         return value
+
+    @field_validator("interactions", mode="before")
+    @classmethod
+    def _interactions_as_given(cls, value):
+        return InteractionsKey() if value is None else value  # `interactions:` left empty: the defaults
 
     @field_validator("form")
     @classmethod
@@ -172,14 +184,14 @@ def read_mapping_file(path: str | Path) -> dict:
 MODELS_AT = {"dates": DatesKey, "history": HistoryKey, "snapshots": SnapshotsKey, "interactions": InteractionsKey}
 
 
-def _read_doc(doc: dict, where: str) -> MappingFile:
-    """``doc`` validated by :class:`MappingFile`; every mistake listed, each naming its key."""
+def _read_doc(doc: dict, where: str) -> Mapping:
+    """``doc`` validated by :class:`Mapping`; every mistake listed, each naming its key."""
     try:
-        return MappingFile.model_validate(doc)
+        return Mapping.model_validate(doc)
     except ValidationError as err:
         problems = []
         allowed = lambda loc: (MODELS_AT[str(loc[0])].model_fields if len(loc) > 1 and str(loc[0]) in MODELS_AT  # noqa: E731
-                               else MappingFile.model_fields)
+                               else Mapping.model_fields)
         for key, e, close in key_errors(err, allowed):
             msg, fix = e["msg"].removeprefix("Value error, "), "correct the value"
             if e["type"] == "extra_forbidden":
@@ -199,30 +211,7 @@ def _read_doc(doc: dict, where: str) -> MappingFile:
         raise DataError(problems) from None
 
 
-MAPPING_KEYS = tuple(MappingFile.model_fields)
-
-
-@dataclass
-class Mapping:
-    """A mapping file's content, checked: column names, file names, the data's form and date,
-    how to read a snapshot, and the kinds of extra columns."""
-
-    columns: dict | None = None
-    files: dict | None = None
-    outside_ok: bool = False
-    form: str | None = None  # None: events, unless the columns give a snapshot away
-    as_of: str | None = None
-    snapshot: dict | None = None
-    attributes: dict | None = None
-    encoding: str | None = None
-    decimal: str | dict | None = None  # decimal mark, for every column or per column (talentkit.data.numbers)
-    dates: DateRules = field(default_factory=DateRules)
-    bad_rows: str = "refuse"  # or set_aside (talentkit.data.setaside)
-    max_set_aside: float = 0.01
-    history: HistoryKey | None = None
-    snapshots: SnapshotsKey | None = None
-    hierarchy: dict | None = None  # finer people column -> coarser (talentkit.core.pooling)
-    interactions: InteractionsKey = field(default_factory=InteractionsKey)
+MAPPING_KEYS = tuple(Mapping.model_fields)
 
 
 def check_mapping(columns, files=None, where: str = "the column mapping") -> Mapping:
@@ -237,21 +226,16 @@ def check_mapping(columns, files=None, where: str = "the column mapping") -> Map
         raise DataError([Problem(where, f"is a {type(columns).__name__}, not a mapping",
                                  "write it as {'Your column': contract_column}, or with columns: and files: keys")])
     elif _is_whole_file(columns):
-        doc = _read_doc(columns, where)  # a whole mapping file
-        files = {**(_check_dict(doc.files, "files") or {}), **(files or {})}
-        out.outside_ok, out.as_of, out.decimal, out.encoding = doc.files_outside_folder, doc.as_of, doc.decimal, \
-            doc.encoding
-        out.dates = DateRules(doc.dates.format, doc.dates.two_digit_years, tuple(doc.dates.open_end))
-        out.bad_rows, out.max_set_aside = doc.bad_rows, doc.max_set_aside
-        out.snapshot, out.history, out.snapshots = doc.snapshot, doc.history, doc.snapshots
-        out.attributes = _check_dict(doc.attributes, "attributes", nested=None)
-        out.hierarchy = doc.hierarchy
-        out.interactions = doc.interactions or InteractionsKey()
-        given = [key for key in ("snapshot", "history", "snapshots") if getattr(doc, key) is not None]
-        out.form = doc.form or (given[0] if given else None)  # a form's own key says the form
-        if out.form in ("history", "snapshots") and getattr(out, out.form) is None:
-            setattr(out, out.form, HistoryKey() if out.form == "history" else SnapshotsKey())
-        columns = doc.columns
+        out = _read_doc(columns, where)  # a whole mapping file
+        files = {**(_check_dict(out.files, "files") or {}), **(files or {})}
+        out.attributes = _check_dict(out.attributes, "attributes", nested=None)
+        given = [key for key in ("snapshot", "history", "snapshots") if getattr(out, key) is not None]
+        out.form = out.form or (given[0] if given else None)  # a form's own key says the form
+        if out.form == "history" and out.history is None:
+            out.history = HistoryKey()
+        if out.form == "snapshots" and out.snapshots is None:
+            out.snapshots = SnapshotsKey()
+        columns = out.columns
     columns = _check_dict(columns, "columns")
     files = _check_dict(files, "files")
     for key, value in (columns or {}).items():

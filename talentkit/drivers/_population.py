@@ -90,7 +90,7 @@ class DriverData:
         return self.y[self.window].astype(int).to_numpy()
 
 
-def prepare(ds: Dataset, attributes: list[str] | None = None, horizon_months: int = 12, as_of=None,
+def prepare(ds: Dataset, attributes: list[str] | None = None, horizon_months: int = 12,
             text_task: str = "", max_levels: int = MAX_LEVELS, min_group: int = MIN_GROUP) -> DriverData:
     """The people and attributes of a drivers analysis (see :mod:`talentkit.drivers` on who
     is counted), in four steps: choose the attributes, build the spells and the window, type
@@ -104,10 +104,9 @@ def prepare(ds: Dataset, attributes: list[str] | None = None, horizon_months: in
         People columns to consider; empty: every usable one. A named column that is a
         consequence of leaving, or absent, is refused with a :class:`ParameterError`.
     horizon_months : int
-        The window: people employed ``horizon_months`` before ``as_of``, and who of them
-        left by ``as_of`` (an event history; a snapshot's flag is its outcome).
-    as_of : date, optional
-        The day the window ends; default the data's.
+        The window: people employed ``horizon_months`` before the data's ``as_of`` (the day
+        ``load`` cut it at), and who of them left by then (an event history; a snapshot's
+        flag is its outcome).
     text_task : str
         Join each person's texts of that task (e.g. ``retention``) as ``text``.
     max_levels : int
@@ -130,7 +129,7 @@ def prepare(ds: Dataset, attributes: list[str] | None = None, horizon_months: in
         raise ParameterError(f"horizon_months must be a whole number of months of at least 1, not {horizon_months!r}")
     pooling.check_max_levels(max_levels)
     chosen, excluded = _choose_attributes(ds.people, attributes, ds.personal_columns())
-    data = _spells_and_window(ds, as_of, int(horizon_months), excluded)
+    data = _spells_and_window(ds, int(horizon_months), excluded)
     p = ds.people.loc[data.X.index]
     _type_attributes(data, ds, p, chosen, max_levels, min_group)
     keys = ds.group_keys() + [n for n, described in ds.attributes.items() if described["kind"] == "number" and ds.has(n)]
@@ -193,14 +192,14 @@ def _choose_attributes(p: pd.DataFrame, attributes: list[str] | None,
     return chosen, excluded
 
 
-def _spells_and_window(ds: Dataset, as_of, horizon_months: int, excluded: dict[str, str]) -> DriverData:
+def _spells_and_window(ds: Dataset, horizon_months: int, excluded: dict[str, str]) -> DriverData:
     """The spells to ``as_of`` and the window's rows: on a snapshot everyone, its flag the
     outcome; on an event history the people employed ``horizon_months`` before ``as_of``,
     and whether they left by it."""
-    s = spells(ds, as_of)
+    s = spells(ds)
     p = ds.people.loc[s.months.index]
     if ds.form == "snapshot":
-        if "tenure_months" in p:  # the export's own tenure, whatever as_of was asked
+        if "tenure_months" in p:  # the export's own tenure
             s = Spells(p["tenure_months"].astype(float), s.left, s.entry, s.groups, s.as_of, s.form)
         window, y, tenure_at_start = pd.Series(True, index=p.index), s.left, s.months
     else:

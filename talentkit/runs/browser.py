@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ..core.errors import ParameterError
+from ..core.errors import ParameterError, require_extra
 
 WIDTH = 1280  # px: the width every check and screenshot uses
 MAX_HEIGHT = 30_000  # px: a full-page screenshot is cut here
@@ -66,6 +66,7 @@ def chromium(width: int = WIDTH, height: int = 900, offline: bool = True):
     """A headless Chromium (Selenium WebDriver) at ``width`` × ``height``, closed afterwards.
     ``offline``: every request goes to a closed proxy (a report must not need the network);
     ``False`` for a page served on this machine (JupyterLab in the tests)."""
+    require_extra("browser", "headless Chromium (screenshots and page checks)")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..core.errors import KernelTrouble, RunError
+from ..core.errors import KernelTrouble, RunError, require_extra
 from ..core.files import write_atomic
 
 RETRIES = 2  # further tries of a job whose kernel failed to start or died
@@ -169,6 +169,7 @@ def run_on_dask(address: str, payloads: list[dict], resources: list[dict], run_n
 
     Raises ``KeyboardInterrupt`` after cancelling the cluster's tasks when interrupted.
     """
+    require_extra("cluster", "a run on Dask (--cluster)")
     from distributed import Client, LocalCluster, as_completed
 
     kind, where = parse_cluster(address)

@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from ..core.errors import ModelLoadError, ParameterError
+from ..core.errors import ModelLoadError, ParameterError, require_extra
 
 # --------------------------------------------------------------------------- model
 
@@ -59,6 +59,7 @@ def embed(texts, model: str = "minilm", batch_size: int = 64) -> np.ndarray:
     """Sentence embeddings (sentence-transformers; mean pooling, unit length) of ``texts``
     from a frozen model: ``minilm`` (shipped, offline), a folder, or a hub name. The same
     text always gets the same vector, so embedding before cross-validation leaks nothing."""
+    require_extra("text", "the sentence encoder")
     from sentence_transformers import SentenceTransformer
 
     path, offline, help_text = model_source(model)
@@ -79,6 +80,7 @@ _ENCODERS: dict[str, object] = {}  # one loaded encoder a model name, for the ke
 
 def load_model(name: str, num_labels: int = 2) -> tuple[object, object]:
     """Tokenizer and sequence-classification model from a name or path, or a clear error."""
+    require_extra("text", "a transformer model")
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     path, offline, help_text = model_source(name)

@@ -12,7 +12,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 from sklearn import metrics as skm
 
-from ..core.errors import ModelLoadError
+from ..core.errors import ModelLoadError, require_extra
 from ._models import choose_device, load_model, quiet
 from ._settings import Settings, choose_settings
 from ._texts import FinetuneConfig, load_texts, scores, split, tfidf_baseline, tune_threshold
@@ -34,6 +34,7 @@ class EncodedTexts:
 
 def predict_proba(model, tok, texts, batch_size: int = 64, max_length: int = 128, device: str | None = None) -> np.ndarray:
     """P(positive) for each text, in the order given (batches sorted by length, then restored)."""
+    require_extra("text", "a transformer's scores")
     import torch
 
     texts = list(texts)
@@ -183,6 +184,7 @@ def fit_transformer(cfg: FinetuneConfig, train: pd.DataFrame, dev: pd.DataFrame,
     """Fine-tune ``cfg.model`` on ``train`` (columns ``text``, ``y``), choosing the epoch on
     ``dev``; settings from :func:`choose_settings`. LoRA adapters are merged back, so the
     result saves and loads as a plain model."""
+    require_extra("text", "fine-tuning a transformer")
     import torch
     from transformers import set_seed
 
