@@ -10,7 +10,7 @@ UV_VERSION := 0.13.9
 # uv reads none of pip's configuration: hand it pip's local wheel folders and index, where set.
 UV_FLAGS := $(foreach d,$(PIP_FIND_LINKS),--find-links $(d)) $(if $(PIP_INDEX_URL),--default-index $(PIP_INDEX_URL))
 
-.PHONY: report test test-fast lab clean-venv
+.PHONY: report test test-fast lint lab clean-venv
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ report: $(STAMP)  ## run the default batch on the built-in dataset
 
 test: $(STAMP)  ## the whole suite: unit, bad-input, notebook and browser tests, on every core
 	$(PY) -m pytest -q -n auto --dist loadfile --durations=15
+
+lint: $(STAMP)  ## ruff (style, imports, blind excepts) and mypy (the package's annotations), as CI runs them
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 test-fast: $(STAMP)  ## the quick loop: every test not marked slow (no notebook runs)
 	$(PY) -m pytest -q -n auto --dist loadfile -m "not slow"

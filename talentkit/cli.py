@@ -278,7 +278,7 @@ def cmd_params(args) -> int:
         return 2
     try:
         params = notebook_parameters(path)
-    except Exception as exc:  # nbformat and papermill raise many kinds for a file that is not a notebook
+    except Exception as exc:  # noqa: BLE001 -- nbformat and papermill raise many kinds for a file that is not a notebook
         print(f"error: {path}: cannot read the notebook ({type(exc).__name__}); give a .ipynb file", file=sys.stderr)
         return 2
     if not params:

@@ -30,12 +30,12 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from .data.datasets import Dataset
 from .core.errors import DataError, ParameterError, Problem
-from .network import EdgeList, by_betweenness, graph_measures, louvain, shown_brokers, shown_count, shown_people
 from .core.pooling import MAX_LEVELS, apply_pooling, other_last, pooling_rule
 from .core.privacy import MIN_GROUP, grouped, mark, suppress, suppress_matrix_values, units_of_enough_people
+from .data.datasets import Dataset
 from .data.timeline import GroupCoder, day_numbers, in_period
+from .network import EdgeList, by_betweenness, graph_measures, louvain, shown_brokers, shown_count, shown_people
 
 SOURCES = ("auto", "sessions", "interactions", "both")
 MAIN_SHARE = 0.5  # a unit whose largest community holds less than this share of its people is split

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
-from .data.datasets import load
 from .core.errors import ParameterError
 from .core.markup import md_text
 from .core.privacy import not_personal
+from .data.datasets import load
 
 TABLES = ("moves", "sessions", "attendance", "candidates", "texts", "interactions", "participants")
 HOW = {
@@ -111,7 +112,7 @@ def how_to_add(need: str, ds=None, chosen: bool = False) -> str:
     return f"a people column '{need}' (map a column of your export to {need} in the mapping{other})"
 
 
-def skip_note(key: str, lacking: list[str], ds=None, from_parameters: list[str] = ()) -> str:
+def skip_note(key: str, lacking: list[str], ds=None, from_parameters: tuple[str, ...] | list[str] = ()) -> str:
     """The one line a skipped section shows."""
     chosen = [n.removeprefix(SOURCE_NEED) for n in lacking if n.startswith(SOURCE_NEED)]
     lacking = [n for n in lacking if not n.startswith(SOURCE_NEED)]
@@ -139,7 +140,8 @@ UNIT_ORDER = ("region", "team")  # the contract's organisational units, coarse t
 def unit_columns(ds) -> list[str]:
     """The data's organisational unit columns, coarsest first: a mapping's hierarchy (its top
     first), then the contract's region and team, each where the data has two values or more."""
-    chain, hierarchy = [], dict(getattr(ds, "hierarchy", {}) or {})
+    chain: list[str] = []
+    hierarchy = dict(getattr(ds, "hierarchy", {}) or {})
     for child in hierarchy:  # each finer column -> its parent: walk to the top
         line, seen = [child], {child}
         while line[-1] in hierarchy and hierarchy[line[-1]] not in seen:
@@ -201,7 +203,7 @@ def _texts_available(ns: dict) -> bool:
     (``cfg.texts_available()``: a file of texts that cannot be read fails the run with its
     real error, never skips the section with a false reason), once per configuration and
     kernel. Without a configuration: a dataset (read by its ``mapping``) with a texts table."""
-    cfg = ns.get("cfg")
+    cfg: Any = ns.get("cfg")
     key = cfg.model_dump_json() if hasattr(cfg, "model_dump_json") else str(ns.get("data", ""))
     if key not in _TEXTS:
         if hasattr(cfg, "texts_available"):

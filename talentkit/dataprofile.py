@@ -11,11 +11,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .coverage import supported
-from .data.datasets import Dataset
-from .data import personal
 from .core.labels import UNITS_ATTR
-from .core.privacy import MIN_GROUP, SUPPRESSED, concat_gated, grouped, hide_residuals, mark, nested_in, not_personal, suppress
+from .core.privacy import (
+    MIN_GROUP,
+    SUPPRESSED,
+    concat_gated,
+    grouped,
+    hide_residuals,
+    mark,
+    nested_in,
+    not_personal,
+    suppress,
+)
+from .coverage import supported
+from .data import personal
+from .data.datasets import Dataset
 
 ID_COLUMNS = {"employee_id", "candidate_id", "presenter_id", "session_id"}
 DATE_COLUMNS = ("hire_date", "exit_date", "date", "applied_date")

@@ -24,10 +24,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data.datasets import Dataset
 from .core.errors import ParameterError
 from .core.privacy import MIN_GROUP, grouped, mark, suppress, suppress_matrix_values
 from .core.stats import wilson_interval
+from .data.datasets import Dataset
 from .data.timeline import employed_on, level_on, unit_at
 
 EXIT = "exit"
@@ -47,7 +47,7 @@ def units_on(ds: Dataset, day, unit: str = "region") -> pd.Series:
         label = region
     else:
         raise ParameterError(f"unit must be region or region_level, not {unit!r}")
-    return pd.Series(np.where(employed, label, None), index=p.index, dtype=object)
+    return pd.Series(np.where(employed, label, None), index=p.index, dtype=object)  # type: ignore[call-overload]
 
 
 
@@ -206,7 +206,7 @@ class FlowModel:
 
 def last_full_year(ds: Dataset) -> int:
     """The last calendar year the data cover to its end."""
-    return ds.as_of.year if (ds.as_of.month, ds.as_of.day) == (12, 31) else ds.as_of.year - 1
+    return ds.as_of.year if (ds.as_of.month, ds.as_of.day) == (12, 31) else ds.as_of.year - 1  # type: ignore[union-attr]
 
 
 def last_years(ds: Dataset, count: int) -> tuple[int, int]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -108,16 +109,28 @@ class LadderConfig(FinetuneConfig):
 # --------------------------------------------------------------------------- rungs
 
 
-class BaseRung:
+class BaseRung(ABC):
     """One shape for every rung: ``fit(train, dev)`` (frames with ``text`` and ``y``),
     ``predict_proba(texts)``, ``settings()`` (name -> (value, why)), ``save(folder)``. A
     scikit-learn rung saves its fitted ``saved`` attribute with joblib."""
 
     name = ""
     saved: tuple[str, str] = ("", "")  # attribute, file
+    threshold: float = 0.5  # set by the final fit (fit_final), saved with the model
+    positive_label: str = "1"
 
     def __init__(self, cfg: LadderConfig):
         self.cfg = cfg
+
+    @abstractmethod
+    def fit(self, train: pd.DataFrame, dev: pd.DataFrame) -> "BaseRung": ...
+
+    @abstractmethod
+    def predict_proba(self, texts) -> np.ndarray: ...
+
+    def settings(self) -> dict[str, tuple[str, str]]:
+        """Each setting the rung chose: name -> (value, why)."""
+        return {}
 
     def save(self, folder: Path) -> None:
         import joblib
@@ -230,7 +243,7 @@ def _drop_printer(trainer) -> None:
     from transformers import PrinterCallback, ProgressCallback
 
     inner = getattr(trainer, "st_trainer", None) or getattr(trainer, "trainer", None)
-    for t in (trainer, inner):
+    for t in (trainer, inner) if inner is not None else (trainer,):
         for cb in (PrinterCallback, ProgressCallback):
             try:
                 t.remove_callback(cb)
@@ -268,7 +281,9 @@ def make_rung(name: str, cfg: LadderConfig) -> BaseRung:
     """A fresh, unfitted rung by name (see :data:`RUNGS`)."""
     if name in ("finetune", "lora"):
         return TransformerRung(cfg, lora=name == "lora")
-    return {"tfidf": TfidfRung, "embed": EmbeddingRung, "setfit": SetFitRung}[name](cfg)
+    kinds: dict[str, type[TfidfRung | EmbeddingRung | SetFitRung]] = {"tfidf": TfidfRung, "embed": EmbeddingRung,
+                                                                       "setfit": SetFitRung}
+    return kinds[name](cfg)
 
 
 # --------------------------------------------------------------------------- folds

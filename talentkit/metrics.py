@@ -24,13 +24,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data.datasets import Dataset
 from .core.errors import ParameterError
 from .core.labels import UNITS_ATTR
 from .core.measures import PERSON_YEARS
 from .core.pooling import other_last
 from .core.privacy import MIN_GROUP, SUPPRESSED, grouped, mark, suppress
 from .core.stats import add_proportion, add_rate, blau_index
+from .data.datasets import Dataset
 from .data.timeline import (
     GroupCoder,
     buckets,

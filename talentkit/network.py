@@ -6,7 +6,8 @@ r"""The talent network as a graph (organisational network analysis, with network
   on the session's day); edge weights are attendances, and internal moves between the
   units are kept beside them (``moves``).
 * Brokers: betweenness centrality (Brandes 2001; estimated from ``SAMPLED_PIVOTS`` random
-  pivots, seeded, above ``EXACT_UP_TO`` nodes; fewer on a very large graph: :func:`pivots_for`), Burt's constraint :math:`c_i = \sum_j (p_{ij} + \sum_q p_{iq}p_{qj})^2`
+  pivots, seeded, above ``EXACT_UP_TO`` nodes; fewer on a very large graph: :func:`pivots_for`),
+  Burt's constraint :math:`c_i = \sum_j (p_{ij} + \sum_q p_{iq}p_{qj})^2`
   and effective size (Burt 1992), on the undirected, weighted person graph
   (:func:`graph_measures`, which reads any :class:`EdgeList`: the collaboration graph too).
 * Communities: Louvain (Blondel et al. 2008; igraph's, :func:`louvain`), compared with the
@@ -24,13 +25,13 @@ is listed only when their figures rest on at least ``min_group`` others.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from .data.datasets import Dataset
 from .core.errors import DataError, Problem
 from .core.privacy import (
     MIN_GROUP,
@@ -43,7 +44,12 @@ from .core.privacy import (
     units_of_enough_people,
 )
 from .core.stats import add_proportion
+from .data.datasets import Dataset
 from .data.timeline import GroupCoder, day_numbers, in_period
+
+if TYPE_CHECKING:  # the annotations' names only: both are imported where used
+    import igraph
+    import scipy.sparse
 
 EXACT_UP_TO = 1500  # nodes: exact betweenness up to here, sampled pivots above
 SAMPLED_PIVOTS = 200  # error of a sampled betweenness ~ 1/sqrt(pivots): enough to rank brokers
@@ -73,7 +79,7 @@ def _require_sharing(ds: Dataset) -> None:
 def latest_year(ds: Dataset) -> int:
     """The latest calendar year with a session."""
     _require_sharing(ds)
-    return int(ds.sessions["date"].dt.year.max())
+    return int(ds.sessions["date"].dt.year.max())  # type: ignore[index]
 
 
 def chosen_year(ds: Dataset, year: int = 0) -> int:
@@ -87,7 +93,7 @@ def attendance_flows(ds: Dataset, start=None, end=None, unit: str = "region") ->
     _require_sharing(ds)
     s = in_period(ds.sessions, start, end)  # a session's date is required: none is undated
     cols = ["session_id", "date", "presenter_id"] + (["topic"] if "topic" in s.columns else [])
-    a = ds.attendance.merge(s[cols], on="session_id")
+    a = ds.attendance.merge(s[cols], on="session_id")  # type: ignore[union-attr]
     a = a[a["presenter_id"] != a["employee_id"]]
     coder = GroupCoder(ds, [unit])
     days = day_numbers(a["date"])
@@ -192,7 +198,7 @@ class EdgeList:
         edges = list(u.edges(data="weight", default=1))
         return cls.from_pairs([e[0] for e in edges], [e[1] for e in edges], [e[2] for e in edges], nodes=list(u))
 
-    def matrix(self) -> "scipy.sparse.csr_matrix":  # noqa: F821
+    def matrix(self) -> "scipy.sparse.csr_matrix":
         """The symmetric weighted adjacency matrix (scipy CSR)."""
         import scipy.sparse as sparse
 
@@ -200,7 +206,7 @@ class EdgeList:
         half = sparse.coo_matrix((self.weight, (self.a, self.b)), shape=(n, n))
         return (half + half.T).tocsr()
 
-    def igraph(self) -> "igraph.Graph":  # noqa: F821
+    def igraph(self) -> "igraph.Graph":
         """The graph in igraph (C; undirected, ``weight`` on each edge)."""
         import igraph as ig
 

@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.axis import Axis
 
 from .core import theme
 from .core.labels import label_and_unit, value_label
@@ -59,7 +60,7 @@ HIGHLIGHTED = 5  # the groups a trend of many groups draws in colour (the larges
 
 def _order_for_bars(t: pd.DataFrame, group_by: str, measure: str, shown: pd.Series) -> np.ndarray:
     """Rows sorted by the measure, largest first; hidden groups after them, pooled "Other" last."""
-    other = is_pooled(t[group_by])
+    other = np.asarray(is_pooled(t[group_by]), dtype=bool)
     value = t[measure].where(shown, np.nan).astype(float).to_numpy()
     return np.lexsort((np.arange(len(t)), -np.nan_to_num(value, nan=-np.inf), np.isnan(value), other))
 
@@ -91,17 +92,17 @@ def kpi_bars(table: pd.DataFrame, group_by: str, measure: str, title: str | None
         if err is not None:
             ax.errorbar(values, x, xerr=err, fmt="none", ecolor="#333", capsize=2)
         for i in np.flatnonzero(~shown.to_numpy()):
-            ax.text(0, i, f" <{min_group}", ha="left", va="center", color="#b00020", fontsize=8)
+            ax.text(0, float(i), f" <{min_group}", ha="left", va="center", color="#b00020", fontsize=8)
         ax.set_yticks(x, labels, fontsize=8)
         ax.set_ylim(len(t) - 0.5, -0.5)  # the largest at the top
         ax.set_xlabel(name)
-        axis = ax.xaxis
+        axis: Axis = ax.xaxis  # type: ignore[no-redef]
     else:
         ax.bar(x, values, color=sns.color_palette(PALETTE, len(t)))
         if err is not None:
             ax.errorbar(x, values, yerr=err, fmt="none", ecolor="#333", capsize=3)
         for i in np.flatnonzero(~shown.to_numpy()):
-            ax.text(i, 0, f"<{min_group}", ha="center", va="bottom", color="#b00020", fontsize=9)
+            ax.text(float(i), 0, f"<{min_group}", ha="center", va="bottom", color="#b00020", fontsize=9)
         tilt = len(t) > 6 or max((len(v) for v in labels), default=0) * len(t) > 60  # long labels would overlap
         ax.set_xticks(x, labels, rotation=30 if tilt else 0, ha="right" if tilt else "center")
         ax.set_ylabel(name)

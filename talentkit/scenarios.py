@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 
 from .core.errors import ParameterError
+from .core.privacy import not_personal
 from .flows import FlowModel
 from .metrics import workforce
-from .core.privacy import not_personal
 
 # The cost assumptions, stated once (the menu and the sliders both use them).
 RAISE_SHARE_PER_EXIT_CUT = 0.2  # a raise of 4% of salary cuts exits by 20%: 0.04 / 0.2 per unit cut
@@ -127,7 +127,7 @@ class HiringMix(Lever):
             raise ParameterError(f"{self.name}: channel shares sum to {total:.3f}; they must sum to 1")
 
     @property
-    def hiring_international_share(self) -> float:
+    def hiring_international_share(self) -> float:  # type: ignore[override]
         return float(sum(s * self.international_share.get(c, 0.0) for c, s in self.channel_shares.items()))
 
     def cost(self, model: FlowModel, n: np.ndarray, hires: float) -> float:
@@ -145,7 +145,7 @@ class SharingIncentive(Lever):
     name: str = "sharing incentive"
 
     @property
-    def sharing_uplift(self) -> float:
+    def sharing_uplift(self) -> float:  # type: ignore[override]
         return self.uplift
 
     def cost(self, model: FlowModel, n: np.ndarray, hires: float) -> float:

@@ -8,12 +8,10 @@ notebook cell stays one call.
 from __future__ import annotations
 
 import pandas as pd
-
 from IPython.display import Markdown, display
 
-from .core.markup import md_text
 from .core.labels import HIDDEN_TO_PROTECT, NUMBER_COLUMNS, readable
-from .core.markup import short
+from .core.markup import md_text, short
 from .core.privacy import MIN_GROUP, SUPPRESSED, marked_min_group, protecting_rows, require_marked
 from .core.results import record_data
 

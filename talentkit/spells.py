@@ -26,9 +26,9 @@ from lifelines import KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
 
 from .core.dates import DAYS_PER_MONTH
-from .data.datasets import Dataset
 from .core.markup import plot_label
 from .core.privacy import MIN_GROUP, SUPPRESSED, grouped, suppress
+from .data.datasets import Dataset
 from .data.timeline import unit_at
 
 

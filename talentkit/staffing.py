@@ -21,8 +21,8 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from .core.errors import ParameterError, YAMLFileError
 from .core.privacy import not_personal
 from .core.results import NOTEBOOK_DIR_ENV
-from .data.timeline import employed_on
 from .core.yamlfile import read_yaml
+from .data.timeline import employed_on
 
 SCENARIO_FOLDER = Path("params") / "scenarios"
 
@@ -91,56 +91,64 @@ def plan_staffing(app: ApplicationScenario, channels: list[Channel], internal: d
     demand = {s: (list(app.demand[s]) + [app.demand[s][-1]] * T)[:T] for s in skills}
     top_cost = max([c.cost_per_hire for c in channels] + [internal_cost, 1.0])
     penalty = unmet_penalty if unmet_penalty is not None else 10 * top_cost
-    var = []  # (kind, skill, channel, quarter)
+    var: list[tuple[str, str, str, int]] = []  # (kind, skill, channel name or "", quarter)
     for s in skills:
         for q in range(T):
-            var.append(("internal", s, None, q))
+            var.append(("internal", s, "", q))
             for c in channels:
                 var.append(("hire", s, c.name, q))  # started in q
-            var.append(("unmet", s, None, q))
+            var.append(("unmet", s, "", q))
     idx = {v: i for i, v in enumerate(var)}
     by_name = {c.name: c for c in channels}
-    cost = np.array([internal_cost if k == "internal" else by_name[c].cost_per_hire if k == "hire" else penalty
-                     for k, s, c, q in var])
+    cost = np.array([internal_cost if k == "internal" else by_name[name].cost_per_hire if k == "hire" else penalty
+                     for k, s, name, q in var])
     ub = np.full(len(var), np.inf)
-    for (k, s, c, q), i in idx.items():
-        if k == "hire" and q + by_name[c].time_to_fill >= T:
+    for (k, s, name, q), i in idx.items():
+        if k == "hire" and q + by_name[name].time_to_fill >= T:
             ub[i] = 0  # would arrive after the horizon
-    rows, lo, hi = [], [], []
+    rows: list[np.ndarray] = []
+    lo: list[float] = []
+    hi: list[float] = []
     for s in skills:
         for q in range(T):  # cumulative arrivals + unmet >= cumulative demand
             row = np.zeros(len(var))
             for qq in range(q + 1):
-                row[idx[("internal", s, None, qq)]] = 1
+                row[idx[("internal", s, "", qq)]] = 1
                 for c in channels:
                     start = qq - c.time_to_fill
                     if start >= 0:
                         row[idx[("hire", s, c.name, start)]] = 1
-            row[idx[("unmet", s, None, q)]] = 1
-            rows.append(row), lo.append(demand[s][q]), hi.append(np.inf)
+            row[idx[("unmet", s, "", q)]] = 1
+            rows.append(row)
+            lo.append(demand[s][q])
+            hi.append(np.inf)
         row = np.zeros(len(var))  # internal supply per skill
         for q in range(T):
-            row[idx[("internal", s, None, q)]] = 1
-        rows.append(row), lo.append(0), hi.append(internal.get(s, 0))
+            row[idx[("internal", s, "", q)]] = 1
+        rows.append(row)
+        lo.append(0)
+        hi.append(internal.get(s, 0))
     for c in channels:  # capacity per channel and quarter
         for q in range(T):
             row = np.zeros(len(var))
             for s in skills:
                 row[idx[("hire", s, c.name, q)]] = 1
-            rows.append(row), lo.append(0), hi.append(c.capacity_per_quarter)
+            rows.append(row)
+            lo.append(0)
+            hi.append(c.capacity_per_quarter)
     res = milp(cost, constraints=LinearConstraint(np.array(rows), lo, hi), integrality=np.ones(len(var)),
                bounds=Bounds(np.zeros(len(var)), ub))
     if res.x is None:  # cannot happen with the unmet slack; kept as a clear failure
         raise ParameterError(f"{app.name}: the solver found no plan ({res.message})")
     x = np.round(res.x).astype(int)
     plan = []
-    for (k, s, c, q), i in idx.items():
+    for (k, s, name, q), i in idx.items():
         if x[i] and k != "unmet":
-            arrive = q + (by_name[c].time_to_fill if k == "hire" else 0)
-            plan.append({"skill": s, "source": "internal move" if k == "internal" else c, "start_quarter": q + 1,
+            arrive = q + (by_name[name].time_to_fill if k == "hire" else 0)
+            plan.append({"skill": s, "source": "internal move" if k == "internal" else name, "start_quarter": q + 1,
                          "arrival_quarter": arrive + 1, "people": int(x[i]),
                          "cost": float(x[i] * cost[i])})
-    unmet = pd.DataFrame([{"skill": s, "quarter": q + 1, "unmet": int(x[idx[("unmet", s, None, q)]])}
+    unmet = pd.DataFrame([{"skill": s, "quarter": q + 1, "unmet": int(x[idx[("unmet", s, "", q)]])}
                           for s in skills for q in range(T)])
     by_quarter = unmet.groupby("quarter")["unmet"].sum()
     staffed = next((int(q) for q in by_quarter.index if (by_quarter.loc[q:] == 0).all()), None)

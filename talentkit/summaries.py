@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from .core.markup import md, percent
-from .metrics import extremes
 from .core.privacy import SUPPRESSED, marked_min_group
 from .data.timeline import months_between, period_label
+from .metrics import extremes
 
 
 def data_summary(ds, start, end):
@@ -60,7 +60,8 @@ def metrics_summary(start, end, overall: pd.Series, article: pd.DataFrame, cohor
               voluntary=percent(overall["voluntary_turnover_annual"]), retention=percent(overall["period_retention"]),
               internal=percent(overall["internal_fill_share"]), cohort_start=(cohort or (None, None))[0],
               cohort_end=(cohort or (None, None))[1],
-              **(article["value"].to_dict() if article is not None else {}), group_by=group_by, hi_group=hi_group, lo_group=lo_group,
+              **(article["value"].to_dict() if article is not None else {}), group_by=group_by, hi_group=hi_group,
+              lo_group=lo_group,
               acceptance=percent(acceptance.iloc[0]["offer_acceptance"]) if acceptance is not None else "")
 
 
@@ -108,7 +109,7 @@ def ladder_summary(result, by_group: pd.DataFrame | None = None) -> str:
                   positive=result.positive_label)
     shown = by_group[~by_group[SUPPRESSED]] if by_group is not None else []
     if len(shown):
-        worst = shown.loc[shown["gap"].abs().idxmax()]
+        worst = shown.loc[shown["gap"].abs().idxmax()]  # type: ignore[call-overload, union-attr]
         lines.append("* Largest calibration gap of the winner by group: {worst_group}, model {worst_model} against "
                      "observed {worst_observed}.")
         values.update(worst_group=worst.iloc[0], worst_model=percent(worst["model_rate"]),
@@ -176,7 +177,8 @@ def flow_model(model, min_group: int):
 def scenarios_summary(model, last: int, unit: str, backtest: pd.DataFrame, comparison, years: int, plans):
     """Notebook 04's summary: how well the flow model back-tests, the best scenario's return,
     and each application scenario's staffing."""
-    lines, values = [], {}
+    lines: list[str] = []
+    values: dict = {}
     if model is not None:
         lines.append("* The flow model, fitted on {first}–{last_fit}, projects {last}'s headcount by {unit} within "
                      "**{worst_error:.1%}** of what happened (largest error among the units shown).")
@@ -397,7 +399,8 @@ def drivers_summary(data, screening, cox, comparison, fair, protected: str):
     """Notebook 06's summary: the strongest single drivers, the Cox model's largest hazard
     ratios and its checks, the best model and its margin, text against record, and the
     fairness reading. Sections the data did not support (``None``) leave their line out."""
-    lines, values = [], {}
+    lines: list[str] = []
+    values: dict = {}
     if screening is not None:
         top = screening.table.head(3)
         values["screen"] = ", ".join(f"{a} (IV {iv:.2f}, {s})" for a, iv, s in

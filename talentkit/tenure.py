@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
 
-from .data.datasets import Dataset
 from .core.errors import ParameterError
 from .core.labels import label_and_unit, value_label
 from .core.privacy import MIN_GROUP, SUPPRESSED, grouped, suppress
+from .data.datasets import Dataset
 from .spells import km_fitters, level_sizes, logrank_test, spells, visible_levels
 
 HORIZONS = (6, 12, 24)

@@ -69,10 +69,10 @@ def metrics_explorer(ds, group_keys: list[str], group_by: str, end, months: int 
         return None
     import ipywidgets as w
 
+    from .data.timeline import trailing
     from .metrics import workforce
     from .plots import kpi_bars
     from .show import styled
-    from .data.timeline import trailing
 
     def update(group_by=group_by, months=months):
         from IPython.display import display
@@ -206,8 +206,8 @@ def key_person_explorer(g, f, ds, unit: str, top_k: int = 5, min_group: int = 5,
         return None
     import ipywidgets as w
 
-    from .network import key_people, key_person_risk, reach_after_removal
     from .core.privacy import pseudonym
+    from .network import key_people, key_person_risk, reach_after_removal
     from .show import styled
 
     top = key_person_risk(g, f, 20).table

@@ -18,11 +18,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
-from talentkit.runs import runner
-from talentkit.data import synth
-
 from conftest import ROOT
+
+from talentkit.data import synth
+from talentkit.runs import runner
 
 MIN_GROUP = 5
 SOLO_REGION = "Qx Solo Region"  # a region of one person

@@ -251,7 +251,8 @@ def test_by_quarter_hides_small_quarters_and_counts_reciprocity(tmp_path):
 def test_network_source_chooses_the_sections():
     ds = tk.load("synthetic:small")
     assert ds.interactions is not None and collaboration.check_source("auto", ds) == "both"
-    assert coverage.missing(ds, coverage.SECTIONS["05.collaboration"].needs, {"network_source": "sessions", "unit": "region"}) == [
+    needs = coverage.SECTIONS["05.collaboration"].needs
+    assert coverage.missing(ds, needs, {"network_source": "sessions", "unit": "region"}) == [
         "network_source:interactions"]
     assert not coverage.missing(ds, coverage.SECTIONS["05.collaboration"].needs, {"network_source": "both", "unit": "region"})
     assert "network_source leaves out the interactions" in coverage.skip_note(

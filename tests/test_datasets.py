@@ -12,8 +12,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
 import talentkit as tk
-from talentkit.data import synth
 from talentkit.cli import main
+from talentkit.data import synth
 
 
 def test_tiny_folder_types(tiny):

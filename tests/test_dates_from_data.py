@@ -14,9 +14,9 @@ import yaml
 
 import talentkit as tk
 from talentkit import coverage, metrics
-from talentkit.data import synth
 from talentkit.cli import main
 from talentkit.core.errors import DataError, ParameterError
+from talentkit.data import synth
 
 D = pd.Timestamp("2024-06-15")  # mid-month: between two snapshots, inside the built-in company's span
 YEAR_START = D - pd.DateOffset(years=1) + pd.Timedelta(days=1)

@@ -19,8 +19,8 @@ from sklearn.model_selection import RepeatedStratifiedKFold, cross_val_score
 import talentkit as tk
 from talentkit import drivers
 from talentkit.core import privacy, stats
-from talentkit.data import synth
 from talentkit.core.errors import ParameterError
+from talentkit.data import synth
 from talentkit.spells import Spells
 
 AS_OF = "2024-06-30"

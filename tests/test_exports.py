@@ -18,9 +18,9 @@ from lifelines import KaplanMeierFitter
 
 import talentkit as tk
 from talentkit import coverage, metrics, tenure
-from talentkit.runs import runner
-from talentkit.data import oneday
 from talentkit.core.errors import ParameterError
+from talentkit.data import oneday
+from talentkit.runs import runner
 
 ROOT = Path(__file__).resolve().parents[1]
 ROW_ID = re.compile(r"\brow-\d+")

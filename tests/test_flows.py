@@ -126,7 +126,8 @@ def test_explorer_returns_a_widget():
     assert shown.loc["what-if", "exits"] < shown.loc["baseline", "exits"]
     # the slider's lever is the menu's pay_raise, with the same cost assumption
     menu_cost = sc.pay_raise(base, 0.8).cost_per_head
-    assert menu_cost == pytest.approx(0.04 * base.salary) and sc.policy_menu(m, base)["pay_raise"].levers[0].cost_per_head == menu_cost
+    assert menu_cost == pytest.approx(0.04 * base.salary)
+    assert sc.policy_menu(m, base)["pay_raise"].levers[0].cost_per_head == menu_cost
 
 
 def test_units_nobody_leaves_have_infinite_expected_years():

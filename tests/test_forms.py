@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 import talentkit as tk
-from talentkit.data import rewrite
-from talentkit import metrics, flows
+from talentkit import flows, metrics
 from talentkit.cli import main
 from talentkit.core.errors import DataError
+from talentkit.data import rewrite
 from talentkit.data.timeline import employed_on, unit_at
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -4,8 +4,8 @@ paired intervals on matching folds, every rung on a small set, a tiny random BER
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import pandas as pd
+import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, roc_auc_score

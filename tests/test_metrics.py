@@ -12,8 +12,8 @@ from scipy import stats
 
 from talentkit import metrics, show, tenure
 from talentkit.core import privacy
-from talentkit.data import timeline
 from talentkit.core import stats as tk_stats
+from talentkit.data import timeline
 from talentkit.data.datasets import Dataset
 
 D = pd.Timestamp

@@ -15,9 +15,9 @@ import pytest
 
 import talentkit as tk
 from talentkit import metrics
-from talentkit.runs import runfile, runner
 from talentkit.core import stats
 from talentkit.data import timeline
+from talentkit.runs import runfile, runner
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow

@@ -20,12 +20,12 @@ import pytest
 from bs4 import BeautifulSoup
 
 import talentkit as tk
-from talentkit.runs import cluster, render, runfile, runner
-from talentkit.data import datasets
-from talentkit import drivers, ladder, staffing, summaries, textclf
-from talentkit.core import files
+from talentkit import drivers, ladder, staffing, summaries
 from talentkit.cli import main
+from talentkit.core import files
 from talentkit.core.errors import DataError, ParameterError, RunError, TextDataError
+from talentkit.data import datasets
+from talentkit.runs import cluster, render, runfile, runner
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"

@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 from talentkit import show
-from talentkit.runs import browser, render
 from talentkit.core import labels, privacy, theme
+from talentkit.runs import browser, render
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")  # a key of the kit, as a header would show it

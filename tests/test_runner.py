@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from talentkit.runs import kernels, runfile, runner
 from talentkit.cli import main
+from talentkit.runs import kernels, runfile, runner
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "notebooks" / "fixture.ipynb"
@@ -225,13 +225,15 @@ def test_jobs_start_longest_first_by_the_last_run_of_the_same_name(tmp_path):
     # a run as of a day (--as-of writes r-<day>) is an earlier run of r too
     (out / "r-2026-03-31").mkdir()
     (out / "r-2026-03-31" / "run.json").write_text(json.dumps({"run": "r", "started": "2026-04-01", "jobs": [
-        {**AS_WRITTEN, "name": n, "status": "ok", "duration_s": s} for n, s in {"a": 5, "b": 2, "c": 1, "d": 3, "e": 4}.items()]}))
+        {**AS_WRITTEN, "name": n, "status": "ok", "duration_s": s}
+        for n, s in {"a": 5, "b": 2, "c": 1, "d": 3, "e": 4}.items()]}))
     assert [names[i] for i in runner.start_order(out, "r", names)] == ["a", "e", "d", "b", "c"]
     shutil.rmtree(out / "r-2026-03-31")
     # and a real run records the order it used
     rf = write_run(tmp_path, "run: r\njobs:\n  - notebook: FIXTURE\n    matrix: {x: [1, 2]}\n")
     (out / "r-2" / "run.json").write_text(json.dumps({"run": "r", "started": "2026-02-01", "jobs": [
-        {**AS_WRITTEN, "name": "fixture-1", "status": "ok", "duration_s": 1.0}, {**AS_WRITTEN, "name": "fixture-2", "status": "ok", "duration_s": 2.0}]}))
+        {**AS_WRITTEN, "name": "fixture-1", "status": "ok", "duration_s": 1.0},
+        {**AS_WRITTEN, "name": "fixture-2", "status": "ok", "duration_s": 2.0}]}))
     code, run_dir = runner.execute_run(rf, out_root=out, new=True, progress=False)
     assert code == 0 and json.loads((run_dir / "run.json").read_text())["start_order"] == ["fixture-2", "fixture-1"]
 

@@ -20,9 +20,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from talentkit.runs import browser, compare, series
 from talentkit import cli
 from talentkit.data import datasets, synth
+from talentkit.runs import browser, compare, series
 from talentkit.runs.runner import execute_run
 
 ROOT = Path(__file__).resolve().parents[1]

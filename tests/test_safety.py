@@ -23,11 +23,11 @@ import pytest
 
 import talentkit as tk
 from talentkit import show
-from talentkit.core import markup, privacy
-from talentkit.runs import render, runfile, runner
-from talentkit.data import synth
 from talentkit.cli import main
+from talentkit.core import markup, privacy
 from talentkit.core.yamlfile import YAMLFileError, parse_yaml
+from talentkit.data import synth
+from talentkit.runs import render, runfile, runner
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "notebooks" / "fixture.ipynb"

@@ -15,8 +15,8 @@ import pytest
 
 import talentkit as tk
 from talentkit import drivers, metrics, plots
-from talentkit.core import pooling, privacy
 from talentkit.cli import main
+from talentkit.core import pooling, privacy
 from talentkit.core.errors import DataError, ParameterError
 from talentkit.core.labels import SNAKE_KEY, label_and_unit
 

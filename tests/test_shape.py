@@ -242,8 +242,8 @@ UNGATED = {
     "ladder.LadderResult.examples": "texts and scores, shown only through show_private",
     "ladder.LadderResult.settings_table": "settings of models, marked not personal",
 }
-ANALYSIS_MODULES = ["casestudy", "collaboration", "drivers", "flows", "ladder", "metrics", "network", "scenarios", "spells", "staffing",
-                    "core.stats", "tenure", "textclf", "data.timeline"]
+ANALYSIS_MODULES = ["casestudy", "collaboration", "drivers", "flows", "ladder", "metrics", "network", "scenarios", "spells",
+                    "staffing", "core.stats", "tenure", "textclf", "data.timeline"]
 TABLE_TYPES = re.compile(r"DataFrame|Series|Spells|TenureCurves|KeyPeople|PersonRisk|Comparison|StaffingPlans|Communities|"
                          r"DriverData|Screening|CoxResult|LadderResult|Collaboration|EdgeList|Silos|Departures")
 
@@ -294,7 +294,18 @@ def test_every_public_table_function_is_gated_or_named_with_a_reason():
 
 def _gated_calls(ds, tmp_path):
     """One call of every gated function, on the small synthetic data."""
-    from talentkit import casestudy, collaboration, dataprofile, drivers, flows, metrics, network, spells, tenure, textclf
+    from talentkit import (
+        casestudy,
+        collaboration,
+        dataprofile,
+        drivers,
+        flows,
+        metrics,
+        network,
+        spells,
+        tenure,
+        textclf,
+    )
 
     start, end = pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31")
     model = flows.FlowModel("region").fit(ds, 2022, 2024)

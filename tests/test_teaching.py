@@ -23,10 +23,10 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import talentkit as tk
-from talentkit.runs import browser, runner
 from talentkit import casestudy, drivers, exercises, flows, ladder, metrics, network, scenarios, widgets
-from talentkit.data import timeline
 from talentkit.core.errors import ParameterError
+from talentkit.data import timeline
+from talentkit.runs import browser, runner
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("0*.ipynb"))
@@ -69,6 +69,15 @@ def test_interactive_auto_is_off_outside_a_kernel_and_under_the_runner(monkeypat
     for bad in ("yes", 1, None):
         with pytest.raises(ParameterError, match="interactive"):
             widgets.live(bad)
+
+
+def test_every_notebook_is_committed_without_outputs():
+    """A committed notebook carries no outputs and no execution counts: a run's numbers (and
+    any value from data) live in outputs/, never in the repository (the pre-commit hook runs this)."""
+    for path in NOTEBOOKS:
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] == "code":
+                assert cell.get("outputs") == [] and cell.get("execution_count") is None, (path.name, cell.get("id"))
 
 
 def test_every_notebook_has_the_parameters_and_language_metadata():

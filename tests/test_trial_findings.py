@@ -13,16 +13,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import ROOT
 
 import talentkit as tk
-from talentkit import show
-from talentkit import drivers, metrics, summaries
+from talentkit import drivers, metrics, show, summaries
 from talentkit.core import privacy
 from talentkit.core.errors import ParameterError
-from talentkit.data import synth
 from talentkit.core.pooling import other_last
-
-from conftest import ROOT
+from talentkit.data import synth
 
 
 def _folder(tmp_path: Path, tables: dict) -> Path:

@@ -295,7 +295,8 @@ def readable(table: pd.DataFrame, hidden: pd.Series | None = None, min_group: in
     protecting = pd.Series(False, index=table.index) if protecting is None else protecting.astype(bool)
     pairs = interval_columns(table.columns)
     bounds = {b for lo_hi in pairs.values() for b in lo_hi}
-    out, numbers = {}, []
+    out: dict = {}
+    numbers: list = []
     for col in table.columns:
         if str(col) in bounds:
             continue

@@ -93,7 +93,8 @@ def plot_label(value, limit: int = 40) -> str:
 
 def plot_labels(values, limit: int = 40) -> list[str]:
     """:func:`plot_label` for each value, kept distinct where shortening made two the same."""
-    out, seen = [], {}
+    out: list = []
+    seen: dict = {}
     for v in values:
         label = plot_label(v, limit)
         if label in seen and seen[label] != v:

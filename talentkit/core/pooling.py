@@ -4,7 +4,8 @@ A large organisation has hundreds of units and dozens of ranks. A table or a fig
 rows does not read, and a model given 184 one-hot columns of a few people each learns
 noise. The rule (:func:`pool_levels`): a category with more than ``max_levels`` levels
 keeps its ``max_levels`` largest (by people; ties by name) and pools the rest into one
-level, ``"Other (k levels)"`` (never its count of people, which a hidden row would give back). The rule counts people only, never outcomes, so
+level, ``"Other (k levels)"`` (never its count of people, which a hidden row would give back). The
+rule counts people only, never outcomes, so
 pooling before a model is fitted leaks nothing of what the model predicts.
 
 "Other" is a group like any other: it is suppressed under ``min_group`` and takes part in
@@ -22,7 +23,6 @@ department on any day is their team's department.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -165,12 +165,12 @@ def check_hierarchy(people: pd.DataFrame, hierarchy: dict, where: str = "people"
                                     row=int(first), column=parent, value=str(rows[parent].loc[first])))
     if problems:
         return problems
-    node, path = next(iter(hierarchy), None), []
+    node, path = next(iter(hierarchy)), []  # not empty: checked above
     while node in hierarchy and node not in path:
         path.append(node)
         node = hierarchy[node]
     if node in path:
-        problems.append(Problem(where, f"hierarchy: {' -> '.join(path + [node])} is a cycle",
+        problems.append(Problem(where, f"hierarchy: {' -> '.join([*path, node])} is a cycle",
                                 "write each level once, from the finest to the coarsest"))
     return problems
 

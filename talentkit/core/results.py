@@ -18,6 +18,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from .errors import ParameterError
 from .files import DATA_FILE, RESULTS_FILE, write_atomic
@@ -28,7 +29,7 @@ NOTEBOOK_DIR_ENV = "TALENTKIT_NOTEBOOK_DIR"  # the folder of the notebook a batc
 DEFINITIONS, PARTS = "definitions", "measure_parts"  # what a comparison of runs reads beside the values
 MAX_TABLE_ROWS = 200  # a recorded table is for the index and for checks, not a data dump
 
-_results: dict[str, object] = {}
+_results: dict[str, Any] = {}
 
 
 def job_dir() -> Path | None:
@@ -45,8 +46,8 @@ class _Absent:  # stands for pandas/numpy types when those are not imported (not
 def to_jsonable(value):
     """Numbers, strings, lists, dicts and DataFrames as plain JSON values (NaN -> null)."""
     # pandas and numpy only if the notebook already uses them: `import talentkit` stays light
-    pd = sys.modules.get("pandas", _Absent)
-    np = sys.modules.get("numpy", _Absent)
+    pd: Any = sys.modules.get("pandas", _Absent)
+    np: Any = sys.modules.get("numpy", _Absent)
     if isinstance(value, pd.DataFrame):
         if len(value) > MAX_TABLE_ROWS:
             raise ParameterError(f"a recorded table holds at most {MAX_TABLE_ROWS} rows, this one {len(value)}; "
@@ -87,7 +88,7 @@ def record(name: str, value, caption: str | None = None, columns: list[str] | No
         shown = shown[list(columns)]
     if not re.fullmatch(r"[A-Za-z_][\w.\-]*", name):
         raise ParameterError(f"result name {name!r}: use letters, digits, '_', '.' or '-'")
-    pd = sys.modules.get("pandas", _Absent)
+    pd: Any = sys.modules.get("pandas", _Absent)
     if isinstance(shown, (pd.DataFrame, pd.Series)):
         from .privacy import require_marked
 

@@ -69,7 +69,10 @@ def add_rate(table: pd.DataFrame, name: str, k: str, exposure: str, scale=1.0) -
 def sample_size_two_proportions(p1: float, p2: float, alpha: float = 0.05, power: float = 0.8) -> int:
     r"""People per group to tell proportion ``p1`` from ``p2`` (two-sided test of two proportions):
 
-    .. math:: n = \frac{\left(z_{1-\alpha/2}\sqrt{2\bar p(1-\bar p)} + z_{1-\beta}\sqrt{p_1(1-p_1)+p_2(1-p_2)}\right)^2}{(p_1-p_2)^2}
+    .. math::
+
+        n = \frac{\left(z_{1-\alpha/2}\sqrt{2\bar p(1-\bar p)}
+            + z_{1-\beta}\sqrt{p_1(1-p_1)+p_2(1-p_2)}\right)^2}{(p_1-p_2)^2}
 
     with :math:`\bar p = (p_1+p_2)/2` (Fleiss, *Statistical Methods for Rates and Proportions*,
     without continuity correction), rounded up.

@@ -44,7 +44,7 @@ def cjk_font_path() -> Path | None:
         from noto_cjk import otc_path
 
         path = Path(otc_path("sans"))
-    except Exception:  # not installed, or the package moved its file: figures fall back to boxes
+    except Exception:  # noqa: BLE001 -- not installed, or the package moved its file: figures fall back to boxes
         return None
     return path if path.is_file() else None
 

@@ -10,7 +10,6 @@ before any Python object is built. Errors name the file (and line) and the fix.
 from __future__ import annotations
 
 import difflib
-
 from pathlib import Path
 
 import yaml

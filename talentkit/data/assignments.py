@@ -67,8 +67,10 @@ def level_order(levels, attributes: dict | None) -> list[str] | None:
         return [str(v).strip() for v in given["ordinal"]]
     values = sorted({str(v) for v in levels if isinstance(v, str) or pd.notna(v)})
     parts = [re.fullmatch(r"(\D*?)\s*(\d+)", v) for v in values]
-    if values and all(parts) and len({p.group(1) for p in parts}) == 1:
-        return sorted(values, key=lambda v: int(re.fullmatch(r"\D*?\s*(\d+)", v).group(1)))
+    found = [p for p in parts if p is not None]
+    if values and len(found) == len(values) and len({p.group(1) for p in found}) == 1:
+        number = {v: int(p.group(2)) for v, p in zip(values, found)}
+        return sorted(values, key=number.__getitem__)
     return None
 
 
@@ -185,7 +187,7 @@ def from_history(h: pd.DataFrame, keys, as_of, attributes: dict | None, people_g
     """People (hire, exit and the last state; ``None`` columns left to ``people`` when given)
     and moves from typed history rows (:func:`typed_history`, bad rows already set aside), and
     the rules applied with their counts. See the module's rules."""
-    notes = []
+    notes: list[str] = []
     h = h[h["start"].notna()].copy()
     h["line"] = h.index
     h = h.sort_values(["employee_id", "start", "line"], kind="stable")

@@ -13,14 +13,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import assignments, oneday, periodic, schema
 from ..core import pooling
-from .asof import as_it_stood
-from ..core.errors import DataError, ParameterError, Problem
 from ..core.dates import parse_day
+from ..core.errors import DataError, ParameterError, Problem
+from ..core.privacy import MIN_GROUP, check_min_group, require_group
+from . import assignments, oneday, periodic, schema
+from .asof import as_it_stood
 from .mapping import FORM_TABLES, Mapping, check_mapping, read_mapping_file
 from .setaside import SetAside
-from ..core.privacy import check_min_group, MIN_GROUP, require_group
 
 BUILTIN = "synthetic"
 
@@ -390,7 +390,8 @@ def _typed_form_table(df: pd.DataFrame, label: str, mapping: Mapping, assumption
     (or added to ``problems``, which refuse the load): rows without a start, or a snapshot row
     without its day, are set aside whatever ``bad_rows`` says (the form's rule)."""
     reader = assignments.typed_history if mapping.form == "history" else periodic.typed_snapshots
-    typed, bad, no_start = reader(df, label, getattr(mapping, mapping.form), mapping.columns, mapping.date_rules, assumptions)
+    typed, bad, no_start = reader(df, label, getattr(mapping, str(mapping.form)), mapping.columns, mapping.date_rules,
+                                    assumptions)
     if typed is None:
         problems += bad
         return None
@@ -472,7 +473,8 @@ def _read_as_snapshot(raw: dict, mapping: Mapping, form: str | None, as_of: pd.T
                                "form: snapshot in a mapping file to say so, or to read it otherwise.")
     if form == "snapshot" and renamed is not None and not problems:
         label = raw["people"][1]
-        problems += oneday.check_section(snapshot_section or {}, "the mapping")
+        snapshot_section = snapshot_section or {}
+        problems += oneday.check_section(snapshot_section, "the mapping")
         if as_of is None and assumptions:  # detected, not declared: say how to declare it
             problems.append(Problem(label, "this looks like a snapshot export (no hire dates; tenure in "
                                     f"'{snapshot_section['tenure']}', leavers in '{snapshot_section['left']}') and needs the "
@@ -594,7 +596,8 @@ def plausibility(tables: dict[str, pd.DataFrame], files: dict[str, str],
             values = df[col]
             if values.isna().all() and col not in contract.required:
                 warnings.append(Problem(files[name], "the column is empty in every row",
-                                        "fill it in, or leave it out of the export (grouped by it, everyone falls in one blank group)",
+                                        "fill it in, or leave it out of the export (grouped by it, everyone falls in one "
+                                        "blank group)",
                                         column=col))
                 continue
             if (name, col) == ("interactions", "weight"):
@@ -655,7 +658,7 @@ def _read_folder(folder: Path, files: dict | None, encoding: str | None, mapping
     wanted_tables = {name: t.optional_table and name != form for name, t in schema.TABLES.items()}
     if form:  # the form's own table is required; people is optional beside it
         wanted_tables |= {"people": True, form: False}
-    periods = mapping.snapshots.files if form == "snapshots" and mapping.snapshots.files else None
+    periods = mapping.snapshots.files if form == "snapshots" and mapping is not None and mapping.snapshots else None
     if periods:
         wanted_tables.pop("snapshots")
         raw["snapshots"], found = _read_periods(folder, periods, encoding, outside_ok)

@@ -14,20 +14,20 @@ listed at once; :func:`check_mapping` adds the checks of column and file names.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import re
-from datetime import date
 from pathlib import Path
 from typing import Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from . import schema
 from ..core.dates import DATE_ORDERS, DateRules, day_problem
 from ..core.errors import DataError, ParameterError, Problem, YAMLFileError
-from .numbers import DECIMALS
 from ..core.yamlfile import key_errors, read_yaml
+from . import schema
+from .numbers import DECIMALS
 
 FORMS = ("events", "snapshot", "history", "snapshots", "roster")  # roster: a people list without dates
 FORM_TABLES = ("history", "snapshots")  # the tables a form reads instead of people and moves
@@ -82,7 +82,7 @@ class SnapshotsKey(_Strict):
     row's snapshot day) or one file per period (``files: {file name: its day}``)."""
 
     date: str = "snapshot_date"
-    files: dict[str, date] | None = None
+    files: dict[str, datetime.date] | None = None
 
 
 class InteractionsKey(_Strict):
@@ -109,7 +109,7 @@ class Mapping(_Strict):
     files: dict | None = None  # table -> file name
     files_outside_folder: bool = False
     form: str | None = None  # events, snapshot, history, snapshots or roster (None: events, unless the columns say)
-    as_of: str | date | None = None  # the day the data describes
+    as_of: str | datetime.date | None = None  # the day the data describes
     snapshot: dict | None = None  # how a one-day snapshot export is read (talentkit.data.oneday)
     attributes: dict | None = None  # the kind of each extra column
     encoding: str | None = None
@@ -181,7 +181,8 @@ def read_mapping_file(path: str | Path) -> dict:
     return doc
 
 
-MODELS_AT = {"dates": DatesKey, "history": HistoryKey, "snapshots": SnapshotsKey, "interactions": InteractionsKey}
+MODELS_AT: dict[str, type[_Strict]] = {"dates": DatesKey, "history": HistoryKey, "snapshots": SnapshotsKey,
+                                       "interactions": InteractionsKey}
 
 
 def _read_doc(doc: dict, where: str) -> Mapping:
@@ -190,6 +191,7 @@ def _read_doc(doc: dict, where: str) -> Mapping:
         return Mapping.model_validate(doc)
     except ValidationError as err:
         problems = []
+        key: str | None
         allowed = lambda loc: (MODELS_AT[str(loc[0])].model_fields if len(loc) > 1 and str(loc[0]) in MODELS_AT  # noqa: E731
                                else Mapping.model_fields)
         for key, e, close in key_errors(err, allowed):

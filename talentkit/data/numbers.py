@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -38,7 +39,7 @@ class NumberReading:
     values: pd.Series
     decimal: str
     ambiguous: tuple[str, str] | None = None  # (a decimal-comma value, a value that reads otherwise)
-    ambiguous_row: object = None  # the index label (file line) of that decimal-comma value
+    ambiguous_row: Any = None  # the index label (file line) of that decimal-comma value
 
 
 def read_numbers(values: pd.Series, decimal: str | None = None) -> NumberReading:
@@ -84,6 +85,7 @@ def ambiguity(column: str, reading: NumberReading) -> dict:
     """An ambiguous column's problem, as keyword arguments of
     :class:`~talentkit.core.errors.Problem`: what is wrong, the mapping line that settles it, and
     the first line holding a decimal comma."""
+    assert reading.ambiguous is not None, "asked of an ambiguous reading only"
     comma, other = reading.ambiguous
     return {"what": f"the column mixes a decimal comma ('{comma}') with a thousands separator ('{other}'), so "
                     f"'{other}' could be read two ways",

@@ -224,6 +224,7 @@ def to_people(df: pd.DataFrame, section: dict, as_of: pd.Timestamp, file: str,
         problems += found
     if problems:
         return out, assumptions, problems
+    assert flag is not None  # a missing flag column is among the problems
 
     text = flag.astype("string").str.strip().str.lower()
     left_values = _tokens(section.get("left_values")) or LEFT_TOKENS

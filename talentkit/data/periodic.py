@@ -20,6 +20,7 @@ from ..core.errors import Problem
 from .assignments import PERIOD_DAY, STATES, column_of, level_order, moves_between
 from .schema import coerce_dates, mapping_for
 
+
 def from_snapshots(s: pd.DataFrame, as_of, attributes: dict | None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """People (one row per spell) and moves from typed snapshot rows (``employee_id``,
     ``snapshot_date``, the states, an optional ``hire_date`` and other columns), with the rules

@@ -17,6 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,7 +42,7 @@ class TableContract:
     """
 
     name: str
-    columns: dict[str, object]
+    columns: dict[str, Any]  # a kind (str) or a tuple of allowed values
     required: tuple[str, ...]
     key: str | None = None  # unique per row
     optional_table: bool = True
@@ -148,7 +149,7 @@ def read_table_file(path: Path, encoding: str | None = None) -> tuple[pd.DataFra
     if suffixes.endswith(".parquet") or suffixes.endswith(".pq"):
         try:
             df = pd.read_parquet(path)
-        except Exception as exc:  # pyarrow raises many kinds; all mean "cannot read"
+        except Exception as exc:  # noqa: BLE001 -- pyarrow raises many kinds; all mean "cannot read"
             return None, [Problem(name, f"not a readable Parquet file ({type(exc).__name__}: {short_text(exc, 80)})",
                                   "export the table again as Parquet or as a UTF-8 CSV")]
         df.index = pd.RangeIndex(1, len(df) + 1)
@@ -202,10 +203,10 @@ def read_table_file(path: Path, encoding: str | None = None) -> tuple[pd.DataFra
         import csv
 
         width = len(next(csv.reader([header], delimiter=sep)))
-        line = next((i for i, fields in enumerate(csv.reader(io.StringIO(text), delimiter=sep), start=1)
-                     if len(fields) > width), None)
+        long_row = next((i for i, fields in enumerate(csv.reader(io.StringIO(text), delimiter=sep), start=1)
+                         if len(fields) > width), None)
         return None, [Problem(name, f"the row has more fields than the header's {width}",
-                              f"quote values that contain the delimiter '{sep}', or remove the stray field", row=line)]
+                              f"quote values that contain the delimiter '{sep}', or remove the stray field", row=long_row)]
     df, problems = _checked_header(df, header, sep, name)
     df.index = pd.RangeIndex(2, len(df) + 2)  # header is line 1
     return df, problems
@@ -325,7 +326,7 @@ def coerce_dates(values: pd.Series, file: str, column: str, rules: DateRules | N
         first = values.dropna().index
         return reading.values, [Problem(file, *reading.problem, row=int(first[0]) if len(first) else None,
                                         column=column, value=values.dropna().iloc[0] if len(first) else None)]
-    name = DATE_ORDER_NAMES.get(reading.order, f"the format {reading.order}")
+    name = DATE_ORDER_NAMES.get(str(reading.order), f"the format {reading.order}")
     if reading.order == "iso":
         fix = "write dates as YYYY-MM-DD, or say the export's format in the mapping file (dates: {format: dmy})"
     else:
@@ -379,7 +380,7 @@ def _pandera_schema(contract: TableContract, present: list[str]) -> pa.DataFrame
 def _fix_for(contract: TableContract, column: str, check: str) -> tuple[str, str]:
     kind = contract.columns.get(column)
     if "isin" in check:
-        return "not an allowed value", f"use one of: {', '.join(kind)}"
+        return "not an allowed value", f"use one of: {', '.join(kind or ())}"
     if "not_nullable" in check:
         return "required value is empty", "fill it in, or drop the row"
     if "field_uniqueness" in check or "unique" in check:
@@ -476,7 +477,7 @@ def _spelling_key(values: pd.Series) -> pd.Series:
 
 
 def fold_spellings(tables: dict[str, pd.DataFrame], files: dict[str, str],
-                   categories: list[str] = ()) -> list[Problem]:
+                   categories: tuple[str, ...] | list[str] = ()) -> list[Problem]:
     """Give each category value one spelling where the data writes it several ways (``US`` and
     ``us``, ``Data Science`` and ``data  science``): without it they are two groups, and the
     smaller one is suppressed, splitting the counts. The spelling kept is the most common
@@ -595,7 +596,7 @@ def type_attributes(df: pd.DataFrame, contract: TableContract, attributes: dict 
                                     column=str(col)))
             continue
         if kind == "personal":  # kept as written, never typed, analysed or shown (talentkit.data.personal)
-            out[col], found = values.astype("string").str.strip().where(~missing).astype(object), []
+            out[col], found = values.astype("string").str.strip().where(~missing).astype(object), list[Problem]()
         elif kind == "number":
             out[col], found = _coerce_column(values, "number", file, col, decimal_for(decimal, str(col)))
         elif kind == "boolean":
@@ -606,7 +607,7 @@ def type_attributes(df: pd.DataFrame, contract: TableContract, attributes: dict 
             if kind == "ordinal":
                 outside = text.notna() & ~text.isin(order)
                 found = problems_by_value(values[outside], file, str(col), "not one of the ordinal's values",
-                                          f"use one of: {', '.join(order)}, or add it to the order in attributes:")
+                                          f"use one of: {', '.join(order or [])}, or add it to the order in attributes:")
                 text = pd.Categorical(text.where(~outside), categories=order, ordered=True)
             out[col] = text if kind == "ordinal" else text.astype(object).where(text.notna(), None)
         problems += found

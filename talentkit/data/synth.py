@@ -28,6 +28,7 @@ import os
 import pickle
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,7 +52,7 @@ PAY_MIX = [0.30, 0.50, 0.20]
 
 # share of hiring, international share of hires, voluntary-turnover multiplier,
 # share of sessions recorded, channel weights (in CHANNELS order), teams
-REGIONS = {
+REGIONS: dict[str, dict[str, Any]] = {
     "US": dict(share=0.34, intl=0.45, turnover=1.15, recorded=0.88, channels=[30, 12, 10, 10, 8, 6, 24],
                teams=["Language", "Vision", "Speech", "Recommendation", "Platform", "Applied"]),
     "CN": dict(share=0.24, intl=0.08, turnover=0.80, recorded=0.93, channels=[25, 30, 15, 4, 6, 5, 15],
@@ -197,7 +198,7 @@ def generated(size: str = "default", seed: int = 0, language: str = "en") -> dic
         if path.is_file() and path.stat().st_uid == os.getuid() and not path.stat().st_mode & 0o022:
             with path.open("rb") as fh:
                 return pickle.load(fh)
-    except Exception:  # a truncated or foreign file: drawn again below, and the file replaced
+    except Exception:  # noqa: BLE001 -- a truncated or foreign file: drawn again below, and the file replaced
         pass
     tables = generate(size, seed, language)
     try:

@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .datasets import Dataset
 from ..core.dates import DAYS_PER_MONTH
 from ..core.errors import ParameterError
 from ..core.pooling import other_last
+from .datasets import Dataset
 from .schema import PERSON_KEYS
 
 TIME_KEYS = ("quarter", "year")
@@ -145,7 +145,7 @@ class _MovesIndex:
         series = [p[k]]
         movable = _movable(ds, k) and moves is not None and f"from_{k}" in moves.columns
         if movable:
-            series += [moves[c] for c in (f"from_{k}", f"to_{k}") if c in moves.columns]
+            series += [moves[c] for c in (f"from_{k}", f"to_{k}") if c in moves.columns]  # type: ignore[index, union-attr]
         values = set()
         for one in series:
             values.update(one.cat.categories if isinstance(one.dtype, pd.CategoricalDtype) else one.dropna().unique())
@@ -153,9 +153,9 @@ class _MovesIndex:
         codes = lambda v: pd.Categorical(v, categories=cats).codes.astype(np.int64) + 1  # noqa: E731
         m_from = m_to = None
         if movable:
-            m_from = codes(moves[f"from_{k}"])[self.keep][self.order]
-            if f"to_{k}" in moves.columns:
-                m_to = codes(moves[f"to_{k}"])[self.keep][self.order]
+            m_from = codes(moves[f"from_{k}"])[self.keep][self.order]  # type: ignore[index]
+            if f"to_{k}" in moves.columns:  # type: ignore[union-attr]
+                m_to = codes(moves[f"to_{k}"])[self.keep][self.order]  # type: ignore[index]
         return cats, codes(p[k]), m_from, m_to
 
 
@@ -282,7 +282,7 @@ def employed_on(p: pd.DataFrame, day) -> pd.Series:
 MISSING_GROUP = "(missing)"  # the group of people whose value of a grouping column is empty
 
 
-def group_table(coder: GroupCoder, counts: dict[str, np.ndarray], keep: np.ndarray) -> pd.DataFrame:
+def group_table(coder: GroupCoder, counts: dict[str, np.ndarray], keep: np.ndarray | bool) -> pd.DataFrame:
     """One row per group present (``keep``), its labels, then the counts."""
     groups = np.flatnonzero(keep)
     t = coder.labels(groups)

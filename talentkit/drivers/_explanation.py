@@ -4,7 +4,6 @@ horizon, on one design of the attributes."""
 from __future__ import annotations
 
 import warnings
-
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,7 +17,6 @@ from ..core.dates import DAYS_PER_MONTH
 from ..core.privacy import MIN_GROUP, SUPPRESSED, grouped, suppress
 from ..core.stats import percentile_bootstrap, percentile_mc_error, resamples_for
 from ._population import DriverData
-
 
 CONTRASTS = "a model's contrasts ('A vs B'), each level of min_group people or more (design)"
 

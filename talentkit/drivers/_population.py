@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..core.dates import DAYS_PER_MONTH
-from ..data.datasets import Dataset
 from ..core import pooling
-from ..core.privacy import MIN_GROUP
+from ..core.dates import DAYS_PER_MONTH
 from ..core.errors import ParameterError
+from ..core.privacy import MIN_GROUP
+from ..data.datasets import Dataset
 from ..spells import Spells, spells
 from ._leakage import identifier_like, leak_reason, separating
 
@@ -292,6 +292,6 @@ def person_texts(ds: Dataset, task: str, ids: pd.Series) -> pd.Series:
     t = t[(t["task"] == task) & t["employee_id"].notna()] if "task" in t else t[t["employee_id"].notna()]
     if t.empty:
         raise ParameterError(f"text_task: no texts of task {task!r}; the tasks present are "
-                             f"{', '.join(sorted(ds.texts['task'].dropna().unique()))}")
+                             f"{', '.join(sorted(ds.texts['task'].dropna().unique()))}")  # type: ignore[index]
     joined = t.groupby("employee_id", sort=False)["text"].agg(lambda s: " ".join(map(str, s)))
     return ids.map(joined).fillna("").astype(str)

@@ -10,8 +10,8 @@ import pandas as pd
 
 from ..core.pooling import is_pooled
 from ..core.privacy import MIN_GROUP, SUPPRESSED, grouped, mark, suppress
-from ..spells import km_fitters, level_sizes, logrank_test, visible_levels
 from ..core.stats import Z95, add_proportion, add_rate
+from ..spells import km_fitters, level_sizes, logrank_test, visible_levels
 from ..tenure import TenureCurves
 from ._population import DriverData
 
@@ -65,7 +65,7 @@ def bin_labels(edges, x: pd.Series) -> list[str]:
 def number_label(v) -> str:
     if not isinstance(v, (int, float, np.integer, np.floating)):
         return str(v)
-    return f"{v:.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
+    return f"{v:.4g}" if abs(v) < 1e4 else f"{v:,.0f}"  # type: ignore[operator]
 
 
 def woe_iv(leavers, stayers) -> tuple[np.ndarray, float]:
@@ -216,7 +216,7 @@ def _spell_levels(data: DriverData, attr: str, min_group: int) -> tuple[pd.Serie
 
 def _people(data: DriverData) -> pd.DataFrame:
     """The attributes and every column a table may group by, one row a spell."""
-    return data.X.join(data.groups.drop(columns=[c for c in data.groups if c in data.X]))
+    return data.X.join(data.groups.drop(columns=[c for c in data.groups if c in data.X]))  # type: ignore[union-attr]
 
 
 def _logrank_p(data: DriverData, attr: str, min_group: int) -> float:

@@ -157,7 +157,7 @@ def executing_keys(client) -> set:
 
     try:
         return {key for keys in client.run(executing).values() for key in keys}
-    except Exception:  # a worker that went away meanwhile: count what is known
+    except Exception:  # noqa: BLE001 -- a worker that went away meanwhile: count what is known
         return set()
 
 
@@ -205,7 +205,7 @@ def run_on_dask(address: str, payloads: list[dict], resources: list[dict], run_n
                 i = futures.pop(future)
                 try:
                     done = future.result()
-                except Exception as exc:  # a lost worker, a kernel that kept failing, a bug
+                except Exception as exc:  # noqa: BLE001 -- a lost worker, a kernel that kept failing, a bug
                     finish(i, {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[:500],
                                "executor": "dask"})
                     continue

@@ -39,8 +39,8 @@ from ..core.files import DATA_FILE, RESULTS_FILE, read_json
 from ..core.labels import TIMING_AND_WORDS, interval_columns, result_label
 from ..core.measures import COUNT, MEASURES, PROPORTION, RATE
 from ..core.privacy import MIN_GROUP
-from .runrecord import RUN_JSON, JobRecord, RunRecord
 from ..core.stats import estimate_difference_p, proportion_difference_p, rate_difference_p
+from .runrecord import RUN_JSON, JobRecord, RunRecord
 
 ALPHA = 0.05
 PERIOD_PARAMETERS = {"as_of", "start", "end", "data"}  # what moves from one run of a series to the next
@@ -332,7 +332,7 @@ def compared(job: str, measure: str, group: str, then: dict, now: dict, alpha: f
         if isinstance(row.then, str) or isinstance(row.now, str):
             row.verdict = ""  # words (the period): context, not a number to test
         return row
-    row.difference = row.now - row.then
+    row.difference = row.now - row.then  # type: ignore[operator]
     row.test, row.p = difference_test(measure, then, now, row)
     if row.p is not None and not math.isnan(row.p):
         row.verdict = (UP if row.difference > 0 else DOWN) if row.p < alpha else SAME
@@ -350,7 +350,7 @@ def difference_test(measure: str, then: dict, now: dict, row: Row) -> tuple[str,
             return TESTS[PROPORTION], proportion_difference_p(pa[0], pa[1], pb[0], pb[1])
         return TESTS[COUNT], rate_difference_p(pa[0], 1.0, pb[0], 1.0)
     if row.then_interval and row.now_interval:
-        return TESTS["interval"], estimate_difference_p(row.then, *row.then_interval, row.now, *row.now_interval)
+        return TESTS["interval"], estimate_difference_p(row.then, *row.then_interval, row.now, *row.now_interval)  # type: ignore[arg-type, call-arg]
     return "", None
 
 
@@ -369,9 +369,9 @@ def _table_rows(a: Side, b: Side, job: str, out: RunComparison) -> list[Row]:
         other = b.results.get(name)
         if not (_grouped(table) and _grouped(other)):
             continue
-        ta, tb = _by_group(table), _by_group(other)
+        ta, tb = _by_group(table), _by_group(other)  # type: ignore[arg-type]
         key = table["columns"][0]
-        measures = [c for c in table["columns"][1:] if c in MEASURES and c in other["columns"]
+        measures = [c for c in table["columns"][1:] if c in MEASURES and c in other["columns"]  # type: ignore[index]
                     and c not in {p for m in MEASURES.values() for p in m.parts if p != c}]
         for measure in measures:
             problem = _definition_problem(a, b, measure)

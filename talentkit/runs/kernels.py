@@ -10,6 +10,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from . import render
 
@@ -105,7 +106,7 @@ def run_job(job: dict) -> dict:
     out_dir = Path(job["out_dir"])
     out_dir.mkdir(parents=True, exist_ok=True)
     output_nb = out_dir / job["output_notebook"]
-    result = {"status": "ok", "error": None}
+    result: dict[str, Any] = {"status": "ok", "error": None}
     started = time.time()
     manager = job_kernel_manager(str(out_dir.resolve()), job.get("env"))
     try:
@@ -121,7 +122,7 @@ def run_job(job: dict) -> dict:
         result.update(status=status, error=f"{exc.ename}: {exc.evalue}".strip()[:500])
     except KeyboardInterrupt:
         result.update(status="interrupted", error="interrupted (Ctrl-C)")
-    except Exception as exc:  # kernel death, timeouts, missing kernel: the job fails, the run goes on
+    except Exception as exc:  # noqa: BLE001 -- kernel death, timeouts, missing kernel: the job fails, the run goes on
         result.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:500])
         if kernel_trouble(exc):
             result["kernel_trouble"] = True
@@ -132,7 +133,7 @@ def run_job(job: dict) -> dict:
         started = time.time()
         try:
             render.render_notebook(output_nb, out_dir / "report.html", job["style"])
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 -- a report that cannot render: the results stand, the error is recorded
             result["render_error"] = f"{type(exc).__name__}: {exc}"[:500]
         result["render_s"] = round(time.time() - started, 2)
     return result

@@ -1,7 +1,8 @@
 """HTML reports that open offline, and the index page of a run.
 
 ``report`` style hides code (nbconvert's ``exclude_input``) and the cells tagged
-``exercise``; ``teaching`` keeps both. Jupyter Book tags are honoured: ``remove-cell``, ``remove-input``, ``remove-output``. Each report
+``exercise``; ``teaching`` keeps both. Jupyter Book tags are honoured: ``remove-cell``,
+``remove-input``, ``remove-output``. Each report
 opens with its title, a header block (what was run, on which data, when, with which kit
 version and parameters; never ids) and a table of contents built from its headings. The
 formulas nbconvert's markdown parser finds become MathML at render time (latex2mathml),
@@ -23,7 +24,7 @@ from urllib.parse import quote
 
 # jsonschema (under nbformat) probes the optional rfc3987_syntax at import, which builds a
 # grammar: about 2.5 s per process. nbformat never validates IRI formats; skip the probe.
-sys.modules.setdefault("rfc3987_syntax", None)
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 import nbformat  # noqa: E402
 from jinja2 import pass_context  # noqa: E402
@@ -32,7 +33,7 @@ from nbconvert import HTMLExporter  # noqa: E402
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath  # noqa: E402
 from nbconvert.preprocessors import TagRemovePreprocessor  # noqa: E402
 
-from ..core import theme
+from ..core import theme  # noqa: E402
 from ..core.errors import ParameterError  # noqa: E402
 from ..core.files import DATA_FILE, RESULTS_FILE, read_json, write_atomic  # noqa: E402
 from ..core.labels import (  # noqa: E402
@@ -58,7 +59,7 @@ def latex_mathml(latex: str, display: str) -> str:
     parse stays visible as its source rather than failing the report."""
     try:
         return latex_to_mathml(latex.strip(), display=display)
-    except Exception:  # latex2mathml raises several kinds
+    except Exception:  # noqa: BLE001 -- latex2mathml raises several kinds
         return f"<code>{html.escape(latex)}</code>"
 
 
@@ -278,7 +279,7 @@ def matrix_comparisons(run_dir: Path, jobs: list[JobRecord], limit: int = 8) -> 
             if varies and unit in ("%", "score", "ratio") and not any(isinstance(c, str) for c in cells):
                 numeric[label] = (cells, unit)
         # results that differ across the matrix first: a number the same everywhere says little side by side
-        rows = [(label, cells) for _, label, cells in sorted(rows, key=lambda r: r[0])][:limit]
+        rows = [(label, cells) for _, label, cells in sorted(rows, key=lambda r: r[0])][:limit]  # type: ignore[assignment]
         matrix_keys = ", ".join(members[0].matrix)
         out.append({"group": group, "by": matrix_keys, "columns": columns, "rows": rows,
                     "chart": _comparison_chart(group, matrix_keys, columns, dict(list(numeric.items())[:4]))})
@@ -368,8 +369,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--width", type=int, default=1280, help="page width in px (default 1280)")
     parser.add_argument("--out", help="where the PNGs go (default <run>/screenshots)")
     args = parser.parse_args(argv)
-    from .browser import screenshots
     from ..core.errors import TalentkitError
+    from .browser import screenshots
 
     try:
         saved = screenshots(args.screenshots, args.out, args.width)

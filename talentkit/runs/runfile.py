@@ -329,7 +329,7 @@ def check_jobs(specs: list[PlannedJob], run_file: Path) -> list[PlannedJob]:
         if spec.notebook not in cache:
             try:
                 cache[spec.notebook] = notebook_parameters(spec.notebook)
-            except Exception as exc:  # nbformat/papermill read errors
+            except Exception as exc:  # noqa: BLE001 -- nbformat/papermill read errors
                 errors.append(f"{spec.notebook}: cannot read the notebook ({exc})")
                 continue
         declared = cache[spec.notebook]

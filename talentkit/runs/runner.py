@@ -23,10 +23,10 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from . import render
 from ..core.errors import RunError, RunJSONError
-from .kernels import THREAD_VARIABLES, ensure_kernel, interrupt_kernels, run_job, thread_limits
 from ..core.results import NOTEBOOK_DIR_ENV
+from . import render
+from .kernels import THREAD_VARIABLES, ensure_kernel, interrupt_kernels, run_job, thread_limits
 from .runfile import check_jobs, check_jobs_at_once, check_name, expand_jobs, inside, load_run_file
 from .runrecord import JobRecord, RunRecord
 
@@ -199,7 +199,7 @@ def _run_local(payloads: list[dict], workers: int, status, finish, order: list[i
                     i = futures[fut]
                     try:
                         result = fut.result()
-                    except Exception as exc:  # a bug in the runner itself: the job fails, the run goes on
+                    except Exception as exc:  # noqa: BLE001 -- a bug in the runner itself: the job fails, the run goes on
                         result = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[:500]}
                     finish(i, result)
                     if result.get("status") == "interrupted" and not interrupted:
@@ -239,7 +239,7 @@ def kernel_threads(cluster: str | None, workers: int) -> dict[str, str | None]:
     from .cluster import parse_cluster
 
     kind, where = parse_cluster(cluster)
-    return thread_limits(where) if kind == "local" else {k: os.environ.get(k) for k in THREAD_VARIABLES}
+    return thread_limits(where) if kind == "local" else {k: os.environ.get(k) for k in THREAD_VARIABLES}  # type: ignore[arg-type]
 
 
 def execute_run(run_file: str | Path, out_root: str | Path = "outputs", overrides: dict | None = None,
@@ -348,7 +348,7 @@ def backfill_days(run_file: str | Path, given: str | None) -> list[str | None]:
     repeated = sorted({d for d in days if days.count(d) > 1})
     if repeated:
         raise RunError(f"as_of {', '.join(repeated)} given more than once; each day makes one run")
-    return days
+    return days  # type: ignore[return-value]
 
 
 def check_run(run_file: Path, overrides: dict | None, jobs_at_once, timeout, cluster: str | None,
@@ -369,9 +369,9 @@ def check_run(run_file: Path, overrides: dict | None, jobs_at_once, timeout, clu
 
         kind, where = parse_cluster(cluster)
         if kind == "address":
-            check_scheduler(where)
+            check_scheduler(where)  # type: ignore[arg-type]
         else:
-            workers_now, capped = local_workers(where, len(jobs))
+            workers_now, capped = local_workers(where, len(jobs))  # type: ignore[arg-type]
             cluster = f"local:{workers_now}"
             if capped and progress:
                 print(capped, file=sys.stderr)
@@ -510,7 +510,7 @@ def rerender(run_dir: str | Path, style: str | None = None) -> Path:
                 render.render_notebook(nb, nb.parent / "report.html", style or record.style)
             except OSError:
                 raise  # a full disk, a folder that is not writable: the CLI says which
-            except Exception as exc:  # nbformat: truncated JSON, not a notebook, fields missing
+            except Exception as exc:  # noqa: BLE001 -- nbformat: truncated JSON, not a notebook, fields missing
                 trouble.append(f"{nb}: cannot be read as an executed notebook ({type(exc).__name__}: "
                                f"{str(exc).splitlines()[0][:120] if str(exc) else ''}); its report is left as it "
                                "was: run the job again")

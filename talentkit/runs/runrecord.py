@@ -4,7 +4,8 @@
 :meth:`RunRecord.save` (a whole-file swap, :func:`talentkit.core.files.write_atomic`), and read
 back in one place, :meth:`RunRecord.load`, with an error naming the file, the field and the
 fix (:meth:`RunRecord.peek` for the folder scanners, which pass over what they cannot read).
-The day a run describes is :meth:`RunRecord.run_day`, a job's :meth:`JobRecord.data_day`. The executors change a job only through :meth:`RunRecord.set_status` and
+The day a run describes is :meth:`RunRecord.run_day`, a job's :meth:`JobRecord.data_day`.
+The executors change a job only through :meth:`RunRecord.set_status` and
 :meth:`RunRecord.finish_job`, so what a job may say is the model's to check. Fields the kit
 does not know (a newer kit's) are kept as they are.
 """

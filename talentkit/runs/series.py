@@ -24,10 +24,10 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ..core import theme
-from .compare import ALPHA, TESTS, RunComparison, Row, compare_runs, series_key
 from ..core.errors import RunError, RunJSONError
 from ..core.files import DATA_FILE, RESULTS_FILE, read_json, write_atomic
 from ..core.labels import format_number, headline_number, interval_columns, result_label
+from .compare import ALPHA, TESTS, Row, RunComparison, compare_runs, series_key
 from .render import headline, page_template, scalar_results
 from .runrecord import RUN_JSON, RunRecord
 
@@ -41,7 +41,7 @@ MINUS = "\u2212"
 def _run_folders(out_root: str | Path) -> list[tuple[Path, RunRecord | None, str]]:
     """Every run folder directly under ``out_root`` (one holding a ``run.json``; not the runs
     ``--force`` keeps aside): its record, or ``None`` and why its run.json cannot be read."""
-    out = []
+    out: list[tuple[Path, RunRecord | None, str]] = []
     root = Path(out_root)
     for folder in sorted(root.iterdir()) if root.is_dir() else []:
         if folder.name.startswith(".") or folder.is_symlink() or not (folder / RUN_JSON).is_file():

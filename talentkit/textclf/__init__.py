@@ -22,6 +22,15 @@ grouped splits and folds, thresholds and scores, TF-IDF, estimates by group), ``
 """
 
 from ..core.errors import ModelLoadError, TextDataError
+from ._estimates import estimates_by_group, estimates_linked
+from ._models import (
+    choose_device,
+    embed,
+    load_model,
+    model_source,
+    quiet,
+    resolve_model,
+)
 from ._settings import (
     Settings,
     choose_settings,
@@ -30,7 +39,6 @@ from ._settings import (
     token_lengths,
     token_limit,
 )
-from ._estimates import estimates_by_group, estimates_linked
 from ._texts import (
     CJK,
     DEFAULT_POSITIVE,
@@ -45,19 +53,11 @@ from ._texts import (
     scores,
     shared_terms,
     split,
+    texts_dataset,
     tfidf_baseline,
     tfidf_classifier,
     tfidf_vectorizer,
-    texts_dataset,
     tune_threshold,
-)
-from ._models import (
-    choose_device,
-    embed,
-    load_model,
-    model_source,
-    quiet,
-    resolve_model,
 )
 from ._transformer import (
     EncodedTexts,

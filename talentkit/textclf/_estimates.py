@@ -39,6 +39,8 @@ def estimates_linked(scored: pd.DataFrame, data: str, group_by: str = "region", 
     if str(data).lower().endswith(TEXT_FILE_SUFFIXES):
         return None
     ds = texts_dataset(cfg) if cfg is not None else load(data, mapping=mapping or None)
+    if ds is None:  # a file of texts, said above
+        return None
     links = [("employee_id", ds.people), ("candidate_id", ds.candidates)]
     for id_col, table in links:
         if id_col in scored and scored[id_col].notna().any() and table is not None and group_by in table:

@@ -8,7 +8,7 @@ import os
 import socket
 import warnings
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 from urllib.parse import urlparse
 
 import numpy as np
@@ -75,10 +75,10 @@ def embed(texts, model: str = "minilm", batch_size: int = 64) -> np.ndarray:
                                    show_progress_bar=False)
 
 
-_ENCODERS: dict[str, object] = {}  # one loaded encoder a model name, for the kernel's life
+_ENCODERS: dict[str, Any] = {}  # one loaded encoder a model name, for the kernel's life
 
 
-def load_model(name: str, num_labels: int = 2) -> tuple[object, object]:
+def load_model(name: str, num_labels: int = 2) -> tuple[Any, Any]:
     """Tokenizer and sequence-classification model from a name or path, or a clear error."""
     require_extra("text", "a transformer model")
     from transformers import AutoModelForSequenceClassification, AutoTokenizer

@@ -83,7 +83,8 @@ class FinetuneConfig(BaseModel):
         if is_text_file(self.data):
             read_text_file(self)
             return True
-        return texts_dataset(self).texts is not None
+        ds = texts_dataset(self)
+        return ds is not None and ds.texts is not None
 
 
 # --------------------------------------------------------------------------- data
@@ -128,7 +129,7 @@ def load_texts(cfg: FinetuneConfig) -> pd.DataFrame:
         df, name = read_text_file(cfg), Path(source).name
     else:
         ds = texts_dataset(cfg)
-        if ds.texts is None:
+        if ds is None or ds.texts is None:
             raise TextDataError(f"{source}: the dataset has no texts table; add texts.csv or give a CSV of texts")
         df, name = ds.texts, f"{source} (texts)"
     rule_column = label_by_rule(df, cfg.label_rule, name)[0] if cfg.label_rule is not None else ""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from ..core.errors import ModelLoadError, require_extra
 from ._models import choose_device, load_model, quiet
 from ._settings import Settings, choose_settings
 from ._texts import FinetuneConfig, load_texts, scores, split, tfidf_baseline, tune_threshold
+
 
 class EncodedTexts:
     """Tokenized texts as a torch-style dataset of dicts (no padding: the collator pads per batch)."""
@@ -103,7 +105,7 @@ def class_weights(y, rule: str) -> list[float] | None:
 
 
 def make_trainer(cfg: FinetuneConfig, model, tok, train_ds, dev_ds, weights, checkpoints: str | Path,
-                 device: str, bf16: bool, max_steps: int = -1, settings: Settings | None = None) -> object:
+                 device: str, bf16: bool, max_steps: int = -1, settings: Settings | None = None) -> Any:
     """The kit's Trainer: dynamic padding, length-grouped batches, evaluation each epoch,
     early stopping, best checkpoint by dev ROC-AUC (free of the threshold, which is tuned
     afterwards), optional class weights."""
@@ -148,8 +150,8 @@ class FittedTransformer(BaseModel):
     """A fine-tuned model in memory, with the settings and the training log it came from."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
-    model: object
-    tok: object
+    model: Any
+    tok: Any
     settings: Settings
     device: str
     bf16: bool
