@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .core.labels import UNITS_ATTR
+from .core.labels import SCALES_ATTR
 from .core.privacy import (
     MIN_GROUP,
     SUPPRESSED,
@@ -106,7 +106,7 @@ def personal_columns(ds: Dataset, min_group: int = MIN_GROUP) -> pd.DataFrame:
             for col, described in ds.attributes.items() if described["kind"] == "personal" and col in ds.people]
     columns = ["column", "values", "unique", "median length", "pattern", "why"]
     t = pd.DataFrame(rows, columns=columns)
-    t.attrs[UNITS_ATTR] = {"unique": "%", "median length": ""}
+    t.attrs[SCALES_ATTR] = {"unique": "%", "median length": ""}
     return not_personal(t, "the shape of personal columns: counts, shares and patterns, no value")
 
 

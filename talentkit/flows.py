@@ -47,7 +47,7 @@ def units_on(ds: Dataset, day, unit: str = "region") -> pd.Series:
         label = region
     else:
         raise ParameterError(f"unit must be region or region_level, not {unit!r}")
-    return pd.Series(np.where(employed, label, None), index=p.index, dtype=object)  # type: ignore[call-overload]
+    return pd.Series(label, index=p.index, dtype=object).where(np.asarray(employed, dtype=bool), None)
 
 
 
@@ -206,7 +206,8 @@ class FlowModel:
 
 def last_full_year(ds: Dataset) -> int:
     """The last calendar year the data cover to its end."""
-    return ds.as_of.year if (ds.as_of.month, ds.as_of.day) == (12, 31) else ds.as_of.year - 1  # type: ignore[union-attr]
+    day = pd.Timestamp(ds.as_of)  # a loaded dataset always has its day
+    return day.year if (day.month, day.day) == (12, 31) else day.year - 1
 
 
 def last_years(ds: Dataset, count: int) -> tuple[int, int]:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .core.errors import ParameterError
-from .core.labels import UNITS_ATTR
+from .core.labels import SCALES_ATTR
 from .core.measures import PERSON_YEARS
 from .core.pooling import other_last
 from .core.privacy import MIN_GROUP, SUPPRESSED, grouped, mark, suppress
@@ -108,7 +108,7 @@ def article_metrics(ds: Dataset, start, end, region: str | None = None,
         table["undecided"] = np.nan
     table[SUPPRESSED] = hidden
     out = mark(table.set_index("measure"), min_group)
-    out.attrs[UNITS_ATTR] = {"value": "%"}  # A, R, F and S are shares
+    out.attrs[SCALES_ATTR] = {"value": "%"}  # A, R, F and S are shares
     return out
 
 

@@ -68,18 +68,20 @@ def pivots_for(nodes: int, edges: int) -> int | None:
     return int(max(MIN_PIVOTS, min(SAMPLED_PIVOTS, PIVOT_WORK // max(edges, 1))))
 
 
-def _require_sharing(ds: Dataset) -> None:
+def _require_sharing(ds: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The sessions and attendance tables, or a :class:`DataError` naming the one missing."""
     if ds.sessions is None or ds.attendance is None:
         missing = " and ".join(n for n in ("sessions", "attendance") if getattr(ds, n) is None)
         raise DataError([Problem(str(ds.source), f"the network needs the {missing} table(s)",
                                  "add sessions.csv and attendance.csv (see the README's data contract)")],
                         str(ds.source))
+    return ds.sessions, ds.attendance
 
 
 def latest_year(ds: Dataset) -> int:
     """The latest calendar year with a session."""
-    _require_sharing(ds)
-    return int(ds.sessions["date"].dt.year.max())  # type: ignore[index]
+    sessions, _ = _require_sharing(ds)
+    return int(sessions["date"].dt.year.max())
 
 
 def chosen_year(ds: Dataset, year: int = 0) -> int:
@@ -90,10 +92,10 @@ def chosen_year(ds: Dataset, year: int = 0) -> int:
 def attendance_flows(ds: Dataset, start=None, end=None, unit: str = "region") -> pd.DataFrame:
     """One row per attendance in ``start`` .. ``end``: presenter, attendee, topic, year, and
     each one's ``unit`` on the session's day (``from_unit``, ``to_unit``)."""
-    _require_sharing(ds)
-    s = in_period(ds.sessions, start, end)  # a session's date is required: none is undated
+    sessions, attendance = _require_sharing(ds)
+    s = in_period(sessions, start, end)  # a session's date is required: none is undated
     cols = ["session_id", "date", "presenter_id"] + (["topic"] if "topic" in s.columns else [])
-    a = ds.attendance.merge(s[cols], on="session_id")  # type: ignore[union-attr]
+    a = attendance.merge(s[cols], on="session_id")
     a = a[a["presenter_id"] != a["employee_id"]]
     coder = GroupCoder(ds, [unit])
     days = day_numbers(a["date"])

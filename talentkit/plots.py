@@ -6,7 +6,7 @@ group's value (it is labelled ``<min_group>`` instead), and returns the matplotl
 The kit's one theme (:mod:`talentkit.core.theme`: seaborn's whitegrid, the palette, sizes, the CJK
 font fallback and alt text for each figure) is applied once, when this module is imported,
 so any figure a notebook draws looks the same. Axis titles use the tables' labels
-(:func:`talentkit.core.labels.label_and_unit`), not the kit's keys."""
+(:func:`talentkit.core.labels.label_and_scale`), not the kit's keys."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import seaborn as sns
 from matplotlib.axis import Axis
 
 from .core import theme
-from .core.labels import label_and_unit, value_label
+from .core.labels import label_and_scale, value_label
 from .core.markup import plot_label, plot_labels
 from .core.pooling import is_pooled
 from .core.privacy import (
@@ -36,7 +36,7 @@ theme.apply()
 def _name(key) -> str:
     """A column key as a figure names it: the tables' label, or a user's ``snake_case``
     column with spaces (``pay_band`` -> ``pay band``)."""
-    return value_label(label_and_unit(key)[0])
+    return value_label(label_and_scale(key)[0])
 
 
 def _gate(table, what: str, min_group: int | None) -> int:
@@ -86,7 +86,8 @@ def kpi_bars(table: pd.DataFrame, group_by: str, measure: str, title: str | None
         err = np.clip(np.vstack([(values - t[f"{measure}_lo"]).where(shown, 0),
                                  (t[f"{measure}_hi"] - values).where(shown, 0)]).astype(float), 0, None)
     labels = plot_labels(t[group_by])
-    name, axis = label_and_unit(measure)[0], ax.yaxis
+    name = label_and_scale(measure)[0]
+    axis: Axis = ax.yaxis
     if horizontal:
         ax.barh(x, values, color=sns.color_palette(PALETTE, len(t)))
         if err is not None:
@@ -96,7 +97,7 @@ def kpi_bars(table: pd.DataFrame, group_by: str, measure: str, title: str | None
         ax.set_yticks(x, labels, fontsize=8)
         ax.set_ylim(len(t) - 0.5, -0.5)  # the largest at the top
         ax.set_xlabel(name)
-        axis: Axis = ax.xaxis  # type: ignore[no-redef]
+        axis = ax.xaxis
     else:
         ax.bar(x, values, color=sns.color_palette(PALETTE, len(t)))
         if err is not None:
@@ -157,7 +158,7 @@ def trend(table: pd.DataFrame | None, period: str, measure: str, hue: str | None
     if overall is not None:
         o = _with_gaps(overall, period, measure)
         ax.plot(o[period].map(x), o[measure], color="black", lw=2, ls="--", label="everyone", zorder=4)
-    name = label_and_unit(measure)[0]
+    name = label_and_scale(measure)[0]
     ax.set_xticks(range(len(periods)), periods, rotation=45)
     ax.set_title(plot_label(title or f"{name} by {_name(period).lower()}", 100))
     ax.set_xlabel("")
@@ -243,7 +244,7 @@ def heatmap(table: pd.DataFrame, group_by: str, measures: list[str], title: str 
     for i in np.flatnonzero(hidden):  # seaborn leaves masked cells unlabelled
         for j in range(len(measures)):
             ax.text(j + 0.5, i + 0.5, f"<{min_group}", ha="center", va="center", fontsize=8, color="#b00020")
-    ax.set_xticklabels([label_and_unit(m)[0] for m in measures], rotation=20, ha="right")
+    ax.set_xticklabels([label_and_scale(m)[0] for m in measures], rotation=20, ha="right")
     ax.set_ylabel("")
     ax.set_title(plot_label(title or f"{_name(group_by)} at a glance (colour: rank within each column)", 100))
     fig.tight_layout()

@@ -127,7 +127,7 @@ class HiringMix(Lever):
             raise ParameterError(f"{self.name}: channel shares sum to {total:.3f}; they must sum to 1")
 
     @property
-    def hiring_international_share(self) -> float:  # type: ignore[override]
+    def hiring_international_share(self) -> float:  # type: ignore[override]  # a lever's value, computed
         return float(sum(s * self.international_share.get(c, 0.0) for c, s in self.channel_shares.items()))
 
     def cost(self, model: FlowModel, n: np.ndarray, hires: float) -> float:
@@ -145,7 +145,7 @@ class SharingIncentive(Lever):
     name: str = "sharing incentive"
 
     @property
-    def sharing_uplift(self) -> float:  # type: ignore[override]
+    def sharing_uplift(self) -> float:  # type: ignore[override]  # a lever's value, computed
         return self.uplift
 
     def cost(self, model: FlowModel, n: np.ndarray, hires: float) -> float:

@@ -67,8 +67,8 @@ def show_private(table, allowed: bool = False, rows: int = 5) -> None:
         display(table.head(rows))
 
 def display_table(table: pd.DataFrame, min_group: int = MIN_GROUP, currency: str = "") -> pd.DataFrame:
-    """A table for a report (:func:`talentkit.core.labels.readable`): labelled headers with units,
-    numbers formatted by unit, intervals in one column; suppressed cells read ``<min_group``.
+    """A table for a report (:func:`talentkit.core.labels.readable`): labelled headers with scales,
+    numbers formatted by scale, intervals in one column; suppressed cells read ``<min_group``.
 
     Suppressed rows are those flagged in the ``suppressed`` column, or, when a selection of
     columns left it out, those whose ``n`` is missing (``n`` is missing only when suppressed).

@@ -106,9 +106,7 @@ def plan_staffing(app: ApplicationScenario, channels: list[Channel], internal: d
     for (k, s, name, q), i in idx.items():
         if k == "hire" and q + by_name[name].time_to_fill >= T:
             ub[i] = 0  # would arrive after the horizon
-    rows: list[np.ndarray] = []
-    lo: list[float] = []
-    hi: list[float] = []
+    constraints: list[tuple[np.ndarray, float, float]] = []  # (row, lower bound, upper bound)
     for s in skills:
         for q in range(T):  # cumulative arrivals + unmet >= cumulative demand
             row = np.zeros(len(var))
@@ -119,24 +117,19 @@ def plan_staffing(app: ApplicationScenario, channels: list[Channel], internal: d
                     if start >= 0:
                         row[idx[("hire", s, c.name, start)]] = 1
             row[idx[("unmet", s, "", q)]] = 1
-            rows.append(row)
-            lo.append(demand[s][q])
-            hi.append(np.inf)
+            constraints.append((row, demand[s][q], np.inf))
         row = np.zeros(len(var))  # internal supply per skill
         for q in range(T):
             row[idx[("internal", s, "", q)]] = 1
-        rows.append(row)
-        lo.append(0)
-        hi.append(internal.get(s, 0))
+        constraints.append((row, 0, internal.get(s, 0)))
     for c in channels:  # capacity per channel and quarter
         for q in range(T):
             row = np.zeros(len(var))
             for s in skills:
                 row[idx[("hire", s, c.name, q)]] = 1
-            rows.append(row)
-            lo.append(0)
-            hi.append(c.capacity_per_quarter)
-    res = milp(cost, constraints=LinearConstraint(np.array(rows), lo, hi), integrality=np.ones(len(var)),
+            constraints.append((row, 0, c.capacity_per_quarter))
+    rows, lo, hi = zip(*constraints)
+    res = milp(cost, constraints=LinearConstraint(np.array(rows), np.array(lo), np.array(hi)), integrality=np.ones(len(var)),
                bounds=Bounds(np.zeros(len(var)), ub))
     if res.x is None:  # cannot happen with the unmet slack; kept as a clear failure
         raise ParameterError(f"{app.name}: the solver found no plan ({res.message})")

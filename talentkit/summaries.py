@@ -107,9 +107,9 @@ def ladder_summary(result, by_group: pd.DataFrame | None = None) -> str:
                  "(F1 = 2s/(1+s) at a positive share s): a high F1 on a common label is partly free.")
     values.update(winner=win["model"], win_v=win[result.rank_by], all_yes=result.all_yes_f1,
                   positive=result.positive_label)
-    shown = by_group[~by_group[SUPPRESSED]] if by_group is not None else []
-    if len(shown):
-        worst = shown.loc[shown["gap"].abs().idxmax()]  # type: ignore[call-overload, union-attr]
+    shown = by_group[~by_group[SUPPRESSED]] if by_group is not None else None
+    if shown is not None and len(shown):
+        worst = shown.loc[shown["gap"].abs().idxmax()]
         lines.append("* Largest calibration gap of the winner by group: {worst_group}, model {worst_model} against "
                      "observed {worst_observed}.")
         values.update(worst_group=worst.iloc[0], worst_model=percent(worst["model_rate"]),

@@ -16,7 +16,7 @@ import pandas as pd
 from lifelines import KaplanMeierFitter
 
 from .core.errors import ParameterError
-from .core.labels import label_and_unit, value_label
+from .core.labels import label_and_scale, value_label
 from .core.privacy import MIN_GROUP, SUPPRESSED, grouped, suppress
 from .data.datasets import Dataset
 from .spells import km_fitters, level_sizes, logrank_test, spells, visible_levels
@@ -64,7 +64,7 @@ class TenureCurves:
 
     def title(self) -> str:
         """What the curves show, for a figure: the cohort and the grouping."""
-        by = f", by {value_label(label_and_unit(self.group_by)[0]).lower()}" if self.group_by else ""
+        by = f", by {value_label(label_and_scale(self.group_by)[0]).lower()}" if self.group_by else ""
         if self.start is None:
             return f"Tenure: share still employed{by}"
         start, end = pd.Timestamp(self.start), pd.Timestamp(self.end) if self.end is not None else None

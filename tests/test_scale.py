@@ -18,7 +18,7 @@ from talentkit import drivers, metrics, plots
 from talentkit.cli import main
 from talentkit.core import pooling, privacy
 from talentkit.core.errors import DataError, ParameterError
-from talentkit.core.labels import SNAKE_KEY, label_and_unit
+from talentkit.core.labels import SNAKE_KEY, label_and_scale
 
 matplotlib.use("Agg")
 ROOT = Path(__file__).resolve().parents[1]
@@ -198,9 +198,9 @@ def test_a_bar_chart_of_40_groups_is_horizontal_sorted_with_other_last():
     assert labels[-1].startswith("Other (")
     shown = t.set_index("unit").loc[labels[:-1], "turnover_annual"].to_numpy()
     assert (np.diff(shown) <= 0).all()  # sorted, largest first
-    assert ax.get_xlabel() == label_and_unit("turnover_annual")[0] and fig.get_size_inches()[1] > 8
+    assert ax.get_xlabel() == label_and_scale("turnover_annual")[0] and fig.get_size_inches()[1] > 8
     small = plots.kpi_bars(t.head(6), "unit", "turnover_annual")
-    assert small.axes[0].get_ylabel() == label_and_unit("turnover_annual")[0]  # few groups: upright bars, as before
+    assert small.axes[0].get_ylabel() == label_and_scale("turnover_annual")[0]  # few groups: upright bars, as before
 
 
 def test_a_trend_of_40_groups_highlights_the_largest_and_keeps_its_legend_short():
@@ -216,7 +216,7 @@ def test_a_trend_of_40_groups_highlights_the_largest_and_keeps_its_legend_short(
     assert len(legend) == plots.HIGHLIGHTED + 2 and "everyone" in legend
     grey = [line for line in ax.get_lines() if line.get_color() == "#c8c8c8"]
     assert len(grey) >= 40 - plots.HIGHLIGHTED
-    assert ax.get_ylabel() == label_and_unit("turnover_annual")[0]
+    assert ax.get_ylabel() == label_and_scale("turnover_annual")[0]
 
 
 # --------------------------------------------------------------------------- reports

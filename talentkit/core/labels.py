@@ -1,9 +1,10 @@
-"""Tables for reading: the kit's column keys as human labels with units, numbers formatted for
+"""Tables for reading: the kit's column keys as human labels with scales, numbers formatted for
 people (percentages, thousands separators, money, intervals as ``78 % (71–84 %)``), never in
 scientific notation.
 
-One map, :data:`COLUMNS`, names every column the kit's tables carry: ``key -> (label, unit)``.
-A column of the user's own data (an export's ``job_family``) keeps the user's name. Units:
+One map, :data:`COLUMNS`, names every column the kit's tables carry: ``key -> (label, scale)``.
+A column of the user's own data (an export's ``job_family``) keeps the user's name. The scale
+says how a number is written ("unit" is an organisational unit everywhere in the kit):
 
 ``%``       a share or rate, stored 0–1, shown as a percentage (``11.1 %``)
 ``count``   whole numbers with thousands separators (``2,400``)
@@ -11,14 +12,14 @@ A column of the user's own data (an export's ``job_family``) keeps the user's na
 ``ratio``   two decimals (odds and hazard ratios, per-person rates)
 ``score``   three decimals (F1, ROC-AUC, Brier, diversity indices)
 ``p``       a p-value: ``<0.001`` under 0.001, else three decimals
-``s``, ``months``, ``years``   one decimal, the unit in the header
+``s``, ``months``, ``years``   one decimal, the scale in the header
 ``label``   a number that names something (a year): as written, no separators
 ``""``      text, or a number of no fixed kind (three significant digits)
 
 An estimate with ``<key>_lo`` and ``<key>_hi`` columns (or the short ``or_lo`` / ``hr_lo`` of
 odds and hazard ratios) is shown as one column, ``value (lo–hi)``, headed ``… (95 % CI)``.
-A table may name the unit of a column the map cannot know (``value`` is a share in one table
-and a count in another) in ``table.attrs["talentkit.units"]``.
+A table may name the scale of a column the map cannot know (``value`` is a share in one table
+and a count in another) in ``table.attrs["talentkit.scales"]``.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import re
 import pandas as pd
 
 NUMBER_COLUMNS = "talentkit.numbers"  # attrs key of a readable table: its headers that hold numbers
-UNITS_ATTR = "talentkit.units"  # DataFrame.attrs key: {column: unit} for columns the map cannot know
+SCALES_ATTR = "talentkit.scales"  # DataFrame.attrs key: {column: scale} for columns the map cannot know
 NBSP = "\u00a0"  # keeps "11.1 %" on one line
 MINUS = "\u2212"
 
@@ -133,25 +134,25 @@ _ARTICLE = re.compile(r"(case|region)_([ARFS])")
 _RUNG_RESULT = re.compile(r"({})_(.+)".format("|".join(RUNGS)))
 # Short interval prefixes: odds_ratio's interval is or_lo / or_hi, hazard_ratio's hr_lo / hr_hi.
 INTERVAL_PREFIX = {"odds_ratio": "or", "hazard_ratio": "hr"}
-UNIT_HEADER = {"count": "", "%": "", "ratio": "", "score": "", "p": "", "": "", "money": "", "label": "",
+SCALE_HEADER = {"count": "", "%": "", "ratio": "", "score": "", "p": "", "": "", "money": "", "label": "",
                "s": "s", "months": "months", "years": "years"}
 _RETENTION = re.compile(r"retention_(\d+)m")
 SNAKE_KEY = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")  # how a key of the kit looks
 
 
-def column_label(key, unit: str | None = None, currency: str = "") -> str:
-    """The header for column ``key``: its label from :data:`COLUMNS` with the unit where the
+def column_label(key, scale: str | None = None, currency: str = "") -> str:
+    """The header for column ``key``: its label from :data:`COLUMNS` with the scale where the
     cells do not carry it (``Median tenure (months)``, ``Lever cost (USD)``); the user's own
     column name unchanged."""
-    label, known_unit = label_and_unit(key)
-    unit = known_unit if unit is None else unit
-    suffix = currency if unit == "money" else UNIT_HEADER.get(unit, "")
+    label, known_scale = label_and_scale(key)
+    scale = known_scale if scale is None else scale
+    suffix = currency if scale == "money" else SCALE_HEADER.get(scale, "")
     return f"{label} ({suffix})" if suffix else label
 
 
-def label_and_unit(key) -> tuple[str, str]:
-    """``(label, unit)`` of a column key; a key the map does not know is the user's and is
-    returned unchanged, with no unit."""
+def label_and_scale(key) -> tuple[str, str]:
+    """``(label, scale)`` of a column key; a key the map does not know is the user's and is
+    returned unchanged, with no scale."""
     return _known(str(key), COLUMNS) or (str(key), "")
 
 
@@ -182,7 +183,7 @@ def headline_number(name: str) -> bool:
 
 
 def result_label(key) -> tuple[str, str]:
-    """``(label, unit)`` of a recorded result's name (the index page's headline numbers); a
+    """``(label, scale)`` of a recorded result's name (the index page's headline numbers); a
     name the kit does not know is shown with its underscores as spaces."""
     key = str(key)
     known = _known(key, RESULTS) or _known(key, COLUMNS)
@@ -192,13 +193,13 @@ def result_label(key) -> tuple[str, str]:
     if article:
         return f"{article.group(2)}, {'the case' if article.group(1) == 'case' else 'the region'}", "%"
     if rung and rung.group(2) in COLUMNS:
-        label, unit = COLUMNS[rung.group(2)]
-        return f"{label}, {RUNGS[rung.group(1)]}", unit
+        label, scale = COLUMNS[rung.group(2)]
+        return f"{label}, {RUNGS[rung.group(1)]}", scale
     return (key.replace("_", " ").capitalize() if SNAKE_KEY.match(key) else key), ""
 
 
-def format_number(value, unit: str = "", digits: int | None = None) -> str:
-    """One number as a table shows it (see the module's table of units); ``""`` when missing.
+def format_number(value, scale: str = "", digits: int | None = None) -> str:
+    """One number as a table shows it (see the module's table of scales); ``""`` when missing.
     ``digits``: the decimals of a percentage (default: none from 10 % up, one below)."""
     if value is None or isinstance(value, str):
         return "" if value is None else value
@@ -212,26 +213,26 @@ def format_number(value, unit: str = "", digits: int | None = None) -> str:
         return ""
     if math.isinf(v):
         return "∞" if v > 0 else f"{MINUS}∞"
-    if unit == "label":
+    if scale == "label":
         return f"{v:.0f}" if v == round(v) else f"{v}"
     sign = MINUS if v < 0 else ""
     a = abs(v)
-    if unit == "%":
+    if scale == "%":
         pct = a * 100
         if digits is None:
             digits = 0 if pct >= 10 or pct == round(pct) else 1
         return f"{sign}{pct:,.{digits}f}{NBSP}%"
-    if unit == "p":
+    if scale == "p":
         return "<0.001" if v < 0.001 else f"{v:.3f}"
-    if unit == "money":
+    if scale == "money":
         return f"{sign}{a:,.0f}"
-    if unit == "count":
+    if scale == "count":
         return f"{sign}{a:,.0f}" if a == round(a) else f"{sign}{a:,.1f}"
-    if unit == "ratio":
+    if scale == "ratio":
         return f"{sign}{a:,.2f}"
-    if unit == "score":
+    if scale == "score":
         return f"{sign}{a:.3f}"
-    if unit in ("s", "months", "years"):
+    if scale in ("s", "months", "years"):
         return f"{sign}{a:,.1f}"
     return sign + _significant(a)
 
@@ -253,17 +254,17 @@ def percent_digits(values) -> int:
     return 1 if small else 0
 
 
-def format_interval(value, lo, hi, unit: str, digits: int | None = None) -> str:
+def format_interval(value, lo, hi, scale: str, digits: int | None = None) -> str:
     """``78 % (71–84 %)``; ``−0.03 (−0.05 to −0.01)`` when a bound is negative; the value
     alone when the bounds are missing. A share whose whole percents would run the value and
     its bounds together gets a tenth: ``99.1 % (98.5–99.4 %)``, not ``99 % (99–99 %)``."""
-    shown = format_number(value, unit, digits)
+    shown = format_number(value, scale, digits)
     if not shown or pd.isna(lo) or pd.isna(hi):
         return shown
-    lo_text, hi_text = format_number(lo, unit, digits), format_number(hi, unit, digits)
-    if unit == "%" and digits is None and len({shown, lo_text, hi_text}) < 3:
-        return format_interval(value, lo, hi, unit, digits=1)
-    if unit == "%":
+    lo_text, hi_text = format_number(lo, scale, digits), format_number(hi, scale, digits)
+    if scale == "%" and digits is None and len({shown, lo_text, hi_text}) < 3:
+        return format_interval(value, lo, hi, scale, digits=1)
+    if scale == "%":
         lo_text = lo_text.replace(f"{NBSP}%", "")
     joiner = " to " if lo < 0 or hi < 0 else "–"
     return f"{shown} ({lo_text}{joiner}{hi_text})"
@@ -285,12 +286,12 @@ HIDDEN_TO_PROTECT = "hidden"  # a cell hidden to protect a smaller group (its ow
 
 
 def readable(table: pd.DataFrame, hidden: pd.Series | None = None, min_group: int = 5, currency: str = "",
-             units: dict | None = None, protecting: pd.Series | None = None) -> pd.DataFrame:
+             scales: dict | None = None, protecting: pd.Series | None = None) -> pd.DataFrame:
     """``table`` as text for a report: intervals merged into their estimate's column, every
-    number formatted by its unit, headers labelled; cells of ``hidden`` rows that are missing
+    number formatted by its scale, headers labelled; cells of ``hidden`` rows that are missing
     read ``<min_group`` (the privacy gate's mark, :func:`talentkit.show.display_table`),
     or ``hidden`` in ``protecting`` rows, which were hidden to protect a smaller group."""
-    units = {**table.attrs.get(UNITS_ATTR, {}), **(units or {})}
+    scales = {**table.attrs.get(SCALES_ATTR, {}), **(scales or {})}
     hidden = pd.Series(False, index=table.index) if hidden is None else hidden.astype(bool)
     protecting = pd.Series(False, index=table.index) if protecting is None else protecting.astype(bool)
     pairs = interval_columns(table.columns)
@@ -301,25 +302,25 @@ def readable(table: pd.DataFrame, hidden: pd.Series | None = None, min_group: in
         if str(col) in bounds:
             continue
         values = table[col]
-        unit = units.get(str(col), label_and_unit(col)[1])
+        scale = scales.get(str(col), label_and_scale(col)[1])
         numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-        if unit == "" and str(col).endswith("_p"):
-            unit = "p"
-        elif unit == "" and numeric and values.dropna().map(lambda v: float(v).is_integer()).all():
-            unit = "count"
-        header = column_label(col, unit, currency)
+        if scale == "" and str(col).endswith("_p"):
+            scale = "p"
+        elif scale == "" and numeric and values.dropna().map(lambda v: float(v).is_integer()).all():
+            scale = "count"
+        header = column_label(col, scale, currency)
         if pd.api.types.is_bool_dtype(values):
             out[_unique(header, out, col)] = ["yes" if v else "no" for v in values]
             continue
-        digits = percent_digits(values) if numeric and unit == "%" else None
+        digits = percent_digits(values) if numeric and scale == "%" else None
         if str(col) in pairs and numeric:
             lo, hi = pairs[str(col)]
-            text = [format_interval(v, a, b, unit, digits) for v, a, b in zip(values, table[lo], table[hi])]
+            text = [format_interval(v, a, b, scale, digits) for v, a, b in zip(values, table[lo], table[hi])]
             header = f"{header} (95 % CI)"
         elif numeric:
-            text = [format_number(v, unit, digits) for v in values]
+            text = [format_number(v, scale, digits) for v in values]
         else:  # words, or numbers among words (a table of settings): each number formatted alone
-            words = pd.Series([format_number(v, unit) if isinstance(v, (int, float)) else v for v in values],
+            words = pd.Series([format_number(v, scale) if isinstance(v, (int, float)) else v for v in values],
                               index=table.index, dtype=object)
             out[_unique(header, out, col)] = _hidden_said(words, values, hidden, protecting, min_group).to_numpy()
             continue

@@ -43,7 +43,7 @@ class _Absent:  # stands for pandas/numpy types when those are not imported (not
     NA = NaT = object()
 
 
-def to_jsonable(value):
+def to_jsonable(value) -> Any:
     """Numbers, strings, lists, dicts and DataFrames as plain JSON values (NaN -> null)."""
     # pandas and numpy only if the notebook already uses them: `import talentkit` stays light
     pd: Any = sys.modules.get("pandas", _Absent)

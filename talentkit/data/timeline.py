@@ -143,19 +143,19 @@ class _MovesIndex:
         Computed for each coder: the columns may have changed since the index was made."""
         p, moves = ds.people, self.moves
         series = [p[k]]
-        movable = _movable(ds, k) and moves is not None and f"from_{k}" in moves.columns
-        if movable:
-            series += [moves[c] for c in (f"from_{k}", f"to_{k}") if c in moves.columns]  # type: ignore[index, union-attr]
+        movable = moves is not None and _movable(ds, k) and f"from_{k}" in moves.columns
+        if moves is not None and movable:
+            series += [moves[c] for c in (f"from_{k}", f"to_{k}") if c in moves.columns]
         values = set()
         for one in series:
             values.update(one.cat.categories if isinstance(one.dtype, pd.CategoricalDtype) else one.dropna().unique())
         cats = pd.Index(sorted(values, key=other_last), dtype=object)
         codes = lambda v: pd.Categorical(v, categories=cats).codes.astype(np.int64) + 1  # noqa: E731
         m_from = m_to = None
-        if movable:
-            m_from = codes(moves[f"from_{k}"])[self.keep][self.order]  # type: ignore[index]
-            if f"to_{k}" in moves.columns:  # type: ignore[union-attr]
-                m_to = codes(moves[f"to_{k}"])[self.keep][self.order]  # type: ignore[index]
+        if moves is not None and movable:
+            m_from = codes(moves[f"from_{k}"])[self.keep][self.order]
+            if f"to_{k}" in moves.columns:
+                m_to = codes(moves[f"to_{k}"])[self.keep][self.order]
         return cats, codes(p[k]), m_from, m_to
 
 

@@ -285,13 +285,14 @@ def _check_both_outcomes(data: DriverData) -> None:
 def person_texts(ds: Dataset, task: str, ids: pd.Series) -> pd.Series:
     """Each person's texts of ``task`` joined by a space (empty for a person with none), in
     the order of ``ids``."""
-    t = ds.texts
-    if t is None or "employee_id" not in t:
+    texts = ds.texts
+    if texts is None or "employee_id" not in texts:
         raise ParameterError(f"text_task: {task!r} was asked, but the data has no texts table with employee_id; "
                              "set text_task to '' or add texts")
-    t = t[(t["task"] == task) & t["employee_id"].notna()] if "task" in t else t[t["employee_id"].notna()]
+    t = texts[(texts["task"] == task) & texts["employee_id"].notna()] if "task" in texts else \
+        texts[texts["employee_id"].notna()]
     if t.empty:
         raise ParameterError(f"text_task: no texts of task {task!r}; the tasks present are "
-                             f"{', '.join(sorted(ds.texts['task'].dropna().unique()))}")  # type: ignore[index]
+                             f"{', '.join(sorted(texts['task'].dropna().unique()))}")
     joined = t.groupby("employee_id", sort=False)["text"].agg(lambda s: " ".join(map(str, s)))
     return ids.map(joined).fillna("").astype(str)

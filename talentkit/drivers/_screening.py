@@ -65,7 +65,8 @@ def bin_labels(edges, x: pd.Series) -> list[str]:
 def number_label(v) -> str:
     if not isinstance(v, (int, float, np.integer, np.floating)):
         return str(v)
-    return f"{v:.4g}" if abs(v) < 1e4 else f"{v:,.0f}"  # type: ignore[operator]
+    x = float(v)
+    return f"{x:.4g}" if abs(x) < 1e4 else f"{x:,.0f}"
 
 
 def woe_iv(leavers, stayers) -> tuple[np.ndarray, float]:
@@ -216,7 +217,8 @@ def _spell_levels(data: DriverData, attr: str, min_group: int) -> tuple[pd.Serie
 
 def _people(data: DriverData) -> pd.DataFrame:
     """The attributes and every column a table may group by, one row a spell."""
-    return data.X.join(data.groups.drop(columns=[c for c in data.groups if c in data.X]))  # type: ignore[union-attr]
+    groups = data.groups if data.groups is not None else pd.DataFrame(index=data.X.index)
+    return data.X.join(groups.drop(columns=[c for c in groups if c in data.X]))
 
 
 def _logrank_p(data: DriverData, attr: str, min_group: int) -> float:

@@ -33,6 +33,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..core.errors import RunError, RunJSONError
 from ..core.files import DATA_FILE, RESULTS_FILE, read_json
@@ -83,10 +84,10 @@ class Row:
     job: str
     measure: str
     label: str
-    unit: str
+    scale: str
     group: str = ""
-    then: object = None
-    now: object = None
+    then: Any = None  # a number, or words (the period), as recorded
+    now: Any = None
     then_interval: tuple | None = None
     now_interval: tuple | None = None
     difference: float | None = None
@@ -322,8 +323,8 @@ def _scalar_rows(a: Side, b: Side, job: str, out: RunComparison) -> list[Row]:
 def compared(job: str, measure: str, group: str, then: dict, now: dict, alpha: float) -> Row:
     """One number of ``then`` and ``now`` (a job's numbers, or one row of a grouped table, with
     the counts and bounds beside the number), its difference and the test of it."""
-    label, unit = result_label(measure)
-    row = Row(job, measure, label, unit, group, then.get(measure), now.get(measure))
+    label, scale = result_label(measure)
+    row = Row(job, measure, label, scale, group, then.get(measure), now.get(measure))
     for side, attr in ((then, "then_interval"), (now, "now_interval")):
         lo, hi = side.get(f"{measure}_lo"), side.get(f"{measure}_hi")
         if _number(lo) and _number(hi):
@@ -332,7 +333,7 @@ def compared(job: str, measure: str, group: str, then: dict, now: dict, alpha: f
         if isinstance(row.then, str) or isinstance(row.now, str):
             row.verdict = ""  # words (the period): context, not a number to test
         return row
-    row.difference = row.now - row.then  # type: ignore[operator]
+    row.difference = row.now - row.then
     row.test, row.p = difference_test(measure, then, now, row)
     if row.p is not None and not math.isnan(row.p):
         row.verdict = (UP if row.difference > 0 else DOWN) if row.p < alpha else SAME
@@ -350,7 +351,8 @@ def difference_test(measure: str, then: dict, now: dict, row: Row) -> tuple[str,
             return TESTS[PROPORTION], proportion_difference_p(pa[0], pa[1], pb[0], pb[1])
         return TESTS[COUNT], rate_difference_p(pa[0], 1.0, pb[0], 1.0)
     if row.then_interval and row.now_interval:
-        return TESTS["interval"], estimate_difference_p(row.then, *row.then_interval, row.now, *row.now_interval)  # type: ignore[arg-type, call-arg]
+        (then_lo, then_hi), (now_lo, now_hi) = row.then_interval, row.now_interval
+        return TESTS["interval"], estimate_difference_p(row.then, then_lo, then_hi, row.now, now_lo, now_hi)
     return "", None
 
 
@@ -367,11 +369,11 @@ def _table_rows(a: Side, b: Side, job: str, out: RunComparison) -> list[Row]:
     rows = []
     for name, table in a.results.items():
         other = b.results.get(name)
-        if not (_grouped(table) and _grouped(other)):
+        if other is None or not (_grouped(table) and _grouped(other)):
             continue
-        ta, tb = _by_group(table), _by_group(other)  # type: ignore[arg-type]
+        ta, tb = _by_group(table), _by_group(other)
         key = table["columns"][0]
-        measures = [c for c in table["columns"][1:] if c in MEASURES and c in other["columns"]  # type: ignore[index]
+        measures = [c for c in table["columns"][1:] if c in MEASURES and c in other["columns"]
                     and c not in {p for m in MEASURES.values() for p in m.parts if p != c}]
         for measure in measures:
             problem = _definition_problem(a, b, measure)

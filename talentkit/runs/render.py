@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 # jsonschema (under nbformat) probes the optional rfc3987_syntax at import, which builds a
 # grammar: about 2.5 s per process. nbformat never validates IRI formats; skip the probe.
-sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # None: "not installed", by design
 
 import nbformat  # noqa: E402
 from jinja2 import pass_context  # noqa: E402
@@ -218,13 +218,13 @@ def scalar_results(results: dict) -> dict:
     return out
 
 
-def _shown(value, unit: str) -> str:
-    """A recorded value as the index shows it: a kit key in words, a number by its unit."""
-    return value_label(value) if isinstance(value, str) else format_number(value, unit)
+def _shown(value, scale: str) -> str:
+    """A recorded value as the index shows it: a kit key in words, a number by its scale."""
+    return value_label(value) if isinstance(value, str) else format_number(value, scale)
 
 
 def headline(results: dict, limit: int = 6) -> list[tuple[str, str]]:
-    """Up to ``limit`` scalar results as (label with unit, shown value) for the index: labels
+    """Up to ``limit`` scalar results as (label with scale, shown value) for the index: labels
     from :func:`talentkit.core.labels.result_label`, an estimate with its ``_lo``/``_hi`` as one
     interval, timings and verdicts left to the report."""
     values = scalar_results(results)
@@ -234,12 +234,12 @@ def headline(results: dict, limit: int = 6) -> list[tuple[str, str]]:
     for name, value in values.items():
         if name in bounds or not headline_number(name):
             continue
-        label, unit = result_label(name)
+        label, scale = result_label(name)
         if name in pairs and not isinstance(value, str):
             lo, hi = pairs[name]
-            shown = format_interval(value, _number(values[lo]), _number(values[hi]), unit)
+            shown = format_interval(value, _number(values[lo]), _number(values[hi]), scale)
         else:
-            shown = _shown(value, unit)
+            shown = _shown(value, scale)
         items.append((label[:60], shown[:60]))
         if len(items) == limit:
             break
@@ -268,18 +268,19 @@ def matrix_comparisons(run_dir: Path, jobs: list[JobRecord], limit: int = 8) -> 
         for r in results:
             names += [n for n in r if n not in names]
         bounds = {b for pair in interval_columns(names).values() for b in pair}
-        rows, numeric = [], {}
+        ranked: list[tuple[bool, str, list[str]]] = []
+        numeric = {}
         for name in names:
             if name in bounds or name in members[0].matrix:
                 continue
-            label, unit = result_label(name)
+            label, scale = result_label(name)
             cells = [r.get(name) for r in results]
             varies = len({c for c in cells if c is not None}) > 1
-            rows.append((not varies, label, ["" if c is None else _shown(c, unit) for c in cells]))
-            if varies and unit in ("%", "score", "ratio") and not any(isinstance(c, str) for c in cells):
-                numeric[label] = (cells, unit)
+            ranked.append((not varies, label, ["" if c is None else _shown(c, scale) for c in cells]))
+            if varies and scale in ("%", "score", "ratio") and not any(isinstance(c, str) for c in cells):
+                numeric[label] = (cells, scale)
         # results that differ across the matrix first: a number the same everywhere says little side by side
-        rows = [(label, cells) for _, label, cells in sorted(rows, key=lambda r: r[0])][:limit]  # type: ignore[assignment]
+        rows = [(label, cells) for _, label, cells in sorted(ranked, key=lambda r: r[0])][:limit]
         matrix_keys = ", ".join(members[0].matrix)
         out.append({"group": group, "by": matrix_keys, "columns": columns, "rows": rows,
                     "chart": _comparison_chart(group, matrix_keys, columns, dict(list(numeric.items())[:4]))})
@@ -302,12 +303,12 @@ def _comparison_chart(group: str, keys: str, columns: list[str], measures: dict)
 
     theme.apply()
     fig, axes = plt.subplots(1, len(measures), figsize=(2.9 * len(measures) + 0.6, 2.4), squeeze=False)
-    for ax, (label, (values, unit)) in zip(axes[0], measures.items()):
+    for ax, (label, (values, scale)) in zip(axes[0], measures.items()):
         heights = [v if isinstance(v, (int, float)) else 0 for v in values]
         ax.barh(columns, heights, color=theme.PALETTE[: len(columns)] * (len(columns) // len(theme.PALETTE) + 1))
         ax.set_title(label, fontsize=10)
         ax.invert_yaxis()
-        if unit == "%":
+        if scale == "%":
             ax.xaxis.set_major_formatter(PercentFormatter(1.0))
             ax.set_xlim(0, max(1.0, max(heights, default=0)))
     fig.suptitle(f"{group}: headline numbers by {keys}", fontsize=11, x=0.01, ha="left")

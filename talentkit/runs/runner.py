@@ -239,7 +239,7 @@ def kernel_threads(cluster: str | None, workers: int) -> dict[str, str | None]:
     from .cluster import parse_cluster
 
     kind, where = parse_cluster(cluster)
-    return thread_limits(where) if kind == "local" else {k: os.environ.get(k) for k in THREAD_VARIABLES}  # type: ignore[arg-type]
+    return thread_limits(int(where)) if kind == "local" else {k: os.environ.get(k) for k in THREAD_VARIABLES}
 
 
 def execute_run(run_file: str | Path, out_root: str | Path = "outputs", overrides: dict | None = None,
@@ -344,11 +344,11 @@ def backfill_days(run_file: str | Path, given: str | None) -> list[str | None]:
     days = [d for d in given.split(",") if d.strip()] if given else load_run_file(run_file).as_of
     if days is None or days == []:
         return [None]
-    days = [check_day(d) for d in (days if isinstance(days, list) else [days])]
-    repeated = sorted({d for d in days if days.count(d) > 1})
+    checked: list[str | None] = [check_day(d) for d in (days if isinstance(days, list) else [days])]
+    repeated = sorted({str(d) for d in checked if checked.count(d) > 1})
     if repeated:
         raise RunError(f"as_of {', '.join(repeated)} given more than once; each day makes one run")
-    return days  # type: ignore[return-value]
+    return checked
 
 
 def check_run(run_file: Path, overrides: dict | None, jobs_at_once, timeout, cluster: str | None,
@@ -369,9 +369,9 @@ def check_run(run_file: Path, overrides: dict | None, jobs_at_once, timeout, clu
 
         kind, where = parse_cluster(cluster)
         if kind == "address":
-            check_scheduler(where)  # type: ignore[arg-type]
+            check_scheduler(str(where))
         else:
-            workers_now, capped = local_workers(where, len(jobs))  # type: ignore[arg-type]
+            workers_now, capped = local_workers(int(where), len(jobs))
             cluster = f"local:{workers_now}"
             if capped and progress:
                 print(capped, file=sys.stderr)

@@ -114,17 +114,17 @@ def index_changes(run_dir: str | Path, alpha: float = ALPHA) -> dict | None:
 # --------------------------------------------------------------------------- pages
 
 
-def _signed(value: float, unit: str) -> str:
+def _signed(value: float, scale: str) -> str:
     sign = "+" if value > 0 else MINUS if value < 0 else "±"
-    if unit == "%":
+    if scale == "%":
         return f"{sign}{abs(value) * 100:.1f}\u00a0pp"
-    return sign + format_number(abs(value), unit)
+    return sign + format_number(abs(value), scale)
 
 
-def _value(value, unit: str) -> str:
+def _value(value, scale: str) -> str:
     """A number beside its earlier self: shares to a tenth of a percent (98.4 % → 99.1 %, not 98 % → 99 %)."""
-    return format_number(value, unit, digits=1) if unit == "%" and isinstance(value, (int, float)) else \
-        format_number(value, unit)
+    return format_number(value, scale, digits=1) if scale == "%" and isinstance(value, (int, float)) else \
+        format_number(value, scale)
 
 
 def shown_row(row: Row) -> dict:
@@ -133,12 +133,12 @@ def shown_row(row: Row) -> dict:
     out = asdict(row)
     for when, interval in (("then", row.then_interval), ("now", row.now_interval)):
         value = getattr(row, when)
-        text = "" if value is None else _value(value, row.unit)
+        text = "" if value is None else _value(value, row.scale)
         if row.verdict == "suppressed" and value is None:
             text = "suppressed"
-        out[f"{when}_shown"] = text + (f" ({_value(interval[0], row.unit)} to {_value(interval[1], row.unit)})"
+        out[f"{when}_shown"] = text + (f" ({_value(interval[0], row.scale)} to {_value(interval[1], row.scale)})"
                                        if interval else "")
-    out["difference_shown"] = "" if row.difference is None else _signed(row.difference, row.unit)
+    out["difference_shown"] = "" if row.difference is None else _signed(row.difference, row.scale)
     out["p_shown"] = "" if row.p is None else format_number(row.p, "p")
     out["test_short"] = next((k for k, v in TESTS.items() if v == row.test), "")
     return out
@@ -268,7 +268,7 @@ def _measure_chart(measure: str, points: list, flagged: set[str]) -> dict | None
     from matplotlib.dates import DateFormatter
     from matplotlib.ticker import PercentFormatter
 
-    label, unit = result_label(measure)
+    label, scale = result_label(measure)
     days, values, low, high = [], [], [], []
     for day, results, _ in points:
         value = scalar_results(results).get(measure)
@@ -290,7 +290,7 @@ def _measure_chart(measure: str, points: list, flagged: set[str]) -> dict | None
         ax.plot([d for d, _ in changed], [v for _, v in changed], "o", color=theme.WARN, markersize=6,
                 label="changed beyond noise")
     ax.set_title(label[:48], fontsize=9.5)
-    if unit == "%":  # a tenth of a percent where the values lie close together (retention at 98 to 99 %)
+    if scale == "%":  # a tenth of a percent where the values lie close together (retention at 98 to 99 %)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1 if max(values) - min(values) < 0.05 else 0))
     ax.set_xticks(days[:: max(1, len(days) // 6)])  # the runs' own days, at most about six labelled
     ax.xaxis.set_major_formatter(DateFormatter("%Y-%m-%d"))
