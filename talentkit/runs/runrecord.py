@@ -73,7 +73,7 @@ class RunRecord(BaseModel):
     error: str | None = None  # the executor's own error, when that ended the run
     replaced_run_kept: str | None = None  # where --force kept the run this one did not replace well
     as_of: str | None = None  # the day the run's data stood as (--as-of, the run file's as_of:)
-    changes_since: dict | None = None  # what changed beyond noise since the run before (history.index_changes)
+    changes_since: dict | None = None  # what changed beyond noise since the run before (series.index_changes)
 
     def save(self, run_dir: str | Path) -> Path:
         """Write ``run_dir/run.json`` whole (never half a file)."""
