@@ -34,6 +34,10 @@ def test_the_day_a_run_describes(tmp_path):
     assert run.jobs[0].data_day(tmp_path) == "2025-10-31" and run.jobs[1].data_day(tmp_path) == "2025-09-30"
     assert run.run_day(tmp_path) == "2025-10-31"  # the latest its jobs' data describe
     assert RunRecord(run="r", started="s", jobs=[]).run_day(tmp_path) == ""
+    assert run.jobs[0].day_from({"as_of": "2025-10-31"}) == "2025-10-31" and run.jobs[1].day_from({}) == "2025-09-30"
+    assert RunRecord.status_in(tmp_path) == ""  # no record here
+    record(status="ok").save(tmp_path)
+    assert RunRecord.status_in(tmp_path) == "ok"
 
 
 @pytest.mark.parametrize("text, said", [("{", "not complete JSON"), ("[1]", "holds a list"),

@@ -69,7 +69,7 @@ class Side:
 
     @property
     def as_of(self) -> str:
-        return self.job.data_day(self.folder.parent)
+        return self.job.day_from(self.data)
 
     @property
     def min_group(self) -> int:

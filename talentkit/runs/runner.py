@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..core.errors import RunError, RunJSONError
 from ..core.results import NOTEBOOK_DIR_ENV
-from . import render
+from . import render  # before anything loads nbformat: it skips a slow optional import of nbformat's (see render)
 from .kernels import THREAD_VARIABLES, ensure_kernel, interrupt_kernels, run_job, thread_limits
 from .runfile import check_jobs, check_jobs_at_once, check_name, expand_jobs, inside, load_run_file
 from .runrecord import JobRecord, RunRecord
@@ -99,11 +99,6 @@ def live_writer(folder: Path) -> str | None:
     return f"process {record.pid} on this machine, started {record.started}"
 
 
-def _status(folder: Path) -> str | None:
-    record = RunRecord.peek(folder)
-    return None if record is None else record.status
-
-
 def replaced_name(target: Path) -> Path:
     """Where ``--force`` keeps the run it replaces until the new one has finished well."""
     return target.parent / f".{target.name}.replaced"
@@ -136,7 +131,7 @@ def choose_run_dir(out_root: Path, name: str, force: bool, new: bool) -> Path:
                            "Wait for it to end (or stop it), or pass --new to write beside it")
         aside = inside(replaced_name(target), out_root)
         if aside.exists() and is_run_folder(aside):  # an earlier --force whose new run did not end well
-            if _status(target) == "ok":
+            if RunRecord.status_in(target) == "ok":
                 shutil.rmtree(aside)  # the run there now is the better one to keep
             else:
                 shutil.rmtree(inside(target, out_root))  # a failed run; the last good one stays aside

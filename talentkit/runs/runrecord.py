@@ -44,7 +44,11 @@ class JobRecord(BaseModel):
         """The day this job's data describes (the job's folder is ``run_dir / name``): its
         ``as_of`` parameter, else the ``as_of`` its data said (``data.json``); ``""`` when
         neither says."""
-        return str(self.parameters.get("as_of") or read_json(run_dir / self.name / DATA_FILE).get("as_of") or "")
+        return self.day_from(read_json(run_dir / self.name / DATA_FILE))
+
+    def day_from(self, data: dict) -> str:
+        """:meth:`data_day` with the job's ``data.json`` read already (``data``)."""
+        return str(self.parameters.get("as_of") or data.get("as_of") or "")
 
 
 class RunRecord(BaseModel):
@@ -116,6 +120,12 @@ class RunRecord(BaseModel):
             return cls.load(run_dir)
         except RunJSONError:
             return None
+
+    @classmethod
+    def status_in(cls, run_dir: str | Path) -> str:
+        """The status the run's record says, or ``""`` where there is none to read."""
+        record = cls.peek(run_dir)
+        return "" if record is None else record.status
 
     def run_day(self, run_dir: str | Path) -> str:
         """The day the run's data describes: its ``as_of`` (``--as-of``, the run file's

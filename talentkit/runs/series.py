@@ -194,18 +194,12 @@ def _run_row(folder: Path, record: RunRecord, as_of: str, previous: Path | None,
            "status": status, "css": status if status in ("ok", "failed", "interrupted", "running") else "other",
            "headline": [h for h in numbers if h[0] != "Period"][:4],
            "changes": [], "previous": None}
-    if previous is not None and status != "running" and previous_status(previous) != "running":
+    if previous is not None and status != "running" and RunRecord.status_in(previous) != "running":
         comparison = compare_runs(previous, folder, alpha)
         render_comparison(comparison, folder / PREVIOUS_PAGE)
         row.update(previous=previous.name, compare=f"{folder.name}/{PREVIOUS_PAGE}",
                    changes=[shown_row(r) for r in comparison.changes][:8])
     return row
-
-
-def previous_status(folder: Path) -> str:
-    """A run's status as its run.json says (a run still being written is compared when it ends)."""
-    record = RunRecord.peek(folder)
-    return "" if record is None else record.status
 
 
 # --------------------------------------------------------------------------- charts
