@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +40,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from .core.errors import ParameterError, TextDataError, require_extra
 from .core.privacy import MIN_GROUP, not_personal
-from .core.stats import corrected_interval, percentile_bootstrap
+from .core.stats import corrected_interval
 from .textclf import (
     FinetuneConfig,
     GroupedFolds,
@@ -51,6 +52,7 @@ from .textclf import (
     load_model,
     load_texts,
     max_length_for,
+    paired_bootstrap,
     quiet,
     save_classifier,
     scores,
@@ -347,27 +349,34 @@ def fold_indices(df: pd.DataFrame, evaluation: str, folds: int = 5, repeats: int
 # --------------------------------------------------------------------------- time plan
 
 
+PLAN_TEXTS = 128  # texts an encoder's speed is timed on (a transformer's: half of them, in batches of 32)
+
+
 def _seconds_per_text(model_name: str, texts: list[str], max_length: int | None, encoder: bool,
                       device: str = "auto") -> tuple[float, int]:
-    """Seconds one forward pass takes per text on this machine, timed on a sample, and the
-    model's number of weights (0 for an encoder, which is not fine-tuned in full)."""
+    """Seconds one forward pass takes per text on this machine, timed on a sample after a
+    warm-up (:data:`PLAN_TEXTS`: on 32 texts the estimate moved by half from run to run), and
+    the model's number of weights (0 for an encoder, which is not fine-tuned in full)."""
     import torch
 
-    sample = texts[:32]
     if encoder:
-        embed(sample[:4], model_name)  # load, warm up
+        sample = texts[:PLAN_TEXTS]
+        embed(sample[:8], model_name)  # load, warm up
         started = time.perf_counter()
         embed(sample, model_name)
         return (time.perf_counter() - started) / len(sample), 0
+    sample = texts[:PLAN_TEXTS // 2]
     tok, model = load_model(model_name)
     model.to(choose_device(device)).eval()
     if not max_length:  # as the fine-tune will choose it
         max_length = max_length_for(token_lengths(tok, sample), token_limit(tok, model))[0]
-    enc = tok(sample, truncation=True, max_length=max_length, padding=True, return_tensors="pt").to(model.device)
+    batches = [tok(sample[i:i + 32], truncation=True, max_length=max_length, padding=True,
+                   return_tensors="pt").to(model.device) for i in range(0, len(sample), 32)]
     with torch.inference_mode():
-        model(**{k: v[:4] for k, v in enc.items()})
+        model(**{k: v[:4] for k, v in batches[0].items()})
         started = time.perf_counter()
-        model(**enc)
+        for enc in batches:
+            model(**enc)
     weights = sum(p.numel() for p in model.parameters())
     return (time.perf_counter() - started) / len(sample), weights
 
@@ -399,7 +408,7 @@ def plan(df: pd.DataFrame, cfg: LadderConfig, n_fits: int) -> pd.DataFrame:
     whether it runs: as asked, or (auto) cheapest first while the total fits ``time_budget``.
     A training step costs about three forward passes (forward and backward)."""
     asked = cfg.rung_names()
-    texts = df["text"].sample(min(len(df), 32), random_state=cfg.seed).tolist()
+    texts = df["text"].sample(min(len(df), PLAN_TEXTS), random_state=cfg.seed).tolist()
     n_train = len(df) * (1 - 1 / cfg.folds) * 0.85 if n_fits > 1 else len(df) * 0.7
     fits = n_fits + 1
     need_encoder = asked is None or {"embed", "setfit"} & set(asked)
@@ -427,7 +436,8 @@ def plan(df: pd.DataFrame, cfg: LadderConfig, n_fits: int) -> pd.DataFrame:
         else:
             run = name == BASELINE or total + est <= cfg.time_budget
             why = "the baseline, always run" if name == BASELINE else (
-                "fits the time budget" if run else f"would pass the {cfg.time_budget:.0f} s budget")
+                "fits the time budget" if run else
+                f"its estimated {est:,.0f} s would pass the {cfg.time_budget:,.0f} s budget ({total:,.0f} s planned before it)")
         total += est if run else 0
         rows.append({"rung": name, "model": RUNGS[name], "estimated_seconds": est, "runs": run, "why": why})
     return not_personal(pd.DataFrame(rows), "run-time estimates of text models, no data")
@@ -451,7 +461,8 @@ class LadderResult:
     ``folds``: each rung's scores on each fold (held-out rows, threshold from dev);
     ``table``: per rung the mean and 95% interval of each metric, the paired difference from
     the baseline on the same folds with its interval and verdict, and the rank; ``plan``:
-    the time plan; ``winner``; ``oof``: the first repeat's held-out probability of every
+    the time plan (each rung's estimated and, once run, actual seconds, with its winner's
+    refit); ``winner``; ``oof``: the first repeat's held-out probability of every
     rung for every text (with ``y``, ``group`` and any id or region column);
     ``settings``: what each rung ran with and why (as fitted on the last fold)."""
 
@@ -472,6 +483,8 @@ class LadderResult:
     saved: Path | None = None
     winner_threshold: float | None = None
     empty_texts: int = 0  # rows whose text was blank, left out
+    time_budget: float | None = None  # the budget the plan kept to (auto) or stated (a list)
+    auto: bool = True  # the rungs chosen by the plan, not named by the user
 
     @property
     def all_yes_f1(self) -> float:
@@ -523,30 +536,79 @@ def _interval_table(folds: pd.DataFrame, names: list[str], n_train: int, n_test:
 def _bootstrap_table(folds: pd.DataFrame, names: list[str], y: np.ndarray, probas: dict, thresholds: dict,
                      resamples: int, seed: int) -> pd.DataFrame:
     """Split evaluation: percentile intervals from a paired bootstrap of the test texts (the
-    same resampled texts for every rung)."""
-    columns = [(name, m) for name in names for m in METRICS]
-
-    def scored(idx):  # every rung's scores on one resample of the test texts; one class only: unusable
-        if len(np.unique(y[idx])) < 2:
-            return None
-        by_rung = {name: scores(y[idx], probas[name][idx], thresholds[name]) for name in names}
-        return [by_rung[name][m] for name, m in columns]
-
-    lo, hi, draws = percentile_bootstrap(scored, len(y), resamples, seed)
-    at = {c: k for k, c in enumerate(columns)}
+    same resampled texts for every rung), every resample scored at once from its draw counts
+    (:func:`talentkit.textclf.paired_bootstrap`)."""
+    draws = paired_bootstrap(y, {n: probas[n] for n in names}, thresholds, resamples, seed)
+    base = folds[folds["rung"] == BASELINE].iloc[0]
     rows = []
-    for name in names:
-        f = folds[folds["rung"] == name].iloc[0]
-        row = {"rung": name, "model": RUNGS[name], "seconds": float(f["seconds"])}
-        for m in METRICS:
-            row[m] = float(f[m])
-            row[f"{m}_lo"], row[f"{m}_hi"] = lo[at[name, m]], hi[at[name, m]]
-        for m in ("f1", "roc_auc"):
-            diff = draws[:, at[name, m]] - draws[:, at[BASELINE, m]]
-            row[f"diff_{m}"] = float(f[m] - folds[folds["rung"] == BASELINE].iloc[0][m])
-            row[f"diff_{m}_lo"], row[f"diff_{m}_hi"] = np.nanpercentile(diff, [2.5, 97.5])
-        rows.append(row)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a metric missing in every resample: nan
+        for name in names:
+            f = folds[folds["rung"] == name].iloc[0]
+            row = {"rung": name, "model": RUNGS[name], "seconds": float(f["seconds"])}
+            for m in METRICS:
+                row[m] = float(f[m])
+                row[f"{m}_lo"], row[f"{m}_hi"] = np.nanpercentile(draws[name][m], [2.5, 97.5])
+            for m in ("f1", "roc_auc"):
+                row[f"diff_{m}"] = float(f[m] - base[m])
+                row[f"diff_{m}_lo"], row[f"diff_{m}_hi"] = np.nanpercentile(draws[name][m] - draws[BASELINE][m],
+                                                                            [2.5, 97.5])
+            rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _over_budget(cfg: LadderConfig, the_plan: pd.DataFrame, name: str, started: float) -> str | None:
+    """Why an auto ladder stops before rung ``name``, or ``None`` to run it: its estimate,
+    scaled by how far the rungs run so far overran theirs (never scaled down), would take the
+    time spent past ``time_budget``. A ladder given as a list runs as given."""
+    if cfg.rung_names() is not None or name == BASELINE:
+        return None
+    done = the_plan[the_plan["actual_seconds"].notna()]
+    overrun = max(1.0, float(done["actual_seconds"].sum() / max(done["estimated_seconds"].sum(), 1e-9)))
+    estimate = float(the_plan.set_index("rung").at[name, "estimated_seconds"]) * overrun
+    spent = time.time() - started
+    if spent + estimate <= cfg.time_budget:
+        return None
+    scaled = f", {overrun:.1f}× its plan as the models before it took" if overrun > 1.0 else ""
+    return (f"stopped in the run: {spent:.0f} s spent, and its {estimate:.0f} s{scaled} would pass the "
+            f"{cfg.time_budget:.0f} s budget")
+
+
+def _fit_rungs(cfg: LadderConfig, df: pd.DataFrame, parts: list[dict], the_plan: pd.DataFrame, started: float):
+    """Fit and score each planned rung on every fold, cheapest first; a rung the budget no
+    longer allows is marked not run in ``the_plan`` (:func:`_over_budget`), and each rung
+    run gets its ``actual_seconds``. Returns the fold rows, settings, held-out
+    probabilities, and the last fold's probabilities and thresholds."""
+    the_plan["actual_seconds"] = np.nan
+    names = the_plan.loc[the_plan["runs"], "rung"].tolist()
+    if BASELINE not in names:
+        names = [BASELINE] + names  # every verdict is read against it
+    y = df["y"].to_numpy()
+    rows, settings, oof, probas, thresholds = [], {}, df.copy(), {}, {}
+    for name in names:
+        at = the_plan.index[the_plan["rung"] == name][0]
+        stop = _over_budget(cfg, the_plan, name, started)
+        if stop:
+            the_plan.loc[at, ["runs", "why"]] = [False, stop]
+            continue
+        if not the_plan.at[at, "runs"]:
+            the_plan.loc[at, ["runs", "why"]] = [True, "the baseline every verdict is read against"]
+        rung, t_rung = make_rung(name, cfg), time.time()
+        for part in parts:
+            t0 = time.time()
+            rung.fit(df.iloc[part["fit"]], df.iloc[part["dev"]])
+            threshold = tune_threshold(y[part["dev"]], rung.predict_proba(df["text"].iloc[part["dev"]]),
+                                       cfg.threshold_rule)
+            p = rung.predict_proba(df["text"].iloc[part["test"]])
+            s = scores(y[part["test"]], p, threshold)
+            rows.append({"rung": name, "repeat": part["repeat"], "fold": part["fold"], "n_test": len(part["test"]),
+                         **{m: s[m] for m in METRICS}, "threshold": threshold, "seconds": time.time() - t0})
+            if part["repeat"] == 0:
+                oof.loc[part["test"], f"p_{name}"] = p
+            probas[name], thresholds[name] = p, threshold
+        the_plan.loc[at, "actual_seconds"] = time.time() - t_rung
+        settings[name] = rung.settings()
+    return rows, settings, oof, probas, thresholds
 
 
 def run(cfg: LadderConfig, out_dir: str | Path | None = None, df: pd.DataFrame | None = None) -> LadderResult:
@@ -567,28 +629,9 @@ def _run(cfg: LadderConfig, out_dir: str | Path | None, df: pd.DataFrame | None)
     evaluation = choose_evaluation(cfg, len(df))
     parts = fold_indices(df, evaluation, cfg.folds, cfg.repeats, cfg.seed, cfg.test_size, cfg.dev_size)
     the_plan = plan(df, cfg, len(parts))
+    rows, settings, oof, probas, thresholds = _fit_rungs(cfg, df, parts, the_plan, started)
     names = the_plan.loc[the_plan["runs"], "rung"].tolist()
-    if BASELINE not in names:
-        names = [BASELINE] + names  # every verdict is read against it
     y = df["y"].to_numpy()
-    rows, settings = [], {}
-    oof = df.copy()
-    probas, thresholds = {}, {}
-    for name in names:
-        rung = make_rung(name, cfg)
-        for part in parts:
-            t0 = time.time()
-            rung.fit(df.iloc[part["fit"]], df.iloc[part["dev"]])
-            threshold = tune_threshold(y[part["dev"]], rung.predict_proba(df["text"].iloc[part["dev"]]),
-                                       cfg.threshold_rule)
-            p = rung.predict_proba(df["text"].iloc[part["test"]])
-            s = scores(y[part["test"]], p, threshold)
-            rows.append({"rung": name, "repeat": part["repeat"], "fold": part["fold"], "n_test": len(part["test"]),
-                         **{m: s[m] for m in METRICS}, "threshold": threshold, "seconds": time.time() - t0})
-            if part["repeat"] == 0:
-                oof.loc[part["test"], f"p_{name}"] = p
-            probas[name], thresholds[name] = p, threshold
-        settings[name] = rung.settings()
     folds = pd.DataFrame(rows)
     if evaluation == "cv":
         n_test = int(np.mean([len(p["test"]) for p in parts]))
@@ -611,9 +654,12 @@ def _run(cfg: LadderConfig, out_dir: str | Path | None, df: pd.DataFrame | None)
         table=not_personal(table, "scores of text models, no data"), plan=the_plan, winner=winner,
         evaluation=label, oof=oof, settings=settings, positive_label=positive, n_texts=len(df),
         n_groups=int(df["group"].nunique()), language=language_of(df["text"]),
-        positive_share=share, seconds=0.0, rank_by=cfg.rank_by, empty_texts=empty)
+        positive_share=share, seconds=0.0, rank_by=cfg.rank_by, empty_texts=empty, time_budget=cfg.time_budget,
+        auto=cfg.rung_names() is None)
     if out_dir is not None:
+        t_refit = time.time()
         result.saved, result.winner_threshold = _save_winner(cfg, df, winner, Path(out_dir) / "winner", positive)
+        the_plan.loc[the_plan["rung"] == winner, "actual_seconds"] += time.time() - t_refit  # planned with it
     result.seconds = time.time() - started
     return result
 

@@ -33,6 +33,7 @@ from .core.stats import add_proportion, add_rate, blau_index
 from .data.datasets import Dataset
 from .data.timeline import (
     GroupCoder,
+    bucket_of,
     buckets,
     day_numbers,
     employed_on,
@@ -181,33 +182,31 @@ def workforce(ds: Dataset, start, end, group_by=None, min_group: int = MIN_GROUP
     voluntary, involuntary = (exit_type == "voluntary").to_numpy(), (exit_type == "involuntary").to_numpy()
     regretted = (p["regretted"].fillna(False).astype(bool).to_numpy() if "regretted" in p.columns
                  else np.zeros(len(p), bool))
-    m_from, m_to = coder.moves_codes("from"), coder.moves_codes("to")
-    # a bucket's end is the next bucket's day before: on_day computes each day once
-
-    def groups_on(day):
-        return coder.on_day(day)
-
+    periods = buckets(start, end, freq)
+    # each bucket's day before its start, then the last one's end: the buckets are contiguous
+    edges = day_numbers([periods[0][1] - pd.Timedelta(days=1)] + [e for _, _, e in periods])
+    hire_bucket, exit_bucket = bucket_of(hire, edges), bucket_of(leave, edges)
+    hire_bucket[~known_hire] = -1
+    per_bucket = _events_per_bucket(coder, g_hire, g_exit, hire_bucket, exit_bucket, edges,
+                                    {"international_hires": intl, "voluntary": voluntary, "involuntary": involuntary,
+                                     "regretted": regretted})
+    # a bucket's end is the next one's day before: each day's mask and headcount made once
+    employed = {d: (hire <= d) & (leave > d) for d in edges}
+    headcount = {d: coder.count(coder.on_day(d), employed[d]) for d in edges}
     rows = []
-    for label, s, e in buckets(start, end, freq):
-        d0, d1 = day_numbers([s])[0] - 1, day_numbers([e])[0]
-        g0, g1 = groups_on(d0), groups_on(d1)
-        emp0, emp1 = (hire <= d0) & (leave > d0), (hire <= d1) & (leave > d1)
-        hired, sep = (hire > d0) & (hire <= d1) & known_hire, (leave > d0) & (leave <= d1)
-        in_period = (coder.m_days > d0) & (coder.m_days <= d1) if len(coder.m_emp) else np.zeros(0, bool)
+    for b, (label, s, e) in enumerate(periods):
+        d0, d1 = edges[b], edges[b + 1]
+        g0, g1 = coder.on_day(d0), coder.on_day(d1)
+        emp0, emp1 = employed[d0], employed[d1]
         counts = {
-            "headcount_start": coder.count(g0, emp0),
-            "headcount_end": coder.count(g1, emp1),
+            "headcount_start": headcount[d0],
+            "headcount_end": headcount[d1],
             "stayers": coder.count(g0, emp0 & emp1 & (g0 == g1)),
-            "hires": coder.count(g_hire, hired),
-            "international_hires": coder.count(g_hire, hired & intl),
-            "separations": coder.count(g_exit, sep),
-            "voluntary": coder.count(g_exit, sep & voluntary),
-            "involuntary": coder.count(g_exit, sep & involuntary),
-            "regretted": coder.count(g_exit, sep & regretted),
+            **{name: table[b] for name, table in per_bucket.items() if name not in ("moves", "moves_in")},
             # each person once: in their group at the start, else at the end of the period
-            "n": coder.count(np.where(emp0, g0, g1), emp0 | emp1 | hired | sep),
-            "moves": coder.count(m_from, in_period),
-            "moves_in": coder.count(m_to, in_period),
+            "n": coder.count(np.where(emp0, g0, g1), emp0 | emp1 | (hire_bucket == b) | (exit_bucket == b)),
+            "moves": per_bucket["moves"][b],
+            "moves_in": per_bucket["moves_in"][b],
         }
         t = group_table(coder, counts, sum(counts.values()) > 0)
         if freq:
@@ -219,6 +218,26 @@ def workforce(ds: Dataset, start, end, group_by=None, min_group: int = MIN_GROUP
     if group_cols:
         table = table.sort_values(group_cols, kind="stable", key=lambda c: c.map(other_last)).reset_index(drop=True)
     return suppress(table, group_cols, min_group, people=ds.people)
+
+
+def _events_per_bucket(coder: GroupCoder, g_hire: np.ndarray, g_exit: np.ndarray, hire_bucket: np.ndarray,
+                       exit_bucket: np.ndarray, edges: np.ndarray, kinds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """:func:`workforce`'s event counts for every bucket at once, each ``(buckets, groups)``:
+    each hire, exit and move falls in one bucket (:func:`~talentkit.data.timeline.bucket_of`);
+    ``kinds`` are masks of people (international hires; voluntary, involuntary, regretted exits)."""
+    k = len(edges) - 1
+    out = {"hires": coder.count_per_bucket(g_hire, hire_bucket, k),
+           "international_hires": coder.count_per_bucket(g_hire, hire_bucket, k, kinds["international_hires"]),
+           "separations": coder.count_per_bucket(g_exit, exit_bucket, k)}
+    for kind in ("voluntary", "involuntary", "regretted"):
+        out[kind] = coder.count_per_bucket(g_exit, exit_bucket, k, kinds[kind])
+    if len(coder.m_emp):
+        move_bucket = bucket_of(coder.m_days, edges)
+        out["moves"] = coder.count_per_bucket(coder.moves_codes("from"), move_bucket, k)
+        out["moves_in"] = coder.count_per_bucket(coder.moves_codes("to"), move_bucket, k)
+    else:
+        out["moves"] = out["moves_in"] = np.zeros((k, coder.n_groups), dtype=np.int64)
+    return out
 
 
 def _workforce_rates(table: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
@@ -333,14 +352,16 @@ def sharing(ds: Dataset, start, end, group_by="region", min_group: int = MIN_GRO
         home = homes.at(a_emp, a_days)
         cross = (where > 0) & (home != where)
     hire, leave = day_numbers(ds.people["hire_date"]), day_numbers(ds.people["exit_date"])
-    rows = []
+    rows, headcount = [], {}
     for label, s, e in buckets(start, end, freq):
         d0, d1 = day_numbers([s])[0] - 1, day_numbers([e])[0]
         in_s = s_ok & (s_days > d0) & (s_days <= d1)
         counts = {"sessions": coder.count(g_ses, in_s), "recorded": coder.count(g_ses, in_s & recorded)}
-        # average headcount as in workforce(): (start + end) / 2
-        heads = [coder.count(coder.on_day(d), (hire <= d) & (leave > d)) for d in (d0, d1)]
-        counts["avg_headcount"] = (heads[0] + heads[1]) / 2
+        # average headcount as in workforce(): (start + end) / 2; each day counted once
+        for d in (d0, d1):
+            if d not in headcount:
+                headcount[d] = coder.count(coder.on_day(d), (hire <= d) & (leave > d))
+        counts["avg_headcount"] = (headcount[d0] + headcount[d1]) / 2
         people_g, people_e = [g_ses[in_s]], [s_emp[in_s]]
         if att is not None:
             in_a = (a_days > d0) & (a_days <= d1)

@@ -76,12 +76,18 @@ def ladder_setup(result) -> str:
         line += " Not run: {skipped}."
     if result.empty_texts:
         line += " Left out: {empty:,} empty texts of {read:,} rows."
+    planned, took = ran["estimated_seconds"].sum(), ran["actual_seconds"].sum()
+    if result.time_budget is not None and ran["actual_seconds"].notna().all():
+        line += (" Planned {planned:,.0f} s of the {budget:,.0f} s budget ({how}); the models took {took:,.0f} s, "
+                 "{total:,.0f} s in all.")
     language = "Chinese (characters as terms)" if result.language == "zh" else "words as terms"
     return md(line, n=result.n_texts, groups=result.n_groups, positive=result.positive_label,
               share=percent(result.positive_share),
               language=language, evaluation=result.evaluation, ran=", ".join(ran["model"]),
               skipped="; ".join(f"{m} ({w})" for m, w in zip(skipped["model"], skipped["why"])),
-              empty=result.empty_texts, read=result.n_texts + result.empty_texts)
+              empty=result.empty_texts, read=result.n_texts + result.empty_texts, planned=planned, took=took,
+              budget=result.time_budget or 0.0, total=result.seconds,
+              how="models chosen to fit it" if result.auto else "models as listed")
 
 
 def ladder_summary(result, by_group: pd.DataFrame | None = None) -> str:

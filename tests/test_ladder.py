@@ -209,3 +209,52 @@ def test_above_3000_texts_auto_keeps_cross_validation_while_the_baseline_fits_th
     assert baseline_seconds(7_000, 11) < 150
     assert choose_evaluation(cfg, 100_000) == "split"  # 221 s would pass half the budget
     assert choose_evaluation(cfg.model_copy(update={"evaluation": "split"}), 2_000) == "split"
+
+
+def test_a_rung_the_budget_no_longer_allows_is_stopped_in_the_run_with_its_scaled_estimate():
+    import time
+
+    plan = pd.DataFrame({"rung": ["tfidf", "embed", "setfit"], "estimated_seconds": [1.0, 10.0, 50.0],
+                         "actual_seconds": [3.0, np.nan, np.nan], "runs": True, "why": ""})
+    cfg = ladder.LadderConfig(**QUICK, time_budget=30)
+    why = ladder._over_budget(cfg, plan, "embed", time.time() - 5)  # 5 s + 3 x 10 s > 30 s
+    assert why.startswith("stopped in the run: 5 s spent") and "30 s, 3.0× its plan" in why and "30 s budget" in why
+    assert ladder._over_budget(cfg.model_copy(update={"time_budget": 40}), plan, "embed", time.time() - 5) is None
+    plan.loc[0, "actual_seconds"] = 0.5  # faster than planned: the plan is not scaled down
+    assert ladder._over_budget(cfg, plan, "embed", time.time() - 25) == (
+        "stopped in the run: 25 s spent, and its 10 s would pass the 30 s budget")
+    listed = cfg.model_copy(update={"rungs": "tfidf,embed"})  # a list runs as given
+    assert ladder._over_budget(listed, plan, "embed", time.time() - 1000) is None
+    assert ladder._over_budget(cfg, plan, "tfidf", time.time() - 1000) is None  # the baseline always runs
+
+
+def test_a_run_reports_each_rungs_estimate_and_actual_time_and_keeps_its_budget():
+    cfg = ladder.LadderConfig(**QUICK, rungs="tfidf", folds=2, repeats=1, time_budget=60)
+    result = ladder.run(cfg)
+    row = result.plan.set_index("rung").loc["tfidf"]
+    assert row["runs"] and 0 < row["actual_seconds"] <= result.seconds <= 60 * 1.1
+    assert result.plan.loc[~result.plan["runs"], "actual_seconds"].isna().all()
+    text = summaries.ladder_setup(result).data.replace("\\", "")
+    assert f"Planned {row['estimated_seconds']:,.0f} s of the 60 s budget (models as listed)" in text
+    assert f"the models took {row['actual_seconds']:,.0f} s, {result.seconds:,.0f} s in all" in text
+
+
+def test_the_split_evaluations_intervals_are_the_percentiles_of_a_hand_run_paired_bootstrap():
+    from sklearn import metrics as skm
+
+    cfg = ladder.LadderConfig(**QUICK, rungs="tfidf", evaluation="split", bootstrap=200)
+    df = textclf.load_texts(cfg)
+    result = ladder.run(cfg, df=df)
+    test = result.oof
+    y, p = test["y"].to_numpy(), test["p_tfidf"].to_numpy()
+    threshold = float(result.folds["threshold"].iloc[0])
+    rng = np.random.default_rng(cfg.seed)
+    f1s, aucs = [], []
+    for _ in range(200):
+        idx = rng.integers(0, len(y), len(y))
+        f1s.append(skm.f1_score(y[idx], (p[idx] >= threshold).astype(int), zero_division=0))
+        aucs.append(skm.roc_auc_score(y[idx], p[idx]) if len(set(y[idx])) == 2 else np.nan)
+    row = result.row("tfidf")
+    assert (row["f1_lo"], row["f1_hi"]) == pytest.approx(tuple(np.nanpercentile(f1s, [2.5, 97.5])), abs=1e-12)
+    assert (row["roc_auc_lo"], row["roc_auc_hi"]) == pytest.approx(tuple(np.nanpercentile(aucs, [2.5, 97.5])), abs=1e-12)
+    assert row["diff_f1_lo"] == row["diff_f1_hi"] == 0.0

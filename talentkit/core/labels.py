@@ -97,6 +97,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "cost": ("Cost", "money"),
     # time
     "seconds": ("Time", "s"), "estimated_seconds": ("Estimated time", "s"),
+    "actual_seconds": ("Time taken", "s"),
     "median_tenure_months": ("Median tenure", "months"), "person_years": ("Person-years", "count"),
     # words
     "model": ("Model", ""), "verdict": ("Verdict", ""), "why": ("Why", ""), "setting": ("Setting", ""),

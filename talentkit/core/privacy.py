@@ -76,25 +76,60 @@ def nested_in(people: pd.DataFrame, column: str) -> dict[str, pd.Series]:
     give a hidden group back by subtraction."""
     if people is None or column not in people or people[column].nunique() < 2:
         return {}
-    out = {}
-    known = people[people[column].notna()]
+    # every test below reads distinct values only: a column's values as text (as they are
+    # grouped and shown), each coded once; a million people cost one pass per column
+    codes, names = _text_codes(people[column])
     # a pooled level ("Other (k levels)") spans parents: left out of the test, so that the real
     # levels' nesting (and the complements it brings) survives pooling; it has no parent itself
-    known = known[~is_pooled(known[column])]
-    if known.empty:
+    pooled = np.asarray(is_pooled(names), dtype=bool)
+    known = codes >= 0
+    known[known] = ~pooled[codes[known]]
+    if not known.any():
         return {}
+    out = {}
     for other in people.columns:
         # every attribute kind a table may group by: text, categories and yes/no alike (remote = yes
         # minus a team would give a hidden team back); numbers and dates are not groupings
         if other == column or other in ("employee_id", "text") or pd.api.types.is_datetime64_any_dtype(people[other]) \
                 or (pd.api.types.is_numeric_dtype(people[other]) and not pd.api.types.is_bool_dtype(people[other])):
             continue
-        pairs = known[[column, other]].dropna().astype(str).drop_duplicates()
-        if pairs.empty or pairs[other].nunique() < 2 or pairs[other].nunique() >= pairs[column].nunique():
+        if _two_parents_early(people[other], codes, known):
+            continue  # the common case, found in the first rows without reading the column whole
+        other_codes, other_names = _text_codes(people[other])
+        both = known & (other_codes >= 0)
+        width = len(other_names) + 1
+        pairs = pd.unique(codes[both].astype(np.int64) * width + other_codes[both])  # in order of first appearance
+        child, parent = pairs // width, pairs % width
+        n_parents, n_children = len(np.unique(parent)), len(np.unique(child))
+        if not len(pairs) or n_parents < 2 or n_parents >= n_children:
             continue
-        if not pairs[column].duplicated().any():  # one parent per value: nested
-            out[str(other)] = pairs.set_index(column)[other]
+        if n_children == len(pairs):  # one parent per value: nested
+            out[str(other)] = pd.Series(other_names[parent], index=pd.Index(names[child], name=column), name=other)
     return out
+
+
+EARLY_ROWS = 5000  # rows nested_in reads first: a value with two parents there has two in the whole
+
+
+def _two_parents_early(other: pd.Series, codes: np.ndarray, known: np.ndarray) -> bool:
+    """Whether a value of the column (``codes``, ``known``: not missing or pooled) already has
+    two values of ``other`` within the first :data:`EARLY_ROWS` rows, so it nests in nothing."""
+    if len(other) <= EARLY_ROWS:
+        return False
+    head, _ = _text_codes(other.iloc[:EARLY_ROWS])
+    both = known[:EARLY_ROWS] & (head >= 0)
+    pairs = pd.unique(codes[:EARLY_ROWS][both] * (int(head.max()) + 2) + head[both])
+    return len(pairs) > len(np.unique(codes[:EARLY_ROWS][both]))
+
+
+def _text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each value's code among the distinct values written as text (-1: missing), and those
+    texts: two values that read the same are one value, as they are in a table."""
+    codes, uniques = pd.factorize(values)
+    texts = np.asarray(pd.Index(uniques).astype(str), dtype=object)
+    text_codes, distinct = pd.factorize(texts)
+    merged = np.where(codes >= 0, text_codes[np.maximum(codes, 0)], -1) if len(texts) else codes
+    return merged.astype(np.int64), np.asarray(distinct, dtype=object)
 
 
 def units_of_enough_people(units: pd.Series, people: pd.Series, min_group: int) -> set:

@@ -17,7 +17,8 @@ The config's keys are :class:`FinetuneConfig`'s fields.
 The package's modules, one concern each behind this one face: ``_texts`` (reading texts,
 grouped splits and folds, thresholds and scores, TF-IDF, estimates by group), ``_models``
 (which model a name means and whether it loads here, embeddings, the device),
-``_settings`` (the fine-tune's settings chosen from the data) and ``_transformer``
+``_resampled`` (every score on many bootstrap resamples at once), ``_settings`` (the
+fine-tune's settings chosen from the data) and ``_transformer``
 (fine-tuning with the Trainer, saving and loading).
 """
 
@@ -31,6 +32,7 @@ from ._models import (
     quiet,
     resolve_model,
 )
+from ._resampled import RESAMPLE_METRICS, draw_counts, paired_bootstrap, resampled_scores
 from ._settings import (
     Settings,
     choose_settings,
@@ -72,4 +74,4 @@ from ._transformer import (
     save_classifier,
 )
 
-__all__ = ["ModelLoadError", "TextDataError", "CJK", "DEFAULT_POSITIVE", "EncodedTexts", "FinetuneConfig", "FittedTransformer", "GROUP_COLUMNS", "GroupedFolds", "LETTER", "Settings", "TEXT_FILE_SUFFIXES", "TextClassifier", "choose_device", "choose_settings", "class_weights", "embed", "estimates_by_group", "estimates_linked", "finetune", "fit_transformer", "is_text_file", "language_of", "learning_rate_for", "load_model", "load_texts", "make_trainer", "max_length_for", "model_source", "output_dir", "predict_proba", "quiet", "resolve_model", "save_classifier", "scores", "shared_terms", "split", "tfidf_baseline", "tfidf_classifier", "texts_dataset", "tfidf_vectorizer", "token_lengths", "token_limit", "tune_threshold"]
+__all__ = ["ModelLoadError", "TextDataError", "CJK", "DEFAULT_POSITIVE", "EncodedTexts", "FinetuneConfig", "FittedTransformer", "GROUP_COLUMNS", "GroupedFolds", "LETTER", "Settings", "TEXT_FILE_SUFFIXES", "TextClassifier", "choose_device", "choose_settings", "class_weights", "embed", "estimates_by_group", "estimates_linked", "finetune", "fit_transformer", "is_text_file", "language_of", "learning_rate_for", "load_model", "load_texts", "make_trainer", "max_length_for", "model_source", "output_dir", "predict_proba", "paired_bootstrap", "quiet", "RESAMPLE_METRICS", "draw_counts", "resampled_scores", "resolve_model", "save_classifier", "scores", "shared_terms", "split", "tfidf_baseline", "tfidf_classifier", "texts_dataset", "tfidf_vectorizer", "token_lengths", "token_limit", "tune_threshold"]
