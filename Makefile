@@ -10,7 +10,7 @@ UV_VERSION := 0.13.9
 # uv reads none of pip's configuration: hand it pip's local wheel folders and index, where set.
 UV_FLAGS := $(foreach d,$(PIP_FIND_LINKS),--find-links $(d)) $(if $(PIP_INDEX_URL),--default-index $(PIP_INDEX_URL))
 
-.PHONY: report test test-fast lint lab clean-venv
+.PHONY: report test test-fast durations lint lab clean-venv
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ lint: $(STAMP)  ## ruff (style, imports, blind excepts) and mypy (the package's 
 
 test-fast: $(STAMP)  ## the quick loop: every test not marked slow (no notebook runs)
 	$(PY) -m pytest -q -n auto --dist loadfile -m "not slow"
+
+durations: $(STAMP)  ## the whole suite, then tests/slow_tests.txt anew: the tests of 1.5 s or more, left out of test-fast
+	$(PY) -m pytest -q -n auto --dist loadfile -p no:cacheprovider --durations=0 --durations-min=0 | tee .durations.txt
+	$(PY) tests/slow_list.py .durations.txt
 
 # `make lab PORT=8890 NO_BROWSER=1`: another port, and no browser (a server, a container). As root (the
 # usual user in a container or a cloud machine) JupyterLab refuses to start without --allow-root.

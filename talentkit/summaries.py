@@ -358,6 +358,10 @@ def cox_notes(cox):
         lines.append(PH_FAILS + " Compare their tenure curves, or model them per tenure band, before acting on it.")
     else:
         lines.append(PH_HOLDS)
+    if getattr(cox, "ph_sample", 0):
+        values["sample"] = cox.ph_sample
+        lines.append("The proportional-hazards check reads a seeded random sample of {sample:,} spells (its residuals "
+                     "cost the square of the spells); the hazard ratios use every spell.")
     if cox.left_out:
         lines.append("Left out of the model: {items}.")
     lines += [line.replace("{", "{{").replace("}", "}}") for line in getattr(cox, "fit_problems", [])]

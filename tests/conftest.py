@@ -171,12 +171,22 @@ def run_interrupted(run_file, out_root, after: float, **kw):
     return code, run_dir, time.time() - started
 
 
-BATCH_FIXTURES = {"smoke", "hostile"}  # fixtures that run a whole batch of notebooks
+# fixtures that run a batch of notebooks (or a fine-tune): every test that uses one waits for it
+BATCH_FIXTURES = {"smoke", "hostile", "canary", "quarters", "forty_level_run", "tiny_run", "batch"}
+SLOW_LIST = Path(__file__).with_name("slow_tests.txt")  # tests measured at 1.5 s or more: make durations
+
+
+def measured_slow() -> set[str]:
+    """The node ids in :data:`SLOW_LIST` (lines not starting with #)."""
+    lines = SLOW_LIST.read_text(encoding="utf-8").splitlines() if SLOW_LIST.exists() else []
+    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
 
 
 def pytest_collection_modifyitems(config, items):
-    """A test that reads a whole batch's outputs is slow like the batch: ``make test-fast``
-    (``-m "not slow"``) leaves it out, ``make test`` runs it."""
+    """A test that reads a whole batch's outputs is slow like the batch, and so is one measured
+    at 1.5 s or more: ``make test-fast`` (``-m "not slow"``) leaves them out, ``make test``
+    runs them."""
+    slow = measured_slow()
     for item in items:
-        if BATCH_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if BATCH_FIXTURES & set(getattr(item, "fixturenames", ())) or item.nodeid in slow:
             item.add_marker(pytest.mark.slow)

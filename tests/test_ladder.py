@@ -92,8 +92,10 @@ def test_verdicts_come_from_the_interval():
 
 @pytest.mark.slow
 def test_every_rung_runs_on_a_small_set_ranks_and_the_winner_scores_back(tmp_path):
+    # the transformer rungs' wiring, on a 2-layer random BERT: the smallest model that checks it
+    tiny = _tiny_bert(tmp_path / "tiny-bert", textclf.load_texts(textclf.FinetuneConfig(data="synthetic:small"))["text"])
     cfg = ladder.LadderConfig(**QUICK, rungs="tfidf,embed,setfit,lora,finetune", folds=2, repeats=1, max_texts=120,
-                              setfit_pairs=32)
+                              setfit_pairs=32, model=str(tiny))
     result = ladder.run(cfg, tmp_path)
     assert list(result.table["rank"]) == [1, 2, 3, 4, 5]
     assert set(result.table["rung"]) == set(ladder.RUNGS)

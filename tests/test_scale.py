@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import talentkit as tk
-from talentkit import drivers, metrics, plots
+from talentkit import drivers, metrics, plots, summaries
 from talentkit.cli import main
 from talentkit.core import pooling, privacy
 from talentkit.core.errors import DataError, ParameterError
@@ -281,7 +281,8 @@ def test_a_40_level_run_pools_reads_and_prints_nothing_from_a_library(forty_leve
 # --------------------------------------------------------------------------- methods that scale
 
 def test_a_cox_model_on_many_spells_counts_tenure_on_a_grid_and_equals_lifelines_on_that_grid(monkeypatch):
-    """Above COX_WORK, tenure is grouped: each spell's end rounded up to the week, its entry
+    """Above COX_WORK, tenure is grouped on the finest grid (week, month, quarter, year) that
+    brings spells x distinct leaving times under it: each spell's end rounded up, its entry
     down; the hazard ratios are lifelines' on that frame built by hand."""
     from lifelines import CoxPHFitter
 
@@ -292,26 +293,30 @@ def test_a_cox_model_on_many_spells_counts_tenure_on_a_grid_and_equals_lifelines
     data = drivers.prepare(ds, ["level", "pay_band"], text_task="")
     exact = drivers.cox(data, min_group=1)
     assert exact.time_grid == ""
-    monkeypatch.setattr(_explanation, "COX_WORK", 1000)
     months = data.months.clip(lower=1e-3)
     left = data.left.to_numpy(bool)
-    week = 7 / DAYS_PER_MONTH
-    weeks = np.ceil(months / week - 1e-9) * week
-    if len(weeks) * weeks[left].nunique() > 1000:  # weeks do not bring it under 1000: months
-        weeks, week = np.ceil(months - 1e-9), 1.0
-    grouped = drivers.cox(data, min_group=1)
-    assert grouped.time_grid == ("week" if week < 1 else "month")
+    steps = {"week": 7 / DAYS_PER_MONTH, "month": 1.0, "quarter": 3.0, "year": 12.0}
+    on = {name: np.ceil(months / step - 1e-9) * step for name, step in steps.items()}
+    work = {name: len(t) * t[left].nunique() for name, t in on.items()}
+    assert work["week"] > work["month"] > work["quarter"] > work["year"]
     X, _ = drivers.design(data, 1)
-    frame = X.assign(months=weeks.to_numpy(), left=data.left.astype(int).to_numpy(),
-                     entry=np.minimum(np.floor(data.entry / week + 1e-9) * week, weeks * 0.999).to_numpy())
-    hand = CoxPHFitter(penalizer=0.01).fit(frame, "months", "left", entry_col="entry")
-    ours = grouped.table.set_index("level")["hazard_ratio"]
-    theirs = np.exp(hand.params_)
-    assert np.allclose(ours.to_numpy(), theirs.reindex(X.columns).to_numpy(), rtol=1e-6)
-    # grouping time moves a hazard ratio by far less than its interval
     width = np.log(exact.table["hr_hi"]) - np.log(exact.table["hr_lo"])
-    moved = np.abs(np.log(grouped.table["hazard_ratio"]) - np.log(exact.table["hazard_ratio"]))
-    assert (moved < 0.25 * width).all()
+    finer = len(months) * months[left].nunique()
+    for name, step in steps.items():
+        monkeypatch.setattr(_explanation, "COX_WORK", work[name])  # this grid brings it under, the finer one not
+        assert finer > work[name]
+        grouped = drivers.cox(data, min_group=1)
+        assert grouped.time_grid == name
+        frame = X.assign(months=on[name].to_numpy(), left=data.left.astype(int).to_numpy(),
+                         entry=np.minimum(np.floor(data.entry / step + 1e-9) * step, on[name] * 0.999).to_numpy())
+        hand = CoxPHFitter(penalizer=0.01).fit(frame, "months", "left", entry_col="entry")
+        ours = grouped.table.set_index("level")["hazard_ratio"]
+        assert np.allclose(ours.to_numpy(), np.exp(hand.params_).reindex(X.columns).to_numpy(), rtol=1e-6), name
+        finer = work[name]
+        if name in ("week", "month"):  # grouping time this finely moves a hazard ratio by far less than its interval
+            moved = np.abs(np.log(grouped.table["hazard_ratio"]) - np.log(exact.table["hazard_ratio"]))
+            assert (moved < 0.25 * width).all(), name
+    assert "whole years" in summaries.cox_notes(grouped).data
 
 
 def test_fewer_resamples_on_many_rows_and_the_monte_carlo_error_of_an_interval_end():
@@ -347,3 +352,29 @@ def test_a_pooled_level_of_fewer_than_min_group_people_is_never_counted_in_a_not
     above = rule.people + 1  # a gate larger than the pool: the pooled row is hidden, and so is its count
     assert f"{rule.people:,} people" not in summaries.pooling_note(rule, min_group=above).data
     assert f"fewer than {above} people" in summaries.pooling_note(rule, min_group=above).data
+
+
+def test_on_many_spells_the_proportional_hazards_check_reads_a_seeded_sample_and_says_so(monkeypatch):
+    from lifelines import CoxPHFitter
+    from lifelines.statistics import proportional_hazard_test
+
+    from talentkit.drivers import _explanation
+
+    data = drivers.prepare(tk.load("synthetic:small"), ["level", "pay_band"], text_task="")
+    everyone = drivers.cox(data, min_group=1)
+    assert everyone.ph_sample == 0 and "seeded random sample" not in summaries.cox_notes(everyone).data
+    monkeypatch.setattr(_explanation, "PH_TEST_SPELLS", 150)
+    sampled = drivers.cox(data, min_group=1)
+    assert sampled.ph_sample == 150 and "sample of 150 spells" in summaries.cox_notes(sampled).data
+    assert np.allclose(sampled.table["hazard_ratio"], everyone.table["hazard_ratio"])  # the model uses every spell
+    frame = sampled.frame
+    frame = frame[frame["entry"] <= 0] if (frame["entry"] > 0).any() else frame
+    frame = frame.sample(150, random_state=0)
+    frame = frame[[c for c in frame.columns if c in ("months", "left") or frame[c].std() > 0]].drop(columns="entry",
+                                                                                        errors="ignore")
+    hand = proportional_hazard_test(CoxPHFitter(penalizer=0.01).fit(frame, "months", "left"), frame,
+                                    time_transform="rank").summary["p"]
+    ours = sampled.table.set_index("level")["ph_p"]
+    X, _ = drivers.design(data, 1)
+    names = [c for c in X.columns if c in hand.index]
+    assert np.allclose(ours.to_numpy()[[list(X.columns).index(c) for c in names]], hand.reindex(names).to_numpy())

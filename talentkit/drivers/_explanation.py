@@ -98,8 +98,9 @@ class CoxResult:
     min_group: int
     ph_violations: list[str] = field(default_factory=list)
     left_out: dict[str, str] = field(default_factory=dict)  # attribute -> why the model leaves it out
-    time_grid: str = ""  # "week" or "month" where tenure was grouped to keep the fit fast; "": days
+    time_grid: str = ""  # "week", "month", "quarter" or "year" where tenure was grouped to keep the fit fast; "": days
     fit_problems: list[str] = field(default_factory=list)  # what lifelines warned of, in the report's words
+    ph_sample: int = 0  # spells of the seeded sample the proportional-hazards test read (0: every spell)
 
     def top(self, k: int = 5, alpha: float = 0.05) -> pd.DataFrame:
         """The ``k`` covariates farthest from a hazard ratio of 1 among those with p < ``alpha``."""
@@ -142,9 +143,12 @@ def cox(data: DriverData, penalizer: float = 0.01, min_group: int = MIN_GROUP) -
                      entry=np.minimum(entry, months * 0.999).to_numpy())
     with warnings.catch_warnings(record=True) as caught:  # lifelines' warnings become the report's words
         warnings.simplefilter("always")
-        fitter = CoxPHFitter(penalizer=penalizer).fit(frame, "months", "left", entry_col="entry", batch_mode=False)
+        delayed = bool((frame["entry"] > 0).any())
+        # without delayed entry the fit needs no entry column, and the PH test reuses it (no second fit)
+        fitter = CoxPHFitter(penalizer=penalizer).fit(frame if delayed else frame.drop(columns="entry"), "months",
+                                                      "left", entry_col="entry" if delayed else None, batch_mode=False)
         s = fitter.summary
-        ph = _ph_test(frame, penalizer)
+        ph, ph_sample = _ph_test(frame, penalizer, None if delayed else fitter)
     table = pd.DataFrame({
         "attribute": [meta[c][0] for c in s.index], "level": [meta[c][1] for c in s.index],
         "n": [meta[c][2] for c in s.index], "hazard_ratio": s["exp(coef)"].to_numpy(),
@@ -154,7 +158,7 @@ def cox(data: DriverData, penalizer: float = 0.01, min_group: int = MIN_GROUP) -
     violations = table.loc[~table[SUPPRESSED] & (table["ph_p"] < 0.01), ["attribute", "level"]]
     return CoxResult(table, float(fitter.concordance_index_), frame, fitter, penalizer, min_group,
                      [f"{a} ({lv})" for a, lv in violations.itertuples(index=False)], left_out, grid,
-                     fit_problems(caught))
+                     fit_problems(caught), ph_sample)
 
 
 def fit_problems(caught: list) -> list[str]:
@@ -182,12 +186,13 @@ def fit_problems(caught: list) -> list[str]:
 
 
 COX_WORK = 5e6  # spells x distinct leaving times above which tenure is counted on a coarser grid
-GRIDS = (("week", 7 / DAYS_PER_MONTH), ("month", 1.0))
+GRIDS = (("week", 7 / DAYS_PER_MONTH), ("month", 1.0), ("quarter", 3.0), ("year", 12.0))
 
 
 def _on_time_grid(months: pd.Series, entry: pd.Series, left: pd.Series) -> tuple[pd.Series, pd.Series, str]:
     """Tenure as the Cox model counts it: in days while spells x distinct leaving times is at
-    most :data:`COX_WORK`; else on the finest grid (weeks, then months) that brings it under,
+    most :data:`COX_WORK`; else on the finest grid (weeks, months, quarters, then years: records
+    reaching back decades) that brings it under,
     each spell's end rounded up and its entry down to the grid, and ties broken by Efron's
     method. lifelines' fit with delayed entry costs about that product per Newton step (each
     leaving time sums over every spell at risk), so 30,000 spells counted in days take
@@ -197,23 +202,36 @@ def _on_time_grid(months: pd.Series, entry: pd.Series, left: pd.Series) -> tuple
     work = lambda m: len(m) * m[left.to_numpy(bool)].nunique()  # noqa: E731
     if work(months) <= COX_WORK:
         return months, entry, ""
-    for name, step in GRIDS:  # the last grid (months) whatever its cost
+    for name, step in GRIDS:  # the last grid (years) whatever its cost
         on_grid = np.ceil(months / step - 1e-9) * step
         if work(on_grid) <= COX_WORK:
             break
     return on_grid, np.floor(entry / step + 1e-9) * step, name
 
 
-def _ph_test(frame: pd.DataFrame, penalizer: float) -> pd.Series:
-    """The proportional-hazards test's p-value per covariate. lifelines computes Schoenfeld
-    residuals only without delayed entry, so with delayed entry the test runs on the same
-    model refitted to the spells observed from hire."""
+PH_TEST_SPELLS = 10_000  # spells the proportional-hazards test reads at most (a seeded sample above)
+
+
+def _ph_test(frame: pd.DataFrame, penalizer: float, fitted: CoxPHFitter | None = None) -> tuple[pd.Series, int]:
+    """The proportional-hazards test's p-value per covariate, and the spells of the sample it
+    read (0: all), on ``fitted`` (the model, fitted
+    without delayed entry) where given. lifelines computes Schoenfeld residuals only without
+    delayed entry, so with delayed entry the test runs on the same model refitted to the
+    spells observed from hire. lifelines builds the residuals one spell at a time, in time
+    that grows with the square of the spells (28 s at 31,700, minutes at 100,000): above
+    :data:`PH_TEST_SPELLS` the test runs on the model refitted to a seeded random sample of
+    that many spells (the notes say so), a check whose power still far exceeds what a
+    report reads from it."""
     if (frame["entry"] > 0).any():
-        frame = frame[frame["entry"] <= 0]
+        frame, fitted = frame[frame["entry"] <= 0], None
+    sample = PH_TEST_SPELLS if len(frame) > PH_TEST_SPELLS else 0
+    if sample:  # lifelines' residuals cost the square of the spells: a seeded sample
+        frame, fitted = frame.sample(sample, random_state=0), None
+    if fitted is None:
         frame = frame[[c for c in frame.columns if c in ("months", "left") or frame[c].std() > 0]]
     frame = frame.drop(columns="entry", errors="ignore")
-    fitter = CoxPHFitter(penalizer=penalizer).fit(frame, "months", "left", batch_mode=False)
-    return proportional_hazard_test(fitter, frame, time_transform="rank").summary["p"]
+    fitter = fitted or CoxPHFitter(penalizer=penalizer).fit(frame, "months", "left", batch_mode=False)
+    return proportional_hazard_test(fitter, frame, time_transform="rank").summary["p"], sample
 
 
 @grouped
@@ -256,7 +274,13 @@ def odds_ratios(data: DriverData, C: float = 1.0, n_boot: int = 200, seed: int =
     values = X.to_numpy()
 
     def refitted(i):  # a resample of one outcome only cannot be fitted
-        return clone(model).fit(values[i], y[i]).coef_[0] if len(np.unique(y[i])) == 2 else None
+        if len(np.unique(y[i])) < 2:
+            return None
+        # started from the full fit's solution (warm start): the penalised problem has one optimum,
+        # which a resample's lies near, so lbfgs reaches it in a few steps instead of from zero
+        again = clone(model).set_params(warm_start=True)
+        again.coef_, again.intercept_ = model.coef_.copy(), model.intercept_.copy()
+        return again.fit(values[i], y[i]).coef_[0]
 
     resamples = resamples_for(len(y), n_boot)
     lo, hi, draws = percentile_bootstrap(refitted, len(y), resamples, seed)
