@@ -273,6 +273,9 @@ class TransformerRung(BaseRung):
         out = {"model": (self.cfg.model, "the model parameter")}
         out.update({r["setting"]: (r["value"], r["why"]) for r in st.table().to_dict("records")})
         out["epochs run"] = (f"{self.fitted.epochs_run:g}", "in the last fit")
+        why = "mixed_precision" if self.cfg.bf16 is not None else "auto: bfloat16 is native here" if self.fitted.bf16 \
+            else "auto: bfloat16 is not native here"
+        out["precision"] = ("bfloat16 mixed" if self.fitted.bf16 else "float32", why)
         return out
 
     def save(self, folder: Path) -> None:

@@ -25,6 +25,7 @@ fine-tune's settings chosen from the data) and ``_transformer``
 from ..core.errors import ModelLoadError, TextDataError
 from ._estimates import estimates_by_group, estimates_linked
 from ._models import (
+    bf16_native,
     choose_device,
     embed,
     load_model,
@@ -74,4 +75,4 @@ from ._transformer import (
     save_classifier,
 )
 
-__all__ = ["ModelLoadError", "TextDataError", "CJK", "DEFAULT_POSITIVE", "EncodedTexts", "FinetuneConfig", "FittedTransformer", "GROUP_COLUMNS", "GroupedFolds", "LETTER", "Settings", "TEXT_FILE_SUFFIXES", "TextClassifier", "choose_device", "choose_settings", "class_weights", "embed", "estimates_by_group", "estimates_linked", "finetune", "fit_transformer", "is_text_file", "language_of", "learning_rate_for", "load_model", "load_texts", "make_trainer", "max_length_for", "model_source", "output_dir", "predict_proba", "paired_bootstrap", "quiet", "RESAMPLE_METRICS", "draw_counts", "resampled_scores", "resolve_model", "save_classifier", "scores", "shared_terms", "split", "tfidf_baseline", "tfidf_classifier", "texts_dataset", "tfidf_vectorizer", "token_lengths", "token_limit", "tune_threshold"]
+__all__ = ["ModelLoadError", "TextDataError", "CJK", "DEFAULT_POSITIVE", "EncodedTexts", "FinetuneConfig", "FittedTransformer", "GROUP_COLUMNS", "GroupedFolds", "LETTER", "Settings", "TEXT_FILE_SUFFIXES", "TextClassifier", "bf16_native", "choose_device", "choose_settings", "class_weights", "embed", "estimates_by_group", "estimates_linked", "finetune", "fit_transformer", "is_text_file", "language_of", "learning_rate_for", "load_model", "load_texts", "make_trainer", "max_length_for", "model_source", "output_dir", "predict_proba", "paired_bootstrap", "quiet", "RESAMPLE_METRICS", "draw_counts", "resampled_scores", "resolve_model", "save_classifier", "scores", "shared_terms", "split", "tfidf_baseline", "tfidf_classifier", "texts_dataset", "tfidf_vectorizer", "token_lengths", "token_limit", "tune_threshold"]

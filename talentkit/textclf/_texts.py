@@ -60,7 +60,7 @@ class FinetuneConfig(BaseModel):
     class_weights: Literal["auto", "none", "balanced"] = "auto"  # auto: balanced when a class is under 40%
     threshold_rule: str = "f1"  # f1, or recall:0.8 (highest threshold reaching that recall on dev)
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    bf16: bool | None = None  # None: on for a CUDA GPU that supports it
+    bf16: bool | None = None  # None: on where bfloat16 is native (a CUDA GPU that has it, a CPU with AMX)
     seed: int = 0
     dev_size: float = 0.15
     test_size: float = 0.15
@@ -75,6 +75,17 @@ class FinetuneConfig(BaseModel):
     def _empty_is_none(cls, value):
         # a notebook parameter left empty ("" or 0) means "not given"
         return None if value in ("", 0, {}, []) and value is not False else value
+
+    @field_validator("bf16", mode="before")
+    @classmethod
+    def _precision_in_words(cls, value):
+        # the notebooks' mixed_precision: auto, on or off
+        words = {"auto": None, "": None, "on": True, "off": False}
+        if isinstance(value, str):
+            if value.strip().lower() not in words:
+                raise ParameterError(f"mixed_precision {value!r}: use auto (bfloat16 where it is native), on or off")
+            return words[value.strip().lower()]
+        return value
 
     def texts_available(self) -> bool:
         """Whether there are texts to read: a file of texts (read now, so that a file that

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from sklearn import metrics as skm
 
 from ..core.errors import ModelLoadError, require_extra
-from ._models import choose_device, load_model, quiet
+from ._models import bf16_native, choose_device, load_model, quiet
 from ._settings import Settings, choose_settings
 from ._texts import FinetuneConfig, load_texts, scores, split, tfidf_baseline, tune_threshold
 
@@ -187,11 +187,10 @@ def fit_transformer(cfg: FinetuneConfig, train: pd.DataFrame, dev: pd.DataFrame,
     ``dev``; settings from :func:`choose_settings`. LoRA adapters are merged back, so the
     result saves and loads as a plain model."""
     require_extra("text", "fine-tuning a transformer")
-    import torch
     from transformers import set_seed
 
     device = choose_device(cfg.device)
-    bf16 = cfg.bf16 if cfg.bf16 is not None else (device == "cuda" and torch.cuda.is_bf16_supported())
+    bf16 = cfg.bf16 if cfg.bf16 is not None else bf16_native(device)
     set_seed(cfg.seed)  # before the model is built: the new classifier head starts the same
     tok, model = load_model(cfg.model)
     settings = choose_settings(cfg, tok, model, train["text"])
@@ -204,7 +203,10 @@ def fit_transformer(cfg: FinetuneConfig, train: pd.DataFrame, dev: pd.DataFrame,
     started = time.time()
     train_out = trainer.train()
     seconds = time.time() - started
-    model = trainer.model.merge_and_unload() if cfg.lora else trainer.model
+    # mixed precision leaves the model's forward wrapped in bfloat16 autocast (accelerate): unwrapped,
+    # it predicts in float32 here exactly as it will once saved and loaded
+    model = trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
+    model = model.merge_and_unload() if cfg.lora else model
     for ckpt in Path(checkpoints).glob("checkpoint-*"):  # the best one is in memory now
         import shutil
 
