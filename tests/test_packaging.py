@@ -97,13 +97,15 @@ def test_02_and_06_run_from_the_wheel_outside_the_source_tree(tmp_path):
     jobs = [{"notebook": "notebooks/02_finetune.ipynb", "params": {"task": "retention", "model_ladder": "tfidf",
                                                                     "folds": 2, "repeats": 1, "max_texts": 200}},
             {"notebook": "notebooks/06_drivers.ipynb", "params": {"folds": 3, "repeats": 1}}]
+    # 02 with every extra; 06 once only, below, as a core install runs it (with the extras it
+    # imports nothing more)
     (project / "run.yaml").write_text(yaml.safe_dump({"run": "wheel", "defaults": {"data": "synthetic:small"},
-                                                       "jobs": jobs}))
+                                                       "jobs": jobs[:1]}))
     talentkit = str(tmp_path / "env" / "bin" / "talentkit")
     done = subprocess.run([talentkit, "run", "run.yaml"], capture_output=True, text=True, cwd=project,
                           env=clean_env(), timeout=900)
     record = json.loads((project / "outputs" / "wheel" / "run.json").read_text())
-    assert done.returncode == 0 and [j["status"] for j in record["jobs"]] == ["ok", "ok"], \
+    assert done.returncode == 0 and [j["status"] for j in record["jobs"]] == ["ok"], \
         (done.stdout[-2000:], done.stderr[-2000:], [j.get("error") for j in record["jobs"]])
     # a core install (every extra hidden) runs 06, and says which extra 02's encoder needs
     (project / "core.yaml").write_text(yaml.safe_dump({"run": "core", "defaults": {"data": "synthetic:small"},

@@ -376,14 +376,34 @@ def run_outputs(run_dir: Path) -> list[Path]:
             and "finetune" not in p.parts]  # the fine-tuned model's own files hold no data
 
 
+def hashes_in(text: str, hashes: set[str]) -> set[str]:
+    """The ``hashes`` (lower-case hex, 10 characters or more) found anywhere in ``text``: each
+    lies inside a run of hex digits, so only those runs' windows are read (thousands of ``in``
+    scans of a report of several megabytes took 40 s)."""
+    found = set()
+    for size in sorted({len(h) for h in hashes}):
+        wanted = {h for h in hashes if len(h) == size}
+        for run in re.finditer(rf"[0-9a-f]{{{size},}}", text):
+            found |= {run.group(0)[i:i + size] for i in range(len(run.group(0)) - size + 1)} & wanted
+    return found
+
+
 def assert_no_ids(run_dir: Path, ids: set[str]) -> int:
     hashes = id_hashes(ids)
     outputs = run_outputs(run_dir)
     for path in outputs:
         text = path.read_text(encoding="utf-8", errors="replace")
         assert not ids_in(text, ids), (path, sorted(ids_in(text, ids))[:5])
-        assert not {h for h in hashes if h in text}, path
+        assert not hashes_in(text, hashes), path
     return len(outputs)
+
+
+def test_the_hash_scan_finds_a_hash_wherever_it_lies():
+    hashes = id_hashes({"E00001"})
+    short, full = sorted(hashes, key=len)[0], sorted(hashes, key=len)[-1]
+    for text in (f"x{short}y", f"<img src='data:,{full}'>", f"ab12{full[:10]}ff", f"{full}"):
+        assert hashes_in(text, hashes) == {h for h in hashes if h in text} != set(), text
+    assert not hashes_in(f"{short[:9]} {short[1:]} E00001", hashes)
 
 
 def test_no_id_in_any_output_of_a_successful_run(hostile):

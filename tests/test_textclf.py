@@ -162,3 +162,23 @@ def test_grouped_folds_are_scikit_learns_folds_exactly():
             assert ours == theirs, (trial, seed)
             compared += 1
     assert compared > 150
+
+
+def test_a_notebook_reads_its_dataset_once_and_again_when_a_file_changes(tmp_path, monkeypatch):
+    """02 asks for its dataset four times (texts there?, how read, the texts, each writer's
+    group): one read while the files stay as they were, a new read when one changes."""
+    from talentkit.data import datasets
+    from talentkit.data.synth import generate, write
+
+    folder = write(generate("small", seed=2), tmp_path / "company")
+    real_load, reads = datasets.load, []
+    monkeypatch.setattr(datasets, "load", lambda *a, **k: reads.append(a) or real_load(*a, **k))
+    cfg = FinetuneConfig(data=str(folder), task="retention")
+    first = textclf.texts_dataset(cfg)
+    assert cfg.texts_available() and len(textclf.load_texts(cfg)) > 0
+    assert textclf.texts_dataset(cfg) is first and len(reads) == 1
+    people = folder / "people.csv"
+    people.write_text(people.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert textclf.texts_dataset(cfg) is not first and len(reads) == 2
+    assert textclf.texts_dataset(FinetuneConfig(data=str(folder), task="retention", as_of="2022-01-01")) is not first
+    assert len(reads) == 3

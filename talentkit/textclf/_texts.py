@@ -106,15 +106,32 @@ def is_text_file(source: str) -> bool:
     return str(source).lower().endswith(TEXT_FILE_SUFFIXES) and Path(source).is_file()
 
 
+_LOADED: dict[tuple, "Dataset"] = {}  # the last dataset read, by its configuration and its files' state
+
+
+def _files_state(source: str | None) -> tuple:
+    """Name, size and modification time of each file under ``source`` (a folder or a file)."""
+    root = Path(source or "")
+    if not source or not root.exists():
+        return ()
+    files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+    return tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+
+
 def texts_dataset(cfg: FinetuneConfig) -> "Dataset | None":
-    """The dataset whose texts table ``cfg`` reads (through its mapping), or ``None`` when
-    ``cfg.data`` is a file of texts: for the report's note of how the data was read."""
+    """The dataset whose texts table ``cfg`` reads, or ``None`` for a file of texts. Read once
+    while its files stay as they were (02 asks four times); callers only read it."""
     from ..data.datasets import load
 
     if is_text_file(cfg.data):
         return None
-    return load(cfg.data, mapping=cfg.mapping or None, columns=cfg.columns or None, encoding=cfg.encoding or None,
-                as_of=cfg.as_of or None)
+    key = (str(cfg.data), cfg.mapping, repr(cfg.columns), cfg.encoding, str(cfg.as_of),
+           _files_state(cfg.data), _files_state(cfg.mapping))
+    if key not in _LOADED:
+        _LOADED.clear()
+        _LOADED[key] = load(cfg.data, mapping=cfg.mapping or None, columns=cfg.columns or None,
+                            encoding=cfg.encoding or None, as_of=cfg.as_of or None)
+    return _LOADED[key]
 
 
 def read_text_file(cfg: FinetuneConfig) -> pd.DataFrame:
