@@ -42,6 +42,7 @@ from .core.errors import ParameterError, TextDataError, require_extra
 from .core.privacy import MIN_GROUP, not_personal
 from .core.stats import corrected_interval
 from .textclf import (
+    RESAMPLE_METRICS,
     FinetuneConfig,
     GroupedFolds,
     TextClassifier,
@@ -70,7 +71,7 @@ RUNGS = {  # name -> what it is, cheapest first
     "finetune": "full fine-tune",
 }
 BASELINE = "tfidf"
-METRICS = ("f1", "roc_auc", "pr_auc", "accuracy", "precision", "recall")
+METRICS = RESAMPLE_METRICS  # the scores of every evaluation, folds and bootstrap alike (one tuple, one order)
 LORA_MIN_WEIGHTS = 100e6  # auto ladders try LoRA only for models this large (bert-base and up)
 
 
