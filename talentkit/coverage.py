@@ -43,9 +43,11 @@ HOW = {
     "attendance": "an attendance table (who attended which session)",
     "candidates": "a candidates table (the recruiting funnel)",
     "texts": "a texts table, or a CSV of texts",
+    "survey": "a survey: set survey to the survey export's mapping file (the README's Surveys; the built-in survey "
+              "belongs to the built-in company only)",
 }
 
-SHORT = {"events": "dated history", "collaboration": "interactions or participants table",
+SHORT = {"events": "dated history", "collaboration": "interactions or participants table", "survey": "a survey export",
          **{t: f"{t} table" for t in TABLES}}
 SOURCE_NEED = "network_source:"  # a need met when the notebook's network_source allows the source
 
@@ -74,6 +76,8 @@ SECTIONS: dict[str, Section] = {
                                 "by quarter", ("collaboration", "{unit}", SOURCE_NEED + "interactions")),
     "06.fairness": Section("06_drivers", "5. Fairness", ("{protected}",)),
     "06.risk": Section("06_drivers", "6. Flight risk by group", ("{group_by}",)),
+    "07.survey": Section("07_survey", "Every section: the survey's response, scores, drivers, comments, change and "
+                         "leaving", ("survey",)),
 }
 
 
@@ -89,6 +93,9 @@ def missing(ds, needs: tuple[str, ...], params: dict | None = None) -> list[str]
                 and bool(ds.people["hire_date"].notna().any())
         elif need == "collaboration":
             ok = getattr(ds, "interactions", None) is not None or getattr(ds, "participants", None) is not None
+        elif need == "survey":  # a survey's mapping file, or the built-in company's own survey
+            ok = str((params or {}).get("survey", "synthetic")) not in ("", "synthetic") or \
+                str(getattr(ds, "source", "")).startswith("synthetic")
         elif need.startswith(SOURCE_NEED):
             ok = str((params or {}).get("network_source", "auto")) in ("auto", "both", need.removeprefix(SOURCE_NEED))
         elif need in TABLES:

@@ -25,6 +25,7 @@ from .core.privacy import (
     MIN_GROUP,
     SUPPRESSED,
     marked_min_group,
+    protecting_rows,
     require_marked,
     suppress_matrix,
 )
@@ -68,16 +69,20 @@ def _order_for_bars(t: pd.DataFrame, group_by: str, measure: str, shown: pd.Seri
 def kpi_bars(table: pd.DataFrame, group_by: str, measure: str, title: str | None = None,
              percent: bool = True, min_group: int | None = None):
     """Bars of ``measure`` per ``group_by`` with its ``_lo``/``_hi`` interval (a table from
-    ``metrics.workforce``); suppressed groups show ``<min_group`` and no bar. More than
+    ``metrics.workforce``); suppressed groups show ``<min_group`` (``hidden`` for one hidden to protect a smaller
+    one) and no bar. More than
     :data:`MANY_GROUPS` groups: horizontal bars, sorted, the pooled "Other" last, the figure
-    as tall as its rows need."""
+    as tall as its rows need. ``None`` (nothing to draw: a section skipped) draws nothing."""
+    if table is None:
+        return None
     min_group = _gate(table, "kpi_bars", min_group)
     t = table.reset_index(drop=True)
     shown = _visible(t) & t[measure].notna()
+    word = pd.Series(np.where(protecting_rows(table).to_numpy(), "hidden", f"<{min_group}"))  # a complement is no small group
     horizontal = len(t) > MANY_GROUPS
     if horizontal:
         order = _order_for_bars(t, group_by, measure, shown)
-        t, shown = t.iloc[order].reset_index(drop=True), shown.iloc[order].reset_index(drop=True)
+        t, shown, word = (x.iloc[order].reset_index(drop=True) for x in (t, shown, word))
     fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.26 * len(t)) if horizontal else (7, 3.6))
     x = np.arange(len(t))
     values = t[measure].where(shown, 0)
@@ -93,7 +98,7 @@ def kpi_bars(table: pd.DataFrame, group_by: str, measure: str, title: str | None
         if err is not None:
             ax.errorbar(values, x, xerr=err, fmt="none", ecolor="#333", capsize=2)
         for i in np.flatnonzero(~shown.to_numpy()):
-            ax.text(0, float(i), f" <{min_group}", ha="left", va="center", color="#b00020", fontsize=8)
+            ax.text(0, float(i), f" {word[i]}", ha="left", va="center", color="#b00020", fontsize=8)
         ax.set_yticks(x, labels, fontsize=8)
         ax.set_ylim(len(t) - 0.5, -0.5)  # the largest at the top
         ax.set_xlabel(name)
@@ -103,7 +108,7 @@ def kpi_bars(table: pd.DataFrame, group_by: str, measure: str, title: str | None
         if err is not None:
             ax.errorbar(x, values, yerr=err, fmt="none", ecolor="#333", capsize=3)
         for i in np.flatnonzero(~shown.to_numpy()):
-            ax.text(float(i), 0, f"<{min_group}", ha="center", va="bottom", color="#b00020", fontsize=9)
+            ax.text(float(i), 0, word[i], ha="center", va="bottom", color="#b00020", fontsize=9)
         tilt = len(t) > 6 or max((len(v) for v in labels), default=0) * len(t) > 60  # long labels would overlap
         ax.set_xticks(x, labels, rotation=30 if tilt else 0, ha="right" if tilt else "center")
         ax.set_ylabel(name)
@@ -503,5 +508,122 @@ def importance(table: pd.DataFrame, k: int = 15, title: str | None = None):
     ax.set_xlabel("drop in ROC-AUC when shuffled")
     model = table["model"].iloc[0] if len(table) else ""
     ax.set_title(plot_label(title or f"What the {model} model relies on (held-out folds)", 100))
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- surveys
+
+AGREE_COLOURS = ("#c8553d", "#d9d9d9", "#2a7f62")  # unfavourable, neutral, favourable (Culture Amp's bands)
+
+
+def diverging_bars(scores: pd.DataFrame, title: str = "Answers by item: unfavourable, neutral, favourable"):
+    """One bar per item (from ``survey.item_scores``): unfavourable to the left, neutral
+    centred on zero, favourable to the right; N/A answers are no part of the bar and are
+    written apart, to its right. An item under the gate shows ``hidden`` and no bar."""
+    _gate(scores, "diverging_bars", None)
+    t = scores.reset_index(drop=True)
+    shown = _visible(t) & t["favourable"].notna()
+    fig, ax = plt.subplots(figsize=(9, 1.0 + 0.42 * len(t)))
+    y = np.arange(len(t))
+    unfav, neutral, fav = (t[c].where(shown, 0).astype(float).to_numpy() for c in ("unfavourable", "neutral", "favourable"))
+    ax.barh(y, -unfav - neutral / 2, left=0, color=AGREE_COLOURS[0], label="Unfavourable")
+    ax.barh(y, neutral, left=-neutral / 2, color=AGREE_COLOURS[1], label="Neutral")
+    ax.barh(y, fav, left=neutral / 2, color=AGREE_COLOURS[2], label="Favourable")
+    for i in range(len(t)):
+        if not shown[i]:
+            ax.text(0, i, "hidden", ha="center", va="center", fontsize=8, color="#b00020")
+            continue
+        ax.text(neutral[i] / 2 + fav[i] + 0.02, i, f"{fav[i]:.0%}", va="center", fontsize=8)
+        na = t.loc[i, "not_applicable"]
+        if na and not pd.isna(na):
+            ax.text(1.02, i, f"N/A {int(na):,}", va="center", fontsize=8, color="#555", transform=ax.get_yaxis_transform())
+    ax.axvline(0, color="#333", linewidth=0.8)
+    ax.set_yticks(y, plot_labels(t["item"], 60), fontsize=8)
+    ax.set_ylim(len(t) - 0.5, -0.5)
+    ax.set_xlim(-1, 1.15)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{abs(v):.0%}"))
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False, fontsize=8)
+    ax.set_title(plot_label(title, 100), pad=24)
+    fig.tight_layout()
+    return fig
+
+
+def survey_heatmap(cells: pd.DataFrame, group_by: str, title: str | None = None, max_groups: int = 40):
+    """Items (rows) by groups (columns) from ``survey.heatmap``: each cell's favourable share,
+    coloured relative to the other cells (relative, not good or bad); a cell under the gate
+    reads ``<min_group``, one hidden to protect another ``hidden``; a group hidden in every
+    cell is left out (its count said in the title). Beyond ``max_groups`` groups, the
+    largest by respondents."""
+    min_group = _gate(cells, "survey_heatmap", None)
+    t = cells.assign(_protecting=protecting_rows(cells).to_numpy())
+    whole = t.groupby(group_by)[SUPPRESSED].all()  # a group hidden in every cell is left out, not named
+    t = t[~t[group_by].map(whole).astype(bool)]
+    sizes = t.groupby(group_by)["answered"].max().fillna(0).sort_values(ascending=False, kind="stable")
+    keep = list(sizes.index[:max_groups])
+    t = t[t[group_by].isin(keep)]
+    values = t.pivot(index="item", columns=group_by, values="favourable").reindex(columns=keep).astype(float)
+    protecting = t.pivot(index="item", columns=group_by, values="_protecting").reindex(columns=keep)
+    values = values.reindex(list(dict.fromkeys(cells["item"])))
+    protecting = protecting.reindex(values.index)
+    labels = values.map(lambda v: "" if pd.isna(v) else f"{v:.0%}")
+    fig, ax = plt.subplots(figsize=(2.5 + 0.62 * len(keep), 1.2 + 0.42 * len(values)))
+    sns.heatmap(values, annot=labels.to_numpy(), fmt="", cmap=PALETTE, cbar=False, ax=ax, linewidths=0.5,
+                annot_kws={"fontsize": 7})
+    for i, j in zip(*np.nonzero(values.isna().to_numpy())):
+        word = "hidden" if bool(protecting.iloc[i, j]) else f"<{min_group}"
+        ax.text(j + 0.5, i + 0.5, word, ha="center", va="center", fontsize=6, color="#b00020")
+    ax.set_yticks(np.arange(len(values)) + 0.5, plot_labels(values.index, 48), fontsize=7, rotation=0)
+    ax.set_xticks(np.arange(len(keep)) + 0.5, plot_labels(keep, 18), fontsize=7, rotation=45, ha="right")
+    ax.set_xlabel(_name(group_by))
+    ax.set_ylabel("")
+    more = f"; the {max_groups} largest of {len(sizes)}" if len(sizes) > max_groups else ""
+    more += f"; {int(whole.sum())} hidden in every cell, left out" if whole.any() else ""
+    ax.set_title(plot_label(title or f"Favourable share by item and {_name(group_by).lower()} (colour: relative "
+                            f"to the other cells{more})", 110))
+    fig.tight_layout()
+    return fig
+
+
+def key_drivers(drivers: pd.DataFrame, title: str | None = None):
+    """Each driver item's relative weight with its interval, strongest at the top, and its
+    favourable share written beside it; focus items (that matter and score low) in red."""
+    if drivers is None or drivers.empty:  # refused, or no items: nothing to draw
+        return None
+    _gate(drivers, "key_drivers", None)
+    t = drivers.sort_values("weight", ascending=False, kind="stable").reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(9, 1.2 + 0.42 * len(t)))
+    y = np.arange(len(t))
+    ax.barh(y, t["weight"], color=np.where(t["focus"].astype(bool), "#c8553d", "#2a7f62"))
+    ax.errorbar(t["weight"], y, xerr=[t["weight"] - t["weight_lo"], t["weight_hi"] - t["weight"]], fmt="none",
+                ecolor="#333", capsize=2)
+    for i, row in t.iterrows():
+        ax.text(1.01, i, f"{row['favourable']:.0%} favourable", va="center", fontsize=8,
+                transform=ax.get_yaxis_transform())
+    ax.set_yticks(y, plot_labels(t["item"], 50), fontsize=8)
+    ax.set_ylim(len(t) - 0.5, -0.5)
+    ax.set_xlabel("Relative weight (share of the outcome's variance it explains)")
+    ax.set_title(plot_label(title or "What moves engagement (red: focus items, that matter and score low)", 100))
+    fig.tight_layout()
+    return fig
+
+
+def comment_themes(themes: pd.DataFrame, title: str = "Comment themes: share of the comments"):
+    """Bars of each theme's share of the comments (from ``survey.comment_themes``); hidden
+    themes are one line each, with no label but ``hidden``."""
+    if themes is None or themes.empty:  # refused, or no comments: nothing to draw
+        return None
+    _gate(themes, "comment_themes", None)
+    t = themes.reset_index(drop=True)
+    shown = _visible(t)
+    fig, ax = plt.subplots(figsize=(8.5, 1.0 + 0.4 * len(t)))
+    y = np.arange(len(t))
+    ax.barh(y, t["share"].where(shown, 0).astype(float), color=np.where(t["is_outlier"], "#bbbbbb", "#2a7f62"))
+    for i in np.flatnonzero(~shown.to_numpy()):
+        ax.text(0, i, " hidden", va="center", fontsize=8, color="#b00020")
+    ax.set_yticks(y, plot_labels(t["theme"].where(shown, "hidden"), 50), fontsize=8)
+    ax.set_ylim(len(t) - 0.5, -0.5)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_title(plot_label(title, 100))
     fig.tight_layout()
     return fig

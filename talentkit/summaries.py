@@ -462,3 +462,70 @@ def drivers_counts(data) -> dict:
     return {"people": int(len(y)), "leavers": int(y.sum()), "share_left": float(y.mean()),
             "form": data.form, "horizon_months": data.horizon_months, "attributes": data.attributes,
             "left_out": dict(data.excluded), "texts": data.text_task or None}
+
+
+# --------------------------------------------------------------------------- surveys
+
+def survey_reading(survey, wave: str):
+    """How the survey was read, for the top of 07: its form, linked or anonymous, each wave's
+    day and respondents, and what was counted on the way (N/A, duplicates, incomplete)."""
+    waves = "; ".join(f"{w.wave} ({'no day given' if pd.isna(w.day) else w.day.date()}, {int(w.respondents):,} "
+                      f"respondents)" for w in survey.waves.itertuples())
+    kind = ("linked to the people table (attributes as they stood on the survey day)" if survey.linked
+            else "anonymous (its own attributes)")
+    lines = ["**Survey**: {source} ({form} form), {kind}. **Waves**: {waves}. **Reported**: {wave}."]
+    lines += [note.replace("{", "{{").replace("}", "}}") for note in survey.notes]
+    return md("\n\n".join(lines), source=survey.source, form=survey.form, kind=kind, waves=waves, wave=wave)
+
+
+def survey_drivers_note(drivers):
+    """The driver analysis's outcome and fit, or why it was refused."""
+    if drivers is None or "refused" in drivers.attrs:
+        return md("{why}", why=(drivers.attrs["refused"] if drivers is not None else "No driver analysis."))
+    top = drivers.iloc[0]
+    return md("Relative weights (Johnson, 2000) of each item on {outcome}, over {n:,} respondents who answered every "
+              "item: together they explain R² = **{r2:.2f}**. The strongest, **{item}**, carries {share:.0%} of it "
+              "and is rated favourably by {fav:.0%}. Intervals: percentile bootstrap.",
+              outcome=drivers.attrs["outcome"], n=int(top["respondents"]), r2=drivers.attrs["r2"], item=top["item"],
+              share=top["share"], fav=top["favourable"])
+
+
+def survey_change_note(change, min_change_points: float):
+    """Which items moved since the last wave, beyond noise and by the practical threshold."""
+    if change is None:
+        return md("No earlier wave to compare with.")
+    moved = change[change["verdict"].isin(["up", "down"]) & ~change[SUPPRESSED]]
+    before, now = change.attrs["waves"]
+    if moved.empty:
+        return md("Since {before}, no item moved beyond noise by {pts:g} points or more.", before=before,
+                  pts=min_change_points)
+    items = "; ".join(f"{r.item} {r.verdict} {abs(r.points):.0f} points" for r in moved.itertuples())
+    return md("Since {before}, {k} item(s) moved beyond noise (p at most 0.05) by {pts:g} points or more: {items}.",
+              before=before, k=len(moved), pts=min_change_points, items=items)
+
+
+def survey_leaving_note(turnover, hazard, group_by: str):
+    """Favourability on the survey day against the following year's leaving: the units' fit,
+    and the linked survey's hazard ratio per index point."""
+    if turnover is None:
+        return md("Not computed: the survey is anonymous, so its respondents cannot be matched to the people "
+                  "table's {unit}s and their later leaving.", unit=group_by)
+    fit = turnover.attrs["fit"]
+    if fit["units"] < 3 or np.isnan(fit["slope"]):
+        return md("Too few {unit}s are shown (or they do not differ) to fit favourability against turnover.",
+                  unit=group_by)
+    lines = ["In {wave}, across {units} {unit}s (weighted by headcount), each 10 points more favourable go with "
+             "{slope:+.1f} points of turnover in the following {months:.0f} months (95% interval {lo:+.1f} to "
+             "{hi:+.1f})."]
+    # slopes are turnover (0-1) per favourable share (0-1): 10 points more favourable move turnover 10 x slope points
+    values = dict(wave=turnover.attrs["wave"], units=fit["units"], unit=group_by, slope=10 * fit["slope"],
+                  lo=10 * fit["slope_lo"], hi=10 * fit["slope_hi"], months=turnover.attrs["months_seen"])
+    if turnover.attrs["months_seen"] < 12:
+        lines.append("The data ends {months:.0f} months after the survey, so the year after it is seen in part.")
+    if hazard and not np.isnan(hazard["hazard_ratio"]):
+        lines.append("Person by person (the survey is linked), each point of the engagement index goes with a "
+                     "leaving hazard **{hr:.2f}** times as high ({hr_lo:.2f}–{hr_hi:.2f}), over {n:,} respondents of "
+                     "whom {left:,} left: a figure about everyone, not about anyone.")
+        values.update(hr=hazard["hazard_ratio"], hr_lo=hazard["hr_lo"], hr_hi=hazard["hr_hi"], n=hazard["respondents"],
+                      left=hazard["leavers"])
+    return md(" ".join(lines), **values)

@@ -20,7 +20,7 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from talentkit.data import synth
+from talentkit.data import synth, synthsurvey
 from talentkit.runs import runner
 
 MIN_GROUP = 5
@@ -56,7 +56,10 @@ def write_canary(folder: Path) -> dict:
     p.loc[still[0], "region"] = SOLO_REGION
     p.loc[still[1], "team"] = SOLO_TEAM
     synth.write(t, folder)
-    return {"births": list(p["Birth Date"])}
+    # the same people's engagement survey, linked by employee_id: 07 reads it like a user's
+    as_of = max(p["hire_date"].max(), p["exit_date"].max())
+    synthsurvey.write_survey(p, as_of, folder.parent / "survey")
+    return {"births": list(p["Birth Date"]), "survey": str(folder.parent / "survey" / "survey.yaml")}
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +72,8 @@ def canary(tmp_path_factory):
     for job in default["jobs"]:
         if "02_finetune" in job["notebook"]:  # the ladder's wiring, not its heavy rungs
             job["params"] = {**job.get("params", {}), "model_ladder": "tfidf", "folds": 2, "repeats": 1}
+        if "07_survey" in job["notebook"]:
+            job["params"] = {**job.get("params", {}), "survey": planted["survey"], "resamples": 50}
         job["notebook"] = str(ROOT / job["notebook"])
     run_file = base / "canary.yaml"
     run_file.write_text(json.dumps(default), encoding="utf-8")
@@ -90,7 +95,8 @@ def every_file(out: Path) -> list[Path]:
 def test_the_canary_runs_wrote_every_kind_of_file(canary):
     names = {f.name for f in every_file(canary["out"])}
     for expected in ("report.html", "results.json", "data.json", "index.html", "run.json", "compare-previous.html",
-                     "00_data_profile.ipynb", "05_network.ipynb", "06_drivers.ipynb"):
+                     "00_data_profile.ipynb", "05_network.ipynb", "06_drivers.ipynb", "07_survey.ipynb",
+                     "heatmap.png", "comment_themes.png"):
         assert expected in names, expected
 
 

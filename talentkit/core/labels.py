@@ -108,6 +108,17 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "section": ("Section", ""), "table": ("Table", ""), "column": ("Column", ""), "needs": ("Needs", ""),
     "parameter": ("Parameter", ""), "article": ("Article", ""), "matches": ("Matches", ""),
     "first_date": ("First date", ""), "last_date": ("Last date", ""), "mean": ("Mean", ""),
+    # surveys
+    "item": ("Item", ""), "theme": ("Theme", ""), "respondents": ("Respondents", "count"),
+    "answered": ("Answered", "count"), "answers": ("Answers", "count"), "not_applicable": ("N/A", "count"),
+    "favourable": ("Favourable", "%"), "neutral": ("Neutral", "%"), "unfavourable": ("Unfavourable", "%"),
+    "promoters": ("Promoters", "%"), "detractors": ("Detractors", "%"), "enps": ("eNPS", "ratio"),
+    "alpha": ("Cronbach's alpha", "score"), "item_rest": ("Item-rest correlation", "score"),
+    "complete": ("Complete responses", "count"), "weight": ("Relative weight", "score"), "focus": ("Focus item", ""),
+    "then": ("Then, % favourable", "ratio"), "now": ("Now, % favourable", "ratio"), "points": ("Change, points", "ratio"),
+    "answered_then": ("Answered then", "count"), "answered_now": ("Answered now", "count"),
+    "headcount": ("Headcount", "count"), "low": ("Under the response level", ""),
+    "turnover": ("Left within 12 months", "%"), "comments": ("Comments", "count"), "is_outlier": ("In no theme", ""),
 }
 # Scalar results a notebook records (the index page's headline numbers), beyond the columns above.
 RESULTS: dict[str, tuple[str, str]] = {

@@ -468,7 +468,7 @@ SPELLING_FAMILIES = {
 ZERO_WIDTH = "[\u200b\u200c\u200d\u2060\ufeff\u00ad]"  # invisible characters pasted into exports
 
 
-def _spelling_key(values: pd.Series) -> pd.Series:
+def spelling_key(values: pd.Series) -> pd.Series:
     """What makes two spellings one value: Unicode NFKC (composed and decomposed "Zürich",
     full-width "ＵＳ"), no zero-width characters, spaces collapsed, case folded."""
     text = values.astype("string").map(lambda v: unicodedata.normalize("NFKC", v) if isinstance(v, str) else v)
@@ -496,7 +496,7 @@ def fold_spellings(tables: dict[str, pd.DataFrame], files: dict[str, str],
         if stacked.empty:
             continue
         counts = stacked.value_counts()
-        key = _spelling_key(pd.Series(counts.index, index=counts.index))
+        key = spelling_key(pd.Series(counts.index, index=counts.index))
         frame = pd.DataFrame({"spelling": counts.index, "n": counts.to_numpy(), "key": key.to_numpy()})
         frame = frame.sort_values(["key", "n", "spelling"], ascending=[True, False, True], kind="stable")
         several = frame[frame.duplicated("key", keep=False)]
