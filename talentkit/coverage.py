@@ -43,11 +43,13 @@ HOW = {
     "attendance": "an attendance table (who attended which session)",
     "candidates": "a candidates table (the recruiting funnel)",
     "texts": "a texts table, or a CSV of texts",
+    "answers": "respondents' answers (a long or wide survey export): published results by unit carry shares only",
     "survey": "a survey: set survey to the survey export's mapping file (the README's Surveys; the built-in survey "
               "belongs to the built-in company only)",
 }
 
 SHORT = {"events": "dated history", "collaboration": "interactions or participants table", "survey": "a survey export",
+         "answers": "respondents' answers",
          **{t: f"{t} table" for t in TABLES}}
 SOURCE_NEED = "network_source:"  # a need met when the notebook's network_source allows the source
 
@@ -76,8 +78,9 @@ SECTIONS: dict[str, Section] = {
                                 "by quarter", ("collaboration", "{unit}", SOURCE_NEED + "interactions")),
     "06.fairness": Section("06_drivers", "5. Fairness", ("{protected}",)),
     "06.risk": Section("06_drivers", "6. Flight risk by group", ("{group_by}",)),
-    "07.survey": Section("07_survey", "Every section: the survey's response, scores, drivers, comments, change and "
-                         "leaving", ("survey",)),
+    "07.survey": Section("07_survey", "The survey: its scores, heatmap and change", ("survey",)),
+    "07.answers": Section("07_survey", "Response, scores by group, eNPS, reliability, drivers, comments and leaving",
+                          ("survey", "answers")),
 }
 
 
@@ -96,6 +99,8 @@ def missing(ds, needs: tuple[str, ...], params: dict | None = None) -> list[str]
         elif need == "survey":  # a survey's mapping file, or the built-in company's own survey
             ok = str((params or {}).get("survey", "synthetic")) not in ("", "synthetic") or \
                 str(getattr(ds, "source", "")).startswith("synthetic")
+        elif need == "answers":  # respondents' answers, which published results by unit do not carry
+            ok = getattr((params or {}).get("responses"), "form", "") != "by_unit"
         elif need.startswith(SOURCE_NEED):
             ok = str((params or {}).get("network_source", "auto")) in ("auto", "both", need.removeprefix(SOURCE_NEED))
         elif need in TABLES:

@@ -526,8 +526,9 @@ def diverging_bars(scores: pd.DataFrame, title: str = "Answers by item: unfavour
     shown = _visible(t) & t["favourable"].notna()
     fig, ax = plt.subplots(figsize=(9, 1.0 + 0.42 * len(t)))
     y = np.arange(len(t))
-    unfav, neutral, fav = (t[c].where(shown, 0).astype(float).to_numpy() for c in ("unfavourable", "neutral", "favourable"))
-    ax.barh(y, -unfav - neutral / 2, left=0, color=AGREE_COLOURS[0], label="Unfavourable")
+    unfav, neutral, fav = (t[c].where(shown, 0).astype(float).fillna(0).to_numpy()  # unpublished shares: no band
+                           for c in ("unfavourable", "neutral", "favourable"))
+    ax.barh(y, -unfav, left=-neutral / 2, color=AGREE_COLOURS[0], label="Unfavourable")
     ax.barh(y, neutral, left=-neutral / 2, color=AGREE_COLOURS[1], label="Neutral")
     ax.barh(y, fav, left=neutral / 2, color=AGREE_COLOURS[2], label="Favourable")
     for i in range(len(t)):
@@ -549,13 +550,14 @@ def diverging_bars(scores: pd.DataFrame, title: str = "Answers by item: unfavour
     return fig
 
 
-def survey_heatmap(cells: pd.DataFrame, group_by: str, title: str | None = None, max_groups: int = 40):
+def survey_heatmap(cells: pd.DataFrame, title: str | None = None, max_groups: int = 40):
     """Items (rows) by groups (columns) from ``survey.heatmap``: each cell's favourable share,
     coloured relative to the other cells (relative, not good or bad); a cell under the gate
     reads ``<min_group``, one hidden to protect another ``hidden``; a group hidden in every
     cell is left out (its count said in the title). Beyond ``max_groups`` groups, the
     largest by respondents."""
     min_group = _gate(cells, "survey_heatmap", None)
+    group_by = cells.attrs["group_by"]
     t = cells.assign(_protecting=protecting_rows(cells).to_numpy())
     whole = t.groupby(group_by)[SUPPRESSED].all()  # a group hidden in every cell is left out, not named
     t = t[~t[group_by].map(whole).astype(bool)]
@@ -620,7 +622,7 @@ def comment_themes(themes: pd.DataFrame, title: str = "Comment themes: share of 
     y = np.arange(len(t))
     ax.barh(y, t["share"].where(shown, 0).astype(float), color=np.where(t["is_outlier"], "#bbbbbb", "#2a7f62"))
     for i in np.flatnonzero(~shown.to_numpy()):
-        ax.text(0, i, " hidden", va="center", fontsize=8, color="#b00020")
+        ax.text(0, float(i), " hidden", va="center", fontsize=8, color="#b00020")
     ax.set_yticks(y, plot_labels(t["theme"].where(shown, "hidden"), 50), fontsize=8)
     ax.set_ylim(len(t) - 0.5, -0.5)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))

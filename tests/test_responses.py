@@ -132,3 +132,8 @@ def test_a_linked_survey_reads_each_respondents_team_as_it_stood_on_the_survey_d
     assert survey.linked and "team" in survey.attributes
     with pytest.raises(DataError, match="pass the dataset"):
         read_survey(tmp_path / "survey.yaml")
+
+
+def test_a_survey_without_comments_reads_none(tmp_path):
+    survey = read_survey(write_long(tmp_path, answers_frame(8)))
+    assert survey.comments.empty  # an empty selection given a column once took every answer as a comment

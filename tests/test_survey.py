@@ -3,6 +3,9 @@ it, and the built-in company's planted truth recovered."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -225,3 +228,104 @@ def test_a_theme_written_by_9_respondents_is_hidden_even_with_15_comments(tmp_pa
     assert not themes["theme"].str.contains("parking").any()
     assert (shown["respondents"] >= 10).all() and len(shown) >= 1
     assert themes.loc[themes["is_outlier"], privacy.SUPPRESSED].all()  # the 9 writers' bucket, hidden
+
+
+# --------------------------------------------------------------------------- a real published survey
+
+FEVS = Path(__file__).parent / "data" / "fevs"
+
+
+def test_a_real_published_survey_reads_as_published_with_scipys_intervals():
+    """The U.S. Access Board's FEVS 2024 results (tests/data/fevs/README.md): 89 items of one
+    unit of 20 respondents, each share exactly as published."""
+    read = survey.read(FEVS / "survey.yaml")
+    published = pd.read_csv(FEVS / "access_board_2024.csv")
+    scores = survey.item_scores(read).set_index("item")
+    assert read.form == "by_unit" and len(scores) == 89 == len(published)
+    for row in published.itertuples():
+        got = scores.loc[row[2]]
+        share = float(row[3].rstrip("%")) / 100
+        assert got["favourable"] == pytest.approx(share) and got["answered"] == row[5]
+        assert got["unfavourable"] == pytest.approx(float(row[4].rstrip("%")) / 100)
+        lo, hi = sps.binomtest(round(share * row[5]), row[5]).proportion_ci(method="wilson")
+        assert (got["favourable_lo"], got["favourable_hi"]) == pytest.approx((lo, hi))
+    assert scores["neutral"].min() >= 0
+    assert survey.change_since(read) is None  # one wave: nothing to compare with
+    cells = survey.heatmap(read, "team")
+    assert cells.attrs["group_by"] == "unit" and set(cells["unit"]) == {"access_board_2024"}
+
+
+@pytest.mark.slow
+def test_07_on_the_real_published_survey_shows_its_scores_and_says_what_it_cannot_read(tmp_path):
+    from talentkit.runs import runner
+
+    run_file = tmp_path / "fevs.yaml"
+    run_file.write_text(f"run: fevs\ndefaults: {{data: 'synthetic:small'}}\njobs:\n"
+                        f"  - notebook: {Path(__file__).parents[1] / 'notebooks' / '07_survey.ipynb'}\n"
+                        f"    params: {{survey: '{FEVS / 'survey.yaml'}'}}\n", encoding="utf-8")
+    code, run_dir = runner.execute_run(run_file, out_root=tmp_path / "out", progress=False)
+    assert code == 0
+    report = (run_dir / "07_survey" / "report.html").read_text(encoding="utf-8")
+    assert "skipped, this data lacks respondents" in report and "My job inspires me." in report
+    results = json.loads((run_dir / "07_survey" / "results.json").read_text(encoding="utf-8"))
+    rows = {r[0]: r for r in results["item_scores"]["rows"]}
+    assert rows["My job inspires me."][results["item_scores"]["columns"].index("favourable")] == pytest.approx(0.79)
+    assert (run_dir / "07_survey" / "figures" / "diverging_bars.png").exists()
+
+
+def count_cells(table: pd.DataFrame, key: str, keys: set) -> dict[str, dict]:
+    """{column: {key: count, or None where hidden}} for every column of whole numbers (any
+    cell that is no number, "<5" or "hidden" or blank, counts as hidden)."""
+    rows = table[table[key].isin(keys)]
+    out = {}
+    for column in table.columns:
+        cells = [str(c).replace(",", "").strip() for c in rows[column]]
+        numbers = {k: (int(c) if c.isdigit() else None) for k, c in zip(rows[key], cells)}
+        if column != key and any(v is not None for v in numbers.values()):
+            out[column] = numbers
+    return out
+
+
+@pytest.mark.slow
+def test_no_unit_of_4_is_recoverable_by_subtracting_any_two_tables_of_a_07_run(tmp_path):
+    """07 twice on the survey of units 9, 8, 4 (region A) and 7, 6 (region B): every count
+    column by unit against every count column by region and every total, in every report."""
+    from bs4 import BeautifulSoup
+
+    from talentkit.runs import runner
+
+    gated_survey(tmp_path)
+    notebook = Path(__file__).parents[1] / "notebooks" / "07_survey.ipynb"
+    (tmp_path / "run.yaml").write_text(
+        f"run: gate\ndefaults: {{data: 'synthetic:small', survey: '{tmp_path / 'survey.yaml'}', resamples: 20}}\n"
+        f"jobs:\n  - notebook: {notebook}\n    matrix: {{group_by: [unit, region]}}\n", encoding="utf-8")
+    code, run_dir = runner.execute_run(tmp_path / "run.yaml", out_root=tmp_path / "out", progress=False)
+    assert code == 0
+    parent = {"A1": "A", "A2": "A", "A3": "A", "B1": "B", "B2": "B"}
+    by_unit, by_region, totals = [], [], []
+    for report in sorted(run_dir.glob("*/report.html")):
+        for t in BeautifulSoup(report.read_text(encoding="utf-8"), "html.parser").find_all("table"):
+            head = [th.get_text(" ", strip=True) for th in t.find_all("th") if th.find_parent("thead")]
+            rows = [[td.get_text(" ", strip=True) for td in tr.find_all(["td", "th"])][-len(head):]
+                    for tr in t.find_all("tr") if tr.find_parent("tbody")]
+            frame = pd.DataFrame([r for r in rows if len(r) == len(head)], columns=head) if head else pd.DataFrame()
+            for key in [c for c in frame.columns if frame[c].isin(parent).sum() >= 2]:
+                by_unit += list(count_cells(frame, key, set(parent)).values())
+            for key in [c for c in frame.columns if frame[c].isin({"A", "B"}).sum() >= 2]:
+                by_region += list(count_cells(frame, key, {"A", "B"}).values())
+            if "Answered" in frame.columns and "Item" in frame.columns:
+                totals += [{"everyone": int(c.replace(",", ""))} for c in frame["Answered"] if c.replace(",", "").isdigit()]
+    assert by_unit and by_region and totals
+    assert any(v is None for counts in by_unit for k, v in counts.items() if k == "A3")  # the unit of 4 is hidden
+    checked = 0
+    for units in by_unit:
+        for wholes in by_region + totals:
+            for whole, total in wholes.items():
+                children = {u: v for u, v in units.items() if whole == "everyone" or parent[u] == whole}
+                hidden = [u for u, v in children.items() if v is None]
+                if total is None or len(hidden) != 1:
+                    continue
+                checked += 1
+                recovered = total - sum(v for v in children.values() if v is not None)
+                assert not 0 < recovered < 5, (hidden, whole, total, units)
+    assert checked or all(sum(v is None for u, v in units.items() if parent[u] == "A") != 1 for units in by_unit)

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from ..core.dates import parse_day
 from ..core.errors import DataError, ParameterError, Problem
 from ..core.yamlfile import key_errors
 from .mapping import read_mapping_file
@@ -67,9 +68,10 @@ class SurveyMapping(BaseModel):
     attributes: list[str] = []  # anonymous: the columns the survey carries (unit, level...)
     linked_to: str | None = None  # linked: the people table's id the respondent key matches
     headcount: str | None = None  # anonymous: a file of headcount by attribute (a column named as it) and wave
-    unit: str | None = None  # by_unit: the unit's column
+    unit: str | None = None  # by_unit: the unit's column (none: the file is one unit)
     respondents: str | None = None  # by_unit: the respondents' count column
-    favourable_share: dict[str, str] | None = None  # by_unit: item -> its favourable share's column
+    favourable_share: dict[str, str] | str | None = None  # by_unit: item -> its share's column, or one column
+    unfavourable_share: dict[str, str] | str | None = None  # by_unit: likewise, where published
 
     @field_validator("scale", mode="before")
     @classmethod
@@ -145,7 +147,8 @@ def _long_answers(df: pd.DataFrame, m: SurveyMapping, file: str) -> tuple[pd.Dat
                          "raw": df[m.answer], "row": df.index}, index=df.index)
     comment_rows = base["item"].isin(m.comments)
     text = df[m.answer_text or m.answer].astype("string").str.strip().replace("", pd.NA)
-    comments = base[(comment_rows | bool(m.answer_text)) & text.notna()].assign(text=text)
+    written = (comment_rows | bool(m.answer_text)) & text.notna()
+    comments = base[written].assign(text=text[written])  # text[written]: an empty frame would take all text's rows
     return base[~comment_rows], comments[["respondent", "item", "text", "row"]]
 
 
@@ -245,8 +248,6 @@ def _built_in(people: Dataset | None) -> Responses:
 def _waves(answers: pd.DataFrame, m: SurveyMapping, file: str) -> pd.DataFrame:
     """Each answer's wave and the wave's day: the mapping's ``wave_dates``, else the last day
     answered in it, else none."""
-    from ..core.dates import parse_day
-
     answers["wave"] = answers[m.wave].astype("string").str.strip() if m.wave else "1"
     if m.date:
         answers["day"] = pd.to_datetime(answers[m.date], errors="coerce")
@@ -355,28 +356,46 @@ def _headcount(m: SurveyMapping, folder: Path) -> pd.DataFrame | None:
     return df
 
 
+def _share(values: pd.Series) -> pd.Series:
+    """Published shares as fractions: ``64%``, ``64`` or ``0.64`` (percentages when any passes 1)."""
+    share = pd.to_numeric(values.astype("string").str.replace("%", "").str.strip(), errors="coerce")
+    return share / 100 if (share > 1).any() else share
+
+
 def _by_unit(df: pd.DataFrame, m: SurveyMapping, file: str) -> Responses:
-    """Published results: per unit, the respondents and each item's favourable share
-    (a fraction, or a percentage when any share passes 1)."""
-    shares = m.favourable_share or {}
-    if not (m.unit and m.respondents and shares):
-        raise DataError([Problem(file, "results by unit need unit:, respondents: and favourable_share:",
-                                 "name the unit's column, the respondents' count and each item's share column")], file)
-    _require(df, [m.unit, m.respondents, m.wave, *shares.values()], file, {m.unit: "unit", m.respondents: "respondents"})
-    rows = []
-    for item, column in shares.items():
-        share = pd.to_numeric(df[column].astype("string").str.replace("%", "").str.strip(), errors="coerce")
-        rows.append(pd.DataFrame({"unit": df[m.unit].astype("string").str.strip(), "item": item,
-                                  "wave": df[m.wave].astype("string") if m.wave else "1",
-                                  "respondents": pd.to_numeric(df[m.respondents], errors="coerce"),
-                                  "share": share}))
-    by_unit = pd.concat(rows, ignore_index=True)
-    if (by_unit["share"] > 1).any():
-        by_unit["share"] = by_unit["share"] / 100
+    """Published results, in either layout: one row per unit with a share column per item
+    (``favourable_share: {item: column}``), or one row per item (``item:`` its column,
+    ``favourable_share:`` one column, and ``unit:`` a column or none for one unit). Shares are
+    fractions, or percentages when any passes 1; ``unfavourable_share`` likewise."""
+    shares, unfav = m.favourable_share, m.unfavourable_share
+    if not (m.respondents and shares) or (isinstance(shares, dict) and not m.unit):
+        raise DataError([Problem(file, "results by unit need respondents:, favourable_share: and, for a share column "
+                                 "per item, unit:", "name the respondents' count, the share column(s) and the unit's "
+                                 "column")], file)
+    columns = [m.unit, m.respondents, m.wave, *([shares, m.item] if isinstance(shares, str) else shares.values())]
+    columns += [unfav] if isinstance(unfav, str) else list((unfav or {}).values())
+    _require(df, columns, file, {str(m.unit): "unit", m.respondents: "respondents", m.item: "item"})
+    unit = df[m.unit].astype("string").str.strip() if m.unit else Path(file).stem
+    wave = df[m.wave].astype("string").str.strip() if m.wave else "1"
+    n = pd.to_numeric(df[m.respondents], errors="coerce")
+    if isinstance(shares, str):  # one row per item
+        by_unit = pd.DataFrame({"unit": unit, "item": df[m.item].astype("string").str.strip(), "wave": wave,
+                                "respondents": n, "share": _share(df[shares]),
+                                "unfavourable": _share(df[unfav]) if isinstance(unfav, str) else np.nan})
+    else:
+        by_unit = pd.concat([pd.DataFrame({"unit": unit, "item": item, "wave": wave, "respondents": n,
+                                           "share": _share(df[column]),
+                                           "unfavourable": _share(df[unfav[item]]) if isinstance(unfav, dict)
+                                           and item in unfav else np.nan}) for item, column in shares.items()],
+                            ignore_index=True)
+    items = list(dict.fromkeys(by_unit["item"]))
     empty = pd.DataFrame(columns=["respondent", "wave", "item", "value", "not_applicable"])
-    waves = by_unit.groupby("wave")["respondents"].first().rename("respondents").reset_index().assign(day=pd.NaT)
+    waves = by_unit.groupby("wave")["respondents"].max().rename("respondents").reset_index()
+    waves["day"] = waves["wave"].map({str(k): parse_day(v, "wave_dates") for k, v in (m.wave_dates or {}).items()})
+    note = (f"results by unit: {by_unit['unit'].nunique():,} unit(s), {len(items)} items, shares as published "
+            "(respondents' answers are not in them; an interval takes a share as one of the respondents counted, "
+            "though a publisher may have weighted it)")
     return Responses(source=file, form="by_unit", answers=empty, respondents=pd.DataFrame(columns=["respondent", "wave"]),
                      comments=pd.DataFrame(columns=["respondent", "wave", "item", "text"]), scale={}, favourable=set(),
-                     unfavourable=set(), items=list(shares), waves=waves, attributes=["unit"], linked=False,
-                     by_unit=by_unit, notes=[f"results by unit: {by_unit['unit'].nunique():,} units, "
-                                             f"{len(shares)} items, shares as published"])
+                     unfavourable=set(), items=items, waves=waves, attributes=["unit"], linked=False,
+                     by_unit=by_unit, notes=[note])

@@ -49,13 +49,13 @@ from ._tables import (
     scored_items,
     wave_of,
 )
-from ._themes import MIN_COMMENT_RESPONDENTS, NO_THEME, comment_themes
+from ._themes import MIN_COMMENT_RESPONDENTS, NO_THEME, comment_themes, example_comments
 
 read = read_survey
 
 __all__ = ["LOW_RESPONSE", "MIN_CHANGE_POINTS", "MIN_CHANGE_RESPONDENTS", "MIN_COMMENT_RESPONDENTS",
            "MIN_DRIVER_RESPONDENTS", "NO_THEME", "Responses", "SurveyMapping", "change_since", "comment_themes",
-           "cronbach_alpha", "driver_frame", "engagement_hazard", "enps", "enps_scores", "favourability",
+           "cronbach_alpha", "driver_frame", "engagement_hazard", "enps", "enps_scores", "example_comments", "favourability",
            "group_scores", "heatmap", "heatmap_matrix", "index_scores", "item_rest", "item_scores", "key_drivers",
            "leaving_wave", "linked_headcount", "pool_groups", "previous_wave", "read", "read_survey",
            "relative_weights", "reliability", "response_rates", "scored_items", "turnover_after", "wave_of",

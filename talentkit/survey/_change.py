@@ -13,7 +13,7 @@ from ..core import privacy
 from ..core.errors import ParameterError
 from ..core.stats import proportion_difference_p
 from ..data.responses import Responses
-from ._tables import scored_items, wave_answers, wave_of, wave_respondents
+from ._tables import published, scored_items, wave_answers, wave_of, wave_respondents
 
 MIN_CHANGE_POINTS = 8.0
 MIN_CHANGE_RESPONDENTS = 20
@@ -28,6 +28,11 @@ def previous_wave(survey: Responses, wave: str) -> str | None:
 
 
 def _favourable_counts(survey: Responses, wave: str, group_by: str | None) -> pd.DataFrame:
+    if survey.by_unit is not None:  # published shares: favourable answers are share x respondents
+        keys = ["item", "unit"] if group_by else ["item"]
+        t = published(survey, wave, keys).rename(columns={"favourable_n": "favourable_count", "unit": group_by or "unit"})
+        return t[[*(["item", group_by] if group_by else ["item"]), "answered", "favourable_count"]].rename(
+            columns={"favourable_count": "favourable"})
     a = wave_answers(survey, wave)
     a = a[a["item"].isin(scored_items(survey)) & a["value"].notna()]
     keys = ["item"]
@@ -67,7 +72,9 @@ def change_since(survey: Responses, wave: str | None = None, before: str | None 
                                                                  "within noise"))
     t["n"] = t[["answered_then", "answered_now"]].min(axis=1)
     t = t.drop(columns=["favourable_then", "favourable_now"])
-    if group_by:
+    if group_by and survey.by_unit is not None:
+        out = privacy.suppress(t, ["item", group_by], min_group, not_nested="published results: no people table")
+    elif group_by:
         people = pd.concat([wave_respondents(survey, w) for w in (before, wave)])
         out = privacy.suppress(t, ["item", group_by], min_group, people=people, column=group_by)
     else:

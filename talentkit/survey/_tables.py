@@ -69,12 +69,32 @@ def _score_rows(answers: pd.DataFrame, survey: Responses, keys: list[str]) -> pd
     return pd.DataFrame(rows)
 
 
+def published(survey: Responses, wave: str, keys: list[str]) -> pd.DataFrame:
+    """Results by unit summed over what ``keys`` leave out: respondents, favourable answers
+    (each share times its respondents) and the shares again, with the Wilson interval."""
+    b = survey.by_unit if survey.by_unit is not None else pd.DataFrame(columns=["wave"])
+    b = b[b["wave"] == wave]
+    b = b.assign(favourable_n=b["share"] * b["respondents"], unfavourable_n=b["unfavourable"] * b["respondents"])
+    t = b.groupby(keys, sort=False).agg(answered=("respondents", "sum"), favourable_n=("favourable_n", "sum"),
+                                        unfavourable_n=("unfavourable_n", lambda v: v.sum(min_count=1))).reset_index()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t["favourable"] = t["favourable_n"] / t["answered"]
+        t["unfavourable"] = t["unfavourable_n"] / t["answered"]
+    t["favourable_lo"], t["favourable_hi"] = wilson_interval(t["favourable_n"].round(), t["answered"])
+    t["neutral"] = (1 - t["favourable"] - t["unfavourable"]).round(12).clip(lower=0)  # published whole percents
+    return t.drop(columns=["unfavourable_n"])
+
+
 @privacy.grouped
 def item_scores(survey: Responses, wave: str | None = None, min_group: int = privacy.MIN_GROUP) -> pd.DataFrame:
     """Each item's favourable share (Wilson interval), neutral and unfavourable shares, mean
     (t interval) and N/A count in one wave; an item answered by fewer than ``min_group``
-    respondents (the rest N/A or skipped) shows no score."""
+    respondents (the rest N/A or skipped) shows no score. Results by unit: the published
+    shares over every unit (no means: the answers are not published)."""
     wave = wave_of(survey, wave)
+    if survey.by_unit is not None:
+        table = published(survey, wave, ["item"]).drop(columns=["favourable_n"]).assign(not_applicable=np.nan)
+        return privacy.suppress(table, [], min_group, n_col="answered")
     table = _score_rows(wave_answers(survey, wave)[lambda a: a["item"].isin(scored_items(survey))], survey, ["item"])
     table["item"] = pd.Categorical(table["item"], scored_items(survey), ordered=True)
     table = table.sort_values("item").reset_index(drop=True)
@@ -113,23 +133,35 @@ def group_scores(survey: Responses, group_by: str, wave: str | None = None, item
 
 
 @privacy.grouped
-def heatmap(survey: Responses, group_by: str, wave: str | None = None,
-            min_group: int = privacy.MIN_GROUP) -> pd.DataFrame:
+def heatmap(survey: Responses, group_by: str, wave: str | None = None, min_group: int = privacy.MIN_GROUP,
+            default: str = "") -> pd.DataFrame:
     """Items by group: each cell's favourable share, gated cell by cell on the respondents
     who answered that item in that group (an item many skip can fall under the gate in one
-    cell only), with the next-smallest cell of the item hidden beside a small one."""
+    cell only), with the next-smallest cell of the item hidden beside a small one. The group
+    column is ``attrs["group_by"]``: ``group_by`` (empty: ``default``), or ``unit`` for
+    published results."""
     wave = wave_of(survey, wave)
+    group_by = group_by or default
+    if survey.by_unit is not None:  # published results: their own units, whatever group_by says
+        cells = published(survey, wave, ["item", "unit"])[["item", "unit", "answered", "favourable"]]
+        out = privacy.suppress(cells, ["item", "unit"], min_group, n_col="answered", not_nested="published results: "
+                               "each unit's own count, and no people table to find the units' parents in")
+        out.attrs["group_by"] = "unit"
+        return out
     people = _attributes(survey, wave, group_by)
     a = wave_answers(survey, wave)
     a = a[a["item"].isin(scored_items(survey))].merge(people[["respondent", group_by]], on="respondent")
     cells = _score_rows(a, survey, ["item", group_by])[["item", group_by, "answered", "favourable"]]
-    return privacy.suppress(cells, ["item", group_by], min_group, n_col="answered", people=people, column=group_by)
+    out = privacy.suppress(cells, ["item", group_by], min_group, n_col="answered", people=people, column=group_by)
+    out.attrs["group_by"] = group_by
+    return out
 
 
-def heatmap_matrix(cells: pd.DataFrame, group_by: str) -> pd.DataFrame:
+def heatmap_matrix(cells: pd.DataFrame) -> pd.DataFrame:
     """The gated cells as items (rows) by groups (columns); hidden cells missing, and a group
     whose every cell is hidden absent (a column of blanks would still name it). Carries the
     cells' mark."""
+    group_by = cells.attrs["group_by"]
     matrix = cells.pivot(index="item", columns=group_by, values="favourable")
     hidden = cells.pivot(index="item", columns=group_by, values=privacy.SUPPRESSED).astype(bool)
     matrix = matrix.loc[list(dict.fromkeys(cells["item"])), ~hidden.all(axis=0)]

@@ -69,6 +69,18 @@ def _label(terms, language: str, size: int = 4) -> str:
     return ", ".join(taken)
 
 
+def _themed(survey: Responses, wave: str, n_themes: int, seed: int, gate: int) -> pd.DataFrame:
+    """The wave's comments, each with its language and its theme's name (or :data:`NO_THEME`)."""
+    c = survey.comments[(survey.comments["wave"] == wave) & survey.comments["text"].notna()]
+    c = c.assign(language=_language(c["text"].astype(str)).to_numpy(), theme=NO_THEME)
+    for language, part in c.groupby("language"):
+        theme, labels = _themes_of(part["text"].astype(str), part["respondent"].astype(str), str(language), n_themes,
+                                   gate, seed)
+        named = [f"{labels[t]}" + (" (zh)" if language == "zh" else "") if t >= 0 else NO_THEME for t in theme]
+        c.loc[part.index, "theme"] = named
+    return c
+
+
 @privacy.grouped
 def comment_themes(survey: Responses, wave: str | None = None, n_themes: int = 5, seed: int = 0,
                    min_comment_respondents: int = MIN_COMMENT_RESPONDENTS,
@@ -78,16 +90,10 @@ def comment_themes(survey: Responses, wave: str | None = None, n_themes: int = 5
     ``min_comment_respondents`` distinct respondents is hidden, label and counts, with the
     next-smallest beside it. None when the wave has no comments."""
     wave = wave_of(survey, wave)
-    c = survey.comments[(survey.comments["wave"] == wave) & survey.comments["text"].notna()]
+    gate = max(min_comment_respondents, min_group)
+    c = _themed(survey, wave, n_themes, seed, gate)
     if c.empty:
         return None
-    gate = max(min_comment_respondents, min_group)
-    c = c.assign(language=_language(c["text"].astype(str)).to_numpy(), theme=NO_THEME)
-    for language, part in c.groupby("language"):
-        theme, labels = _themes_of(part["text"].astype(str), part["respondent"].astype(str), str(language), n_themes,
-                                   gate, seed)
-        named = [f"{labels[t]}" + (" (zh)" if language == "zh" else "") if t >= 0 else NO_THEME for t in theme]
-        c.loc[part.index, "theme"] = named
     table = c.groupby("theme").agg(comments=("text", "size"), respondents=("respondent", "nunique")).reset_index()
     table["share"] = table["comments"] / len(c)
     table["is_outlier"] = table["theme"] == NO_THEME
@@ -99,3 +105,21 @@ def comment_themes(survey: Responses, wave: str | None = None, n_themes: int = 5
     out.attrs["outliers"] = float((c["theme"] == NO_THEME).mean())
     out.attrs["comments"] = len(c)
     return privacy.mark(out, gate)
+
+
+def example_comments(survey: Responses, themes: pd.DataFrame | None, wave: str | None = None, n_themes: int = 5,
+                     seed: int = 0, per_theme: int = 3, min_comment_respondents: int = MIN_COMMENT_RESPONDENTS,
+                     min_group: int = privacy.MIN_GROUP) -> pd.DataFrame | None:
+    """Up to ``per_theme`` comments (drawn with ``seed``) of each theme ``themes`` shows, none
+    from a hidden theme or from no theme: raw text, for a notebook to show only where a
+    parameter allows it (``show.show_private``). Same arguments as :func:`comment_themes`."""
+    if themes is None:
+        return None
+    wave = wave_of(survey, wave)
+    gate = max(min_comment_respondents, min_group)
+    shown = set(themes.loc[~themes[privacy.SUPPRESSED] & ~themes["is_outlier"], "theme"])
+    c = _themed(survey, wave, n_themes, seed, gate)
+    c = c[c["theme"].isin(shown)]
+    picks = [g.sample(min(per_theme, len(g)), random_state=seed) for _, g in c.groupby("theme", sort=True)]
+    out = pd.concat(picks, ignore_index=True)[["theme", "text"]] if picks else pd.DataFrame(columns=["theme", "text"])
+    return privacy.not_personal(out, "raw comments of themes written by enough respondents, shown only when allowed")
