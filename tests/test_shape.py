@@ -450,8 +450,8 @@ LAYERS = {
     "data.timeline": 6, "runs.kernels": 5, "coverage": 6,
     "data.rewrite": 7, "spells": 7, "data.responses": 7,
     "dataprofile": 8, "metrics": 8, "tenure": 8, "flows": 8, "network": 8, "staffing": 8, "textclf": 8, "runs.cluster": 8,
-    "casestudy": 9, "collaboration": 9, "drivers": 9, "ladder": 9, "scenarios": 9, "runs.runner": 9, "survey": 9,
-    "show": 10, "plots": 10, "summaries": 10,
+    "casestudy": 9, "collaboration": 9, "drivers": 9, "ladder": 9, "scenarios": 9, "runs.runner": 9,
+    "show": 10, "plots": 10, "summaries": 10, "survey": 10,
     "widgets": 11, "exercises": 11, "cli": 11,
     "__main__": 12,
 }

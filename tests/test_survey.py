@@ -329,3 +329,32 @@ def test_no_unit_of_4_is_recoverable_by_subtracting_any_two_tables_of_a_07_run(t
                 recovered = total - sum(v for v in children.values() if v is not None)
                 assert not 0 < recovered < 5, (hidden, whole, total, units)
     assert checked or all(sum(v is None for u, v in units.items() if parent[u] == "A") != 1 for units in by_unit)
+
+
+def test_a_saved_02_winner_scores_each_theme_with_its_mean_as_computed_by_hand(built_in, tmp_path):
+    from talentkit import ladder, textclf
+
+    _, read = built_in
+    cfg = ladder.LadderConfig(data="synthetic:small", task="retention", progress=False)
+    folder, _ = ladder.save_winner(cfg, textclf.load_texts(cfg), "tfidf", tmp_path / "winner", "stayed")
+    themes = survey.comment_themes(read, n_themes=5, text_model=str(folder))
+    assert themes.attrs["model_label"] == "stayed"
+    wave = read.waves["wave"].iloc[-1]
+    comments = read.comments[read.comments["wave"] == wave]
+    scores = ladder.load_scorer(folder).predict_proba(comments["text"].astype(str).tolist())
+    shown = themes[~themes[privacy.SUPPRESSED]]
+    assert len(shown) == len(themes) >= 3 and shown["model_score"].between(0, 1).all()
+    # every theme shown: their means, weighted by their comments, give back the mean over every comment
+    assert (shown["model_score"] * shown["comments"]).sum() / shown["comments"].sum() == pytest.approx(
+        float(np.mean(scores)), abs=1e-9)
+    assert shown["model_score"].std() > 0.01  # the themes differ: the score is per theme, not one number
+
+
+def test_example_comments_come_only_when_allowed_and_only_from_themes_shown(built_in):
+    _, read = built_in
+    themes = survey.comment_themes(read, n_themes=5)
+    assert survey.example_comments(read, themes, n_themes=5) is None  # raw text: off unless allowed
+    examples = survey.example_comments(read, themes, n_themes=5, allowed=True)
+    shown = set(themes.loc[~themes[privacy.SUPPRESSED] & ~themes["is_outlier"], "theme"])
+    assert set(examples["theme"]) == shown and examples.groupby("theme").size().max() <= 3
+    assert set(examples["text"]) <= set(read.comments["text"])

@@ -119,6 +119,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "answered_then": ("Answered then", "count"), "answered_now": ("Answered now", "count"),
     "headcount": ("Headcount", "count"), "low": ("Under the response level", ""),
     "turnover": ("Left within 12 months", "%"), "comments": ("Comments", "count"), "is_outlier": ("In no theme", ""),
+    "model_score": ("Mean score of the saved text model", "score"),
 }
 # Scalar results a notebook records (the index page's headline numbers), beyond the columns above.
 RESULTS: dict[str, tuple[str, str]] = {

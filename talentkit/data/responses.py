@@ -191,8 +191,8 @@ def _values(raw: pd.Series, items: pd.Series, m: SurveyMapping, file: str, colum
 
 def _unify_items(answers: pd.DataFrame, notes: list[str]) -> None:
     """One spelling per item (case, spaces, Unicode forms), the most common kept, said."""
-    key = spelling_key(answers["item"])
-    counts = answers.groupby([key.rename("key"), answers["item"]]).size().rename("n").reset_index()
+    counts = answers["item"].value_counts().rename_axis("item").rename("n").reset_index()  # each spelling once
+    counts["key"] = spelling_key(counts["item"]).to_numpy()
     counts = counts.sort_values(["key", "n", "item"], ascending=[True, False, True], kind="stable")
     kept = counts.drop_duplicates("key").set_index("key")["item"]
     several = counts[counts.duplicated("key", keep=False)]
@@ -200,7 +200,8 @@ def _unify_items(answers: pd.DataFrame, notes: list[str]) -> None:
         notes.append(f"one item written {len(group)} ways ({', '.join(repr(s) for s in group['item'])}): read as "
                      f"{kept[k]!r}, the most common; write it one way in the export to silence this")
     if not several.empty:
-        answers["item"] = key.map(kept).astype("string")
+        to = {row.item: kept[row.key] for row in counts.itertuples() if row.item != kept[row.key]}
+        answers["item"] = answers["item"].map(lambda v: to.get(v, v)).astype("string")
 
 
 def read_survey(mapping: str | Path, people: Dataset | None = None) -> Responses:
@@ -286,7 +287,8 @@ def _assemble(answers: pd.DataFrame, comments: pd.DataFrame, df: pd.DataFrame, m
     answers = _dropped_duplicates(answers, file, notes)
     answers["value"], answers["not_applicable"] = _values(answers["raw"], answers["item"], m, file,
                                                           m.answer if m.form == "long" else "item")
-    items = [i for i in (m.items or sorted(answers["item"].dropna().unique())) if i in set(answers["item"])]
+    present = set(answers["item"].dropna().unique())
+    items = [i for i in (m.items or sorted(present)) if i in present]
     if m.form == "long" and m.items:
         answers = answers[answers["item"].isin(m.items)]
     n_na = int(answers["not_applicable"].sum())

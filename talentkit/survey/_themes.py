@@ -83,18 +83,29 @@ def _themed(survey: Responses, wave: str, n_themes: int, seed: int, gate: int) -
 
 @privacy.grouped
 def comment_themes(survey: Responses, wave: str | None = None, n_themes: int = 5, seed: int = 0,
-                   min_comment_respondents: int = MIN_COMMENT_RESPONDENTS,
+                   min_comment_respondents: int = MIN_COMMENT_RESPONDENTS, text_model: str = "",
                    min_group: int = privacy.MIN_GROUP) -> pd.DataFrame | None:
     """One row per theme (and one for the comments in none): its top terms, comments,
     distinct respondents and share of the comments; a theme under
     ``min_comment_respondents`` distinct respondents is hidden, label and counts, with the
-    next-smallest beside it. None when the wave has no comments."""
+    next-smallest beside it. ``text_model``: a winner 02 saved (its folder); each theme then
+    gets the mean of that model's score for its positive label (``model_score``, the label in
+    ``attrs["model_label"]``). None when the wave has no comments."""
     wave = wave_of(survey, wave)
     gate = max(min_comment_respondents, min_group)
     c = _themed(survey, wave, n_themes, seed, gate)
     if c.empty:
         return None
-    table = c.groupby("theme").agg(comments=("text", "size"), respondents=("respondent", "nunique")).reset_index()
+    aggregations = dict(comments=("text", "size"), respondents=("respondent", "nunique"))
+    label = ""
+    if text_model:
+        from ..ladder import load_scorer
+
+        scorer = load_scorer(text_model)
+        c = c.assign(model_score=scorer.predict_proba(c["text"].astype(str).tolist()))
+        aggregations["model_score"] = ("model_score", "mean")
+        label = str(scorer.positive_label)
+    table = c.groupby("theme").agg(**aggregations).reset_index()
     table["share"] = table["comments"] / len(c)
     table["is_outlier"] = table["theme"] == NO_THEME
     table = table.sort_values(["is_outlier", "comments"], ascending=[True, False], kind="stable").reset_index(drop=True)
@@ -104,16 +115,17 @@ def comment_themes(survey: Responses, wave: str | None = None, n_themes: int = 5
     out["theme"] = np.where(hidden, "hidden (fewer than %d respondents, or to protect one)" % gate, out["theme"])
     out.attrs["outliers"] = float((c["theme"] == NO_THEME).mean())
     out.attrs["comments"] = len(c)
+    out.attrs["model_label"] = label
     return privacy.mark(out, gate)
 
 
 def example_comments(survey: Responses, themes: pd.DataFrame | None, wave: str | None = None, n_themes: int = 5,
                      seed: int = 0, per_theme: int = 3, min_comment_respondents: int = MIN_COMMENT_RESPONDENTS,
-                     min_group: int = privacy.MIN_GROUP) -> pd.DataFrame | None:
+                     min_group: int = privacy.MIN_GROUP, allowed: bool = False) -> pd.DataFrame | None:
     """Up to ``per_theme`` comments (drawn with ``seed``) of each theme ``themes`` shows, none
-    from a hidden theme or from no theme: raw text, for a notebook to show only where a
-    parameter allows it (``show.show_private``). Same arguments as :func:`comment_themes`."""
-    if themes is None:
+    from a hidden theme or from no theme: raw text, made only when a parameter ``allowed`` it
+    (None otherwise). Same arguments as :func:`comment_themes`."""
+    if themes is None or not allowed:
         return None
     wave = wave_of(survey, wave)
     gate = max(min_comment_respondents, min_group)
