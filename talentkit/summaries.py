@@ -496,12 +496,20 @@ def survey_change_note(change, min_change_points: float):
         return md("No earlier wave to compare with.")
     moved = change[change["verdict"].isin(["up", "down"]) & ~change[SUPPRESSED]]
     before, now = change.attrs["waves"]
+    group = change.attrs.get("group_by", "")
+    where = f" in any {group}" if group else ""
+    tested = int(change["verdict"].isin(["up", "down", "within noise"]).sum())
     if moved.empty:
-        return md("Since {before}, no item moved beyond noise by {pts:g} points or more.", before=before,
-                  pts=min_change_points)
+        return md("Since {before}, no item moved beyond noise{where} by {pts:g} points or more ({n} tested).",
+                  before=before, pts=min_change_points, where=where, n=tested)
+    if group:
+        return md("Since {before}, {k} of {n} item-by-{group} tests moved beyond noise (p at most 0.05) by {pts:g} "
+                  "points or more, listed below. Where nothing changed, about 1 test in 20 passes p 0.05 by chance, "
+                  "so a lone move in a small {group} is a question to ask, not a finding.", before=before,
+                  k=len(moved), n=tested, group=group, pts=min_change_points)
     items = "; ".join(f"{r.item} {r.verdict} {abs(r.points):.0f} points" for r in moved.itertuples())
-    return md("Since {before}, {k} item(s) moved beyond noise (p at most 0.05) by {pts:g} points or more: {items}.",
-              before=before, k=len(moved), pts=min_change_points, items=items)
+    return md("Since {before}, {k} of {n} items moved beyond noise (p at most 0.05) by {pts:g} points or more: "
+              "{items}.", before=before, k=len(moved), n=tested, pts=min_change_points, items=items)
 
 
 def survey_leaving_note(turnover, hazard, group_by: str):

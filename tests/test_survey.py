@@ -138,6 +138,12 @@ def test_a_change_planted_between_waves_is_flagged_and_a_wave_against_itself_fla
     wave = read.waves["wave"].iloc[-1]
     same = survey.change_since(read, wave, before=wave)
     assert (same["verdict"] == "within noise").all() and (same["points"] == 0).all()
+    by_region = survey.change_moves(survey.change_since(read, group_by="region"))
+    tools = by_region["item"] == synthsurvey.CLIMATE["tools"]
+    assert tools.sum() >= 4  # the planted rise, in most regions
+    assert (~tools).sum() <= 2  # 44 other tests at p 0.05: a false alarm or two, as the rule allows
+    assert by_region.attrs["tested"] >= 5 * 11 - 11 and privacy.is_marked(by_region)
+    assert survey.change_moves(survey.change_since(read, wave, before=wave, group_by="region")).empty
 
 
 def test_the_driver_analysis_is_refused_for_19_respondents_and_runs_for_20(tmp_path):
@@ -358,3 +364,20 @@ def test_example_comments_come_only_when_allowed_and_only_from_themes_shown(buil
     shown = set(themes.loc[~themes[privacy.SUPPRESSED] & ~themes["is_outlier"], "theme"])
     assert set(examples["theme"]) == shown and examples.groupby("theme").size().max() <= 3
     assert set(examples["text"]) <= set(read.comments["text"])
+
+
+def test_drivers_by_group_only_where_20_answered_every_item_and_equal_to_the_groups_own_weights():
+    ds = tk.load("synthetic:small")
+    read = survey.read("synthetic", people=ds)
+    table = survey.drivers_by_group(read, "region").set_index("region")
+    wave = read.waves["wave"].iloc[-1]
+    x, y, _ = survey.driver_frame(read, wave)
+    region = read.respondents[read.respondents["wave"] == wave].set_index("respondent")["region"].reindex(x.index)
+    for name, row in table.iterrows():
+        n = int((region == name).sum())
+        if n < 20:
+            assert "not computed" in row["driver"] and np.isnan(row["share"]), name
+        else:
+            w = survey.relative_weights(x[region == name].to_numpy(float), y[region == name].to_numpy(float))
+            assert row["driver"] == x.columns[int(np.argmax(w))] and row["share"] == pytest.approx(w.max() / w.sum())
+    assert (table["respondents"] < 20).any() and (table["respondents"] >= 20).any()

@@ -120,6 +120,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "headcount": ("Headcount", "count"), "low": ("Under the response level", ""),
     "turnover": ("Left within 12 months", "%"), "comments": ("Comments", "count"), "is_outlier": ("In no theme", ""),
     "model_score": ("Mean score of the saved text model", "score"),
+    "driver": ("Strongest driver", ""), "r2": ("R²", "score"),
 }
 # Scalar results a notebook records (the index page's headline numbers), beyond the columns above.
 RESULTS: dict[str, tuple[str, str]] = {

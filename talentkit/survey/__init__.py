@@ -30,8 +30,8 @@ one concern each: ``_scores`` (the formulas), ``_tables`` (gated tables), ``_dri
 """
 
 from ..data.responses import Responses, SurveyMapping, read_survey
-from ._change import MIN_CHANGE_POINTS, MIN_CHANGE_RESPONDENTS, change_since, previous_wave
-from ._drivers import MIN_DRIVER_RESPONDENTS, driver_frame, key_drivers
+from ._change import MIN_CHANGE_POINTS, MIN_CHANGE_RESPONDENTS, change_moves, change_since, previous_wave
+from ._drivers import MIN_DRIVER_RESPONDENTS, driver_frame, drivers_by_group, key_drivers
 from ._leaving import engagement_hazard, leaving_wave, turnover_after, weighted_fit
 from ._scores import cronbach_alpha, enps, favourability, item_rest, relative_weights
 from ._tables import (
@@ -54,9 +54,9 @@ from ._themes import MIN_COMMENT_RESPONDENTS, NO_THEME, comment_themes, example_
 read = read_survey
 
 __all__ = ["LOW_RESPONSE", "MIN_CHANGE_POINTS", "MIN_CHANGE_RESPONDENTS", "MIN_COMMENT_RESPONDENTS",
-           "MIN_DRIVER_RESPONDENTS", "NO_THEME", "Responses", "SurveyMapping", "change_since", "comment_themes",
-           "cronbach_alpha", "driver_frame", "engagement_hazard", "enps", "enps_scores", "example_comments", "favourability",
-           "group_scores", "heatmap", "heatmap_matrix", "index_scores", "item_rest", "item_scores", "key_drivers",
-           "leaving_wave", "linked_headcount", "pool_groups", "previous_wave", "read", "read_survey",
-           "relative_weights", "reliability", "response_rates", "scored_items", "turnover_after", "wave_of",
-           "weighted_fit"]
+           "MIN_DRIVER_RESPONDENTS", "NO_THEME", "Responses", "SurveyMapping", "change_moves", "change_since",
+           "comment_themes", "cronbach_alpha", "driver_frame", "drivers_by_group", "engagement_hazard", "enps",
+           "enps_scores", "example_comments", "favourability", "group_scores", "heatmap", "heatmap_matrix",
+           "index_scores", "item_rest", "item_scores", "key_drivers", "leaving_wave", "linked_headcount",
+           "pool_groups", "previous_wave", "read", "read_survey", "relative_weights", "reliability",
+           "response_rates", "scored_items", "turnover_after", "wave_of", "weighted_fit"]

@@ -80,4 +80,16 @@ def change_since(survey: Responses, wave: str | None = None, before: str | None 
     else:
         out = privacy.suppress(t, [], min_group)
     out.attrs["waves"] = (before, wave)
+    out.attrs["group_by"] = group_by or ""
     return out
+
+
+def change_moves(change: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The rows of :func:`change_since` called a change (up or down), shown ones only; the
+    selection keeps the table's mark and what it was tested on."""
+    if change is None:
+        return None
+    moved = change[change["verdict"].isin(["up", "down"]) & ~change[privacy.SUPPRESSED]]
+    moved.attrs.update(change.attrs)
+    moved.attrs["tested"] = int((change["verdict"].isin(["up", "down", "within noise"])).sum())
+    return moved.reset_index(drop=True)

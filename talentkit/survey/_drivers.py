@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..core import privacy
+from ..core.errors import ParameterError
 from ..core.stats import percentile_bootstrap
 from ..data.responses import Responses
 from ._scores import relative_weights
@@ -75,3 +76,35 @@ def key_drivers(survey: Responses, wave: str | None = None, outcome: str | None 
     table.attrs["outcome"] = name
     table.attrs["r2"] = float(weights.sum())
     return privacy.mark(table, min_group)
+
+
+@privacy.grouped
+def drivers_by_group(survey: Responses, group_by: str, wave: str | None = None, outcome: str | None = None,
+                     min_driver_respondents: int = MIN_DRIVER_RESPONDENTS,
+                     min_group: int = privacy.MIN_GROUP) -> pd.DataFrame:
+    """Per group, the strongest driver and its share of the explained variance, computed only
+    for a group with ``min_driver_respondents`` respondents who answered every item (Viva
+    Glint gives no team-level driver impact under 20); the others say why in ``driver``.
+    Respondents are gated as in every survey table."""
+    from ._tables import wave_respondents
+
+    wave = wave_of(survey, wave)
+    x, y, _ = driver_frame(survey, wave, outcome)
+    people = wave_respondents(survey, wave)
+    if group_by not in people.columns:
+        raise ParameterError(f"group_by {group_by!r}: the survey's respondents carry "
+                             f"{', '.join(survey.attributes) or 'no attributes'}")
+    group = people.set_index("respondent")[group_by].reindex(x.index)
+    rows = []
+    for name, rows_of in group.groupby(group, sort=True).groups.items():
+        xv, yv = x.loc[rows_of].to_numpy(float), y.loc[rows_of].to_numpy(float)
+        row = {group_by: name, "respondents": len(rows_of), "driver": f"fewer than {min_driver_respondents} complete "
+               "responses: not computed", "share": np.nan, "r2": np.nan}
+        if len(rows_of) >= max(min_driver_respondents, min_group) and np.ptp(yv) > 0 and (np.ptp(xv, axis=0) > 0).all():
+            weights = relative_weights(xv, yv)
+            row.update(driver=str(x.columns[int(np.argmax(weights))]), share=float(weights.max() / weights.sum()),
+                       r2=float(weights.sum()))
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=[group_by, "respondents", "driver", "share", "r2"])
+    return privacy.suppress(table, [group_by], min_group, n_col="respondents",
+                            people=people[people["respondent"].isin(x.index)])
