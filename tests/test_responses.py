@@ -137,3 +137,15 @@ def test_a_linked_survey_reads_each_respondents_team_as_it_stood_on_the_survey_d
 def test_a_survey_without_comments_reads_none(tmp_path):
     survey = read_survey(write_long(tmp_path, answers_frame(8)))
     assert survey.comments.empty  # an empty selection given a column once took every answer as a comment
+
+
+def test_an_export_given_as_the_mapping_or_a_missing_file_says_what_to_give(tmp_path):
+    frame = answers_frame(4)
+    frame.to_csv(tmp_path / "answers.csv", index=False)
+    with pytest.raises(DataError, match="a survey export, not its mapping file.*file: answers.csv"):
+        read_survey(tmp_path / "answers.csv")
+    with pytest.raises(DataError, match="no such survey mapping file"):
+        read_survey(tmp_path / "nowhere.yaml")
+    (tmp_path / "bad.yaml").write_text("form: longish\nfile: answers.csv\n", encoding="utf-8")
+    with pytest.raises(DataError, match="form.*write one of long, wide, by_unit"):
+        read_survey(tmp_path / "bad.yaml")

@@ -18,8 +18,10 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 import talentkit as tk
 from talentkit import show
@@ -695,3 +697,35 @@ def test_styled_tables_escape_cells_and_labels():
     page = show.styled(t).to_html()
     assert "<script>" not in page and "<b>r" not in page and "<i>" not in page
     assert "&lt;script&gt;" in page
+
+
+@pytest.mark.slow
+def test_a_hostile_survey_reaches_07_as_text_only(tmp_path):
+    """Item names, unit names and comments that are payloads (one each of every class, in a
+    wide export of 60 respondents), through notebook 07: its report and index hold them as
+    text, never as markup, in Chromium."""
+    rng = np.random.default_rng(5)
+    items = [f"{p[:60]} #{i}" for i, p in enumerate(PAYLOADS[:8])]
+    units = [PAYLOADS[2][:40], PAYLOADS[9][:40], "plain unit"]
+    frame = pd.DataFrame({"id": [f"R{i}" for i in range(60)], "unit": [units[i % 3] for i in range(60)]})
+    for item in items:
+        frame[item] = rng.integers(1, 6, 60)
+    frame["comment"] = [PAYLOADS[i % len(PAYLOADS)][:200] + " workload meetings" for i in range(60)]
+    frame.to_csv(tmp_path / "survey.csv", index=False)
+    (tmp_path / "survey.yaml").write_text(yaml.safe_dump({
+        "form": "wide", "file": "survey.csv", "respondent": "id", "items": items, "comments": ["comment"],
+        "attributes": ["unit"], "scale": {1: "low", 2: "2", 3: "3", 4: "4", 5: "high"}, "favourable": [4, 5],
+        "index_items": items[:3]}), encoding="utf-8")
+    run_file = tmp_path / "run.yaml"
+    run_file.write_text(yaml.safe_dump({"run": "hostile-survey", "defaults": {"data": "synthetic:small"}, "jobs": [
+        {"notebook": str(ROOT / "notebooks" / "07_survey.ipynb"),
+         "params": {"survey": str(tmp_path / "survey.yaml"), "group_by": "unit", "resamples": 20,
+                    "show_comments": True, "min_comment_respondents": 10}}]}), encoding="utf-8")
+    code, run_dir = runner.execute_run(run_file, out_root=tmp_path / "out", progress=False)
+    assert code == 0, json.loads((run_dir / "run.json").read_text())["jobs"][0]["error"]
+    shown = 0
+    for page in (run_dir / "07_survey" / "report.html", run_dir / "index.html"):
+        dom = dump_dom(page)
+        assert not dom_findings(dom), dom_findings(dom)[:5]
+        shown += "data-pwned" in dom
+    assert shown, "the payloads must reach the report, as text, for this test to mean anything"

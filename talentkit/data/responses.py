@@ -112,6 +112,13 @@ class Responses:
 
 
 def _mapping(path: Path) -> SurveyMapping:
+    if "".join(path.suffixes).lower().endswith((".csv", ".csv.gz", ".tsv", ".parquet", ".xlsx", ".txt")):
+        raise DataError([Problem(str(path), "this is a survey export, not its mapping file", "write a survey mapping "
+                                 f"(YAML) that names it under file: {path.name}, its form and its scale (README: "
+                                 "Surveys), and give that as survey")], str(path))
+    if not path.is_file():
+        raise DataError([Problem(str(path), "no such survey mapping file", "give the path of the survey's mapping "
+                                 "file (YAML), or survey: synthetic for the built-in company's survey")], str(path))
     doc = read_mapping_file(path)
     try:
         return SurveyMapping.model_validate(doc)
