@@ -149,3 +149,15 @@ def test_an_export_given_as_the_mapping_or_a_missing_file_says_what_to_give(tmp_
     (tmp_path / "bad.yaml").write_text("form: longish\nfile: answers.csv\n", encoding="utf-8")
     with pytest.raises(DataError, match="form.*write one of long, wide, by_unit"):
         read_survey(tmp_path / "bad.yaml")
+
+
+def test_survey_days_are_read_by_the_kits_date_rule_and_said(tmp_path):
+    frame = answers_frame(6)
+    frame["day"] = frame["wave"].map({"2024": "28/03/2024", "2025": "31/03/2025"})
+    path = write_long(tmp_path, frame, extra="date: day\n")
+    survey = read_survey(path)
+    assert list(survey.waves["day"].dt.strftime("%Y-%m-%d")) == ["2024-03-28", "2025-03-31"]
+    assert any("column 'day': dates read as" in n for n in survey.notes)
+    frame.loc[3, "day"] = "31/02/2025"
+    with pytest.raises(DataError, match=r"answers.csv:5: column 'day' value '31/02/2025': not a date"):
+        read_survey(write_long(tmp_path / "bad", frame, extra="date: day\n"))

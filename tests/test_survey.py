@@ -381,3 +381,11 @@ def test_drivers_by_group_only_where_20_answered_every_item_and_equal_to_the_gro
             w = survey.relative_weights(x[region == name].to_numpy(float), y[region == name].to_numpy(float))
             assert row["driver"] == x.columns[int(np.argmax(w))] and row["share"] == pytest.approx(w.max() / w.sum())
     assert (table["respondents"] < 20).any() and (table["respondents"] >= 20).any()
+
+
+def test_a_survey_of_index_items_only_says_there_is_nothing_to_weigh(tmp_path):
+    read = survey.read(write_long(tmp_path, answers_frame(30), extra="index_items: [Q1, Q2, Q3]\n"))
+    drivers = survey.key_drivers(read, "2025", resamples=10)
+    assert drivers.empty and "no items beside the outcome and the index" in drivers.attrs["refused"]
+    read.respondents["unit"] = read.respondents["unit"].astype(str)
+    assert survey.drivers_by_group(read, "unit", "2025", min_driver_respondents=5)["share"].isna().all()

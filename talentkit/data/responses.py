@@ -34,7 +34,7 @@ from ..core.dates import parse_day
 from ..core.errors import DataError, ParameterError, Problem
 from ..core.yamlfile import key_errors
 from .mapping import read_mapping_file
-from .schema import close_match, read_table_file, spelling_key
+from .schema import close_match, coerce_dates, read_table_file, spelling_key
 
 if TYPE_CHECKING:
     from .datasets import Dataset
@@ -227,11 +227,16 @@ def read_survey(mapping: str | Path, people: Dataset | None = None) -> Responses
     if not m.scale:
         raise DataError([Problem(str(path), "no scale:", "write scale: {1: Strongly disagree, ..., 5: Strongly agree}")])
     _require(df, [m.wave, m.date, *m.attributes], str(file), {str(m.wave): "wave", str(m.date): "date"})
+    notes: list[str] = []
+    if m.date:  # the kit's one reading of dates: the order all values fit, two-digit years placed, said
+        df[m.date], problems = coerce_dates(df[m.date], str(file), m.date, notes=notes)
+        if problems:
+            raise DataError(problems, str(file))
     answers, comments = (_long_answers if m.form == "long" else _wide_answers)(df, m, str(file))
     for col in (m.wave, m.date, *m.attributes):
         if col and col not in answers:
             answers[col] = df.loc[answers.index, col].to_numpy()
-    return _assemble(answers, comments, df, m, str(file), people)
+    return _assemble(answers, comments, df, m, str(file), people, notes)
 
 
 def _built_in(people: Dataset | None) -> Responses:
@@ -258,11 +263,7 @@ def _waves(answers: pd.DataFrame, m: SurveyMapping, file: str) -> pd.DataFrame:
     answered in it, else none."""
     answers["wave"] = answers[m.wave].astype("string").str.strip() if m.wave else "1"
     if m.date:
-        answers["day"] = pd.to_datetime(answers[m.date], errors="coerce")
-        if answers["day"].isna().any():
-            row = int(answers.index[answers["day"].isna()][0])
-            raise DataError([Problem(file, "a day that cannot be read", "write days as 2025-03-31", row, m.date,
-                                     answers.loc[answers.index[answers["day"].isna()][0], m.date])], file)
+        answers["day"] = pd.to_datetime(answers[m.date])  # read by coerce_dates already
     days = answers.groupby("wave")["day"].max() if m.date else pd.Series(dtype="datetime64[ns]")
     for wave, day in (m.wave_dates or {}).items():
         days[str(wave)] = parse_day(day, "wave_dates")
@@ -286,8 +287,7 @@ def _dropped_duplicates(answers: pd.DataFrame, file: str, notes: list[str]) -> p
 
 
 def _assemble(answers: pd.DataFrame, comments: pd.DataFrame, df: pd.DataFrame, m: SurveyMapping, file: str,
-              people: Dataset | None) -> Responses:
-    notes: list[str] = []
+              people: Dataset | None, notes: list[str]) -> Responses:
     answers = answers[answers["respondent"].notna()].copy()
     _unify_items(answers, notes)
     waves = _waves(answers, m, file)

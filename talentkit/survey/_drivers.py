@@ -50,12 +50,14 @@ def key_drivers(survey: Responses, wave: str | None = None, outcome: str | None 
     wave = wave_of(survey, wave)
     x, y, name = driver_frame(survey, wave, outcome)
     n = len(y)
-    if n < max(min_driver_respondents, min_group):
+    if x.shape[1] == 0 or n < max(min_driver_respondents, min_group):
         refused = privacy.mark(pd.DataFrame(columns=["item", "weight", "weight_lo", "weight_hi", "share", "rank",
                                                       "favourable", "focus"]), min_group)
-        refused.attrs["refused"] = (f"What moves engagement is not computed: it needs at least {min_driver_respondents} "
-                                    f"respondents who answered every item (min_driver_respondents), and "
-                                    f"{'fewer' if n < min_group else n} did.")
+        refused.attrs["refused"] = (
+            "What moves engagement is not computed: the survey has no items beside the outcome and the index to "
+            "weigh." if x.shape[1] == 0 else
+            f"What moves engagement is not computed: it needs at least {min_driver_respondents} respondents who "
+            f"answered every item (min_driver_respondents), and {'fewer' if n < min_group else n} did.")
         return refused
     xv, yv = x.to_numpy(float), y.to_numpy(float)
     weights = relative_weights(xv, yv)
@@ -100,7 +102,8 @@ def drivers_by_group(survey: Responses, group_by: str, wave: str | None = None, 
         xv, yv = x.loc[rows_of].to_numpy(float), y.loc[rows_of].to_numpy(float)
         row = {group_by: name, "respondents": len(rows_of), "driver": f"fewer than {min_driver_respondents} complete "
                "responses: not computed", "share": np.nan, "r2": np.nan}
-        if len(rows_of) >= max(min_driver_respondents, min_group) and np.ptp(yv) > 0 and (np.ptp(xv, axis=0) > 0).all():
+        if len(rows_of) >= max(min_driver_respondents, min_group) and xv.shape[1] and np.ptp(yv) > 0 and \
+                (np.ptp(xv, axis=0) > 0).all():
             weights = relative_weights(xv, yv)
             row.update(driver=str(x.columns[int(np.argmax(weights))]), share=float(weights.max() / weights.sum()),
                        r2=float(weights.sum()))
