@@ -389,3 +389,14 @@ def test_a_survey_of_index_items_only_says_there_is_nothing_to_weigh(tmp_path):
     assert drivers.empty and "no items beside the outcome and the index" in drivers.attrs["refused"]
     read.respondents["unit"] = read.respondents["unit"].astype(str)
     assert survey.drivers_by_group(read, "unit", "2025", min_driver_respondents=5)["share"].isna().all()
+
+
+def test_a_hidden_groups_response_rate_flags_nothing(tmp_path):
+    """A unit of 4 respondents out of 40 would be flagged under the response level: hidden,
+    its flag says nothing either (a flag beside hidden figures still tells that few answered)."""
+    read = gated_survey(tmp_path)
+    headcount = pd.Series({"A1": 10, "A2": 9, "A3": 40, "B1": 8, "B2": 7})
+    rates = survey.response_rates(read, "unit", headcount).set_index("unit")
+    assert rates.loc["A3", privacy.SUPPRESSED] and not rates.loc["A3", "low"]
+    assert rates.loc[~rates[privacy.SUPPRESSED], "rate"].notna().all()
+    assert (rates["low"] == (~rates[privacy.SUPPRESSED] & (rates["rate"] < survey.LOW_RESPONSE))).all()

@@ -222,8 +222,9 @@ def response_rates(survey: Responses, group_by: str, headcount: pd.Series | None
     with np.errstate(divide="ignore", invalid="ignore"):
         table["rate"] = table["respondents"] / table["headcount"]
     table["rate_lo"], table["rate_hi"] = wilson_interval(table["respondents"], table["headcount"])
-    table["low"] = table["rate"] < low
-    return privacy.suppress(table, [group_by], min_group, n_col="respondents", people=people)
+    out = privacy.suppress(table, [group_by], min_group, n_col="respondents", people=people)
+    out["low"] = ~out[privacy.SUPPRESSED] & (out["rate"] < low)  # after the gate: a hidden group's rate flags nothing
+    return out
 
 
 @privacy.grouped
