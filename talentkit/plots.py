@@ -46,6 +46,12 @@ def _gate(table, what: str, min_group: int | None) -> int:
     return min_group or marked_min_group(table) or MIN_GROUP
 
 
+def _hidden_words(table: pd.DataFrame, min_group: int) -> np.ndarray:
+    """What each row reads where hidden: ``hidden`` for one hidden to protect a smaller group
+    (a complement is no small group), ``<min_group`` for a small one."""
+    return np.where(protecting_rows(table).to_numpy(), "hidden", f"<{min_group}")
+
+
 def _visible(table: pd.DataFrame) -> pd.Series:
     return ~table[SUPPRESSED] if SUPPRESSED in table else pd.Series(True, index=table.index)
 
@@ -78,7 +84,7 @@ def kpi_bars(table: pd.DataFrame, group_by: str, measure: str, title: str | None
     min_group = _gate(table, "kpi_bars", min_group)
     t = table.reset_index(drop=True)
     shown = _visible(t) & t[measure].notna()
-    word = pd.Series(np.where(protecting_rows(table).to_numpy(), "hidden", f"<{min_group}"))  # a complement is no small group
+    word = pd.Series(_hidden_words(table, min_group))
     horizontal = len(t) > MANY_GROUPS
     if horizontal:
         order = _order_for_bars(t, group_by, measure, shown)
@@ -558,23 +564,22 @@ def survey_heatmap(cells: pd.DataFrame, title: str | None = None, max_groups: in
     largest by respondents."""
     min_group = _gate(cells, "survey_heatmap", None)
     group_by = cells.attrs["group_by"]
-    t = cells.assign(_protecting=protecting_rows(cells).to_numpy())
+    t = cells.assign(_word=_hidden_words(cells, min_group))
     whole = t.groupby(group_by)[SUPPRESSED].all()  # a group hidden in every cell is left out, not named
     t = t[~t[group_by].map(whole).astype(bool)]
     sizes = t.groupby(group_by)["answered"].max().fillna(0).sort_values(ascending=False, kind="stable")
     keep = list(sizes.index[:max_groups])
     t = t[t[group_by].isin(keep)]
     values = t.pivot(index="item", columns=group_by, values="favourable").reindex(columns=keep).astype(float)
-    protecting = t.pivot(index="item", columns=group_by, values="_protecting").reindex(columns=keep)
+    words = t.pivot(index="item", columns=group_by, values="_word").reindex(columns=keep)
     values = values.reindex(list(dict.fromkeys(cells["item"])))
-    protecting = protecting.reindex(values.index)
+    words = words.reindex(values.index)
     labels = values.map(lambda v: "" if pd.isna(v) else f"{v:.0%}")
     fig, ax = plt.subplots(figsize=(2.5 + 0.62 * len(keep), 1.2 + 0.42 * len(values)))
     sns.heatmap(values, annot=labels.to_numpy(), fmt="", cmap=PALETTE, cbar=False, ax=ax, linewidths=0.5,
                 annot_kws={"fontsize": 7})
     for i, j in zip(*np.nonzero(values.isna().to_numpy())):
-        word = "hidden" if bool(protecting.iloc[i, j]) else f"<{min_group}"
-        ax.text(j + 0.5, i + 0.5, word, ha="center", va="center", fontsize=6, color="#b00020")
+        ax.text(j + 0.5, i + 0.5, words.iloc[i, j], ha="center", va="center", fontsize=6, color="#b00020")
     ax.set_yticks(np.arange(len(values)) + 0.5, plot_labels(values.index, 48), fontsize=7, rotation=0)
     ax.set_xticks(np.arange(len(keep)) + 0.5, plot_labels(keep, 18), fontsize=7, rotation=45, ha="right")
     ax.set_xlabel(_name(group_by))

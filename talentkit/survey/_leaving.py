@@ -17,7 +17,7 @@ from ..core.errors import ParameterError
 from ..data.datasets import Dataset
 from ..data.responses import Responses
 from ..data.timeline import employed_on, unit_at
-from ._tables import group_scores, index_scores, wave_of
+from ._tables import group_scores, index_scores, wave_day, wave_of
 
 HORIZON_MONTHS = 12
 
@@ -70,7 +70,7 @@ def turnover_after(survey: Responses, ds: Dataset, group_by: str, wave: str | No
     wave = wave_of(survey, wave)
     if not survey.linked or group_by not in ds.people.columns:
         return None
-    day = survey.waves.set_index("wave").loc[wave, "day"]
+    day = wave_day(survey, wave)
     if pd.isna(day):
         raise ParameterError("survey and leaving needs the wave's day: name the date: column or wave_dates: in the "
                              "survey's mapping")
@@ -97,7 +97,7 @@ def engagement_hazard(survey: Responses, ds: Dataset, wave: str | None = None,
     if not survey.linked:
         return None
     wave = wave_of(survey, wave)
-    day = survey.waves.set_index("wave").loc[wave, "day"]
+    day = wave_day(survey, wave)
     score = index_scores(survey, wave, survey.index_items).rename("index")
     p = ds.people.assign(_key=ds.people["employee_id"].astype(str))
     p = p[employed_on(p, day).to_numpy()].drop_duplicates("_key", keep="last").set_index("_key")

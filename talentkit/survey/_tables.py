@@ -47,6 +47,11 @@ def wave_of(survey: Responses, wave: str | None = None) -> str:
     return str(wave)
 
 
+def wave_day(survey: Responses, wave: str) -> pd.Timestamp:
+    """The day of ``wave`` (its last answer's, or the mapping's ``wave_dates``); NaT when unknown."""
+    return survey.waves.set_index("wave").loc[wave, "day"]
+
+
 def scored_items(survey: Responses) -> list[str]:
     """The items scored on the agreement scale (every item but the eNPS one)."""
     return [i for i in survey.items if i != survey.enps_item]
@@ -195,7 +200,7 @@ def linked_headcount(survey: Responses, ds, group_by: str, wave: str | None = No
     from ..data.timeline import employed_on, unit_at
 
     wave = wave_of(survey, wave)
-    day = survey.waves.set_index("wave").loc[wave, "day"]
+    day = wave_day(survey, wave)
     if not survey.linked or pd.isna(day) or group_by not in ds.people.columns:
         return None
     on = employed_on(ds.people, day).to_numpy()
