@@ -18,11 +18,11 @@ This face keeps the short names a notebook or the workshop writes: ``tk.load``,
 from importlib import import_module
 from importlib.util import find_spec
 
-from .core.results import record, record_each, record_figure, record_measures, results
+from .core.results import record, record_csv, record_each, record_figure, record_measures, results
 
 __version__ = "0.1.0"
 __all__ = ["Dataset", "DataError", "load", "md", "md_text", "show_warnings", "show_note", "show_table", "show_private",
-           "record", "record_each", "record_measures", "record_figure", "results", "__version__"]
+           "record", "record_csv", "record_each", "record_measures", "record_figure", "results", "__version__"]
 
 _LAZY = {"Dataset": "data.datasets", "load": "data.datasets", "DataError": "core.errors", "md": "core.markup",
          "md_text": "core.markup", "show_warnings": "show", "show_note": "show", "show_table": "show",

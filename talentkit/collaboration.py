@@ -76,17 +76,18 @@ def _require_ties(ds: Dataset) -> None:
 MAX_EVENT_PEOPLE = 300  # an event of more people (an all-hands) is left out, counted: its n(n-1)/2 ties say little
 
 
-def meeting_ties(participants: pd.DataFrame) -> pd.DataFrame:
+def meeting_ties(participants: pd.DataFrame, keep_event: bool = False) -> pd.DataFrame:
     r"""Pairwise ties of events: for an event of :math:`n` distinct people, each pair
     :math:`\{i, j\}` gets :math:`1/(n-1)` (Newman 2001; networkx's
     ``collaboration_weighted_projected_graph``). An event of more than
     :data:`MAX_EVENT_PEOPLE` people is left out: 6,000 people make 18 million pairs (19 minutes
     and 11 GB once), and an all-hands says nothing of who works with whom. One row per event and pair (``sender_id`` <
-    ``recipient_id`` by text), with the event's ``date`` and ``channel`` where given."""
+    ``recipient_id`` by text), with the event's ``date`` and ``channel`` where given, and its
+    ``event_id`` with ``keep_event``."""
     p = participants.drop_duplicates(["event_id", "employee_id"])
     size = p.groupby("event_id")["employee_id"].transform("size")
     p = p[(size > 1) & (size <= MAX_EVENT_PEOPLE)].assign(n=size[(size > 1) & (size <= MAX_EVENT_PEOPLE)])
-    extra = [c for c in ("date", "channel") if c in p.columns]
+    extra = [c for c in ("date", "channel") if c in p.columns] + (["event_id"] if keep_event else [])
     pairs = p.merge(p[["event_id", "employee_id"]], on="event_id", suffixes=("", "_other"))
     pairs = pairs[pairs["employee_id"].astype(str) < pairs["employee_id_other"].astype(str)]
     return pd.DataFrame({"sender_id": pairs["employee_id"].to_numpy(), "recipient_id": pairs["employee_id_other"].to_numpy(),

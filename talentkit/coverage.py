@@ -46,10 +46,15 @@ HOW = {
     "answers": "respondents' answers (a long or wide survey export): published results by unit carry shares only",
     "survey": "a survey: set survey to the survey export's mapping file (the README's Surveys; the built-in survey "
               "belongs to the built-in company only)",
+    "research": "research records: set research to their mapping file (the README's Global talent market; the "
+                "built-in market belongs to the built-in company only)",
+    "works": "a work column (paper or work id): the research mapping names none, as a roster has none",
+    "our_institution": "the company's name as the research records write it: set our_institution",
 }
 
 SHORT = {"events": "dated history", "collaboration": "interactions or participants table", "survey": "a survey export",
-         "answers": "respondents' answers",
+         "answers": "respondents' answers", "research": "research records", "works": "works (papers)",
+         "our_institution": "our_institution",
          **{t: f"{t} table" for t in TABLES}}
 SOURCE_NEED = "network_source:"  # a need met when the notebook's network_source allows the source
 
@@ -81,6 +86,9 @@ SECTIONS: dict[str, Section] = {
     "07.survey": Section("07_survey", "The survey: its scores, heatmap and change", ("survey",)),
     "07.answers": Section("07_survey", "Response, scores by group, eNPS, reliability, drivers, comments and leaving",
                           ("survey", "answers")),
+    "08.market": Section("08_talent_market", "Where the talent is, and how it moves", ("research",)),
+    "08.network": Section("08_talent_market", "The institution network", ("research", "works")),
+    "08.standing": Section("08_talent_market", "Where we stand", ("research", "our_institution")),
 }
 
 
@@ -99,6 +107,13 @@ def missing(ds, needs: tuple[str, ...], params: dict | None = None) -> list[str]
         elif need == "survey":  # a survey's mapping file, or the built-in company's own survey
             ok = str((params or {}).get("survey", "synthetic")) not in ("", "synthetic") or \
                 str(getattr(ds, "source", "")).startswith("synthetic")
+        elif need == "research":  # research records' mapping file, or the built-in company's own market
+            ok = str((params or {}).get("research", "synthetic")) not in ("", "synthetic") or \
+                str(getattr(ds, "source", "")).startswith("synthetic")
+        elif need == "works":  # a work column: co-authorship needs it, a roster has none
+            ok = bool(getattr((params or {}).get("records"), "has_works", True))
+        elif need == "our_institution":
+            ok = bool(str((params or {}).get("our_institution", "")).strip())
         elif need == "answers":  # respondents' answers, which published results by unit do not carry
             ok = getattr((params or {}).get("responses"), "form", "") != "by_unit"
         elif need.startswith(SOURCE_NEED):

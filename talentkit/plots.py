@@ -272,7 +272,7 @@ def _matrix(matrix: pd.DataFrame, title: str, fmt: str, xlabel: str, ylabel: str
     shown = matrix.astype(float)
     shown.index, shown.columns = plot_labels(shown.index, 20), plot_labels(shown.columns, 20)
     labels = shown.map(lambda v: "" if pd.isna(v) else fmt.format(v))
-    fig, ax = plt.subplots(figsize=(1.5 + 0.9 * len(matrix.columns), 1 + 0.6 * len(matrix)))
+    fig, ax = plt.subplots(figsize=(max(4.5, 1.5 + 0.9 * len(matrix.columns)), max(3.0, 1 + 0.6 * len(matrix))))
     norm = SymLogNorm(linthresh=1.0, vmin=0, vmax=max(float(np.nanmax(shown.to_numpy(), initial=1.0)), 1.0)) \
         if log else None
     sns.heatmap(shown, annot=labels.to_numpy(), fmt="", cmap=PALETTE, cbar=False, ax=ax, linewidths=0.5, norm=norm)
@@ -289,6 +289,16 @@ def flow_matrix(matrix: pd.DataFrame, title: str = "Knowledge flow: attendances 
     """A ``network.flow_matrix`` (rows: from, columns: to); hidden cells read ``<min_group``."""
     min_group = _gate(matrix, "flow_matrix", None)
     return _matrix(matrix, title, "{:.0f}", "attendee's unit", "presenter's unit", min_group)
+
+
+def talent_flows(matrix: pd.DataFrame, by: str = "country"):
+    """A ``market.flow_matrix`` (rows: where people moved from, columns: where to, counted by
+    people); hidden cells read ``<min_group``, colours on a log scale."""
+    min_group = _gate(matrix, "talent_flows", None)
+    if matrix.empty:
+        return None
+    return _matrix(matrix, f"Researchers who moved, from {by} (rows) to {by} (columns)", "{:.0f}", f"to {by}",
+                   f"from {by}", min_group, log=True)
 
 
 def unit_matrix(matrix: pd.DataFrame, title: str = "Collaboration: tie weight from sender's unit to recipient's"):

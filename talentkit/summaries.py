@@ -537,3 +537,53 @@ def survey_leaving_note(turnover, hazard, group_by: str):
         values.update(hr=hazard["hazard_ratio"], hr_lo=hazard["hr_lo"], hr_hi=hazard["hr_hi"], n=hazard["respondents"],
                       left=hazard["leavers"])
     return md(" ".join(lines), **values)
+
+
+def market_reading(research, ambiguity: dict):
+    """How the research records were read, for the top of 08: the form, the years, the people
+    (counted), what splitting and resolution did, unknown countries and ambiguous names."""
+    r = research.records
+    merges = research.merges()
+    merged = "; ".join(f"{row.rule}: {int(row.strings):,} strings ({int(row.rows):,} rows)"
+                       for row in merges.itertuples()) or "none"
+    unknown = r.loc[r["country"] == "unknown", "institution"].nunique()
+    who = ("an id" if research.by_id else "their name as written (no id in the export): a name at two institutions in "
+           "one year that no work lists together stays ambiguous")
+    lines = ["**Research records**: {source} ({form} form), {first}–{last}: {rows:,} records of {people:,} people at "
+             "{inst:,} institutions. People are told apart by {who}; they are counted, never listed.",
+             "**Affiliations**: {split:,} strings named several institutions and were split ({split_rows:,} rows). "
+             "{strings:,} distinct strings resolved to {inst:,} institutions; merges by rule: {merged} (every merge is "
+             "in the alias table, aliases.csv beside this report). **Countries**: {unknown:,} institutions have no "
+             "known country and are counted as unknown, never assumed.",
+             "**Ambiguous names**: {amb:,} of {people:,} ({share:.1%}) have concurrent affiliations; the moves below "
+             "leave them out ({moves:,} moves), counting them would give {with_amb:,}."]
+    lines += [note.replace("{", "{{").replace("}", "}}") for note in research.notes]
+    return md("\n\n".join(lines), source=research.source, form=research.form, first=int(r["year"].min()),
+              last=int(r["year"].max()), rows=len(r), people=int(r["person"].nunique()),
+              inst=int(r["institution"].nunique()), who=who, split=research.split_strings,
+              split_rows=research.split_rows, strings=len(research.aliases), merged=merged, unknown=unknown,
+              amb=ambiguity["ambiguous"], share=ambiguity["share"] if ambiguity["people"] else 0.0,
+              moves=ambiguity["moves"], with_amb=ambiguity["moves_with_ambiguous"])
+
+
+def market_concentration_note(concentration, year: int):
+    """The field's concentration in one sentence."""
+    top, hhi = concentration.set_index("measure").loc["top-10 share"], concentration.set_index("measure").loc["HHI"]
+    return md("In {year}, the ten largest of {k:,} institutions hold **{top:.0%}** (95 % {tlo:.0%}–{thi:.0%}) of the "
+              "people's affiliations; HHI {hhi:.3f} ({hlo:.3f}–{hhi_hi:.3f}), where 1 would be one institution and "
+              "1/{k:,} = {even:.4f} an even spread.", year=year, k=int(top["institutions"]), top=top["value"],
+              tlo=top["lo"], thi=top["hi"], hhi=hhi["value"], hlo=hhi["lo"], hhi_hi=hhi["hi"],
+              even=1 / max(int(top["institutions"]), 1))
+
+
+def market_standing_note(table, ours: str):
+    """The company's latest share and rank against its first year, with intervals."""
+    mine = table[(table["institution"] == ours) & ~table[SUPPRESSED]]
+    if mine.empty:
+        return md("{ours} has fewer than the smallest group shown in every year.", ours=ours)
+    first, last = mine.iloc[0], mine.iloc[-1]
+    return md("In {y1}, **{ours}** held {s1:.1%} of the field's people (95 % {l1:.1%}–{h1:.1%}), rank {r1:.0f}; in "
+              "{y2}, **{s2:.1%}** ({l2:.1%}–{h2:.1%}), rank **{r2:.0f}** (95 % {rlo:.0f}–{rhi:.0f}).", ours=ours,
+              y1=int(first["year"]), s1=first["share"], l1=first["share_lo"], h1=first["share_hi"], r1=first["rank"],
+              y2=int(last["year"]), s2=last["share"], l2=last["share_lo"], h2=last["share_hi"], r2=last["rank"],
+              rlo=last["rank_lo"], rhi=last["rank_hi"])

@@ -139,6 +139,15 @@ shown = [c for c in cols]
 # Public functions returning a table (or a result holding one) that are not gated, and why.
 # A new one must be gated with @privacy.grouped or named here, so none escapes by omission.
 UNGATED = {
+    "institutions.resolve": "the alias table: affiliation strings and the institutions they resolve to, no counts shown",
+    "research.ResearchRecords.alias_table": "the alias table to review: strings and institutions, no counts",
+    "research.ResearchRecords.merges": "strings merged, counted by rule over the whole export: no group's figure",
+    "synthmarket.institutions": "the built-in market's institutions: data, not a result",
+    "market.main_institutions": "one person a row and year, for moves; never shown",
+    "market.moves": "one move a row, the input flow_matrix, net_gain, newcomers and partners gate; never shown",
+    "market.concentration": "the whole field's top-10 share and HHI: every institution summed, no group's figure",
+    "market.resolve_hires": "the company's hires' institutions, the input partners gates; never shown",
+    "market.institution_ties": "every tie between institutions of min_group researchers, the input ties_of gates",
     "schema.spelling_key": "a value's key for one spelling, row by row: no groups",
     "responses.Responses.matrix": "one respondent a row, for the models inside survey; no notebook shows it",
     "synthsurvey.generate_survey": "the built-in company's synthetic survey export: data, not a result",
@@ -372,6 +381,7 @@ def _gated_calls(ds, tmp_path):
         "textclf.estimates_by_group": lambda: textclf.estimates_by_group(scored, "region"),
         "textclf.estimates_linked": lambda: textclf.estimates_linked(result["test_predictions"], "synthetic:small"),
         **_survey_calls(ds),
+        **_market_calls(ds),
     }
 
 
@@ -393,6 +403,27 @@ def _survey_calls(ds):
         "survey.comment_themes": lambda: survey.comment_themes(read),
         "survey.change_since": lambda: survey.change_since(read, group_by="region"),
         "survey.turnover_after": lambda: survey.turnover_after(read, ds, "region", first),
+    }
+
+
+def _market_calls(ds):
+    """One call of every gated function of the market package, on the built-in market."""
+    from talentkit import market
+
+    read = market.read("synthetic", people=ds)
+    moved = market.moves(read)
+    ties = market.institution_ties(read)
+    return {
+        "market.talent_by": lambda: market.talent_by(read, "country"),
+        "market.talent_over_years": lambda: market.talent_over_years(read, "sector"),
+        "market.growth": lambda: market.growth(read, "country"),
+        "market.flow_matrix": lambda: market.flow_matrix(moved, "sector"),
+        "market.net_gain": lambda: market.net_gain(moved, "institution"),
+        "market.ties_of": lambda: market.ties_of(ties, "Lumen AI"),
+        "market.institution_network": lambda: market.institution_network(read, ties),
+        "market.standing": lambda: market.standing(read, "Lumen AI", resamples=10),
+        "market.newcomers": lambda: market.newcomers(moved, ["Lumen AI"], "country"),
+        "market.partners": lambda: market.partners(read, moved, "Lumen AI"),
     }
 
 
@@ -444,16 +475,16 @@ LAYERS = {
     "core.errors": 0,
     "core.dates": 1, "core.files": 1, "core.labels": 1, "core.markup": 1, "core.measures": 1, "data.numbers": 1,
     "data.personal": 1, "core.pooling": 1, "data.setaside": 1, "core.stats": 1, "data.synth": 1, "core.theme": 1,
-    "data.longhistory": 1, "data.synthsurvey": 1,
+    "data.longhistory": 1, "data.synthsurvey": 1, "data.institutions": 1, "data.synthmarket": 1,
     "runs.browser": 2, "core.yamlfile": 2, "core.privacy": 2, "runs.runrecord": 2, "data.schema": 2, "data.oneday": 2,
     "data.asof": 3, "runs.compare": 3, "data.assignments": 3, "data.periodic": 4, "data.mapping": 3, "core.results": 3,
     "runs.runfile": 3, "runs.render": 3,
     "data.datasets": 5, "runs.series": 4,
     "data.timeline": 6, "runs.kernels": 5, "coverage": 6,
-    "data.rewrite": 7, "spells": 7, "data.responses": 7,
+    "data.rewrite": 7, "spells": 7, "data.responses": 7, "data.research": 4,
     "dataprofile": 8, "metrics": 8, "tenure": 8, "flows": 8, "network": 8, "staffing": 8, "textclf": 8, "runs.cluster": 8,
     "casestudy": 9, "collaboration": 9, "drivers": 9, "ladder": 9, "scenarios": 9, "runs.runner": 9,
-    "show": 10, "plots": 10, "summaries": 10, "survey": 10,
+    "show": 10, "plots": 10, "summaries": 10, "survey": 10, "market": 10,
     "widgets": 11, "exercises": 11, "cli": 11,
     "__main__": 12,
 }

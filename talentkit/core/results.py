@@ -164,6 +164,19 @@ def record_figure(name: str, fig):
     return fig
 
 
+def record_csv(name: str, table):
+    """Save ``table`` whole as ``<name>.csv`` in the job folder (when in a job), for a reader to
+    review and pass back (08's alias table); return it. The table must have passed the gate or
+    be marked as not about people."""
+    from .privacy import require_marked
+
+    require_marked(table, f"record_csv({name!r})")
+    out = job_dir()
+    if out is not None:
+        write_atomic(out / f"{name}.csv", table.to_csv(index=False))
+    return table
+
+
 def results() -> dict:
     """What has been recorded in this kernel so far."""
     return dict(_results)
