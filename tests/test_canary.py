@@ -20,12 +20,14 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from talentkit.data import synth, synthsurvey
+from talentkit.data import synth, synthmarket, synthsurvey
 from talentkit.runs import runner
 
 MIN_GROUP = 5
 SOLO_REGION = "Qx Solo Region"  # a region of one person
 SOLO_TEAM = "Qx Lonely Team"  # a team of one person, in a large region
+SOLO_LAB = "Qx Solo Lab"  # an institution of one researcher in the talent market (08)
+SOLOS = (SOLO_REGION, SOLO_TEAM, SOLO_LAB)
 # personal columns: every value unique and marked, so that any one found in an output is a leak
 PERSONAL = {
     "Full Name": lambda i: f"Qzname{i:05d} Canaryson",
@@ -59,7 +61,21 @@ def write_canary(folder: Path) -> dict:
     # the same people's engagement survey, linked by employee_id: 07 reads it like a user's
     as_of = max(p["hire_date"].max(), p["exit_date"].max())
     synthsurvey.write_survey(p, as_of, folder.parent / "survey")
-    return {"births": list(p["Birth Date"]), "survey": str(folder.parent / "survey" / "survey.yaml")}
+    return {"births": list(p["Birth Date"]), "survey": str(folder.parent / "survey" / "survey.yaml"),
+            "research": str(write_canary_market(folder.parent / "market"))}
+
+
+def write_canary_market(folder: Path) -> Path:
+    """The built-in market (small) with every author's name a marked value, and one researcher
+    the only member of a lab (SOLO_LAB) in one year: 08 reads it like a user's author list."""
+    path = synthmarket.write_market(folder, "small")
+    authors = pd.read_csv(folder / "authors.csv")
+    names = {name: PERSONAL["Full Name"](i) for i, name in enumerate(authors["author"].unique())}
+    authors["author"] = authors["author"].map(names)
+    first = authors["author"].iloc[0]
+    authors.loc[(authors["author"] == first) & (authors["year"] == authors["year"].min()), "affiliation"] = SOLO_LAB
+    authors.to_csv(folder / "authors.csv", index=False)
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -74,15 +90,17 @@ def canary(tmp_path_factory):
             job["params"] = {**job.get("params", {}), "model_ladder": "tfidf", "folds": 2, "repeats": 1}
         if "07_survey" in job["notebook"]:
             job["params"] = {**job.get("params", {}), "survey": planted["survey"], "resamples": 50}
+        if "08_talent_market" in job["notebook"]:
+            job["params"] = {**job.get("params", {}), "research": planted["research"], "resamples": 50}
         job["notebook"] = str(ROOT / job["notebook"])
     run_file = base / "canary.yaml"
     run_file.write_text(json.dumps(default), encoding="utf-8")
     out = base / "out"
     code, first = runner.execute_run(run_file, out_root=out, progress=False)
     assert code == 0, [(j["name"], j["error"]) for j in json.loads((first / "run.json").read_text())["jobs"]]
-    # a second run of three jobs: the comparison and history pages (07's survey tables among them)
+    # a second run of four jobs: the comparison and history pages (07's and 08's tables among them)
     default["jobs"] = [j for j in default["jobs"] if any(n in j["notebook"] for n in ("01_metrics", "05_network",
-                                                                                        "07_survey"))]
+                                                                                        "07_survey", "08_talent"))]
     run_file.write_text(json.dumps(default), encoding="utf-8")
     code, second = runner.execute_run(run_file, out_root=out, progress=False, new=True)
     assert code == 0
@@ -96,10 +114,10 @@ def every_file(out: Path) -> list[Path]:
 def test_the_canary_runs_wrote_every_kind_of_file(canary):
     names = {f.name for f in every_file(canary["out"])}
     compare = (canary["runs"][1] / "compare-previous.html").read_text(encoding="utf-8")
-    assert "07_survey" in compare  # the survey's tables are compared, and so read below
+    assert "07_survey" in compare and "08_talent_market" in compare  # their tables are compared, and read below
     for expected in ("report.html", "results.json", "data.json", "index.html", "run.json", "compare-previous.html",
                      "00_data_profile.ipynb", "05_network.ipynb", "06_drivers.ipynb", "07_survey.ipynb",
-                     "heatmap.png", "comment_themes.png"):
+                     "heatmap.png", "comment_themes.png", "08_talent_market.ipynb", "aliases.csv", "country_flows.png"):
         assert expected in names, expected
 
 
@@ -129,18 +147,18 @@ def small_unit_problems(text: str, where: str) -> list[str]:
     problems = []
     for table in re.findall(r"<table.*?</table>", text, flags=re.S):
         for head in re.findall(r"<thead.*?</thead>", table, flags=re.S):
-            if SOLO_REGION in html.unescape(head) or SOLO_TEAM in html.unescape(head):
+            if any(solo in html.unescape(head) for solo in SOLOS):
                 problems.append(f"{where}: a unit of one person as a column")
         for row in re.findall(r"<tr.*?</tr>", table, flags=re.S):
             cells = _cells(row)
-            if any(c in (SOLO_REGION, SOLO_TEAM) for c in cells):
-                numbers = [c for c in cells if c not in (SOLO_REGION, SOLO_TEAM) and re.search(r"\d", c)
+            if any(c in SOLOS for c in cells):
+                numbers = [c for c in cells if c not in SOLOS and re.search(r"\d", c)
                            and not re.fullmatch(r"<\d+|hidden", c)]
                 if numbers:
                     problems.append(f"{where}: a unit of one person with {numbers[:4]}")
     prose = re.sub(r"<table.*?</table>", " ", text, flags=re.S)
     for sentence in re.split(r"(?<=[.!?])\s|<[^>]+>", html.unescape(prose)):
-        if (SOLO_REGION in sentence or SOLO_TEAM in sentence) and re.search(r"\d", sentence.replace("<5", "")):
+        if any(solo in sentence for solo in SOLOS) and re.search(r"\d", sentence.replace("<5", "")):
             problems.append(f"{where}: {sentence.strip()[:120]}")
     return problems
 
@@ -150,10 +168,10 @@ def json_problems(doc, where: str) -> list[str]:
     if isinstance(doc, dict):
         if isinstance(doc.get("columns"), list) and isinstance(doc.get("rows"), list):
             cols = [str(c) for c in doc["columns"]]
-            if SOLO_REGION in cols or SOLO_TEAM in cols:
+            if any(solo in cols for solo in SOLOS):
                 problems.append(f"{where}: a unit of one person as a column")
             for row in doc["rows"]:
-                if any(v in (SOLO_REGION, SOLO_TEAM) for v in row):
+                if any(v in SOLOS for v in row):
                     numbers = [(c, v) for c, v in zip(cols, row) if isinstance(v, (int, float))
                                and not isinstance(v, bool)]
                     if numbers:

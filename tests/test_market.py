@@ -211,3 +211,38 @@ def test_concentration_is_the_top_ten_share_and_the_hhi_of_institution_shares(bu
     assert table.loc["top-10 share", "value"] == pytest.approx(shares.head(10).sum())
     assert table.loc["HHI", "value"] == pytest.approx((shares ** 2).sum())
     assert table.loc["HHI", "lo"] <= table.loc["HHI", "value"] <= table.loc["HHI", "hi"]
+
+
+@pytest.mark.slow
+def test_08_on_a_real_roster_runs_says_what_a_roster_lacks_and_lists_no_one(tmp_path):
+    """The ISCA program committees (tests/data/isca/SOURCE.md) through notebook 08: its
+    sections run, the network says a roster has no works, and no member's name reaches any
+    file the run writes."""
+    import json
+    from pathlib import Path
+
+    from talentkit.runs import runner
+
+    isca = Path(__file__).parent / "data" / "isca"
+    run_file = tmp_path / "isca.yaml"
+    run_file.write_text(f"run: isca\ndefaults: {{data: 'synthetic:small'}}\njobs:\n"
+                        f"  - notebook: {Path(__file__).parents[1] / 'notebooks' / '08_talent_market.ipynb'}\n"
+                        f"    params: {{research: '{isca / 'research.yaml'}', our_institution: Google, "
+                        f"competitors: [NVIDIA, Microsoft]}}\n", encoding="utf-8")
+    code, run_dir = runner.execute_run(run_file, out_root=tmp_path / "out", progress=False)
+    assert code == 0
+    report = (run_dir / "08_talent_market" / "report.html").read_text(encoding="utf-8")
+    assert "The institution network: skipped, this data lacks a work column" in report
+    results = json.loads((run_dir / "08_talent_market" / "results.json").read_text(encoding="utf-8"))
+    top = pd.DataFrame(results["institutions"]["rows"], columns=results["institutions"]["columns"])
+    print("\n" + top[["institution", "rank", "people", "share"]].head(10).to_string())
+    direct = market.talent_by(read_research(isca / "research.yaml"), "institution", 2023).head(10)
+    assert top["institution"].head(10).tolist() == direct["institution"].tolist()
+    assert top["people"].head(10).tolist() == direct["people"].tolist()
+    names = set(pd.read_csv(isca / "committees.csv", keep_default_na=False)["name"].str.split("\t").str[0])
+    found = [(f.name, n) for f in (tmp_path / "out").rglob("*") if f.is_file()
+             for text in [f.read_bytes().decode("utf-8", errors="replace")] for n in names if n in text]
+    assert not found, found[:5]
+    aliases = pd.read_csv(run_dir / "08_talent_market" / "aliases.csv")
+    assert list(aliases.columns) == ["string", "institution", "rule"]
+    assert aliases.set_index("string").loc["CMU", "institution"] == "Carnegie Mellon University"

@@ -101,11 +101,14 @@ class Market:
     collided: set
 
 
-def institutions(seed: int = 0) -> pd.DataFrame:
+def institutions(seed: int = 0, extra: int = 0) -> pd.DataFrame:
     """The institutions: per city a university, in some cities an institute of technology,
-    the companies and their labs; ``name``, ``country``, ``sector``, ``parent``, ``size`` (a weight)."""
+    the companies and their labs, and ``extra`` small universities more (a whole field's long
+    tail, for the benchmarks); ``name``, ``country``, ``sector``, ``parent``, ``size`` (a weight)."""
     rng = np.random.default_rng(seed)
-    rows = []
+    cities = [(c, city) for c, names in CITIES.items() for city in names]
+    rows = [(f"University of {cities[k % len(cities)][1]} at Site {k}", cities[k % len(cities)][0], "academia", "",
+             0.05 + 0.2 * rng.random()) for k in range(extra)]
     for country, cities in CITIES.items():
         for k, city in enumerate(cities):
             rows.append((f"University of {city}", country, "academia", "", 1.0 + 2.0 * rng.random()))
@@ -198,11 +201,12 @@ def _names(rng, n: int, at: np.ndarray) -> tuple[np.ndarray, set]:
     return names, collided
 
 
-def generate_market(size: str | int = "default", seed: int = 0) -> Market:
-    """The built-in market (see the module): ``size`` a name of :data:`SIZES` or a number of researchers."""
+def generate_market(size: str | int = "default", seed: int = 0, extra: int = 0) -> Market:
+    """The built-in market (see the module): ``size`` a name of :data:`SIZES` or a number of
+    researchers; ``extra``: small universities more than the built-in ones (:func:`institutions`)."""
     rng = np.random.default_rng(seed)
     n = SIZES[size] if isinstance(size, str) else int(size)
-    inst = institutions(seed)
+    inst = institutions(seed, extra)
     at = _careers(rng, inst, n)
     names, collided = _names(rng, n, at)
     dual = np.where(rng.random(n) < DUAL, rng.integers(len(inst), size=n), -1)
@@ -272,12 +276,12 @@ MAPPING = {"form": "authors", "file": "authors.csv", "name": "author", "work": "
            "parents": "parents.csv", "aliases": "aliases.csv"}
 
 
-def write_market(folder: str | Path, size: str | int = "default", seed: int = 0) -> Path:
+def write_market(folder: str | Path, size: str | int = "default", seed: int = 0, extra: int = 0) -> Path:
     """The built-in market written as its export (``authors.csv``), its country and parent
     tables, and the mapping that reads them; returns the mapping's path."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    m = generate_market(size, seed)
+    m = generate_market(size, seed, extra)
     m.authors.to_csv(folder / "authors.csv", index=False)
     m.countries.to_csv(folder / "countries.csv", index=False)
     m.parents.to_csv(folder / "parents.csv", index=False)
