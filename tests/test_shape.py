@@ -143,6 +143,7 @@ UNGATED = {
     "research.ResearchRecords.alias_table": "the alias table to review: strings and institutions, no counts",
     "research.ResearchRecords.merges": "strings merged, counted by rule over the whole export: no group's figure",
     "synthmarket.institutions": "the built-in market's institutions: data, not a result",
+    "synthmarket.with_institutions": "the built-in company's candidates with a university each: data, not a result",
     "market.main_institutions": "one person a row and year, for moves; never shown",
     "market.moves": "one move a row, the input flow_matrix, net_gain, newcomers and partners gate; never shown",
     "market.concentration": "the whole field's top-10 share and HHI: every institution summed, no group's figure",

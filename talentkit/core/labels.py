@@ -121,6 +121,16 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "turnover": ("Left within 12 months", "%"), "comments": ("Comments", "count"), "is_outlier": ("In no theme", ""),
     "model_score": ("Mean score of the saved text model", "score"),
     "driver": ("Strongest driver", ""), "r2": ("R²", "score"),
+    # the talent market
+    "institution": ("Institution", ""), "partner": ("Tied to", ""), "country": ("Country", ""),
+    "sector": ("Sector", ""), "tie": ("Tie", ""), "works": ("Works", "count"), "researchers": ("Researchers", "count"),
+    "community": ("Community", "label"), "first": ("People, first year", "count"),
+    "last": ("People, last year", "count"), "growth": ("Growth, last year over first", "ratio"),
+    "in": ("Moved in", "count"), "out": ("Moved out", "count"), "net": ("Net gain", ""),
+    "movers": ("Moved away", ""), "to_industry": ("Of them to industry", "%"), "to_us": ("Of them to us", ""),
+    "to_institution": ("Joined", ""), "from_sector": ("Came from sector", ""),
+    "from_country": ("Came from country", ""), "string": ("As written", ""), "rule": ("Rule", ""),
+    "strings": ("Strings", "count"),
 }
 # Scalar results a notebook records (the index page's headline numbers), beyond the columns above.
 RESULTS: dict[str, tuple[str, str]] = {

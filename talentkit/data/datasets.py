@@ -281,9 +281,10 @@ def _read(source, mapping: Mapping, encoding, as_of: pd.Timestamp | None) -> tup
     from a folder or a single file; the problems of reading; ``as_of`` (the built-in's own)."""
     builtin = parse_builtin(str(source)) if isinstance(source, str) else None
     if builtin:
-        from . import synth
+        from . import synth, synthmarket
 
         frames = synth.generated(size=builtin[0], seed=builtin[1], language=builtin[2])
+        frames["candidates"] = synthmarket.with_institutions(frames["candidates"], builtin[1])
         return {name: (df, f"{name} (built-in)") for name, df in frames.items()}, [], as_of if as_of is not None else synth.AS_OF
     folder, files_given = Path(source), mapping.files
     if folder.is_file():  # one file: the people table (an HRIS or survey export)

@@ -89,6 +89,7 @@ CANDIDATES = TableContract(
         "candidate_id": "id", "channel": "text", "origin": ("local", "international"),
         "region": "text", "skill": "text", "applied_date": "date",
         "reached": ("applied", "screen", "interview", "offer", "hired"), "offer_declined": "bool",
+        "institution": "text",  # where the candidate comes from (a university): 08 sets it beside the talent market
     },
     required=("candidate_id", "channel", "origin"),
     key="candidate_id",

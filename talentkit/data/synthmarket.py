@@ -271,6 +271,25 @@ def _parent_table(inst: pd.DataFrame) -> pd.DataFrame:
     return labs[["name", "parent"]].rename(columns={"name": "institution"}).reset_index(drop=True)
 
 
+CAMPUS_CHANNELS = ("campus", "conference", "partner")  # the channels whose candidates come from a university
+HIRING_FEEDERS = ("US", "CA", "GB")  # where the company mostly recruits: the market's talent is wider
+
+
+def with_institutions(candidates: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """The built-in company's candidates with the university each campus, conference or partner
+    candidate came from (``institution``; others empty): mostly the company's home markets'
+    universities, so 08 can set where the talent is against where the company hires. Drawn
+    from a generator of its own, so no other column of the company changes."""
+    rng = np.random.default_rng([seed, 48])
+    inst = institutions(seed)
+    academic = inst[inst["sector"] == "academia"]
+    weight = academic["size"].to_numpy() * np.where(academic["country"].isin(HIRING_FEEDERS), 6.0, 1.0)
+    chosen = rng.choice(academic["name"].to_numpy(), len(candidates), p=weight / weight.sum())
+    out = candidates.copy()
+    out["institution"] = np.where(candidates["channel"].astype(str).isin(CAMPUS_CHANNELS), chosen, None)
+    return out
+
+
 MAPPING = {"form": "authors", "file": "authors.csv", "name": "author", "work": "paper", "year": "year",
            "affiliation": "affiliation", "venue": "venue", "topic": "topic", "countries": "countries.csv",
            "parents": "parents.csv", "aliases": "aliases.csv"}

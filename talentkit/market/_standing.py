@@ -68,8 +68,8 @@ def standing(research: ResearchRecords, ours: str, competitors: list[str] | None
             mine = draws[:, k.index.get_loc(name)] if name in k.index else np.zeros(resamples)
             ranks = 1 + (draws > mine[:, None]).sum(axis=1)
             rows.append({"institution": name, "year": int(year), "n": own, "people": own, "share": own / totals[year],
-                         "rank": int(1 + (k > own).sum()), "rank_lo": float(np.percentile(ranks, 2.5)),
-                         "rank_hi": float(np.percentile(ranks, 97.5))})
+                         "rank": int(1 + (k > own).sum()), "rank_lo": int(np.quantile(ranks, 0.025, method="lower")),
+                         "rank_hi": int(np.quantile(ranks, 0.975, method="higher"))})
     table = pd.DataFrame(rows)
     table["share_lo"], table["share_hi"] = wilson_interval(table["people"], table["year"].map(totals))
     table = table[["institution", "year", "n", "people", "share", "share_lo", "share_hi", "rank", "rank_lo", "rank_hi"]]
@@ -113,10 +113,10 @@ def partners(research: ResearchRecords, move_table: pd.DataFrame, ours: str, ven
     to_us = left[left["to_institution"] == ours].groupby("from_institution")["person"].nunique()
     table["movers"] = table["institution"].map(out).fillna(0).astype(int)
     to_industry = table["institution"].map(to_industry).fillna(0)
-    table["to_industry_share"] = np.where(table["movers"] > 0, to_industry / table["movers"].clip(lower=1), np.nan)
+    table["to_industry"] = np.where(table["movers"] > 0, to_industry / table["movers"].clip(lower=1), np.nan)
     table["to_industry_lo"], table["to_industry_hi"] = wilson_interval(to_industry, table["movers"])
     few = table["movers"] < min_group  # a share of fewer than min_group movers: not shown
-    table.loc[few, ["to_industry_share", "to_industry_lo", "to_industry_hi"]] = np.nan
+    table.loc[few, ["to_industry", "to_industry_lo", "to_industry_hi"]] = np.nan
     table["to_us"] = table["institution"].map(to_us).fillna(0).astype(int)
     if hires is not None:
         table["hired"] = table["institution"].map(hires.value_counts()).fillna(0).astype(int)
