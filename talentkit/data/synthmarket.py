@@ -106,8 +106,8 @@ def institutions(seed: int = 0, extra: int = 0) -> pd.DataFrame:
     the companies and their labs, and ``extra`` small universities more (a whole field's long
     tail, for the benchmarks); ``name``, ``country``, ``sector``, ``parent``, ``size`` (a weight)."""
     rng = np.random.default_rng(seed)
-    cities = [(c, city) for c, names in CITIES.items() for city in names]
-    rows = [(f"University of {cities[k % len(cities)][1]} at Site {k}", cities[k % len(cities)][0], "academia", "",
+    places = [(c, city) for c, names in CITIES.items() for city in names]
+    rows = [(f"University of {places[k % len(places)][1]} at Site {k}", places[k % len(places)][0], "academia", "",
              0.05 + 0.2 * rng.random()) for k in range(extra)]
     for country, cities in CITIES.items():
         for k, city in enumerate(cities):
@@ -286,7 +286,8 @@ def with_institutions(candidates: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     weight = academic["size"].to_numpy() * np.where(academic["country"].isin(HIRING_FEEDERS), 6.0, 1.0)
     chosen = rng.choice(academic["name"].to_numpy(), len(candidates), p=weight / weight.sum())
     out = candidates.copy()
-    out["institution"] = np.where(candidates["channel"].astype(str).isin(CAMPUS_CHANNELS), chosen, None)
+    campus = candidates["channel"].astype(str).isin(CAMPUS_CHANNELS).to_numpy()
+    out["institution"] = pd.Series(chosen, index=out.index).where(campus)
     return out
 
 
