@@ -729,3 +729,38 @@ def test_a_hostile_survey_reaches_07_as_text_only(tmp_path):
         assert not dom_findings(dom), dom_findings(dom)[:5]
         shown += "data-pwned" in dom
     assert shown, "the payloads must reach the report, as text, for this test to mean anything"
+
+
+@pytest.mark.slow
+def test_a_hostile_author_list_reaches_08_as_text_only(tmp_path):
+    """Affiliations, the company's name, venues and author names that are payloads (every
+    class), in an author list of 10 institutions of 6 researchers over two years, through
+    notebook 08: its report and index hold them as text, never as markup, in Chromium, and
+    no author name (itself a payload) is shown."""
+    labs = [f"{p[:50]} Lab {i}" for i, p in enumerate(PAYLOADS[:9])] + ["Plain University"]
+    rows = []
+    for i, lab in enumerate(labs):
+        for j in range(6):
+            person = f"{PAYLOADS[(i + j) % len(PAYLOADS)][:30]} author{i}-{j}"
+            for year in (2023, 2024):
+                moved = labs[(i + 1) % len(labs)] if year == 2024 and j < 2 else lab
+                rows.append({"author": person, "paper": f"P{i}-{year}-{j % 3}", "year": year,
+                             "affiliation": moved, "venue": PAYLOADS[i % len(PAYLOADS)][:40]})
+    pd.DataFrame(rows).to_csv(tmp_path / "authors.csv", index=False)
+    (tmp_path / "research.yaml").write_text(yaml.safe_dump({
+        "form": "authors", "file": "authors.csv", "name": "author", "work": "paper", "year": "year",
+        "affiliation": "affiliation", "venue": "venue"}), encoding="utf-8")
+    run_file = tmp_path / "run.yaml"
+    run_file.write_text(yaml.safe_dump({"run": "hostile-market", "defaults": {"data": "synthetic:small"}, "jobs": [
+        {"notebook": str(ROOT / "notebooks" / "08_talent_market.ipynb"),
+         "params": {"research": str(tmp_path / "research.yaml"), "our_institution": labs[2], "competitors": [labs[9]],
+                    "resamples": 20}}]}), encoding="utf-8")
+    code, run_dir = runner.execute_run(run_file, out_root=tmp_path / "out", progress=False)
+    assert code == 0, json.loads((run_dir / "run.json").read_text())["jobs"][0]["error"]
+    shown = 0
+    for page in (run_dir / "08_talent_market" / "report.html", run_dir / "index.html"):
+        dom = dump_dom(page)
+        assert not dom_findings(dom), dom_findings(dom)[:5]
+        shown += "data-pwned" in dom
+        assert "author0-" not in dom and "author3-1" not in dom
+    assert shown, "the payloads must reach the report, as text, for this test to mean anything"
