@@ -50,11 +50,13 @@ HOW = {
                 "built-in market belongs to the built-in company only)",
     "works": "a work column (paper or work id): the research mapping names none, as a roster has none",
     "our_institution": "the company's name as the research records write it: set our_institution",
+    "programmes": "a programmes table: set programmes to its mapping file (the README's Did it work?; the built-in "
+                  "programmes belong to the built-in company only)",
 }
 
 SHORT = {"events": "dated history", "collaboration": "interactions or participants table", "survey": "a survey export",
          "answers": "respondents' answers", "research": "research records", "works": "works (papers)",
-         "our_institution": "our_institution",
+         "our_institution": "our_institution", "programmes": "a programmes table",
          **{t: f"{t} table" for t in TABLES}}
 SOURCE_NEED = "network_source:"  # a need met when the notebook's network_source allows the source
 
@@ -89,6 +91,7 @@ SECTIONS: dict[str, Section] = {
     "08.market": Section("08_talent_market", "Where the talent is, and how it moves", ("research",)),
     "08.network": Section("08_talent_market", "The institution network", ("research", "works")),
     "08.standing": Section("08_talent_market", "Where we stand", ("research", "our_institution")),
+    "09.impact": Section("09_impact", "Did the programme work: guards, estimates, placebo", ("events", "programmes")),
 }
 
 
@@ -109,6 +112,9 @@ def missing(ds, needs: tuple[str, ...], params: dict | None = None) -> list[str]
                 str(getattr(ds, "source", "")).startswith("synthetic")
         elif need == "research":  # research records' mapping file, or the built-in company's own market
             ok = str((params or {}).get("research", "synthetic")) not in ("", "synthetic") or \
+                str(getattr(ds, "source", "")).startswith("synthetic")
+        elif need == "programmes":  # a programmes table, or the built-in company's own
+            ok = str((params or {}).get("programmes", "synthetic")) not in ("", "synthetic") or \
                 str(getattr(ds, "source", "")).startswith("synthetic")
         elif need == "works":  # a work column: co-authorship needs it, a roster has none
             ok = bool(getattr((params or {}).get("records"), "has_works", True))

@@ -644,3 +644,29 @@ def comment_themes(themes: pd.DataFrame, title: str = "Comment themes: share of 
     ax.set_title(plot_label(title, 100))
     fig.tight_layout()
     return fig
+
+
+def event_study(estimates, title: str | None = None):
+    """Both event studies of ``impact.estimate`` by period since the start, each point with its
+    95 % interval (imputation, and the saturated beside it, shifted a little), the reference
+    period -1 at zero, a dashed line at the start."""
+    if estimates is None:
+        return None
+    _gate(estimates.by_period, "event_study", None)
+    t = estimates.by_period
+    fig, ax = plt.subplots(figsize=(8.5, 3.8))
+    colours = sns.color_palette(PALETTE, 2)
+    for k, (suffix, name) in enumerate((("", "imputation (did2s)"), ("_saturated", "saturated event study"))):
+        rows = t.dropna(subset=[f"estimate{suffix}"])
+        x = rows["rel"] + (k - 0.5) * 0.2
+        ax.errorbar(x, rows[f"estimate{suffix}"], yerr=[rows[f"estimate{suffix}"] - rows[f"lo{suffix}"],
+                    rows[f"hi{suffix}"] - rows[f"estimate{suffix}"]], fmt="o", ms=4, capsize=2, color=colours[k],
+                    label=name)
+    ax.axhline(0, color="#333", lw=0.8)
+    ax.axvline(-0.5, color="#999", ls="--", lw=0.8)
+    ax.set_xlabel("periods since the start (leads before the dashed line: the pre-trend check)")
+    ax.set_ylabel(plot_label(estimates.measure, 40))
+    ax.set_title(plot_label(title or f"{estimates.programme}: effect by period since the start (95 % intervals)", 100))
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

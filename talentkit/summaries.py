@@ -587,3 +587,68 @@ def market_standing_note(table, ours: str):
               y1=int(first["year"]), s1=first["share"], l1=first["share_lo"], h1=first["share_hi"], r1=first["rank"],
               y2=int(last["year"]), s2=last["share"], l2=last["share_lo"], h2=last["share_hi"], r2=last["rank"],
               rlo=last["rank_lo"], rhi=last["rank_hi"])
+
+
+def impact_reading(design, panel, built_in: bool):
+    """What 09 evaluates, on which data and periods, for the top of the report."""
+    first, last = pd.Timestamp(panel["period"].min()), pd.Timestamp(panel["period"].max())
+    source = (" The built-in company is read with its two programmes planted: in the regions paying the retention "
+              "bonus, 60 % of voluntary exits after its start did not happen." if built_in else "")
+    return md("**Programme**: {programme}, on {column}. **Outcome**: {measure}, by {period}, {first} to {last} (the "
+              "span of the data's events). **Units**: {units}, of which {treated} treated in {cohorts} cohort(s)."
+              + source.replace("{", "{{").replace("}", "}}"), programme=design.programme,
+              column=panel.attrs.get("unit_column", ""), measure=design.measure, period=panel.attrs.get("period", ""),
+              first=f"{first:%Y-%m}", last=f"{last:%Y-%m}", units=design.panel["unit"].nunique(),
+              treated=len(design.treated_units), cohorts=len(design.cohorts))
+
+
+def impact_verdict(estimates):
+    """The effect in the outcome's own unit, never stronger than its interval allows."""
+    row = estimates.table.iloc[0]
+    est, lo, hi = float(row["estimate"]), float(row["estimate_lo"]), float(row["estimate_hi"])
+    if hi < 0 or lo > 0:
+        word = "lowered" if hi < 0 else "raised"
+        near, far = sorted((abs(lo), abs(hi)))
+        return md("**Verdict**: {programme} {word} {measure} by **{size:.1f}** (95 % {near:.1f} to {far:.1f}); "
+                  "interval: {inference}.", programme=estimates.programme, word=word, measure=estimates.measure,
+                  size=abs(est), near=near, far=far, inference=estimates.inference)
+    return md("**Verdict**: no effect of {programme} on {measure} can be told from zero: the estimate is {est:+.1f} "
+              "and the 95 % interval runs from {lo:.1f} to {hi:.1f} (interval: {inference}). An effect anywhere in "
+              "that range fits the data.", programme=estimates.programme, measure=estimates.measure, est=est, lo=lo,
+              hi=hi, inference=estimates.inference)
+
+
+def impact_agreement(estimates):
+    """Whether the two staggered-robust estimators agree, and how far two-way fixed effects is."""
+    t = estimates.table.set_index("estimator")
+    a, s, w = (t.iloc[k] for k in range(3))
+    overlap = not (a["estimate_hi"] < s["estimate_lo"] or s["estimate_hi"] < a["estimate_lo"])
+    words = ("agree: their intervals overlap." if overlap else
+             "**disagree beyond their intervals**: the cohorts' effects differ in a way the two weigh differently; "
+             "read the event study by period before the overall figure.")
+    return md("The imputation estimate ({a:.1f}) and the saturated event study ({s:.1f}) " + words + " Two-way fixed "
+              "effects gives {w:.1f}, {gap:.1f} from the imputation estimate: with staggered starts it compares "
+              "later-treated units with earlier-treated ones, which is why it is not the default.", a=a["estimate"],
+              s=s["estimate"], w=w["estimate"], gap=abs(w["estimate"] - a["estimate"]))
+
+
+def impact_placebo(result, measure: str):
+    """The placebo start's estimate, and what it says of the pre-trends."""
+    est, lo, hi, shift = result
+    found = lo > 0 or hi < 0
+    return md("**Placebo**: the start moved {shift} periods earlier, on the periods before the real starts only, gives "
+              "{est:+.1f} {measure} (95 % {lo:.1f} to {hi:.1f}): {words}.", shift=shift, est=est, measure=measure,
+              lo=lo, hi=hi, words=("an effect before the programme began: the trends were not parallel, so read the "
+                                   "verdict with caution" if found else "nothing, as it should"))
+
+
+def impact_synthetic(result, design):
+    """The synthetic control's effect and placebo p-value, or why there is none."""
+    if result is None:
+        return md("{k} units were treated: the estimates above are the analysis. A synthetic control is for a "
+                  "programme given to one unit only.", k=len(design.treated_units))
+    return md("One unit was treated ({unit}): against its synthetic control (the never-treated units weighed to match "
+              "it before the start), the mean gap after the start is {effect:+.1f} {measure}. Placebos in space: "
+              "{k} controls treated as if they had started; the treated unit's post/pre fit ratio ranks with "
+              "p = {p:.2f} (the smallest possible is {least:.2f}).", unit=result.unit, effect=result.effect,
+              measure=design.measure, k=len(result.placebos), p=result.p_value, least=1 / (len(result.placebos) + 1))

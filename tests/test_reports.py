@@ -88,7 +88,7 @@ def test_every_report_and_the_index_read_well_in_chromium(smoke):
     alternative, nothing is fetched from the network; print hides the contents and prints
     pages; a dark system setting darkens the page."""
     pages = [smoke / "index.html"] + sorted(smoke.glob("*/report.html"))
-    assert len(pages) == 10  # the index and nine reports
+    assert len(pages) == 11  # the index and ten reports
     with browser.chromium() as driver:
         for page in pages:
             facts = browser.open_page(driver, page)

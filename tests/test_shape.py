@@ -149,7 +149,15 @@ UNGATED = {
     "market.concentration": "the whole field's top-10 share and HHI: every institution summed, no group's figure",
     "market.resolve_hires": "the company's hires' institutions, the input partners gates; never shown",
     "market.institution_ties": "every tie between institutions of min_group researchers, the input ties_of gates",
+    "impact.outcome_panel": "unit x period outcomes, the input design gates (units under min_group dropped); never shown",
+    "impact.imputation_by_period": "estimates by period over the cohorts design gated, inside estimate",
+    "impact.saturated": "estimates by period over the cohorts design gated, inside estimate",
+    "impact.read_programmes": "the programmes table and the dataset: data, not a result",
+    "synthprogrammes.plant_programmes": "the built-in company with its programmes: data, not a result",
+    "synthprogrammes.staggered_panel": "a synthetic panel for the tests and the README: data, not a result",
+    "programmes.read_programmes": "the programmes table and the dataset: data, not a result",
     "schema.spelling_key": "a value's key for one spelling, row by row: no groups",
+    "schema.read_export": "a file a mapping names, read as text: data, not a result",
     "responses.Responses.matrix": "one respondent a row, for the models inside survey; no notebook shows it",
     "synthsurvey.generate_survey": "the built-in company's synthetic survey export: data, not a result",
     "survey.driver_frame": "the respondents' answers the driver model reads inside key_drivers; never shown",
@@ -383,6 +391,7 @@ def _gated_calls(ds, tmp_path):
         "textclf.estimates_linked": lambda: textclf.estimates_linked(result["test_predictions"], "synthetic:small"),
         **_survey_calls(ds),
         **_market_calls(ds),
+        **_impact_calls(ds),
     }
 
 
@@ -425,6 +434,19 @@ def _market_calls(ds):
         "market.standing": lambda: market.standing(read, "Lumen AI", resamples=10),
         "market.newcomers": lambda: market.newcomers(moved, ["Lumen AI"], "country"),
         "market.partners": lambda: market.partners(read, moved, "Lumen AI"),
+    }
+
+
+def _impact_calls(ds):
+    """One call of every gated function of the impact package, on the built-in programmes."""
+    from talentkit import impact
+
+    planted, table = impact.read_programmes("synthetic", ds)
+    plan = impact.design(impact.outcome_panel(planted, "team", "turnover", "quarter"), table, "manager training")
+    return {
+        "impact.design": lambda: plan,
+        "impact.estimate": lambda: impact.estimate(plan, resamples=99),
+        "impact.synthetic_control": lambda: impact.synthetic_control(plan) or plan,
     }
 
 
@@ -477,6 +499,7 @@ LAYERS = {
     "core.dates": 1, "core.files": 1, "core.labels": 1, "core.markup": 1, "core.measures": 1, "data.numbers": 1,
     "data.personal": 1, "core.pooling": 1, "data.setaside": 1, "core.stats": 1, "data.synth": 1, "core.theme": 1,
     "data.longhistory": 1, "data.synthsurvey": 1, "data.institutions": 1, "data.synthmarket": 1,
+    "data.synthprogrammes": 1, "data.programmes": 4,
     "runs.browser": 2, "core.yamlfile": 2, "core.privacy": 2, "runs.runrecord": 2, "data.schema": 2, "data.oneday": 2,
     "data.asof": 3, "runs.compare": 3, "data.assignments": 3, "data.periodic": 4, "data.mapping": 3, "core.results": 3,
     "runs.runfile": 3, "runs.render": 3,
@@ -485,7 +508,7 @@ LAYERS = {
     "data.rewrite": 7, "spells": 7, "data.responses": 7, "data.research": 4,
     "dataprofile": 8, "metrics": 8, "tenure": 8, "flows": 8, "network": 8, "staffing": 8, "textclf": 8, "runs.cluster": 8,
     "casestudy": 9, "collaboration": 9, "drivers": 9, "ladder": 9, "scenarios": 9, "runs.runner": 9,
-    "show": 10, "plots": 10, "summaries": 10, "survey": 10, "market": 10,
+    "show": 10, "plots": 10, "summaries": 10, "survey": 10, "market": 10, "impact": 10,
     "widgets": 11, "exercises": 11, "cli": 11,
     "__main__": 12,
 }

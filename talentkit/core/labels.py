@@ -131,6 +131,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "to_institution": ("Joined", ""), "from_sector": ("Came from sector", ""),
     "from_country": ("Came from country", ""), "string": ("As written", ""), "rule": ("Rule", ""),
     "strings": ("Strings", "count"),
+    # programme evaluation
+    "guard": ("Guard", ""), "found": ("Found", ""), "rows_dropped": ("Rows dropped", "count"),
+    "first_period": ("Cohort starts", ""), "units": ("Units", "count"), "estimator": ("Estimator", ""),
+    "estimate": ("Effect", "ratio"), "rel": ("Periods since the start", "label"),
 }
 # Scalar results a notebook records (the index page's headline numbers), beyond the columns above.
 RESULTS: dict[str, tuple[str, str]] = {

@@ -34,7 +34,7 @@ from ..core.privacy import not_personal
 from ..core.yamlfile import key_errors
 from . import institutions
 from .mapping import read_mapping_file
-from .schema import close_match, coerce_dates, read_table_file
+from .schema import close_match, coerce_dates, read_export
 
 FORMS = ("authors", "authorships", "roster")
 UNKNOWN = institutions.UNKNOWN
@@ -122,9 +122,7 @@ def _mapping(path: Path) -> ResearchMapping:
 
 
 def _table(path: Path, what: str, columns: tuple[str, ...]) -> pd.DataFrame:
-    df, problems = read_table_file(path, None)
-    if df is None or problems:
-        raise DataError(problems or [Problem(str(path), "cannot be read", "check the file")], str(path))
+    df = read_export(path)
     lacking = [c for c in columns if c not in df.columns]
     if lacking:
         raise DataError([Problem(str(path), f"the {what} has no column {', '.join(map(repr, lacking))}",

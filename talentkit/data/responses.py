@@ -34,7 +34,7 @@ from ..core.dates import parse_day
 from ..core.errors import DataError, ParameterError, Problem
 from ..core.yamlfile import key_errors
 from .mapping import read_mapping_file
-from .schema import close_match, coerce_dates, read_table_file, spelling_key
+from .schema import close_match, coerce_dates, read_export, read_table_file, spelling_key
 
 if TYPE_CHECKING:
     from .datasets import Dataset
@@ -219,9 +219,7 @@ def read_survey(mapping: str | Path, people: Dataset | None = None) -> Responses
     path = Path(mapping)
     m = _mapping(path)
     file = path.parent / m.file
-    df, problems = read_table_file(file, None)
-    if df is None or problems:
-        raise DataError(problems or [Problem(str(file), "cannot be read", "check the file")], str(file))
+    df = read_export(file)
     if m.form == "by_unit":
         return _by_unit(df, m, str(file))
     if not m.scale:

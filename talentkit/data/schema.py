@@ -25,7 +25,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from ..core.dates import DATE_ORDER_NAMES, DateRules, read_dates
-from ..core.errors import Problem, problems_by_value, short_text
+from ..core.errors import DataError, Problem, problems_by_value, short_text
 from . import personal
 from .numbers import ambiguity, decimal_for, read_numbers
 
@@ -136,6 +136,15 @@ def _is_missing(series: pd.Series) -> pd.Series:
 
 
 # --------------------------------------------------------------------------- reading files
+
+
+def read_export(path: Path) -> pd.DataFrame:
+    """A table a mapping names (a survey, research records, programmes), read as text by
+    :func:`read_table_file`; a file that cannot be read is an error naming it."""
+    df, problems = read_table_file(path, None)
+    if df is None or problems:
+        raise DataError(problems or [Problem(str(path), "cannot be read", "check the file")], str(path))
+    return df
 
 
 def read_table_file(path: Path, encoding: str | None = None) -> tuple[pd.DataFrame | None, list[Problem]]:
