@@ -20,7 +20,7 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from talentkit.data import synth, synthmarket, synthsurvey
+from talentkit.data import synth, synthmarket, synthprogrammes, synthsurvey
 from talentkit.runs import runner
 
 MIN_GROUP = 5
@@ -62,7 +62,20 @@ def write_canary(folder: Path) -> dict:
     as_of = max(p["hire_date"].max(), p["exit_date"].max())
     synthsurvey.write_survey(p, as_of, folder.parent / "survey")
     return {"births": list(p["Birth Date"]), "survey": str(folder.parent / "survey" / "survey.yaml"),
-            "research": str(write_canary_market(folder.parent / "market"))}
+            "research": str(write_canary_market(folder.parent / "market")),
+            "programmes": str(write_canary_programmes(folder.parent / "programmes"))}
+
+
+def write_canary_programmes(folder: Path) -> Path:
+    """The built-in retention bonus's roll-out over the canary's regions, as a user's programmes
+    table and mapping: 09 reads the canary people through it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"Region": list(synthprogrammes.BONUS_STARTS), "Programme": synthprogrammes.BONUS,
+                  "Start": list(synthprogrammes.BONUS_STARTS.values())}).to_csv(folder / "programmes.csv", index=False)
+    path = folder / "programmes.yaml"
+    path.write_text("file: programmes.csv\nunit_column: region\nunit: Region\nprogramme: Programme\nstart: Start\n",
+                    encoding="utf-8")
+    return path
 
 
 def write_canary_market(folder: Path) -> Path:
@@ -90,6 +103,8 @@ def canary(tmp_path_factory):
             job["params"] = {**job.get("params", {}), "model_ladder": "tfidf", "folds": 2, "repeats": 1}
         if "07_survey" in job["notebook"]:
             job["params"] = {**job.get("params", {}), "survey": planted["survey"], "resamples": 50}
+        if "09_impact" in job["notebook"]:
+            job["params"] = {**job.get("params", {}), "programmes": planted["programmes"], "resamples": 199}
         if "08_talent_market" in job["notebook"]:
             job["params"] = {**job.get("params", {}), "research": planted["research"], "resamples": 50}
         job["notebook"] = str(ROOT / job["notebook"])
@@ -117,7 +132,8 @@ def test_the_canary_runs_wrote_every_kind_of_file(canary):
     assert "07_survey" in compare and "08_talent_market" in compare  # their tables are compared, and read below
     for expected in ("report.html", "results.json", "data.json", "index.html", "run.json", "compare-previous.html",
                      "00_data_profile.ipynb", "05_network.ipynb", "06_drivers.ipynb", "07_survey.ipynb",
-                     "heatmap.png", "comment_themes.png", "08_talent_market.ipynb", "aliases.csv", "country_flows.png"):
+                     "heatmap.png", "comment_themes.png", "08_talent_market.ipynb", "aliases.csv", "country_flows.png",
+                     "09_impact.ipynb", "event_study.png"):
         assert expected in names, expected
 
 
