@@ -215,3 +215,9 @@ def test_outcome_panels_count_events_by_hand(company):
     accept = impact.outcome_panel(ds, "region", "acceptance", "quarter")
     shown = accept["y"].dropna()
     assert len(shown) and shown.between(0, 100).all()
+
+
+def test_the_wild_bootstrap_takes_over_below_thirty_units():
+    for units, expected in ((30, "errors clustered by unit (30 units)"), (29, "wild cluster bootstrap (29 units")):
+        frame, table, _ = staggered_design(units=units, periods=24, seed=4)
+        assert impact.estimate(impact.design(frame, table, "p"), resamples=99).inference.startswith(expected)
