@@ -13,6 +13,7 @@ import pandas as pd
 
 from .core.markup import md, percent
 from .core.privacy import SUPPRESSED, marked_min_group
+from .data.synthprogrammes import BONUS_KEEPS
 from .data.timeline import months_between, period_label
 from .metrics import extremes
 
@@ -593,7 +594,7 @@ def impact_reading(design, panel, built_in: bool):
     """What 09 evaluates, on which data and periods, for the top of the report."""
     first, last = pd.Timestamp(panel["period"].min()), pd.Timestamp(panel["period"].max())
     source = (" The built-in company is read with its two programmes planted: in the regions paying the retention "
-              "bonus, 60 % of voluntary exits after its start did not happen." if built_in else "")
+              f"bonus, {BONUS_KEEPS * 100:.0f} % of voluntary exits after its start did not happen." if built_in else "")
     return md("**Programme**: {programme}, on {column}. **Outcome**: {measure}, by {period}, {first} to {last} (the "
               "span of the data's events). **Units**: {units}, of which {treated} treated in {cohorts} cohort(s)."
               + source.replace("{", "{{").replace("}", "}}"), programme=design.programme,

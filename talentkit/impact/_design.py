@@ -75,7 +75,6 @@ def design(panel: pd.DataFrame, programmes: pd.DataFrame, programme: str, min_gr
     found: list[tuple[str, str, int]] = []
     absent = sorted(set(starts.index) - set(p["unit"]))
     found.append(("units the data lacks", ", ".join(absent) or "none", 0))
-    start_of = starts["start"].reindex(p["unit"]).to_numpy()
     always = sorted(starts.index[starts["start"] <= periods[0]].intersection(p["unit"].unique()))
     found.append(("always-treated units (dropped)", ", ".join(always) or "none", int(p["unit"].isin(always).sum())))
     p = p[~p["unit"].isin(always)]

@@ -46,6 +46,11 @@ def _year(research: ResearchRecords, year: int | None) -> pd.DataFrame:
     return r if year is None else r[r["year"] == int(year)]
 
 
+def _pooled(pairs: pd.DataFrame, by: str, max_levels: int) -> pd.DataFrame:
+    """``pairs`` with ``by``'s levels past ``max_levels`` pooled by the kit's one rule, counted by people."""
+    return pairs.assign(**{by: apply_pooling(pairs[by], pooling_rule(pairs[by], max_levels, by))})
+
+
 def _places(research: ResearchRecords) -> pd.DataFrame:
     """Every institution's country and sector: the coarser groupings an institution nests in."""
     return research.records[list(("institution", "country", "sector"))].drop_duplicates("institution")
@@ -84,7 +89,7 @@ def talent_over_years(research: ResearchRecords, by: str = "country", min_group:
     year's people; a cell of fewer than ``min_group`` hidden with its complements in its year."""
     r = research.records
     pairs = r[["person", "year", by]].drop_duplicates()
-    pairs = pairs.assign(**{by: apply_pooling(pairs[by], pooling_rule(pairs[by], max_levels, by))})
+    pairs = _pooled(pairs, by, max_levels)
     table = pairs.groupby(["year", by])["person"].nunique().rename("n").reset_index()
     totals = r.groupby("year")["person"].nunique()
     table["people"] = table["n"]
@@ -104,7 +109,7 @@ def growth(research: ResearchRecords, by: str = "country", first: int | None = N
     first = int(r["year"].min()) if first is None else int(first)
     last = int(r["year"].max()) if last is None else int(last)
     pairs = r[r["year"].isin([first, last])][["person", "year", by]].drop_duplicates()
-    pairs = pairs.assign(**{by: apply_pooling(pairs[by], pooling_rule(pairs[by], max_levels, by))})
+    pairs = _pooled(pairs, by, max_levels)
     k = pairs.groupby([by, "year"])["person"].nunique().unstack(fill_value=0).reindex(columns=[first, last],
                                                                                         fill_value=0)
     table = pd.DataFrame({by: k.index, "first": k[first].to_numpy(), "last": k[last].to_numpy()})
