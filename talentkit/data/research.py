@@ -20,7 +20,6 @@ column, a ``countries:`` table or the alias table: an institution none of them p
 from __future__ import annotations
 
 import tempfile
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -34,7 +33,7 @@ from ..core.privacy import not_personal
 from ..core.yamlfile import key_errors
 from . import institutions
 from .mapping import read_mapping_file
-from .schema import close_match, coerce_dates, read_export
+from .schema import close_match, coerce_dates, read_export, spelling_key
 
 FORMS = ("authors", "authorships", "roster")
 UNKNOWN = institutions.UNKNOWN
@@ -167,14 +166,13 @@ def _years(df: pd.DataFrame, m: ResearchMapping, file: str, notes: list[str]) ->
 
 
 def _person_keys(df: pd.DataFrame, m: ResearchMapping) -> pd.Series:
-    """A number per person: by id where the export has one, else by the name as read (accents,
-    case and spaces aside). The names themselves go no further."""
+    """A number per person: by id where the export has one, else by the name as read under the
+    kit's one spelling rule (case, spaces, Unicode forms aside: :func:`schema.spelling_key`).
+    The names themselves go no further."""
     if m.person_id:
         key = df[m.person_id].astype("string").str.strip().replace("", pd.NA)
     else:
-        key = df[str(m.name)].astype("string").map(
-            lambda v: " ".join(unicodedata.normalize("NFKC", v).casefold().split()) if isinstance(v, str) else v)
-        key = key.astype("string").replace("", pd.NA)
+        key = spelling_key(df[str(m.name)]).replace("", pd.NA)
     codes, _ = pd.factorize(key)
     return pd.Series(np.where(codes >= 0, codes, -1), index=df.index)
 
