@@ -716,19 +716,26 @@ def test_a_hostile_survey_reaches_07_as_text_only(tmp_path):
         "form": "wide", "file": "survey.csv", "respondent": "id", "items": items, "comments": ["comment"],
         "attributes": ["unit"], "scale": {1: "low", 2: "2", 3: "3", 4: "4", 5: "high"}, "favourable": [4, 5],
         "index_items": items[:3]}), encoding="utf-8")
+    doms = hostile_job_doms(tmp_path, "07_survey", {"survey": str(tmp_path / "survey.yaml"), "group_by": "unit",
+                                                    "resamples": 20, "show_comments": True,
+                                                    "min_comment_respondents": 10})
+    assert any("data-pwned" in dom for dom in doms), "the payloads must reach the report, as text, for this test " \
+                                                     "to mean anything"
+
+
+def hostile_job_doms(tmp_path: Path, notebook: str, params: dict) -> list[str]:
+    """One notebook run on the small company with ``params``; its report's and the index's
+    DOMs in Chromium, each checked to hold no markup from the data."""
     run_file = tmp_path / "run.yaml"
-    run_file.write_text(yaml.safe_dump({"run": "hostile-survey", "defaults": {"data": "synthetic:small"}, "jobs": [
-        {"notebook": str(ROOT / "notebooks" / "07_survey.ipynb"),
-         "params": {"survey": str(tmp_path / "survey.yaml"), "group_by": "unit", "resamples": 20,
-                    "show_comments": True, "min_comment_respondents": 10}}]}), encoding="utf-8")
+    run_file.write_text(yaml.safe_dump({"run": f"hostile-{notebook}", "defaults": {"data": "synthetic:small"},
+                                        "jobs": [{"notebook": str(ROOT / "notebooks" / f"{notebook}.ipynb"),
+                                                  "params": params}]}), encoding="utf-8")
     code, run_dir = runner.execute_run(run_file, out_root=tmp_path / "out", progress=False)
     assert code == 0, json.loads((run_dir / "run.json").read_text())["jobs"][0]["error"]
-    shown = 0
-    for page in (run_dir / "07_survey" / "report.html", run_dir / "index.html"):
-        dom = dump_dom(page)
+    doms = [dump_dom(page) for page in (run_dir / notebook / "report.html", run_dir / "index.html")]
+    for dom in doms:
         assert not dom_findings(dom), dom_findings(dom)[:5]
-        shown += "data-pwned" in dom
-    assert shown, "the payloads must reach the report, as text, for this test to mean anything"
+    return doms
 
 
 @pytest.mark.slow
@@ -750,17 +757,9 @@ def test_a_hostile_author_list_reaches_08_as_text_only(tmp_path):
     (tmp_path / "research.yaml").write_text(yaml.safe_dump({
         "form": "authors", "file": "authors.csv", "name": "author", "work": "paper", "year": "year",
         "affiliation": "affiliation", "venue": "venue"}), encoding="utf-8")
-    run_file = tmp_path / "run.yaml"
-    run_file.write_text(yaml.safe_dump({"run": "hostile-market", "defaults": {"data": "synthetic:small"}, "jobs": [
-        {"notebook": str(ROOT / "notebooks" / "08_talent_market.ipynb"),
-         "params": {"research": str(tmp_path / "research.yaml"), "our_institution": labs[2], "competitors": [labs[9]],
-                    "resamples": 20}}]}), encoding="utf-8")
-    code, run_dir = runner.execute_run(run_file, out_root=tmp_path / "out", progress=False)
-    assert code == 0, json.loads((run_dir / "run.json").read_text())["jobs"][0]["error"]
-    shown = 0
-    for page in (run_dir / "08_talent_market" / "report.html", run_dir / "index.html"):
-        dom = dump_dom(page)
-        assert not dom_findings(dom), dom_findings(dom)[:5]
-        shown += "data-pwned" in dom
-        assert "author0-" not in dom and "author3-1" not in dom
-    assert shown, "the payloads must reach the report, as text, for this test to mean anything"
+    doms = hostile_job_doms(tmp_path, "08_talent_market", {"research": str(tmp_path / "research.yaml"),
+                                                           "our_institution": labs[2], "competitors": [labs[9]],
+                                                           "resamples": 20})
+    assert not any("author0-" in dom or "author3-1" in dom for dom in doms)
+    assert any("data-pwned" in dom for dom in doms), "the payloads must reach the report, as text, for this test " \
+                                                     "to mean anything"
