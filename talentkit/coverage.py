@@ -58,7 +58,10 @@ SHORT = {"events": "dated history", "collaboration": "interactions or participan
          "answers": "respondents' answers", "research": "research records", "works": "works (papers)",
          "our_institution": "our_institution", "programmes": "a programmes table",
          **{t: f"{t} table" for t in TABLES}}
-SOURCE_NEED = "network_source:"  # a need met when the notebook's network_source allows the source
+SOURCE_NEED = "network_source:"
+# needs met by a parameter naming an export beside the people data (its mapping file), or by the
+# built-in company, which has each of them: a survey, research records, programmes
+BESIDE = ("survey", "research", "programmes")  # a need met when the notebook's network_source allows the source
 
 
 @dataclass(frozen=True)
@@ -107,14 +110,8 @@ def missing(ds, needs: tuple[str, ...], params: dict | None = None) -> list[str]
                 and bool(ds.people["hire_date"].notna().any())
         elif need == "collaboration":
             ok = getattr(ds, "interactions", None) is not None or getattr(ds, "participants", None) is not None
-        elif need == "survey":  # a survey's mapping file, or the built-in company's own survey
-            ok = str((params or {}).get("survey", "synthetic")) not in ("", "synthetic") or \
-                str(getattr(ds, "source", "")).startswith("synthetic")
-        elif need == "research":  # research records' mapping file, or the built-in company's own market
-            ok = str((params or {}).get("research", "synthetic")) not in ("", "synthetic") or \
-                str(getattr(ds, "source", "")).startswith("synthetic")
-        elif need == "programmes":  # a programmes table, or the built-in company's own
-            ok = str((params or {}).get("programmes", "synthetic")) not in ("", "synthetic") or \
+        elif need in BESIDE:  # an export of its own beside the people data, or the built-in company's own
+            ok = str((params or {}).get(need, "synthetic")) not in ("", "synthetic") or \
                 str(getattr(ds, "source", "")).startswith("synthetic")
         elif need == "works":  # a work column: co-authorship needs it, a roster has none
             ok = bool(getattr((params or {}).get("records"), "has_works", True))

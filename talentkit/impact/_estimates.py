@@ -125,6 +125,18 @@ def twfe(design: Design) -> tuple[float, float]:
     return float(fit.coef()["treat"]), float(fit.se()["treat"])
 
 
+def _imputation_interval(design: Design, resamples: int, seed: int) -> tuple[float, float, float, str]:
+    """The imputation estimate, its 95 % interval and how it was had: clustered by unit, or the
+    wild cluster bootstrap under :data:`FEW_CLUSTERS` units."""
+    tau, se = imputation(design)
+    units = design.panel["unit"].nunique()
+    if units >= FEW_CLUSTERS:
+        return tau, tau - Z95 * se, tau + Z95 * se, f"errors clustered by unit ({units} units)"
+    lo, hi, _ = wild_bootstrap(design, resamples, seed)
+    return tau, lo, hi, f"wild cluster bootstrap ({units} units, fewer than {FEW_CLUSTERS}: Webb weights, " \
+                        f"{resamples} draws)"
+
+
 @dataclass
 class Estimates:
     """The estimators side by side (``table``), both event studies (``by_period``), the
@@ -142,15 +154,7 @@ class Estimates:
 def estimate(design: Design, leads: int = 6, lags: int = 12, resamples: int = 999, seed: int = 0,
              min_group: int = privacy.MIN_GROUP) -> Estimates:
     """Every estimate of the module for ``design`` (its cohorts passed the gate in :func:`design`)."""
-    tau, se = imputation(design)
-    units = design.panel["unit"].nunique()
-    if units < FEW_CLUSTERS:
-        lo, hi, _ = wild_bootstrap(design, resamples, seed)
-        inference = (f"wild cluster bootstrap ({units} units, fewer than {FEW_CLUSTERS}: Webb weights, "
-                     f"{resamples} draws)")
-    else:
-        lo, hi = tau - Z95 * se, tau + Z95 * se
-        inference = f"errors clustered by unit ({units} units)"
+    tau, lo, hi, inference = _imputation_interval(design, resamples, seed)
     by_period, sat, sat_se = saturated(design)
     two_way, two_way_se = twfe(design)
     table = pd.DataFrame({"estimator": ["imputation (did2s)", "saturated event study", "two-way fixed effects"],
@@ -178,9 +182,5 @@ def placebo(design: Design, seed: int = 0, resamples: int = 999) -> tuple[float,
     fake["rel"] = np.where(fake["start"] > 0, fake["t"] - fake["start"], -1)
     moved = Design(design.programme, fake.reset_index(drop=True), design.guards, design.cohorts, design.measure,
                    design.min_group)
-    tau, se = imputation(moved)
-    if fake["unit"].nunique() < FEW_CLUSTERS:
-        lo, hi, _ = wild_bootstrap(moved, resamples, seed)
-    else:
-        lo, hi = tau - Z95 * se, tau + Z95 * se
+    tau, lo, hi, _ = _imputation_interval(moved, resamples, seed)
     return tau, lo, hi, shift

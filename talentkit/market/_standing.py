@@ -54,7 +54,7 @@ def standing(research: ResearchRecords, ours: str, competitors: list[str] | None
              seed: int = 0, min_group: int = MIN_GROUP) -> pd.DataFrame:
     """Each year's people, share and rank (with intervals, the module's) of ``ours`` and each of
     ``competitors`` (names resolved); a year where one has fewer than ``min_group`` hidden."""
-    named = [resolve_name(research, n) for n in [ours, *(competitors or [])]]
+    named = resolve_names(research, [ours, *(competitors or [])])
     pairs = research.records[["person", "year", "institution"]].drop_duplicates()
     counts = pairs.groupby(["year", "institution"]).size()
     totals = pairs.groupby("year")["person"].nunique()
@@ -63,7 +63,7 @@ def standing(research: ResearchRecords, ours: str, competitors: list[str] | None
     for year, k in counts.groupby(level="year"):
         k = k.droplevel("year")
         draws = rng.poisson(k.to_numpy(), size=(resamples, len(k)))
-        for name in dict.fromkeys(named):
+        for name in named:
             own = int(k.get(name, 0))
             mine = draws[:, k.index.get_loc(name)] if name in k.index else np.zeros(resamples)
             ranks = 1 + (draws > mine[:, None]).sum(axis=1)
