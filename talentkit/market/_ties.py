@@ -42,11 +42,13 @@ def institution_ties(research: ResearchRecords, min_group: int = MIN_GROUP) -> p
 
 
 @privacy.grouped
-def ties_of(ties: pd.DataFrame, institution: str | None = None, top: int = 10,
-            min_group: int = MIN_GROUP) -> pd.DataFrame:
+def ties_of(ties: pd.DataFrame | None, institution: str | None = None, top: int = 10,
+            min_group: int = MIN_GROUP) -> pd.DataFrame | None:
     """The strongest ``top`` ties (of ``institution``, its nearest neighbours, when given):
     ``institution``, ``partner``, ``weight``, ``works``; a tie of fewer than ``min_group``
-    researchers hidden."""
+    researchers hidden. ``None`` (records without works: no network) gives ``None``."""
+    if ties is None:
+        return None
     t = ties if institution is None else ties[(ties["a"] == institution) | (ties["b"] == institution)]
     if institution is not None:
         t = t.assign(partner=np.where(t["a"] == institution, t["b"], t["a"]), institution=institution)
