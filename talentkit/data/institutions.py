@@ -173,12 +173,15 @@ def resolve(parts: pd.Series, ids: pd.Series | None = None, user: pd.DataFrame |
                            .to_numpy()})
     table = counts.groupby("string", sort=True, dropna=False).agg(rows=("id", "size"), id=("id", "first")).reset_index()
     table["part"] = table["string"].map(institution_part)
-    alone = set(table.loc[~table["part"].str.contains(",", regex=False), "part"].map(normal_key))
-    head = table["part"].str.split(",").str[0].str.strip()
-    place = table["part"].str.contains(",", regex=False) & head.map(normal_key).isin(alone) & \
-        ~table["part"].str.split(",", n=1).str[1].map(lambda rest: bool(INSTITUTION_WORDS.search(str(rest))))
-    table.loc[place, "part"] = head[place]  # "Helix Brain, Boston": Helix Brain, written alone elsewhere
     table["key"] = table["part"].map(normal_key)
+    comma = table["part"].str.contains(",", regex=False)
+    alone = set(table.loc[~comma, "key"])
+    head = table.loc[comma, "part"].str.split(",").str[0].str.strip()
+    rest = table.loc[comma, "part"].str.split(",", n=1).str[1]
+    head_key = head.map(normal_key)
+    place = head_key.isin(alone) & ~rest.map(lambda text: bool(INSTITUTION_WORDS.search(str(text))))
+    place = place[place].index  # "Helix Brain, Boston": Helix Brain, written alone elsewhere
+    table.loc[place, "part"], table.loc[place, "key"] = head[place], head_key[place]
     table["rule"] = np.where(table["part"] != table["string"], PART, AS_WRITTEN)
     acronyms = {normal_key(a): full for a, full in acronym_matches(table["part"], table["key"]).items()}
     is_acro = table["key"].isin(set(acronyms))  # every spelling of an acronym (KAIST, Kaist) follows it
