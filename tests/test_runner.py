@@ -250,3 +250,33 @@ def test_jobs_at_once_is_checked_by_the_run_files_own_rule_before_anything_is_wr
     with pytest.raises(runner.RunError, match="less than or equal to 64"):
         runfile.load_run_file(rf)
     assert runfile.check_jobs_at_once(64) == 64 and runfile.check_jobs_at_once(None) is None
+
+
+def test_a_kernel_that_never_started_is_started_again_and_a_notebooks_error_is_not(tmp_path, monkeypatch):
+    import papermill
+
+    from talentkit.runs import kernels
+
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        Path(args[1]).write_text("{}", encoding="utf-8")
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    monkeypatch.setattr(kernels.render, "render_notebook", lambda *a, **k: None)
+    job = {"out_dir": str(tmp_path / "job"), "output_notebook": "out.ipynb", "notebook": "nb.ipynb", "params": {},
+           "kernel": "python3", "name": "job", "position": 0, "progress": False, "cwd": str(tmp_path),
+           "timeout": 60, "style": "report"}
+    assert kernels.run_job(job)["status"] == "ok" and len(calls) == 2
+    calls.clear()
+
+    def broken(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("a notebook's own error")
+
+    monkeypatch.setattr(papermill, "execute_notebook", broken)
+    result = kernels.run_job(job)
+    assert result["status"] == "failed" and len(calls) == 1 and "own error" in result["error"]

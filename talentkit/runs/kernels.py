@@ -110,13 +110,19 @@ def run_job(job: dict) -> dict:
     started = time.time()
     manager = job_kernel_manager(str(out_dir.resolve()), job.get("env"))
     try:
-        papermill.execute_notebook(
-            job["notebook"], str(output_nb), parameters=job["params"], kernel_name=job["kernel"],
-            progress_bar={"desc": job["name"][:28].ljust(28), "position": job["position"], "leave": False}
-            if job["progress"] else False,
-            cwd=job["cwd"], execution_timeout=job["timeout"], log_output=False,
-            kernel_manager_class=manager,
-        )
+        for attempt in range(1 + START_RETRIES):
+            try:
+                papermill.execute_notebook(
+                    job["notebook"], str(output_nb), parameters=job["params"], kernel_name=job["kernel"],
+                    progress_bar={"desc": job["name"][:28].ljust(28), "position": job["position"], "leave": False}
+                    if job["progress"] else False,
+                    cwd=job["cwd"], execution_timeout=job["timeout"], log_output=False,
+                    kernel_manager_class=manager,
+                )
+                break
+            except RuntimeError as exc:  # a kernel that never started ran no cell: starting it again is safe
+                if attempt == START_RETRIES or not never_started(exc):
+                    raise
     except PapermillExecutionError as exc:
         status = "interrupted" if exc.ename == "KeyboardInterrupt" else "failed"
         result.update(status=status, error=f"{exc.ename}: {exc.evalue}".strip()[:500])
@@ -137,6 +143,16 @@ def run_job(job: dict) -> dict:
             result["render_error"] = f"{type(exc).__name__}: {exc}"[:500]
         result["render_s"] = round(time.time() - started, 2)
     return result
+
+
+START_RETRIES = 1  # further starts of a job's kernel that died before it ran a cell (a port taken meanwhile)
+
+
+def never_started(exc: Exception) -> bool:
+    """A kernel that died before replying to its first message: it ran no cell. Its ports are
+    chosen free and bound a moment later, so another kernel starting at once can take one
+    (ZMQ's "Address already in use"); the local runner starts it again, as the cluster retries."""
+    return "before replying to kernel_info" in str(exc)
 
 
 def kernel_trouble(exc: Exception) -> bool:
