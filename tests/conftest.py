@@ -115,12 +115,65 @@ def once_per_test_run(tmp_path_factory, name: str, make):
     return Path(json.loads(done.read_text(encoding="utf-8"))["path"])
 
 
-def run_smoke(out: Path) -> Path:
+def write_tiny_bert(folder: Path, texts) -> Path:
+    """A randomly initialised 2-layer BERT (hidden size 32) with a vocabulary made from
+    ``texts``, saved in ``folder``: the transformer rungs' wiring (tokenizer, Trainer, saving,
+    reloading, a sentence encoder's mean pooling) without MiniLM's 22 million weights or any
+    download. The smallest model that checks the wiring; the shipped MiniLM is checked by the
+    tests that say so."""
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+
+    chars = sorted({c for t in texts for c in t.lower() if not c.isspace()})
+    words = sorted({w.strip(".,").lower() for t in texts for w in t.split()})
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + list(dict.fromkeys(chars + words))
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    tok = BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), do_lower_case=True)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=128, num_labels=2)
+    BertForSequenceClassification(config).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return folder
+
+
+def make_tiny_bert(folder: Path) -> Path:
+    """:func:`write_tiny_bert` on the small built-in company's texts, its weights drawn with a
+    fixed seed, so that every run of the suite records the same numbers."""
+    import torch
+
+    from talentkit import textclf
+
+    torch.manual_seed(0)
+    return write_tiny_bert(folder / "tiny-bert", textclf.load_texts(textclf.FinetuneConfig(data="synthetic:small"))["text"])
+
+
+@pytest.fixture(scope="session")
+def tiny_bert(tmp_path_factory) -> Path:
+    """The tiny BERT, made once per test run and shared by the workers."""
+    return once_per_test_run(tmp_path_factory, "tiny-bert", make_tiny_bert)
+
+
+def smoke_run_file(folder: Path, tiny: Path, keep=lambda notebook: True) -> Path:
+    """params/smoke.yaml as the tests run it, written in ``folder``: 02's transformer rungs on
+    the tiny BERT (``model`` and ``embedding_model``), its jobs those ``keep`` keeps."""
+    import yaml
+
+    run = yaml.safe_load((ROOT / "params" / "smoke.yaml").read_text(encoding="utf-8"))
+    run["jobs"] = [dict(j, notebook=str(ROOT / j["notebook"])) for j in run["jobs"] if keep(Path(j["notebook"]).stem)]
+    for job in run["jobs"]:
+        if "02_finetune" in job["notebook"]:
+            job["params"] = {**job["params"], "model": str(tiny), "embedding_model": str(tiny)}
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "smoke.yaml").write_text(yaml.safe_dump(run), encoding="utf-8")
+    return folder / "smoke.yaml"
+
+
+def run_smoke(out: Path, tiny: Path) -> Path:
     import json
 
     from talentkit.runs import runner
 
-    code, run_dir = runner.execute_run(ROOT / "params" / "smoke.yaml", out_root=out, progress=False)
+    code, run_dir = runner.execute_run(smoke_run_file(out, tiny), out_root=out, progress=False)
     info = json.loads((run_dir / "run.json").read_text())
     failed = {j["name"]: j["error"] for j in info["jobs"] if j["status"] != "ok"}
     assert code == 0, failed
@@ -128,10 +181,10 @@ def run_smoke(out: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def smoke(tmp_path_factory):
+def smoke(tmp_path_factory, tiny_bert):
     """params/smoke.yaml run once per test run by the local executor (every notebook at
-    small size), shared by all workers; no test writes into it."""
-    return once_per_test_run(tmp_path_factory, "smoke", run_smoke)
+    small size; 02's transformers the tiny BERT), shared by all workers; no test writes into it."""
+    return once_per_test_run(tmp_path_factory, "smoke", lambda out: run_smoke(out, tiny_bert))
 
 
 def run_interrupted(run_file, out_root, after: float, **kw):
@@ -174,6 +227,7 @@ def run_interrupted(run_file, out_root, after: float, **kw):
 # fixtures that run a batch of notebooks (or a fine-tune): every test that uses one waits for it
 BATCH_FIXTURES = {"smoke", "hostile", "canary", "quarters", "forty_level_run", "tiny_run", "batch"}
 SLOW_LIST = Path(__file__).with_name("slow_tests.txt")  # tests measured at 1.5 s or more: make durations
+FILE_SECONDS = Path(__file__).with_name("file_seconds.txt")  # each file's seconds: make durations
 
 
 def measured_slow() -> set[str]:
@@ -182,11 +236,21 @@ def measured_slow() -> set[str]:
     return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
 
 
+def measured_file_seconds() -> dict[str, float]:
+    """Each test file's measured seconds, from :data:`FILE_SECONDS` (``seconds path`` lines)."""
+    lines = FILE_SECONDS.read_text(encoding="utf-8").splitlines() if FILE_SECONDS.exists() else []
+    return {path: float(took) for took, path in (line.split() for line in lines if line and not line.startswith("#"))}
+
+
 def pytest_collection_modifyitems(config, items):
     """A test that reads a whole batch's outputs is slow like the batch, and so is one measured
     at 1.5 s or more: ``make test-fast`` (``-m "not slow"``) leaves them out, ``make test``
-    runs them."""
+    runs them. Files come the longest first (a file not yet measured last), so that pytest-xdist
+    (``--dist loadfile --no-loadscope-reorder``) hands out the long ones while the other worker
+    still has work: a long file started last kept one core busy while the other waited."""
     slow = measured_slow()
     for item in items:
         if BATCH_FIXTURES & set(getattr(item, "fixturenames", ())) or item.nodeid in slow:
             item.add_marker(pytest.mark.slow)
+    took = measured_file_seconds()
+    items.sort(key=lambda item: -took.get(item.nodeid.split("::")[0], 0.0))  # stable: a file's own order kept

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_interrupted
+from conftest import run_interrupted, smoke_run_file
 
 from talentkit.runs import runner
 
@@ -49,14 +49,8 @@ def jobs(run_dir: Path) -> dict:
 ON_DASK = ("01_metrics", "02_finetune", "05_network", "06_drivers")
 
 
-def test_smoke_jobs_on_dask_give_the_local_results(smoke, tmp_path):
-    import yaml
-
-    run = yaml.safe_load((ROOT / "params" / "smoke.yaml").read_text(encoding="utf-8"))
-    run["jobs"] = [dict(j, notebook=str(ROOT / j["notebook"])) for j in run["jobs"]
-                   if Path(j["notebook"]).stem in ON_DASK]
-    run_file = tmp_path / "smoke.yaml"
-    run_file.write_text(yaml.safe_dump(run), encoding="utf-8")
+def test_smoke_jobs_on_dask_give_the_local_results(smoke, tiny_bert, tmp_path):
+    run_file = smoke_run_file(tmp_path, tiny_bert, keep=lambda notebook: notebook in ON_DASK)
     code, run_dir = runner.execute_run(run_file, out_root=tmp_path / "out", progress=False, cluster="local:2")
     assert code == 0, {n: j["error"] for n, j in jobs(run_dir).items() if j["status"] != "ok"}
     info = json.loads((run_dir / "run.json").read_text())

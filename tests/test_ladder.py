@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write_tiny_bert
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, roc_auc_score
@@ -91,11 +92,11 @@ def test_verdicts_come_from_the_interval():
 
 
 @pytest.mark.slow
-def test_every_rung_runs_on_a_small_set_ranks_and_the_winner_scores_back(tmp_path):
-    # the transformer rungs' wiring, on a 2-layer random BERT: the smallest model that checks it
-    tiny = _tiny_bert(tmp_path / "tiny-bert", textclf.load_texts(textclf.FinetuneConfig(data="synthetic:small"))["text"])
+def test_every_rung_runs_on_a_small_set_ranks_and_the_winner_scores_back(tmp_path, tiny_bert):
+    # the transformer rungs' wiring, on a 2-layer random BERT (the model fine-tuned and the
+    # sentence encoder): the smallest model that checks it
     cfg = ladder.LadderConfig(**QUICK, rungs="tfidf,embed,setfit,lora,finetune", folds=2, repeats=1, max_texts=120,
-                              setfit_pairs=32, model=str(tiny))
+                              setfit_pairs=32, model=str(tiny_bert), embedding_model=str(tiny_bert))
     result = ladder.run(cfg, tmp_path)
     assert list(result.table["rank"]) == [1, 2, 3, 4, 5]
     assert set(result.table["rung"]) == set(ladder.RUNGS)
@@ -132,32 +133,10 @@ def test_auto_ladder_keeps_to_the_time_budget():
         ladder.LadderConfig(rungs="tfidf,bert").rung_names()
 
 
-def _tiny_bert(folder, texts):
-    """A randomly initialised 2-layer BERT with a vocabulary made from ``texts``: the BERT
-    path, run without any download."""
-    from transformers import (
-        BertConfig,
-        BertForSequenceClassification,
-        BertTokenizerFast,
-    )
-
-    chars = sorted({c for t in texts for c in t.lower() if not c.isspace()})
-    words = sorted({w.strip(".,").lower() for t in texts for w in t.split()})
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + list(dict.fromkeys(chars + words))
-    folder.mkdir(parents=True)
-    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    tok = BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), do_lower_case=True)
-    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=128, num_labels=2)
-    BertForSequenceClassification(config).save_pretrained(folder)
-    tok.save_pretrained(folder)
-    return folder
-
-
 @pytest.mark.parametrize("data", ["synthetic:small", "synthetic:small:zh"])
 def test_a_tiny_random_bert_fine_tunes_and_reloads(tmp_path, data):
     texts = textclf.load_texts(textclf.FinetuneConfig(data=data))["text"]
-    model = _tiny_bert(tmp_path / "tiny-bert", texts)
+    model = write_tiny_bert(tmp_path / "tiny-bert", texts)
     cfg = textclf.FinetuneConfig(data=data, model=str(model), epochs=2, progress=False, learning_rate=1e-3)
     result = textclf.finetune(cfg, tmp_path / "out")
     assert result["settings"]["max_length"] <= 128
