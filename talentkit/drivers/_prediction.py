@@ -13,7 +13,6 @@ from sklearn.calibration import CalibratedClassifierCV, calibration_curve
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
-from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold, cross_val_predict, train_test_split
@@ -25,6 +24,7 @@ from ..core.errors import ParameterError
 from ..core.privacy import not_personal
 from ..core.stats import corrected_interval
 from ..textclf import embed, tfidf_vectorizer
+from ._importance import auc_drop
 from ._population import DriverData
 
 MODELS = ("logistic", "gradient boosting")
@@ -200,10 +200,8 @@ def _importance(first_repeat: list, best_record: str, record_X: pd.DataFrame, y:
             if len(test) > IMPORTANCE_ROWS:
                 test, _ = train_test_split(test, train_size=IMPORTANCE_ROWS, stratify=y[test], random_state=seed + k)
             with threadpool_limits(1):
-                imp = permutation_importance(est, record_X.iloc[test], y[test], scoring="roc_auc",
-                                             n_repeats=repeats, random_state=seed)
-            importances += [{"fold": k, "attribute": c, "importance": v}
-                            for c, v in zip(record_X.columns, imp.importances_mean)]
+                drop = auc_drop(est, record_X.iloc[test], y[test], repeats, seed)
+            importances += [{"fold": k, "attribute": c, "importance": v} for c, v in zip(record_X.columns, drop)]
     imp = pd.DataFrame(importances).groupby("attribute", sort=False)["importance"].agg(["mean", "std"])
     imp = imp.rename(columns={"mean": "importance", "std": "across_folds_sd"}).reset_index()
     imp = imp.sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
