@@ -97,7 +97,7 @@ def test_a_gpu_job_fails_clearly_without_a_gpu_worker_and_runs_on_one(cluster, t
 
 def test_a_worker_lost_mid_job_is_retried_elsewhere(cluster, tmp_path):
     c, client = cluster
-    rf = write_run(tmp_path, "run: lost\njobs:\n  - notebook: FIXTURE\n    params: {busy: 12, x: 5}\n")
+    rf = write_run(tmp_path, "run: lost\njobs:\n  - notebook: FIXTURE\n    params: {wait: 12, x: 5}\n")
     killed = {}
 
     def kill_its_worker():
@@ -106,7 +106,7 @@ def test_a_worker_lost_mid_job_is_retried_elsewhere(cluster, tmp_path):
             busy = {w: keys for w, keys in client.processing().items() if any("lost" in str(k) for k in keys)}
             if busy:
                 address = next(iter(busy))
-                time.sleep(3)  # the kernel is running the busy cell
+                time.sleep(3)  # the kernel is running the waiting cell
                 pid = client.run(os.getpid, workers=[address])[address]
                 killed["address"] = address
                 os.kill(pid, signal.SIGKILL)
@@ -125,7 +125,7 @@ def test_a_worker_lost_mid_job_is_retried_elsewhere(cluster, tmp_path):
 
 def test_ctrl_c_cancels_the_cluster_tasks(cluster, tmp_path):
     c, client = cluster
-    rf = write_run(tmp_path, "run: cc\njobs:\n  - notebook: FIXTURE\n    params: {busy: 60}\n"
+    rf = write_run(tmp_path, "run: cc\njobs:\n  - notebook: FIXTURE\n    params: {wait: 60}\n"
                              "    matrix: {x: [1, 2, 3]}\n")
     code, run_dir, seconds = run_interrupted(rf, tmp_path / "out", after=8, cluster=c.scheduler_address)
     assert code == 130 and seconds < 40

@@ -114,7 +114,7 @@ def test_typo_fails_before_any_kernel(tmp_path):
     with pytest.raises(runner.RunError) as info:
         runner.execute_run(rf, out_root=tmp_path / "out", progress=False)
     assert "unknown parameter 'lable'" in str(info.value) and "did you mean 'label'" in str(info.value)
-    assert "takes: x, label, scale, fail, busy" in str(info.value)
+    assert "takes: x, label, scale, fail, busy, wait" in str(info.value)
     assert not (tmp_path / "out").exists(), "nothing written, no kernel started"
     assert time.time() - started < 5
 
@@ -165,10 +165,10 @@ def test_overrides_are_typed():
 def test_ctrl_c_stops_kernels_and_records_what_finished(tmp_path):
     from conftest import run_interrupted
 
-    rf = write_run(tmp_path, "run: cc\njobs:\n  - notebook: FIXTURE\n    params: {busy: 60}\n"
+    rf = write_run(tmp_path, "run: cc\njobs:\n  - notebook: FIXTURE\n    params: {wait: 60}\n"
                              "    matrix: {x: [1, 2]}\n")
     code, run_dir, seconds = run_interrupted(rf, tmp_path / "out", after=6)
-    assert code == 130 and seconds < 40, "the busy cell was stopped, not waited for"
+    assert code == 130 and seconds < 40, "the running cell was stopped, not waited for"
     info = json.loads((run_dir / "run.json").read_text())
     assert info["status"] == "interrupted" and info["ended"]
     assert [j["status"] for j in info["jobs"]] == ["interrupted", "not run"]

@@ -643,12 +643,12 @@ def test_utf16_exports_load(tmp_path, tiny):
 
 def test_sigterm_leaves_a_final_run_json(tmp_path):
     rf = tmp_path / "run.yaml"
-    rf.write_text(f"run: term\njobs:\n  - notebook: {FIXTURE}\n    params: {{busy: 60}}\n    matrix: {{x: [1, 2]}}\n")
+    rf.write_text(f"run: term\njobs:\n  - notebook: {FIXTURE}\n    params: {{wait: 60}}\n    matrix: {{x: [1, 2]}}\n")
     proc = subprocess.Popen([TALENTKIT, "run", str(rf), "--out", str(tmp_path / "out"), "--quiet"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     info_path = tmp_path / "out" / "term" / "run.json"
     deadline = time.time() + 60
-    while time.time() < deadline:  # wait until the first job's kernel is busy
+    while time.time() < deadline:  # wait until the first job's kernel runs its cell
         if info_path.exists() and '"running"' in info_path.read_text() and \
                 (tmp_path / "out" / "term" / "fixture-1" / "fixture.ipynb").exists():
             break
