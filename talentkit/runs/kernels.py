@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
-from . import render
+from . import forkserver, render
 
 KERNEL_NAME = "talentkit"
 # The math libraries' thread pools (OpenMP, and so PyTorch's; MKL; OpenBLAS).
@@ -46,19 +48,93 @@ def ensure_kernel() -> str:
 
 
 _LIVE_KERNELS: set[int] = set()  # pids of the kernels this run started and has not seen stop
+_FORK_SERVERS: dict[tuple, str | None] = {}  # thread variables -> the fork server's socket (None: none could start)
+_FORK_LOCK = threading.Lock()
 
 
-def job_kernel_manager(job_dir: str, env: dict | None = None):
+def forking_supported() -> bool:
+    """Kernels forked from a server (:mod:`talentkit.runs.forkserver`): on Linux, unless
+    ``TALENTKIT_FORK_KERNELS=0``."""
+    return sys.platform == "linux" and os.environ.get(forkserver.ENV_SWITCH, "1") != "0"
+
+
+def kernel_arguments(cmd: list[str]) -> tuple[list[str], list[str]] | None:
+    """The interpreter's ``-X`` options and the ipykernel arguments of a kernel command that is
+    this interpreter's ``-m ipykernel_launcher`` (ipykernel's own kernel spec passes
+    ``-Xfrozen_modules=off``); None for any other command (it is started the usual way)."""
+    options = [a for a in cmd[1:] if a.startswith("-X")]
+    rest = cmd[1 + len(options):]
+    if not cmd or rest[:2] != ["-m", "ipykernel_launcher"] or Path(cmd[0]).resolve() != Path(sys.executable).resolve():
+        return None
+    return options, rest[2:]
+
+
+def fork_server(env: dict, options: list[str]) -> str | None:
+    """The socket of the fork server for these thread variables and interpreter options,
+    started (and waited for: its imports take a few seconds, once) where none runs yet; None
+    where it cannot start."""
+    import atexit
+    import shutil
+    import subprocess
+    import tempfile
+
+    key = (*(env.get(k) for k in THREAD_VARIABLES), *options)
+    with _FORK_LOCK:
+        if key not in _FORK_SERVERS:
+            folder = tempfile.mkdtemp(prefix="talentkit-kernels-")
+            path = os.path.join(folder, "server.sock")
+            server = subprocess.Popen([sys.executable, *options, "-m", "talentkit.runs.forkserver", path], env=env,
+                                      stdin=subprocess.DEVNULL)
+            deadline = time.monotonic() + 120
+            while not os.path.exists(path) and server.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            _FORK_SERVERS[key] = path if os.path.exists(path) else None
+            atexit.register(server.terminate)
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        return _FORK_SERVERS[key]
+
+
+def fork_provisioner():
+    """jupyter_client's local provisioner, whose kernels are forks of the fork server where
+    :func:`kernel_arguments` reads the command (else started the usual way)."""
+    from jupyter_client.provisioning import LocalProvisioner
+
+    class ForkProvisioner(LocalProvisioner):
+        async def launch_kernel(self, cmd, **kwargs):
+            command, env = kernel_arguments(cmd), dict(kwargs.get("env") or os.environ)
+            path = fork_server(env, command[0]) if command is not None else None
+            if command is None or path is None:
+                return await super().launch_kernel(cmd, **kwargs)
+            cwd = str(kwargs.get("cwd") or os.getcwd())
+            self.process = forkserver.ForkedKernel(path, forkserver.ask(path, {"start": command[1], "env": env,
+                                                                               "cwd": cwd})["pid"])
+            self.pid = self.pgid = self.process.pid
+            self.cwd = cwd
+            return self.connection_info
+
+    return ForkProvisioner
+
+
+def job_kernel_manager(job_dir: str, env: dict | None = None, fork: bool = False):
     """A kernel manager class whose kernels know their job folder (``TALENTKIT_JOB_DIR``),
     so ``talentkit.record`` writes there; per job, so jobs can share this process. Its
     kernels are registered so Ctrl-C can interrupt them. ``env``: variables to set (or,
-    with ``None``, to remove) in the kernel's environment."""
+    with ``None``, to remove) in the kernel's environment. ``fork``: the kernel is forked
+    from the fork server where :func:`forking_supported`."""
     from jupyter_client.manager import AsyncKernelManager
 
     from ..core.results import ENV_JOB_DIR
 
+    provisioner = fork_provisioner() if fork and forking_supported() else None
+
     class JobKernelManager(AsyncKernelManager):
         pid = None  # this job's kernel, once started
+
+        async def _async_pre_start_kernel(self, **kw):
+            if provisioner is not None and self.provisioner is None:
+                self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or str(uuid.uuid4())
+                self.provisioner = provisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+            return await super()._async_pre_start_kernel(**kw)
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             kw["env"] = {**(kw.get("env") or os.environ), ENV_JOB_DIR: job_dir}
@@ -108,7 +184,7 @@ def run_job(job: dict) -> dict:
     output_nb = out_dir / job["output_notebook"]
     result: dict[str, Any] = {"status": "ok", "error": None}
     started = time.time()
-    manager = job_kernel_manager(str(out_dir.resolve()), job.get("env"))
+    manager = job_kernel_manager(str(out_dir.resolve()), job.get("env"), fork=job.get("fork", False))
     try:
         for attempt in range(1 + START_RETRIES):
             try:

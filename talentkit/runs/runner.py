@@ -439,7 +439,7 @@ def _payloads(record: RunRecord, jobs: list, run_dir: Path, timeout: int | None,
     kernel = ensure_kernel()
     return [{"name": j.name, "notebook": str(j.notebook), "params": j.params, "out_dir": str(run_dir / j.name),
              "output_notebook": j.notebook.name, "kernel": kernel, "cwd": str(Path.cwd()),
-             "timeout": timeout, "style": record.style, "position": i + 1, "progress": progress,
+             "timeout": timeout, "style": record.style, "position": i + 1, "progress": progress, "fork": True,
              "env": {**record.threads, NOTEBOOK_DIR_ENV: str(j.notebook.parent)}}  # its project's files
             for i, j in enumerate(jobs)]
 
