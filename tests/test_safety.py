@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import signal
@@ -641,11 +642,15 @@ def test_utf16_exports_load(tmp_path, tiny):
     assert main(["data", "check", str(tmp_path / "le"), "--encoding", "utf-16-le"]) == 0
 
 
-def test_sigterm_leaves_a_final_run_json(tmp_path):
+@pytest.mark.parametrize("stop", ["SIGTERM", "Ctrl-C at a terminal"])
+def test_sigterm_or_ctrl_c_leaves_a_final_run_json(tmp_path, stop):
+    """SIGTERM to the runner, or Ctrl-C at a terminal (SIGINT to its whole process group, the
+    fork server included): the run stops, its record is final, nothing prints a traceback."""
     rf = tmp_path / "run.yaml"
     rf.write_text(f"run: term\njobs:\n  - notebook: {FIXTURE}\n    params: {{wait: 60}}\n    matrix: {{x: [1, 2]}}\n")
     proc = subprocess.Popen([TALENTKIT, "run", str(rf), "--out", str(tmp_path / "out"), "--quiet"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+                            start_new_session=True)  # a terminal's process group of its own
     info_path = tmp_path / "out" / "term" / "run.json"
     deadline = time.time() + 60
     while time.time() < deadline:  # wait until the first job's kernel runs its cell
@@ -654,11 +659,16 @@ def test_sigterm_leaves_a_final_run_json(tmp_path):
             break
         time.sleep(0.5)
     time.sleep(3)
-    proc.send_signal(signal.SIGTERM)
+    if stop == "SIGTERM":
+        proc.send_signal(signal.SIGTERM)
+    else:
+        os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err[-2000:]
+    assert "Traceback" not in err, err[-2000:]
     info = json.loads(info_path.read_text())
-    assert info["status"] == "interrupted" and info["ended"] and info.get("signal") == "SIGTERM"
+    assert info["status"] == "interrupted" and info["ended"]
+    assert info.get("signal") == ("SIGTERM" if stop == "SIGTERM" else None)
     assert [j["status"] for j in info["jobs"]] == ["interrupted", "not run"]
     assert (tmp_path / "out" / "term" / "fixture-1" / "fixture.ipynb").exists()
     assert (tmp_path / "out" / "term" / "index.html").exists()

@@ -73,15 +73,18 @@ def _become_kernel(request: dict) -> None:
         os.setsid()  # a process group of its own, as jupyter_client starts kernels: Ctrl-C reaches it alone
         os.environ.clear()
         os.environ.update(request["env"])
-        os.environ["JPY_PARENT_PID"] = str(os.getppid())  # the server: the kernel leaves when it does
+        os.environ["JPY_PARENT_PID"] = str(os.getppid())  # the server, for what the kernel starts
         os.chdir(request["cwd"] or os.getcwd())
         stdin = os.open(os.devnull, os.O_RDONLY)
         os.dup2(stdin, 0)
-        sys.argv = [sys.executable, *request["start"]]
+        # ipykernel read JPY_PARENT_PID when the server imported it: the parent is given here,
+        # so that the kernel leaves when its server does (ipykernel's parent poller)
+        arguments = [*request["start"], f"--IPKernelApp.parent_handle={os.getppid()}"]
+        sys.argv = [sys.executable, *arguments]
         sys.path[0] = os.getcwd()
         from ipykernel import kernelapp
 
-        kernelapp.launch_new_instance(argv=request["start"])
+        kernelapp.launch_new_instance(argv=arguments)
         code = 0
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else 1

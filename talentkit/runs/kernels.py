@@ -84,7 +84,7 @@ def fork_server(env: dict, options: list[str]) -> str | None:
             folder = tempfile.mkdtemp(prefix="talentkit-kernels-")
             path = os.path.join(folder, "server.sock")
             server = subprocess.Popen([sys.executable, *options, "-m", "talentkit.runs.forkserver", path], env=env,
-                                      stdin=subprocess.DEVNULL)
+                                      stdin=subprocess.DEVNULL, start_new_session=True)  # no terminal's Ctrl-C
             deadline = time.monotonic() + 120
             while not os.path.exists(path) and server.poll() is None and time.monotonic() < deadline:
                 time.sleep(0.05)
@@ -92,6 +92,28 @@ def fork_server(env: dict, options: list[str]) -> str | None:
             atexit.register(server.terminate)
             atexit.register(shutil.rmtree, folder, ignore_errors=True)
         return _FORK_SERVERS[key]
+
+
+def start_fork_server(changes: dict[str, str | None]) -> str | None:
+    """The fork server the run's kernels will use, started before any job: its imports (a few
+    seconds, once) then happen before the jobs do, and a Ctrl-C meanwhile stops the run before
+    any job starts, not a kernel that is still being made. ``changes``: the variables the jobs
+    set (``None``: remove). None where kernels are not forked."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    if not forking_supported():
+        return None
+    spec = KernelSpecManager().get_kernel_spec(ensure_kernel())
+    command = kernel_arguments(list(spec.argv))
+    if command is None:
+        return None
+    env = {**os.environ, **(spec.env or {})}
+    for key, value in changes.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return fork_server(env, command[0])
 
 
 def fork_provisioner():

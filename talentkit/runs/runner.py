@@ -26,7 +26,7 @@ from pathlib import Path
 from ..core.errors import RunError, RunJSONError
 from ..core.results import NOTEBOOK_DIR_ENV
 from . import render  # before anything loads nbformat: it skips a slow optional import of nbformat's (see render)
-from .kernels import THREAD_VARIABLES, ensure_kernel, interrupt_kernels, run_job, thread_limits
+from .kernels import THREAD_VARIABLES, ensure_kernel, interrupt_kernels, run_job, start_fork_server, thread_limits
 from .runfile import check_jobs, check_jobs_at_once, check_name, expand_jobs, inside, load_run_file
 from .runrecord import JobRecord, RunRecord
 
@@ -451,6 +451,7 @@ def _dispatch_to(record: RunRecord, payloads: list[dict], jobs: list, run_dir: P
 
         run_on_dask(cluster, payloads, [j.resources for j in jobs], record.run, record.set_status, finish, run_dir)
     else:
+        start_fork_server(record.threads)  # before the first job: its kernel starts as fast as the others
         _run_local(payloads, workers, record.set_status, finish, order)
 
 
