@@ -7,10 +7,6 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 UV_VERSION := 0.13.9
-# pytest-xdist workers: one more than the cores. Part of the suite waits (a job stopped mid-cell,
-# a browser, a Dask worker killed on purpose, a kernel starting): a third worker on 2 cores
-# fills that time. At most 8, for the memory each worker's notebook batches take.
-TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(min((os.cpu_count() or 1) + 1, 8))")
 # uv reads none of pip's configuration: hand it pip's local wheel folders and index, where set.
 UV_FLAGS := $(foreach d,$(PIP_FIND_LINKS),--find-links $(d)) $(if $(PIP_INDEX_URL),--default-index $(PIP_INDEX_URL))
 
@@ -36,17 +32,17 @@ report: $(STAMP)  ## run the default batch on the built-in dataset
 	$(VENV)/bin/talentkit run params/default.yaml --new
 
 test: $(STAMP)  ## the whole suite: unit, bad-input, notebook and browser tests, on every core
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15
+	$(PY) -m pytest -q -n auto --dist loadfile --no-loadscope-reorder --durations=15
 
 lint: $(STAMP)  ## ruff (style, imports, blind excepts) and mypy (the package's annotations), as CI runs them
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
 test-fast: $(STAMP)  ## the quick loop: every test not marked slow (no notebook runs)
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not slow"
+	$(PY) -m pytest -q -n auto --dist loadfile --no-loadscope-reorder -m "not slow"
 
 durations: $(STAMP)  ## the whole suite, then tests/slow_tests.txt anew: the tests of 1.5 s or more, left out of test-fast
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -p no:cacheprovider --durations=0 --durations-min=0 | tee .durations.txt
+	$(PY) -m pytest -q -n auto --dist loadfile --no-loadscope-reorder -p no:cacheprovider --durations=0 --durations-min=0 | tee .durations.txt
 	$(PY) tests/slow_list.py .durations.txt
 
 # `make lab PORT=8890 NO_BROWSER=1`: another port, and no browser (a server, a container). As root (the

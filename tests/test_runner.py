@@ -348,3 +348,17 @@ def test_only_this_interpreters_ipykernel_launcher_is_forked():
         == (["-Xfrozen_modules=off"], ["-f", "c.json"])
     assert kernels.kernel_arguments(["/other/python", "-m", "ipykernel_launcher", "-f", "c.json"]) is None
     assert kernels.kernel_arguments([sys.executable, "-m", "other_kernel", "-f", "c.json"]) is None
+
+
+def test_a_fork_server_that_is_gone_starts_the_kernel_anew_and_a_new_server_for_the_next(tmp_path):
+    import os
+
+    rf = write_run(tmp_path, "run: gone\njobs:\n  - notebook: FIXTURE\n    params: {x: 3}\n")
+    code, _ = runner.execute_run(rf, out_root=tmp_path / "a", progress=False)
+    servers = [p for p in kernels._FORK_SERVERS.values() if p]
+    assert code == 0 and servers
+    for path in servers:
+        os.remove(path)  # the server can no longer be reached
+    code, run_dir = runner.execute_run(rf, out_root=tmp_path / "b", progress=False)
+    assert code == 0 and json.loads((run_dir / "fixture" / "results.json").read_text())["square"] == 9.0
+    assert not set(servers) & set(kernels._FORK_SERVERS.values())  # a new one serves what comes next

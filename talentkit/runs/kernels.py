@@ -128,9 +128,14 @@ def fork_provisioner():
             if command is None or path is None:
                 return await super().launch_kernel(cmd, **kwargs)
             cwd = str(kwargs.get("cwd") or os.getcwd())
-            self.process = forkserver.ForkedKernel(path, forkserver.ask(path, {"start": command[1], "env": env,
-                                                                               "cwd": cwd})["pid"])
-            self.pid = self.pgid = self.process.pid
+            try:
+                pid = forkserver.ask(path, {"start": command[1], "env": env, "cwd": cwd})["pid"]
+            except OSError:  # the server is gone: this kernel starts anew, the next one from a new server
+                with _FORK_LOCK:
+                    _FORK_SERVERS.pop(next((k for k, v in _FORK_SERVERS.items() if v == path), None), None)
+                return await super().launch_kernel(cmd, **kwargs)
+            self.process = forkserver.ForkedKernel(path, pid)
+            self.pid = self.pgid = pid
             self.cwd = cwd
             return self.connection_info
 
