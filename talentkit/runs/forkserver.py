@@ -30,6 +30,7 @@ import socket
 import sys
 import time
 import traceback
+from typing import NoReturn
 
 ENV_SWITCH = "TALENTKIT_FORK_KERNELS"  # 0: every kernel started the usual way
 # What a notebook's set-up cell imports, but plots (matplotlib, seaborn) and the deep-learning
@@ -65,9 +66,11 @@ def _reap(exits: dict[int, int]) -> None:
         exits[pid] = os.waitstatus_to_exitcode(status)
 
 
-def _become_kernel(request: dict) -> None:
+def _become_kernel(request: dict) -> NoReturn:
     """In the forked child: the job's session, environment and folder, then ipykernel on its
-    connection file, as ``python -m ipykernel_launcher`` runs it. Never returns."""
+    connection file, as ``python -m ipykernel_launcher`` runs it. Never returns: it ends in
+    ``SystemExit``, which nothing in the server's loop catches, so the child leaves the way a
+    kernel started anew leaves, through the interpreter's own exit."""
     code = 1
     try:
         os.setsid()  # a process group of its own, as jupyter_client starts kernels: Ctrl-C reaches it alone
@@ -90,8 +93,7 @@ def _become_kernel(request: dict) -> None:
         code = exit_.code if isinstance(exit_.code, int) else 1
     except BaseException:  # noqa: BLE001 -- whatever it was, the child must not return into the server's loop
         traceback.print_exc()
-    finally:
-        os._exit(code)
+    raise SystemExit(code)
 
 
 def serve(path: str) -> None:
