@@ -94,6 +94,12 @@ def fork_server(env: dict, options: list[str]) -> str | None:
         return _FORK_SERVERS[key]
 
 
+def with_changes(env: dict, changes: dict[str, str | None]) -> dict:
+    """``env`` with ``changes`` made: a value set, or with ``None`` the variable removed."""
+    kept = {k: v for k, v in env.items() if k not in changes}
+    return {**kept, **{k: v for k, v in changes.items() if v is not None}}
+
+
 def start_fork_server(changes: dict[str, str | None]) -> str | None:
     """The fork server the run's kernels will use, started before any job: its imports (a few
     seconds, once) then happen before the jobs do, and a Ctrl-C meanwhile stops the run before
@@ -107,13 +113,7 @@ def start_fork_server(changes: dict[str, str | None]) -> str | None:
     command = kernel_arguments(list(spec.argv))
     if command is None:
         return None
-    env = {**os.environ, **(spec.env or {})}
-    for key, value in changes.items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = value
-    return fork_server(env, command[0])
+    return fork_server(with_changes({**os.environ, **(spec.env or {})}, changes), command[0])
 
 
 def fork_provisioner():
@@ -164,12 +164,7 @@ def job_kernel_manager(job_dir: str, env: dict | None = None, fork: bool = False
             return await super()._async_pre_start_kernel(**kw)
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
-            kw["env"] = {**(kw.get("env") or os.environ), ENV_JOB_DIR: job_dir}
-            for key, value in (env or {}).items():
-                if value is None:
-                    kw["env"].pop(key, None)
-                else:
-                    kw["env"][key] = value
+            kw["env"] = with_changes({**(kw.get("env") or os.environ), ENV_JOB_DIR: job_dir}, env or {})
             out = await super()._async_launch_kernel(kernel_cmd, **kw)
             type(self).pid = getattr(self.provisioner, "pid", None)
             if type(self).pid:
