@@ -287,30 +287,41 @@ def test_a_kernel_that_never_started_is_started_again_and_a_notebooks_error_is_n
 
 def probe_notebook(path: Path) -> Path:
     """A notebook that records, before importing anything itself, whether pandas is already
-    imported, and its kernel's parent, folder and job folder; ``die`` kills its own kernel."""
+    imported, and its kernel's matplotlib backend, parent, folder and job folder, and whether
+    objects are frozen out of the collector's reach; ``die`` kills its own kernel."""
     import nbformat
 
     nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                           "language": "python"}})
     nb.cells = [nbformat.v4.new_code_cell("die = False  # kill this kernel mid-cell", metadata={"tags": ["parameters"]}),
-                nbformat.v4.new_code_cell("import os, signal, sys\npreloaded = 'pandas' in sys.modules\n"
+                nbformat.v4.new_code_cell("import gc, os, signal, sys\npreloaded = 'pandas' in sys.modules\n"
                                           "if die:\n    os.kill(os.getpid(), signal.SIGKILL)\n"
-                                          "import talentkit as tk\ntk.record('preloaded', preloaded)\n"
+                                          "import matplotlib\nimport talentkit as tk\ntk.record('preloaded', preloaded)\n"
+                                          "tk.record('backend', matplotlib.get_backend())\n"
+                                          "tk.record('frozen', gc.get_freeze_count() > 0)\n"
                                           "tk.record('parent', os.getppid())\ntk.record('cwd', os.getcwd())\n"
                                           "tk.record('job_dir', os.environ['TALENTKIT_JOB_DIR'])")]
     nbformat.write(nb, path)
     return path
 
 
-@pytest.mark.parametrize("fork", ["1", "0"])
-def test_a_kernel_is_forked_from_the_server_or_started_anew(tmp_path, monkeypatch, fork):
+@pytest.mark.parametrize(("fork", "backend"), [("1", None), ("0", None), ("1", "agg")],
+                         ids=["forked", "started anew", "forked, MPLBACKEND=agg"])
+def test_a_kernel_is_forked_from_the_server_or_started_anew(tmp_path, monkeypatch, fork, backend):
     """Forked (the default on Linux): the kernel's parent is the fork server, not this process,
-    and pandas is imported before the notebook imports anything; with TALENTKIT_FORK_KERNELS=0
-    it is this process's child and imports everything itself. Both record into their job's
-    folder, from the run's folder; a kernel that dies fails its job and the run goes on."""
+    pandas is imported before the notebook imports anything, and what the server imported is
+    frozen out of the collector's reach; with TALENTKIT_FORK_KERNELS=0 it is this process's
+    child and imports everything itself. Both draw with ipykernel's inline backend, or the one
+    MPLBACKEND names, although the server imported matplotlib before either was known; both
+    record into their job's folder, from the run's folder; a kernel that dies fails its job and
+    the run goes on."""
     import os
 
     monkeypatch.setenv("TALENTKIT_FORK_KERNELS", fork)
+    if backend:
+        monkeypatch.setenv("MPLBACKEND", backend)
+    else:
+        monkeypatch.delenv("MPLBACKEND", raising=False)
     notebook = probe_notebook(tmp_path / "probe.ipynb")
     rf = write_run(tmp_path, f"run: probe\njobs:\n  - notebook: {notebook}\n  - notebook: {notebook}\n"
                              "    name: dies\n    params: {die: true}\n")
@@ -319,22 +330,25 @@ def test_a_kernel_is_forked_from_the_server_or_started_anew(tmp_path, monkeypatc
     assert code == 1 and jobs["probe"]["status"] == "ok" and jobs["dies"]["status"] == "failed"
     assert re.search(r"(?i)dead|died", jobs["dies"]["error"]), jobs["dies"]["error"]
     seen = json.loads((run_dir / "probe" / "results.json").read_text())
-    assert seen["preloaded"] is (fork == "1")
+    assert seen["preloaded"] is (fork == "1") and seen["frozen"] is (fork == "1")
+    assert seen["backend"] == (backend or "module://matplotlib_inline.backend_inline")
     assert (seen["parent"] != os.getpid()) is (fork == "1")
     assert seen["cwd"] == str(Path.cwd()) and Path(seen["job_dir"]) == (run_dir / "probe").resolve()
 
 
-def test_the_fork_server_preloads_no_plotting_or_deep_learning_library_and_starts_no_thread():
-    """What the server imports before it forks picks no matplotlib backend (ipykernel picks
-    it in the kernel), loads no PyTorch, transformers or Dask, and starts no thread: a fork
-    copies only the thread that calls it."""
+def test_the_fork_server_preloads_no_plotting_backend_or_deep_learning_library_and_starts_no_thread():
+    """What the server imports before it forks loads matplotlib and seaborn but no backend
+    (the kernel picks it, the test above), nor the kit's plots (their theme gives the kernel's
+    shell the figures' alt text), no PyTorch, transformers or Dask, and starts no thread: a
+    fork copies only the thread that calls it."""
     import subprocess
     import sys
 
     code = ("import json, sys, threading\nfrom talentkit.runs import forkserver\nmissing = forkserver.preload()\n"
             "print(json.dumps({'missing': missing, 'threads': threading.active_count(), 'loaded': sorted(m for m in "
-            "('matplotlib', 'torch', 'transformers', 'distributed', 'seaborn') if m in sys.modules), "
-            "'preloaded': 'pandas' in sys.modules and 'talentkit.metrics' in sys.modules}))")
+            "('torch', 'transformers', 'distributed', 'matplotlib_inline.backend_inline', "
+            "'matplotlib.backends.backend_agg', 'talentkit.plots') if m in sys.modules), "
+            "'preloaded': all(m in sys.modules for m in ('pandas', 'talentkit.metrics', 'seaborn'))}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert json.loads(out.stdout) == {"missing": [], "threads": 1, "loaded": [], "preloaded": True}

@@ -120,7 +120,7 @@ def remote_job(payload: dict) -> dict:
         cwd = payload["cwd"] if Path(payload["cwd"]).is_dir() else tmp
         job = {k: v for k, v in payload.items() if k != "notebook_bytes"}
         job.update(notebook=str(notebook), out_dir=str(out_dir), cwd=cwd, kernel=kernels.ensure_kernel(),
-                   progress=False, fork=False)  # a kernel started anew: a worker's own process, nothing shared
+                   progress=False)  # its kernel forked from this worker's own fork server, as a local run's are
         result = kernels.run_job(job)
         if result.get("kernel_trouble"):
             raise KernelTrouble(result["error"])
