@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 SLOW_SECONDS = 1.5
-LINE = re.compile(r"^([0-9.]+)s (?:call|setup|teardown)\s+(\S+)")
+LINE = re.compile(r"^([0-9.]+)s (?:call|setup|teardown)\s+(\S.*?)\s*$")  # a node id may hold spaces: [Ctrl-C at a terminal]
 HERE = Path(__file__).parent
 
 

@@ -97,7 +97,7 @@ def test_a_gpu_job_fails_clearly_without_a_gpu_worker_and_runs_on_one(cluster, t
 
 def test_a_worker_lost_mid_job_is_retried_elsewhere(cluster, tmp_path):
     c, client = cluster
-    rf = write_run(tmp_path, "run: lost\njobs:\n  - notebook: FIXTURE\n    params: {wait: 12, x: 5}\n")
+    rf = write_run(tmp_path, "run: lost\njobs:\n  - notebook: FIXTURE\n    params: {wait: 8, x: 5}\n")
     killed = {}
 
     def kill_its_worker():

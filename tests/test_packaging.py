@@ -53,8 +53,9 @@ def build_wheel(out: Path) -> Path:
 def fresh_env(folder: Path, wheel: Path) -> Path:
     """A virtual environment with the wheel installed and the project's pinned dependencies
     readable (the dev environment's site-packages, added as a plain path: its editable
-    install of the checkout is never activated). Returns its python."""
-    subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True, timeout=300)
+    install of the checkout is never activated). Returns its python. The environment gets no
+    pip of its own (4.5 s of ensurepip): the pip among those dependencies installs the wheel."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True, timeout=300)
     python = folder / "bin" / "python"
     site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                capture_output=True, text=True, check=True).stdout.strip())

@@ -282,6 +282,33 @@ def test_a_kernel_that_never_started_is_started_again_and_a_notebooks_error_is_n
     assert result["status"] == "failed" and len(calls) == 1 and "own error" in result["error"]
 
 
+@pytest.mark.parametrize("every", [0.0, kernels.SAVE_EVERY_S], ids=["every cell", "throttled"])
+def test_the_output_notebook_is_written_now_and_then_and_whole_at_the_end(tmp_path, monkeypatch, every):
+    """papermill writes the output notebook at each cell's start and end (2 + 2 per cell);
+    the kit's engine at most every SAVE_EVERY_S seconds while cells run, and whole at the end,
+    a failing cell's end too: the notebook read back is the same but for the timings."""
+    import nbformat
+    from papermill import engines
+
+    writes = []
+    write = engines.write_ipynb
+    monkeypatch.setattr(engines, "write_ipynb", lambda nb, path: (writes.append(path), write(nb, path)))
+    monkeypatch.setattr(kernels, "SAVE_EVERY_S", every)
+    cells = [nbformat.v4.new_code_cell(f"print({i} * 2)") for i in range(12)] + [nbformat.v4.new_code_cell("1 / 0")]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}}), tmp_path / "nb.ipynb")
+    job = {"out_dir": str(tmp_path / "job"), "output_notebook": "out.ipynb", "notebook": str(tmp_path / "nb.ipynb"),
+           "params": {}, "kernel": "python3", "name": "job", "position": 0, "progress": False, "cwd": str(tmp_path),
+           "timeout": 60, "style": "report", "fork": True}
+    result = kernels.run_job(job)
+    assert result["status"] == "failed" and "ZeroDivisionError" in result["error"]
+    assert len(writes) == (2 + 2 * len(cells) if every == 0 else 2), len(writes)  # the error banner papermill adds: its own write
+    out = [c for c in nbformat.read(tmp_path / "job" / "out.ipynb", as_version=4).cells if c.cell_type == "code"]
+    assert [c.outputs[0].get("text") for c in out[:-1]] == [f"{i * 2}\n" for i in range(12)]
+    assert out[-1].outputs[0].ename == "ZeroDivisionError"
+    assert [c.metadata.papermill.status for c in out] == ["completed"] * 12 + ["failed"]
+
+
 # --------------------------------------------------------------------------- kernels forked from a server
 
 
