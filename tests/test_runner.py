@@ -78,6 +78,29 @@ def test_report_hides_code_and_fetches_nothing(batch):
     assert '<table class="tk-params">' in page and "from-defaults" in page
 
 
+def test_one_exporter_a_thread_and_style_writes_what_a_new_one_writes(batch, tmp_path):
+    """Reports are rendered by an exporter made once per thread and style (its templates
+    compiled once): the pages it writes, one notebook after another, equal a new exporter's,
+    and another thread gets an exporter of its own."""
+    import threading
+
+    from talentkit.runs import render
+
+    _, run_dir, _ = batch
+    notebooks = [run_dir / name / "fixture.ipynb" for name in ("fixture-3", "boom", "fixture-4")]
+    for style in render.STYLES:
+        again = [render.render_notebook(nb, tmp_path / f"{i}.html", style).read_text() for i, nb in enumerate(notebooks)]
+        assert render.exporter(style) is render.exporter(style)
+        other: dict = {}
+        thread = threading.Thread(target=lambda: other.update(made=render.exporter(style),
+                                                              pages=[render.render_notebook(nb, tmp_path / "t.html", style)
+                                                                     .read_text() for nb in notebooks]))
+        thread.start()
+        thread.join()
+        assert other["made"] is not render.exporter(style) and other["pages"] == again
+    assert "failed on purpose" in again[1] and again[0] != again[2]
+
+
 def test_index_links_resolve(batch):
     _, run_dir, _ = batch
     index = (run_dir / "index.html").read_text()
