@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from talentkit.cli import main
+from talentkit.core.errors import ParameterError
 from talentkit.runs import kernels, runfile, runner
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,6 +100,9 @@ def test_one_exporter_a_thread_and_style_writes_what_a_new_one_writes(batch, tmp
         thread.join()
         assert other["made"] is not render.exporter(style) and other["pages"] == again
     assert "failed on purpose" in again[1] and again[0] != again[2]
+    with pytest.raises(ParameterError, match="style must be one of"):  # never a teaching page by mistake
+        render.render_notebook(notebooks[0], tmp_path / "x.html", "slides")
+    assert not (tmp_path / "x.html").exists()
 
 
 def test_index_links_resolve(batch):

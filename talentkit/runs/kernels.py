@@ -6,6 +6,7 @@ workers. Every kernel a job starts is registered, so Ctrl-C can interrupt them a
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
@@ -247,12 +248,14 @@ SAVE_EVERY_S = 5.0  # while cells run, the output notebook is written at most th
 ENGINE = "talentkit"  # papermill's nbclient engine with SAVE_EVERY_S
 
 
+@functools.cache
 def register_engine() -> str:
     """papermill's nbclient engine, registered as :data:`ENGINE`, that writes the output
     notebook at most every :data:`SAVE_EVERY_S` seconds while cells run. papermill writes it
     whole, outputs and figures included, at each cell's start and end (59 times for 01 on the
     small company, 0.65 s of the runner's time, while the kernel waits); its writes at the
-    notebook's start and at its end, which comes after a failure, a timeout or Ctrl-C too, stay."""
+    notebook's start and at its end, which comes after a failure, a timeout or Ctrl-C too, stay.
+    Registered once per process."""
     from papermill.engines import NBClientEngine, papermill_engines
 
     class ThrottledSaves(NBClientEngine):

@@ -121,7 +121,9 @@ def exporter(style: str) -> OfflineHTMLExporter:
     """The report exporter of ``style``, made once per thread: nbconvert parses and compiles
     its templates once per exporter (0.15 s), and the runner renders each job's report in the
     thread that ran it; one exporter converts many notebooks, as ``jupyter nbconvert`` does."""
-    made = _EXPORTERS.__dict__.setdefault(style, None)
+    if style not in STYLES:
+        raise ParameterError(f"style must be one of {STYLES}, not {style!r}")
+    made = getattr(_EXPORTERS, style, None)
     if made is None:
         made = OfflineHTMLExporter(template_name="talentkit", extra_template_basedirs=[str(TEMPLATES)],
                                    exclude_input=(style == "report"), exclude_input_prompt=True,
@@ -140,13 +142,12 @@ _EXPORTERS = threading.local()  # style -> this thread's exporter
 def render_notebook(notebook: str | Path, html_path: str | Path, style: str = "report") -> Path:
     """Write ``notebook`` (executed) as a single-file HTML report: header block, table of
     contents, the kit's theme."""
-    if style not in STYLES:
-        raise ParameterError(f"style must be one of {STYLES}, not {style!r}")
+    export = exporter(style)  # an unknown style is refused before anything is read
     raw = nbformat.read(str(notebook), as_version=4)
     header = header_block(raw, Path(notebook))
     nb = prepare(raw)
-    body, _ = exporter(style).from_notebook_node(nb, resources={"metadata": {"name": Path(notebook).stem},
-                                                                "talentkit_css": theme.css()})
+    body, _ = export.from_notebook_node(nb, resources={"metadata": {"name": Path(notebook).stem},
+                                                       "talentkit_css": theme.css()})
     html_path = Path(html_path)
     write_atomic(html_path, with_header_and_contents(body, header))  # a full disk leaves the old report whole
     return html_path
