@@ -24,6 +24,21 @@ def write_run(folder: Path, text: str, name: str = "run.yaml") -> Path:
     return path
 
 
+def job_payload(folder: Path, notebook: str = "nb.ipynb", **changes) -> dict:
+    """One job as the runner hands it to ``kernels.run_job``, in ``folder``."""
+    return {"out_dir": str(folder / "job"), "output_notebook": "out.ipynb", "notebook": notebook, "params": {},
+            "kernel": "python3", "name": "job", "position": 0, "progress": False, "cwd": str(folder),
+            "timeout": 60, "style": "report", **changes}
+
+
+def python3_notebook(cells: list):
+    """A notebook of ``cells`` for the python3 kernel."""
+    import nbformat
+
+    return nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                                          "language": "python"}})
+
+
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     """One report-style run: two matrix jobs and one that fails, two at once."""
@@ -294,9 +309,7 @@ def test_a_kernel_that_never_started_is_started_again_and_a_notebooks_error_is_n
 
     monkeypatch.setattr(papermill, "execute_notebook", flaky)
     monkeypatch.setattr(kernels.render, "render_notebook", lambda *a, **k: None)
-    job = {"out_dir": str(tmp_path / "job"), "output_notebook": "out.ipynb", "notebook": "nb.ipynb", "params": {},
-           "kernel": "python3", "name": "job", "position": 0, "progress": False, "cwd": str(tmp_path),
-           "timeout": 60, "style": "report"}
+    job = job_payload(tmp_path)
     assert kernels.run_job(job)["status"] == "ok" and len(calls) == 2
     calls.clear()
 
@@ -324,14 +337,10 @@ def test_the_output_notebook_is_written_now_and_then_and_whole_at_the_end(tmp_pa
     monkeypatch.setattr(engines, "write_ipynb", lambda nb, path: (writes.append(path), write(nb, path)))
     monkeypatch.setattr(kernels, "SAVE_EVERY_S", every)
     cells = [nbformat.v4.new_code_cell(f"print({i} * 2)") for i in range(12)] + [nbformat.v4.new_code_cell("1 / 0")]
-    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
-        "name": "python3", "display_name": "Python 3", "language": "python"}}), tmp_path / "nb.ipynb")
-    job = {"out_dir": str(tmp_path / "job"), "output_notebook": "out.ipynb", "notebook": str(tmp_path / "nb.ipynb"),
-           "params": {}, "kernel": "python3", "name": "job", "position": 0, "progress": False, "cwd": str(tmp_path),
-           "timeout": 60, "style": "report", "fork": True}
-    result = kernels.run_job(job)
+    nbformat.write(python3_notebook(cells), tmp_path / "nb.ipynb")
+    result = kernels.run_job(job_payload(tmp_path, str(tmp_path / "nb.ipynb"), fork=True))
     assert result["status"] == "failed" and "ZeroDivisionError" in result["error"]
-    assert len(writes) == (2 + 2 * len(cells) if every == 0 else 2), len(writes)  # the error banner papermill adds: its own write
+    assert len(writes) == (2 + 2 * len(cells) if every == 0 else 2), len(writes)  # papermill's error banner: written apart
     out = [c for c in nbformat.read(tmp_path / "job" / "out.ipynb", as_version=4).cells if c.cell_type == "code"]
     assert [c.outputs[0].get("text") for c in out[:-1]] == [f"{i * 2}\n" for i in range(12)]
     assert out[-1].outputs[0].ename == "ZeroDivisionError"
@@ -347,17 +356,15 @@ def probe_notebook(path: Path) -> Path:
     objects are frozen out of the collector's reach; ``die`` kills its own kernel."""
     import nbformat
 
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                          "language": "python"}})
-    nb.cells = [nbformat.v4.new_code_cell("die = False  # kill this kernel mid-cell", metadata={"tags": ["parameters"]}),
-                nbformat.v4.new_code_cell("import gc, os, signal, sys\npreloaded = 'pandas' in sys.modules\n"
-                                          "if die:\n    os.kill(os.getpid(), signal.SIGKILL)\n"
-                                          "import matplotlib\nimport talentkit as tk\ntk.record('preloaded', preloaded)\n"
-                                          "tk.record('backend', matplotlib.get_backend())\n"
-                                          "tk.record('frozen', gc.get_freeze_count() > 0)\n"
-                                          "tk.record('parent', os.getppid())\ntk.record('cwd', os.getcwd())\n"
-                                          "tk.record('job_dir', os.environ['TALENTKIT_JOB_DIR'])")]
-    nbformat.write(nb, path)
+    parameters = nbformat.v4.new_code_cell("die = False  # kill this kernel mid-cell", metadata={"tags": ["parameters"]})
+    probe = nbformat.v4.new_code_cell("import gc, os, signal, sys\npreloaded = 'pandas' in sys.modules\n"
+                                      "if die:\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+                                      "import matplotlib\nimport talentkit as tk\ntk.record('preloaded', preloaded)\n"
+                                      "tk.record('backend', matplotlib.get_backend())\n"
+                                      "tk.record('frozen', gc.get_freeze_count() > 0)\n"
+                                      "tk.record('parent', os.getppid())\ntk.record('cwd', os.getcwd())\n"
+                                      "tk.record('job_dir', os.environ['TALENTKIT_JOB_DIR'])")
+    nbformat.write(python3_notebook([parameters, probe]), path)
     return path
 
 
