@@ -214,6 +214,48 @@ def test_every_figure_gets_a_text_alternative():
     assert "shows a, b, c" in alt
 
 
+def test_a_figure_is_drawn_once_while_unchanged_and_again_once_changed(tmp_path, monkeypatch):
+    """figure_png gives IPython's print_figure bytes (what a kernel shows); record_figure saves
+    those bytes and a second call draws nothing; a change after the draw is drawn again."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from IPython.core.pylabtools import print_figure
+
+    from talentkit import plots
+    from talentkit.core import results
+
+    t = privacy.suppress(pd.DataFrame({"team": ["a", "b", "c"], "n": [9, 9, 9], "turnover_annual": [0.1, 0.2, 0.3],
+                                       "turnover_annual_lo": [0.05, 0.1, 0.2], "turnover_annual_hi": [0.2, 0.3, 0.4]}),
+                         ["team"], 5, not_nested="a test's own table")
+    fig = plots.kpi_bars(t, "team", "turnover_annual", "Annualized turnover (95% interval)")
+    draws = []
+    fig.canvas.mpl_connect("draw_event", lambda event: draws.append(event))
+    monkeypatch.setenv(results.ENV_JOB_DIR, str(tmp_path))
+    assert results.record_figure("turnover", fig) is fig
+    one = len(draws)  # the events of one drawing (a tight crop measures, then draws)
+    saved = (tmp_path / "figures" / "turnover.png").read_bytes()
+    assert one >= 1 and theme.figure_png(fig) == saved and len(draws) == one  # shown from the saved bytes
+    assert print_figure(fig, "png", bbox_inches="tight") == saved and len(draws) == 2 * one
+    fig.axes[0].set_title("Changed after it was saved")
+    changed = theme.figure_png(fig)
+    assert len(draws) == 3 * one and changed != saved and changed == print_figure(fig, "png", bbox_inches="tight")
+
+
+@pytest.mark.slow
+def test_each_saved_figure_is_the_image_its_report_shows(smoke):
+    """In a kernel (the inline backend and the kit's alt-text formatter) a figure that
+    record_figure saved is shown from the same bytes."""
+    import base64
+
+    for saved_dir in smoke.glob("*/figures"):
+        notebook = nbformat.read(next(saved_dir.parent.glob("*.ipynb")), as_version=4)
+        shown = {base64.b64decode(out["data"]["image/png"]) for cell in notebook.cells if cell.cell_type == "code"
+                 for out in cell.get("outputs", []) if "image/png" in out.get("data", {})}
+        for png in saved_dir.glob("*.png"):
+            assert png.read_bytes() in shown, png
+
+
 # --------------------------------------------------------------------------- screenshots
 
 

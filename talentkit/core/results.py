@@ -155,12 +155,15 @@ def record_data(name: str, rows: dict[str, int], form: str | None = None, as_of:
 
 def record_figure(name: str, fig):
     """Save ``fig`` as ``figures/<name>.png`` in the job folder (when in a job); return it.
-    ``None`` (a figure an analysis had nothing to draw for) is passed through."""
+    ``None`` (a figure an analysis had nothing to draw for) is passed through. The PNG is the
+    one the report then shows (:func:`talentkit.core.theme.figure_png`), drawn once."""
+    from .theme import figure_png
+
     out = job_dir()
     if out is not None and fig is not None:
         folder = out / "figures"
         folder.mkdir(parents=True, exist_ok=True)
-        fig.savefig(folder / f"{name}.png", dpi=110, bbox_inches="tight")
+        (folder / f"{name}.png").write_bytes(figure_png(fig))
     return fig
 
 
