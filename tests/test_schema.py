@@ -19,6 +19,27 @@ def test_a_good_table_is_typed_by_the_contract():
     assert typed["hire_date"].tolist() == list(pd.to_datetime(["2020-01-15", "2021-02-01", "2022-03-31"]))
 
 
+def test_many_rows_of_a_few_values_are_read_as_each_row_alone_would_be():
+    """Text is stripped and blanks found once per distinct value: the same as row by row, for
+    object and string columns, with NA, missing tokens and spaces among the values."""
+    import numpy as np
+
+    written = [" US ", "us", "EU", "n/a", " NA", "", "-", None, "Asia\u00a0", "none", " x - y ", np.nan]
+    order = np.random.default_rng(3).integers(0, len(written), 3000)
+    values = [written[i] for i in order]
+    by_hand_region = [None if v is None or v is np.nan or v.strip().lower() in schema.MISSING_TOKENS else v.strip()
+                      for v in values]
+    by_hand_origin = [None if r is None else r.lower().replace(" - ", "_") for r in by_hand_region]
+    for dtype in (object, "string"):
+        frame = pd.DataFrame({"employee_id": [f"E{i}" for i in range(3000)], "hire_date": "2020-01-15",
+                              "region": values, "origin": values}, dtype=dtype)
+        typed, problems = schema.validate_table(frame, schema.PEOPLE, "people.csv")
+        assert typed["region"].tolist() == by_hand_region
+        assert typed["origin"].where(typed["origin"].notna(), None).tolist() == by_hand_origin
+        assert {p.value for p in problems} == {"us", "eu", "asia", "x_y"}  # origins neither local nor international
+        assert {p.column for p in problems} == {"origin"}
+
+
 def test_a_missing_required_column_names_the_close_one_and_a_bad_value_its_row():
     frame = raw_people().rename(columns={"hire_date": "hire date"})
     typed, problems = schema.validate_table(frame, schema.PEOPLE, "people.csv")

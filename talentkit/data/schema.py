@@ -130,9 +130,28 @@ REFERENCES = {
 }
 
 
+def _stripped(series: pd.Series, lower: bool = False) -> pd.Series:
+    """``series.astype("string").str.strip()`` (and ``.str.lower()``). A column of text is
+    worked out once per distinct value: an export repeats a few values over many rows, and
+    stripping every row was most of reading the built-in company (0.6 s of its 0.7 s)."""
+    text_column = series.dtype == object or isinstance(series.dtype, pd.StringDtype)
+    if not text_column or pd.api.types.infer_dtype(series, skipna=True) != "string":
+        text = series.astype("string").str.strip()
+        return text.str.lower() if lower else text
+    codes, distinct = pd.factorize(series)  # only str values: equal values are equal texts
+    text = pd.Series(distinct, dtype="string").str.strip()
+    if lower:
+        text = text.str.lower()
+    return pd.Series(text.array.take(codes, allow_fill=True), index=series.index, name=series.name)
+
+
 def _is_missing(series: pd.Series) -> pd.Series:
-    text = series.astype("string").str.strip().str.lower()
-    return series.isna() | text.isin(MISSING_TOKENS).fillna(True)
+    """Blank: NA, or text that :data:`MISSING_TOKENS` names. A column of numbers, dates or
+    true/false values holds no text, so only its NA."""
+    kind = series.dtype
+    if pd.api.types.is_numeric_dtype(kind) or pd.api.types.is_datetime64_any_dtype(kind):  # bool is numeric here
+        return series.isna()
+    return series.isna() | _stripped(series, lower=True).isin(MISSING_TOKENS).fillna(True)
 
 
 # --------------------------------------------------------------------------- reading files
@@ -307,7 +326,7 @@ def _coerce_column(s: pd.Series, kind, file: str, column: str, decimal: str | No
     if kind == "bool":
         if pd.api.types.is_bool_dtype(s):
             return s.astype("boolean"), problems
-        text = s.astype("string").str.strip().str.lower()
+        text = _stripped(s, lower=True)
         out = pd.Series(pd.NA, index=s.index, dtype="boolean")
         out[text.isin(TRUE_TOKENS).fillna(False)] = True
         out[text.isin(FALSE_TOKENS).fillna(False)] = False
@@ -318,7 +337,7 @@ def _coerce_column(s: pd.Series, kind, file: str, column: str, decimal: str | No
         return out, problems
     if kind == "number":  # thousands separators and decimal commas by talentkit.data.numbers' rule
         return coerce_numbers(s.where(~missing), file, column, decimal)
-    text = s.astype("string").str.strip()
+    text = _stripped(s)
     if isinstance(kind, tuple):  # categories are matched without regard to case or spaces
         text = text.str.lower().str.replace(r"[\s\-]+", "_", regex=True)
     return text.astype(object).where(~missing, None), problems
