@@ -101,6 +101,8 @@ def canary(tmp_path_factory):
     for job in default["jobs"]:
         if "02_finetune" in job["notebook"]:  # the ladder's wiring, not its heavy rungs
             job["params"] = {**job.get("params", {}), "model_ladder": "tfidf", "folds": 2, "repeats": 1}
+        if "06_drivers" in job["notebook"]:  # every table and figure, on fewer folds (as the smoke run)
+            job["params"] = {**job.get("params", {}), "folds": 3, "repeats": 1}
         if "07_survey" in job["notebook"]:
             job["params"] = {**job.get("params", {}), "survey": planted["survey"], "resamples": 50}
         if "09_impact" in job["notebook"]:

@@ -256,7 +256,7 @@ def forty_level_run(tmp_path_factory):
     run = {"run": "forty", "defaults": {"data": "synthetic:5.5k"},
            "jobs": [{"notebook": str(ROOT / "notebooks" / "01_metrics.ipynb"), "params": {"group_by": "team"}},
                     {"notebook": str(ROOT / "notebooks" / "06_drivers.ipynb"),
-                     "params": {"group_by": "team", "repeats": 1, "text_task": ""}}]}
+                     "params": {"group_by": "team", "folds": 3, "repeats": 1, "text_task": ""}}]}
     (folder / "forty.yaml").write_text(yaml.safe_dump(run), encoding="utf-8")
     code, run_dir = runner.execute_run(folder / "forty.yaml", out_root=folder / "out", progress=False)
     assert code == 0
