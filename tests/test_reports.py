@@ -199,7 +199,8 @@ def test_chinese_labels_draw_their_glyphs_with_the_registered_font():
     assert with_font != boxes
 
 
-def test_every_figure_gets_a_text_alternative():
+def turnover_bars():
+    """A bar figure of three teams' turnover with intervals, drawn by the kit's plots (Agg)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -208,7 +209,11 @@ def test_every_figure_gets_a_text_alternative():
     t = privacy.suppress(pd.DataFrame({"team": ["a", "b", "c"], "n": [9, 9, 9], "turnover_annual": [0.1, 0.2, 0.3],
                                        "turnover_annual_lo": [0.05, 0.1, 0.2], "turnover_annual_hi": [0.2, 0.3, 0.4]}),
                          ["team"], 5, not_nested="a test's own table")
-    fig = plots.kpi_bars(t, "team", "turnover_annual", "Annualized turnover (95% interval)")
+    return plots.kpi_bars(t, "team", "turnover_annual", "Annualized turnover (95% interval)")
+
+
+def test_every_figure_gets_a_text_alternative():
+    fig = turnover_bars()
     alt = theme.figure_alt(fig)
     assert alt.startswith("Annualized turnover (95% interval)") and "y: Turnover, annualized" in alt
     assert "shows a, b, c" in alt
@@ -217,18 +222,11 @@ def test_every_figure_gets_a_text_alternative():
 def test_a_figure_is_drawn_once_while_unchanged_and_again_once_changed(tmp_path, monkeypatch):
     """figure_png gives IPython's print_figure bytes (what a kernel shows); record_figure saves
     those bytes and a second call draws nothing; a change after the draw is drawn again."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     from IPython.core.pylabtools import print_figure
 
-    from talentkit import plots
     from talentkit.core import results
 
-    t = privacy.suppress(pd.DataFrame({"team": ["a", "b", "c"], "n": [9, 9, 9], "turnover_annual": [0.1, 0.2, 0.3],
-                                       "turnover_annual_lo": [0.05, 0.1, 0.2], "turnover_annual_hi": [0.2, 0.3, 0.4]}),
-                         ["team"], 5, not_nested="a test's own table")
-    fig = plots.kpi_bars(t, "team", "turnover_annual", "Annualized turnover (95% interval)")
+    fig = turnover_bars()
     draws = []
     fig.canvas.mpl_connect("draw_event", lambda event: draws.append(event))
     monkeypatch.setenv(results.ENV_JOB_DIR, str(tmp_path))
