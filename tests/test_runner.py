@@ -204,6 +204,35 @@ def test_overrides_are_typed():
         "x": 3, "name": "US", "flag": True, "items": [1, 2]}
 
 
+def test_a_ctrl_c_handed_to_a_jobs_thread_stops_the_run_at_once(monkeypatch):
+    """Linux may hand the run's SIGINT to a job's thread; the main thread, which Python raises
+    it in, sees it within WAKE_EVERY_S, not when a job ends (8 s here)."""
+    import signal
+    import threading
+
+    job_threads, sent = [], threading.Event()
+
+    def job(payload):  # a job whose kernel stops only when interrupted
+        job_threads.append(threading.get_ident())
+        return {"status": "interrupted" if sent.wait(8) else "ok", "error": None}
+
+    monkeypatch.setattr(runner, "run_job", job)
+    monkeypatch.setattr(runner, "interrupt_kernels", sent.set)
+    finished = []
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timer = threading.Timer(0.5, lambda: signal.pthread_kill(job_threads[0], signal.SIGINT))
+    started = time.monotonic()
+    try:
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            runner._run_local([{}, {}], 2, lambda i, state: None, lambda i, result: finished.append(result["status"]))
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
+    assert time.monotonic() - started < 0.5 + 2 * runner.WAKE_EVERY_S + 1.0
+    assert finished == ["interrupted", "interrupted"]
+
+
 def test_ctrl_c_stops_kernels_and_records_what_finished(tmp_path):
     from conftest import run_interrupted
 

@@ -642,6 +642,15 @@ def test_utf16_exports_load(tmp_path, tiny):
     assert main(["data", "check", str(tmp_path / "le"), "--encoding", "utf-16-le"]) == 0
 
 
+def signal_state(pid: int) -> dict:
+    """Each thread's blocked, ignored, caught and pending signals (hex masks) from /proc."""
+    state = {}
+    for task in sorted(Path(f"/proc/{pid}/task").glob("*")):
+        lines = task.joinpath("status").read_text().splitlines()
+        state[task.name] = " ".join(line.replace("\t", "") for line in lines if line.startswith(("Sig", "ShdPnd")))
+    return state
+
+
 @pytest.mark.parametrize("stop", ["SIGTERM", "Ctrl-C at a terminal"])
 def test_sigterm_or_ctrl_c_leaves_a_final_run_json(tmp_path, stop):
     """SIGTERM to the runner, or Ctrl-C at a terminal (SIGINT to its whole process group, the
@@ -663,7 +672,12 @@ def test_sigterm_or_ctrl_c_leaves_a_final_run_json(tmp_path, stop):
         proc.send_signal(signal.SIGTERM)
     else:
         os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:  # say how the runner held its signals, then stop it
+        held = signal_state(proc.pid)
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail(f"the runner did not stop within 60 s of {stop}; its signals: {held}")
     assert proc.returncode == 130, err[-2000:]
     assert "Traceback" not in err, err[-2000:]
     info = json.loads(info_path.read_text())

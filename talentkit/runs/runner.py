@@ -189,7 +189,7 @@ def _run_local(payloads: list[dict], workers: int, status, finish, order: list[i
         interrupted = False
         while pending:
             try:
-                for fut in cf.as_completed(pending):
+                for fut in _completed(pending):
                     pending.discard(fut)
                     i = futures[fut]
                     try:
@@ -205,6 +205,20 @@ def _run_local(payloads: list[dict], workers: int, status, finish, order: list[i
                 interrupt_kernels()
         if interrupted:
             raise KeyboardInterrupt
+
+
+WAKE_EVERY_S = 0.5  # the main thread's longest wait while jobs run: how late a Ctrl-C may be seen
+
+
+def _completed(pending: set):
+    """The futures of ``pending`` as they complete, the main thread waking every
+    :data:`WAKE_EVERY_S` meanwhile. Linux may hand a Ctrl-C to any thread of this process (a
+    job's among them), and Python raises it in the main thread only when that thread next runs
+    Python: blocked in ``as_completed``, it saw the Ctrl-C only when a job ended."""
+    waiting = set(pending)
+    while waiting:
+        done, waiting = cf.wait(waiting, timeout=WAKE_EVERY_S, return_when=cf.FIRST_COMPLETED)
+        yield from done
 
 
 def _sigterm_as_interrupt(record: RunRecord):
