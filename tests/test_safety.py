@@ -651,13 +651,23 @@ def signal_state(pid: int) -> dict:
     return state
 
 
+# A shell at a terminal starts a command in the foreground with SIGINT and SIGQUIT at their
+# defaults. A command started in the background of a script (``cmd &``, no job control) ignores
+# them, as POSIX has it, and so do the programs it starts: a suite launched that way ran the
+# runner with SIGINT ignored, and the Ctrl-C below did nothing.
+AT_A_TERMINAL = ("import os, signal, sys; [signal.signal(s, signal.SIG_DFL) for s in (signal.SIGINT, signal.SIGQUIT)]; "
+                 "os.execv(sys.argv[1], sys.argv[1:])")
+
+
 @pytest.mark.parametrize("stop", ["SIGTERM", "Ctrl-C at a terminal"])
 def test_sigterm_or_ctrl_c_leaves_a_final_run_json(tmp_path, stop):
-    """SIGTERM to the runner, or Ctrl-C at a terminal (SIGINT to its whole process group, the
-    fork server included): the run stops, its record is final, nothing prints a traceback."""
+    """SIGTERM to the runner, or Ctrl-C at a terminal (SIGINT to its whole process group; the
+    fork server and the kernels have sessions of their own): the run stops, its record is
+    final, nothing prints a traceback."""
     rf = tmp_path / "run.yaml"
     rf.write_text(f"run: term\njobs:\n  - notebook: {FIXTURE}\n    params: {{wait: 60}}\n    matrix: {{x: [1, 2]}}\n")
-    proc = subprocess.Popen([TALENTKIT, "run", str(rf), "--out", str(tmp_path / "out"), "--quiet"],
+    run = [TALENTKIT, "run", str(rf), "--out", str(tmp_path / "out"), "--quiet"]
+    proc = subprocess.Popen([sys.executable, "-c", AT_A_TERMINAL, *run],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
                             start_new_session=True)  # a terminal's process group of its own
     info_path = tmp_path / "out" / "term" / "run.json"
