@@ -192,8 +192,9 @@ def run_interrupted(run_file, out_root, after: float, **kw):
     the local executor, not before a kernel of the run is alive (on a loaded machine, two test
     workers at once, a kernel can take longer than ``after`` to start); returns ``(exit status,
     run folder, seconds taken)``. Python's own Ctrl-C handler is put in place meanwhile,
-    whatever an earlier test's library left installed in this process: under two test workers
-    this test's Ctrl-C was once swallowed (exit 0, the busy cells run to their end)."""
+    whatever this process was given: a suite started in the background of a script (``cmd &``,
+    no job control) inherits SIGINT ignored, and the Ctrl-C was then swallowed (exit 0, the busy
+    cells run to their end)."""
     import os
     import signal
     import threading

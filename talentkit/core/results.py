@@ -23,6 +23,7 @@ from typing import Any
 from .errors import ParameterError
 from .files import DATA_FILE, RESULTS_FILE, write_atomic
 from .measures import definitions, parts_of
+from .theme import figure_png
 
 ENV_JOB_DIR = "TALENTKIT_JOB_DIR"
 NOTEBOOK_DIR_ENV = "TALENTKIT_NOTEBOOK_DIR"  # the folder of the notebook a batch job runs (its project's files)
@@ -157,8 +158,6 @@ def record_figure(name: str, fig):
     """Save ``fig`` as ``figures/<name>.png`` in the job folder (when in a job); return it.
     ``None`` (a figure an analysis had nothing to draw for) is passed through. The PNG is the
     one the report then shows (:func:`talentkit.core.theme.figure_png`), drawn once."""
-    from .theme import figure_png
-
     out = job_dir()
     if out is not None and fig is not None:
         folder = out / "figures"

@@ -134,15 +134,16 @@ def _stripped(series: pd.Series, lower: bool = False) -> pd.Series:
     """``series.astype("string").str.strip()`` (and ``.str.lower()``). A column of text is
     worked out once per distinct value: an export repeats a few values over many rows, and
     stripping every row was most of reading the built-in company (0.6 s of its 0.7 s)."""
+    def cleaned(values: pd.Series) -> pd.Series:
+        text = values.astype("string").str.strip()
+        return text.str.lower() if lower else text
+
     text_column = series.dtype == object or isinstance(series.dtype, pd.StringDtype)
     if not text_column or pd.api.types.infer_dtype(series, skipna=True) != "string":
-        text = series.astype("string").str.strip()
-        return text.str.lower() if lower else text
+        return cleaned(series)
     codes, distinct = pd.factorize(series)  # only str values: equal values are equal texts
-    text = pd.Series(distinct, dtype="string").str.strip()
-    if lower:
-        text = text.str.lower()
-    return pd.Series(text.array.take(codes, allow_fill=True), index=series.index, name=series.name)
+    return pd.Series(cleaned(pd.Series(distinct)).array.take(codes, allow_fill=True), index=series.index,
+                     name=series.name)
 
 
 def _is_missing(series: pd.Series) -> pd.Series:
