@@ -3,6 +3,7 @@ the data profile, and what the notebooks make of them."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import subprocess
@@ -19,7 +20,7 @@ from lifelines import KaplanMeierFitter
 import talentkit as tk
 from talentkit import coverage, metrics, tenure
 from talentkit.core.errors import ParameterError
-from talentkit.data import oneday
+from talentkit.data import oneday, schema
 from talentkit.runs import runner
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,6 +102,15 @@ def test_tables_group_by_the_exports_own_columns(tmp_path):
     assert "OverTime" in ds.group_keys() and "MonthlyIncome" not in ds.group_keys()
     with pytest.raises(ValueError, match="cannot group by.*choose from.*team"):
         metrics.workforce(ds, "2023-07-01", "2024-06-30", "region")
+    # one column asked about is a group key exactly when the whole list holds it: the export's
+    # own columns (numbers among them), the contract's, one emptied, and one it lacks
+    emptied = dataclasses.replace(ds, people=ds.people.assign(OverTime=pd.NA, team=None))
+    for each in (ds, emptied):
+        names = [*each.people.columns, *schema.PERSON_KEYS, "Nonesuch"]
+        assert [n for n in names if each.is_group_key(n)] == [n for n in names if n in each.group_keys()]
+    assert "OverTime" not in emptied.group_keys() and "JobRole" in emptied.group_keys()
+    with pytest.raises(ValueError, match="cannot group by.*OverTime.*choose from.*JobRole"):
+        metrics.workforce(emptied, "2023-07-01", "2024-06-30", ["JobRole", "OverTime"])
 
 
 def test_a_snapshot_is_detected_and_asks_for_its_date(tmp_path):

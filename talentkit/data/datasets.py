@@ -103,8 +103,17 @@ class Dataset:
         """The people columns a table may be grouped by: the contract's attributes present and
         the export's own category, boolean and ordinal columns."""
         contract = [k for k in schema.PERSON_KEYS if self.has(k)]
-        own = [n for n, described in self.attributes.items() if described["kind"] not in ("number", "personal") and self.has(n)]
+        own = [n for n in self.attributes if self._groupable_kind(n) and self.has(n)]
         return contract + [n for n in own if n not in contract]
+
+    def is_group_key(self, column: str) -> bool:
+        """Whether ``column`` is one of :meth:`group_keys`, looking at that column's values
+        alone (a million people's: 7 ms a column, where the whole list reads every column)."""
+        return (column in schema.PERSON_KEYS or self._groupable_kind(column)) and self.has(column)
+
+    def _groupable_kind(self, column: str) -> bool:
+        described = self.attributes.get(column)
+        return described is not None and described["kind"] not in ("number", "personal")
 
 
 def parse_builtin(source: str) -> tuple[str, int, str] | None:

@@ -72,9 +72,10 @@ def split_group_keys(group_by, ds: Dataset | None = None) -> tuple[list[str], st
     the contract's (region, team, ...) and the dataset's own category, boolean and ordinal
     columns; a key the dataset lacks is an error that lists the ones it has."""
     keys = [group_by] if isinstance(group_by, str) else list(group_by or [])
-    allowed = list(GROUP_KEYS) if ds is None else ds.group_keys() + list(TIME_KEYS)
-    unknown = [k for k in keys if k not in allowed]
+    unknown = [k for k in keys if k not in GROUP_KEYS] if ds is None else \
+        [k for k in keys if k not in TIME_KEYS and not ds.is_group_key(k)]
     if unknown:
+        allowed = list(GROUP_KEYS) if ds is None else ds.group_keys() + list(TIME_KEYS)
         raise ParameterError(f"cannot group by {unknown}: not a column of this dataset's people (or empty); "
                          f"choose from {', '.join(allowed)}")
     time_keys = [k for k in keys if k in TIME_KEYS]
