@@ -371,7 +371,10 @@ def test_the_output_notebook_is_written_now_and_then_and_whole_at_the_end(tmp_pa
     assert result["status"] == "failed" and "ZeroDivisionError" in result["error"]
     assert len(writes) == (2 + 2 * len(cells) if every == 0 else 2), len(writes)  # papermill's error banner: written apart
     out = [c for c in nbformat.read(tmp_path / "job" / "out.ipynb", as_version=4).cells if c.cell_type == "code"]
-    assert [c.outputs[0].get("text") for c in out[:-1]] == [f"{i * 2}\n" for i in range(12)]
+    # a print may reach the notebook in two pieces ("18", then "\n") when the kernel flushes
+    # between its writes, as on a busy machine: each cell's printed text, whole
+    printed = ["".join(o.get("text", "") for o in c.outputs if o.output_type == "stream") for c in out[:-1]]
+    assert printed == [f"{i * 2}\n" for i in range(12)]
     assert out[-1].outputs[0].ename == "ZeroDivisionError"
     assert [c.metadata.papermill.status for c in out] == ["completed"] * 12 + ["failed"]
 
