@@ -360,3 +360,14 @@ def test_a_changed_table_gets_a_new_index(synthetic_default):
                               "region", min_group=1)
     pd.testing.assert_frame_equal(after, fresh)
     assert not after.equals(before)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 30), max_size=300), st.integers(0, 2**40))
+def test_stable_argsort_is_numpys_stable_sort(values, offset):
+    """Equal keys keep their order, as ``np.argsort(kind="stable")`` keeps them: on lists
+    with many ties (31 values), none, and keys as large as the moves' (person, day) ones."""
+    key = np.array(values, dtype=np.int64) + offset
+    assert timeline.stable_argsort(key).tolist() == np.argsort(key, kind="stable").tolist()
+    distinct = np.random.default_rng(len(values)).permutation(len(values)).astype(np.int64) * 3 + offset
+    assert timeline.stable_argsort(distinct).tolist() == np.argsort(distinct, kind="stable").tolist()

@@ -96,6 +96,20 @@ def day_numbers(values) -> np.ndarray:
     return out
 
 
+def stable_argsort(key: np.ndarray) -> np.ndarray:
+    """``np.argsort(key, kind="stable")``: equal keys keep their order. NumPy's stable sort of
+    64-bit integers is a merge sort (0.53 s for 3M moves on this kit's 2-core machine), its
+    default sort three times as fast but free to reorder equal keys. So: the default sort,
+    then the few runs of equal keys (a person's moves on one day) put back in their order."""
+    order = np.argsort(key)
+    ranked = key[order]
+    tie = ranked[1:] == ranked[:-1]
+    if tie.any():
+        tied = np.flatnonzero(np.r_[tie, False] | np.r_[False, tie])  # every place in a run of equal keys
+        order[tied] = order[tied][np.lexsort((order[tied], ranked[tied]))]
+    return order
+
+
 class _MovesIndex:
     """What every :class:`GroupCoder` of one dataset shares: people's ids and the moves sorted
     once by (person, day). Kept on the dataset (``ds._moves_index``) while its people and
@@ -114,7 +128,7 @@ class _MovesIndex:
             days = day_numbers(moves["date"])
             self.keep = emp >= 0
             key = emp[self.keep].astype(np.int64) * _SHIFT + days[self.keep]
-            self.order = np.argsort(key, kind="stable")
+            self.order = stable_argsort(key)
             self.m_key = key[self.order]
             self.m_emp = self.m_key // _SHIFT
             self.m_days = self.m_key % _SHIFT
