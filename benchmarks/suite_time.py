@@ -61,7 +61,8 @@ def reference_seconds() -> float:
 def cpu_ticks() -> tuple[int, int] | None:
     """(busy, all) jiffies of every core since boot, from ``/proc/stat``; None elsewhere."""
     try:
-        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        # user, nice, system, idle, iowait, irq, softirq, steal; guest time is counted in user already
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
     except OSError:
         return None
     idle = fields[3] + fields[4]  # idle and iowait
