@@ -13,6 +13,11 @@ from the same random numbers in the same order as scikit-learn draws them, the s
 (dense or sparse, as the pipeline gives it), the same response and the same score, so the
 same importances, which ``tests/test_drivers.py`` checks against scikit-learn's function
 itself. Any other model goes to scikit-learn's function unchanged.
+
+Each shuffle is scored by the Mann–Whitney form of the ROC-AUC (:func:`_roc_auc`): on IBM's
+export scikit-learn's ``roc_auc_score`` took 3.4 s of the 14 s of ``compare_models``, almost
+all of it checking its input anew on each of 775 calls, for a number the rank sum gives in a
+twentieth of the time.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from scipy.stats import rankdata
 from sklearn.compose import ColumnTransformer
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import roc_auc_score
@@ -66,12 +72,33 @@ def encoded_blocks(pipeline, columns: list[str]) -> dict[str, np.ndarray] | None
     return blocks
 
 
+def _roc_auc(y: np.ndarray, score: np.ndarray) -> float:
+    r"""``roc_auc_score(y, score)`` for two classes, as the Mann–Whitney statistic: the chance
+    that a case of the greater class scores above one of the other, a tie counting half,
+
+    .. math:: \mathrm{AUC} = \frac{R_1 - n_1 (n_1 + 1) / 2}{n_1 n_0},
+
+    with :math:`R_1` the sum of the greater class's ranks among all scores (ties share their
+    mean rank, ``scipy.stats.rankdata``) and :math:`n_1`, :math:`n_0` the two classes' counts.
+    The trapezoidal area under the ROC curve is this statistic (Hanley & McNeil, 1982);
+    ``tests/test_drivers.py`` checks the two against each other. Labels that are not two
+    classes go to ``roc_auc_score``, which says what is wrong with them."""
+    classes = np.unique(y)
+    if len(classes) != 2:
+        return float(roc_auc_score(y, score))
+    positive = np.asarray(y) == classes[1]
+    n_positive = int(positive.sum())
+    n_negative = len(positive) - n_positive
+    rank_sum = float(rankdata(score)[positive].sum())
+    return (rank_sum - n_positive * (n_positive + 1) / 2) / (n_positive * n_negative)
+
+
 def _score(model, encoded, y: np.ndarray) -> float:
     """ROC-AUC of the model's response as scikit-learn's ``roc_auc`` scorer takes it: the
     decision function where the model has one, else the probability of the positive class."""
     if hasattr(model, "decision_function"):
-        return float(roc_auc_score(y, model.decision_function(encoded)))
-    return float(roc_auc_score(y, model.predict_proba(encoded)[:, 1]))
+        return _roc_auc(y, model.decision_function(encoded))
+    return _roc_auc(y, model.predict_proba(encoded)[:, 1])
 
 
 def auc_drop(pipeline, X: pd.DataFrame, y: np.ndarray, n_repeats: int, seed: int) -> np.ndarray:
