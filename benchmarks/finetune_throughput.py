@@ -7,7 +7,10 @@ Same model, data (the synthetic retention texts) and batch size for all three:
 * bare Trainer: transformers' Trainer with its defaults (dynamic padding, random batches);
 * the seed's style: every text padded to max_length (128), a plain PyTorch loop.
 
-Prints training samples/s and the ratios, inference samples/s, and peak memory. On a CUDA
+Prints training samples/s and the ratios, inference samples/s, and peak memory; also the
+tokens a training batch holds under each Trainer's batching (their ratio is what dynamic
+padding and length-grouped batches can give at most; bfloat16 gives the rest where it is
+native, which the first line says, with the processor). On a CUDA
 GPU it also prints tokens/s and model FLOPs utilisation (6 · parameters · tokens/s over
 the GPU's peak bf16 FLOP/s, ``--peak-tflops``; about 989 for an H100/H200 SXM).
 Goal: >= 1.5x the bare Trainer on CPU, >= 3x the seed's style.
@@ -34,6 +37,22 @@ def peak_memory_gb(device: str) -> float:
     if device == "cuda":
         return torch.cuda.max_memory_allocated() / 1024**3
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
+def padded_tokens(trainer, steps: int) -> float:
+    """Mean tokens (padding included) of the first ``steps`` batches ``trainer`` draws."""
+    return float(np.mean([batch["input_ids"].numel() for _, batch in zip(range(steps), trainer.get_train_dataloader())]))
+
+
+def processor(device: str) -> str:
+    """The GPU's or the CPU's name."""
+    if device == "cuda":
+        return torch.cuda.get_device_name()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            return next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), "a CPU")
+    except OSError:
+        return "a CPU"
 
 
 def main() -> None:
@@ -87,6 +106,7 @@ def main() -> None:
         t = time.perf_counter()
         bare.train()
         rates["bare Trainer"] = n / (time.perf_counter() - t)
+        batch_tokens = {"talentkit": padded_tokens(tr, args.steps), "bare Trainer": padded_tokens(bare, args.steps)}
 
     # the seed's style: pad everything to max_length, plain loop
     tok, model = fresh()
@@ -120,11 +140,15 @@ def main() -> None:
     textclf.predict_proba(model, tok, texts[:n], batch_size=args.batch * 2, max_length=args.max_length, device=device)
     infer = n / (time.perf_counter() - t)
 
-    print(f"model {args.model} on {device}{' (the kit in bf16)' if kit_bf16 else ''}; batch {args.batch}; "
+    print(f"model {args.model} on {device} ({processor(device)}; the kit in "
+          f"{'bf16' if kit_bf16 else 'fp32: bf16 is not native here'}); batch {args.batch}; "
           f"{args.steps} steps timed; mean tokens per text {n_tokens / n:.1f}")
     for name, r in rates.items():
         print(f"  training {name:<46} {r:8.1f} samples/s")
     print(f"  ratio talentkit / bare Trainer:     {rates['talentkit'] / rates['bare Trainer']:.2f}  (goal >= 1.5)")
+    print(f"  tokens per batch, padding included: talentkit {batch_tokens['talentkit']:.0f}, bare Trainer "
+          f"{batch_tokens['bare Trainer']:.0f} (ratio {batch_tokens['bare Trainer'] / batch_tokens['talentkit']:.2f}: "
+          "what padding and batching alone can give)")
     seed = rates["seed's style (pad to max_length, plain loop)"]
     print(f"  ratio talentkit / seed's style:     {rates['talentkit'] / seed:.2f}  (goal >= 3)")
     print(f"  inference (talentkit predict_proba): {infer:.1f} samples/s")
