@@ -339,8 +339,8 @@ def test_a_cross_validated_interval_stays_inside_the_scores_range():
 def test_the_rank_sum_auc_is_scikit_learns_roc_auc(pairs, labels, scale):
     """The permutation importance's AUC (Mann–Whitney's rank sum) is ``roc_auc_score``'s
     area, on scores with many ties and none, on any two labels (the greater one positive, as
-    scikit-learn takes it); one class alone goes to scikit-learn, whose answer (not a number,
-    with its warning) it keeps."""
+    scikit-learn takes it); one class alone, or a score that is not a number, goes to
+    scikit-learn, whose answer (not a number with its warning, or its error) it keeps."""
     from sklearn.exceptions import UndefinedMetricWarning
 
     from talentkit.drivers._importance import _roc_auc
@@ -352,6 +352,8 @@ def test_the_rank_sum_auc_is_scikit_learns_roc_auc(pairs, labels, scale):
             assert np.isnan(_roc_auc(y, score))
         return
     assert _roc_auc(y, score) == pytest.approx(roc_auc_score(y, score), abs=1e-12)
+    with pytest.raises(ValueError, match="NaN"):  # never a silent number: scikit-learn's own error
+        _roc_auc(y, np.where(np.arange(len(y)) == 0, np.nan, score))
 
 
 @pytest.mark.parametrize("source", ["synthetic:small", "ibm"])

@@ -82,9 +82,10 @@ def _roc_auc(y: np.ndarray, score: np.ndarray) -> float:
     mean rank, ``scipy.stats.rankdata``) and :math:`n_1`, :math:`n_0` the two classes' counts.
     The trapezoidal area under the ROC curve is this statistic (Hanley & McNeil, 1982);
     ``tests/test_drivers.py`` checks the two against each other. Labels that are not two
-    classes go to ``roc_auc_score``, which says what is wrong with them."""
+    classes, and scores that are not all finite, go to ``roc_auc_score``, which says what is
+    wrong with them."""
     classes = np.unique(y)
-    if len(classes) != 2:
+    if len(classes) != 2 or not np.isfinite(score).all():
         return float(roc_auc_score(y, score))
     positive = np.asarray(y) == classes[1]
     n_positive = int(positive.sum())
