@@ -336,11 +336,12 @@ def test_a_cross_validated_interval_stays_inside_the_scores_range():
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.booleans(), st.integers(-3, 3)), min_size=2, max_size=60),
        st.sampled_from([(0, 1), (1, 2), (False, True), ("left", "stayed")]), st.floats(0.01, 100))
-def test_the_rank_sum_auc_is_scikit_learns_roc_auc(pairs, labels, scale):
-    """The permutation importance's AUC (Mann–Whitney's rank sum) is ``roc_auc_score``'s
-    area, on scores with many ties and none, on any two labels (the greater one positive, as
-    scikit-learn takes it); one class alone, or a score that is not a number, goes to
-    scikit-learn, whose answer (not a number with its warning, or its error) it keeps."""
+def test_the_mann_whitney_auc_is_scikit_learns_roc_auc(pairs, labels, scale):
+    """The permutation importance's AUC (Mann–Whitney's statistic, the paired bootstraps'
+    own) is ``roc_auc_score``'s area, on scores with many ties and none, on any two labels
+    (the greater one positive, as scikit-learn takes it); one class alone, or a score that is
+    not a number, goes to scikit-learn, whose answer (not a number with its warning, or its
+    error) it keeps."""
     from sklearn.exceptions import UndefinedMetricWarning
 
     from talentkit.drivers._importance import _roc_auc
@@ -380,7 +381,7 @@ def test_importance_by_encoded_blocks_equals_scikit_learns_permutation_importanc
     ours = _importance.auc_drop(fitted, X.iloc[test], y[test], 3, 7)
     theirs = permutation_importance(fitted, X.iloc[test], y[test], scoring="roc_auc", n_repeats=3,
                                     random_state=7).importances_mean
-    # the same shuffles and scores; the AUC by rank sums (test below) differs in its last bits only
+    # the same shuffles and scores; the Mann–Whitney AUC (test below) differs in its last bits only
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-12)
     assert (ours != 0).sum() >= 3  # shuffling the attributes moves the score
     # a model whose blocks are not known goes to scikit-learn's function itself

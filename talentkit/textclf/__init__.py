@@ -33,7 +33,7 @@ from ._models import (
     quiet,
     resolve_model,
 )
-from ._resampled import RESAMPLE_METRICS, draw_counts, paired_bootstrap, resampled_scores
+from ._resampled import RESAMPLE_METRICS, draw_counts, paired_bootstrap, resampled_scores, weighted_roc_auc
 from ._settings import (
     Settings,
     choose_settings,
@@ -75,4 +75,4 @@ from ._transformer import (
     save_classifier,
 )
 
-__all__ = ["ModelLoadError", "TextDataError", "CJK", "DEFAULT_POSITIVE", "EncodedTexts", "FinetuneConfig", "FittedTransformer", "GROUP_COLUMNS", "GroupedFolds", "LETTER", "Settings", "TEXT_FILE_SUFFIXES", "TextClassifier", "bf16_native", "choose_device", "choose_settings", "class_weights", "embed", "estimates_by_group", "estimates_linked", "finetune", "fit_transformer", "is_text_file", "language_of", "learning_rate_for", "load_model", "load_texts", "make_trainer", "max_length_for", "model_source", "output_dir", "predict_proba", "paired_bootstrap", "quiet", "RESAMPLE_METRICS", "draw_counts", "resampled_scores", "resolve_model", "save_classifier", "scores", "shared_terms", "split", "tfidf_baseline", "tfidf_classifier", "texts_dataset", "tfidf_vectorizer", "token_lengths", "token_limit", "tune_threshold"]
+__all__ = ["ModelLoadError", "TextDataError", "CJK", "DEFAULT_POSITIVE", "EncodedTexts", "FinetuneConfig", "FittedTransformer", "GROUP_COLUMNS", "GroupedFolds", "LETTER", "Settings", "TEXT_FILE_SUFFIXES", "TextClassifier", "bf16_native", "choose_device", "choose_settings", "class_weights", "embed", "estimates_by_group", "estimates_linked", "finetune", "fit_transformer", "is_text_file", "language_of", "learning_rate_for", "load_model", "load_texts", "make_trainer", "max_length_for", "model_source", "output_dir", "predict_proba", "paired_bootstrap", "quiet", "RESAMPLE_METRICS", "draw_counts", "resampled_scores", "resolve_model", "save_classifier", "scores", "shared_terms", "split", "tfidf_baseline", "tfidf_classifier", "texts_dataset", "tfidf_vectorizer", "token_lengths", "token_limit", "tune_threshold", "weighted_roc_auc"]

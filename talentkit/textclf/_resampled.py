@@ -51,6 +51,21 @@ def _ranked(p: np.ndarray, descending: bool) -> tuple[np.ndarray, np.ndarray]:
     return order, starts
 
 
+def weighted_roc_auc(y, p, counts: np.ndarray) -> np.ndarray:
+    """ROC-AUC of scores ``p`` for labels ``y`` (0/1) on each row of ``counts``, a weight per
+    label (how many times a resample drew it; a row of ones: the rows as they are), as the
+    Mann-Whitney statistic of the module's docstring; ``nan`` for a row with one class only."""
+    y, p = np.asarray(y).astype(bool), np.asarray(p, dtype=float)
+    order, starts = _ranked(p, descending=False)
+    w = counts[:, order]
+    pos_g = np.add.reduceat(w * y[order], starts, axis=1)
+    neg_g = np.add.reduceat(w * ~y[order], starts, axis=1)
+    below = np.cumsum(neg_g, axis=1) - neg_g
+    pos, neg = pos_g.sum(axis=1), neg_g.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where((pos > 0) & (neg > 0), (pos_g * (below + neg_g / 2)).sum(axis=1) / (pos * neg), np.nan)
+
+
 def resampled_scores(y, p, threshold: float, counts: np.ndarray) -> dict[str, np.ndarray]:
     """Each of :data:`RESAMPLE_METRICS` on every resample (one row of ``counts`` each) of the
     rows with labels ``y`` (0/1) and scores ``p``, deciding positive at ``p >= threshold``."""
@@ -64,12 +79,7 @@ def resampled_scores(y, p, threshold: float, counts: np.ndarray) -> dict[str, np
                "precision": np.where(tp + fp > 0, tp / (tp + fp), 0.0),
                "recall": np.where(pos > 0, tp / pos, 0.0),
                "f1": np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0)}
-        order, starts = _ranked(p, descending=False)
-        w = counts[:, order]
-        pos_g = np.add.reduceat(w * y[order], starts, axis=1)
-        neg_g = np.add.reduceat(w * ~y[order], starts, axis=1)
-        below = np.cumsum(neg_g, axis=1) - neg_g
-        out["roc_auc"] = (pos_g * (below + neg_g / 2)).sum(axis=1) / (pos * neg)
+        out["roc_auc"] = weighted_roc_auc(y, p, counts)
         order, starts = _ranked(p, descending=True)
         w = counts[:, order]
         tps = np.cumsum(np.add.reduceat(w * y[order], starts, axis=1), axis=1)
